@@ -1,0 +1,114 @@
+"""The starter pack: the few CMS values the shipped examples need, compiled into lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+STARTER = Path(__file__).parent / "data" / "starter.toml"
+
+
+@frozen
+class Release:
+    name: str
+    effective_from: dt.date
+    effective_to: dt.date
+    billable: frozenset[str]
+    headers: frozenset[str]
+
+
+@frozen
+class Rvu:
+    status: str
+    work: Decimal
+    pe_nonfacility: Decimal
+    pe_facility: Decimal
+    mp: Decimal
+
+
+@frozen
+class Gpci:
+    work: Decimal
+    pe: Decimal
+    mp: Decimal
+    name: str
+
+
+@frozen
+class FeeYear:
+    year: int
+    release: str
+    conversion_factor: Decimal
+    rvu: dict[str, Rvu]
+    gpci: dict[tuple[str, str], Gpci]
+
+
+@frozen
+class Starter:
+    releases: tuple[Release, ...]
+    fee_years: dict[int, FeeYear]
+    zip_locality: dict[str, tuple[str, str]]
+    clfs_release: str
+    clfs_from: dt.date
+    clfs_to: dt.date
+    clfs: dict[str, Decimal]
+    deductible: dict[int, Decimal]
+    coinsurance_percent: Decimal
+    sequestration_percent: Decimal
+    glucose_procedures: frozenset[str]
+    glucose_covered: frozenset[str]
+
+    def release_on(self, day: dt.date) -> Release | None:
+        return next((r for r in self.releases if r.effective_from <= day <= r.effective_to), None)
+
+
+def _d(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+@cache
+def load_starter(path: Path = STARTER) -> Starter:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    releases = tuple(
+        Release(
+            name=r["name"],
+            effective_from=r["effective_from"],
+            effective_to=r["effective_to"],
+            billable=frozenset(r["billable"]),
+            headers=frozenset(r["headers"]),
+        )
+        for r in raw["icd10cm"]["release"]
+    )
+    years = {}
+    for y in raw["mpfs"]["year"]:
+        years[y["year"]] = FeeYear(
+            year=y["year"],
+            release=y["release"],
+            conversion_factor=_d(y["conversion_factor"]),
+            rvu={row[0]: Rvu(row[1], *(_d(v) for v in row[2:6])) for row in y["rvu"]},
+            gpci={(g[0], g[1]): Gpci(_d(g[2]), _d(g[3]), _d(g[4]), g[5]) for g in y["gpci"]},
+        )
+    clfs = raw["clfs"]
+    partb = raw["partb"]
+    ncd = raw["ncd_190_20"]
+    return Starter(
+        releases=releases,
+        fee_years=years,
+        zip_locality={z: (v[0], v[1]) for z, v in raw["mpfs"]["zip"].items()},
+        clfs_release=clfs["release"],
+        clfs_from=clfs["effective_from"],
+        clfs_to=clfs["effective_to"],
+        clfs={k: _d(v) for k, v in clfs["rates"].items()},
+        deductible={int(k): _d(v) for k, v in partb["deductible"].items()},
+        coinsurance_percent=_d(partb["coinsurance_percent"]),
+        sequestration_percent=_d(partb["sequestration_percent"]),
+        glucose_procedures=frozenset(ncd["procedures"]),
+        glucose_covered=frozenset(ncd["covered"]),
+    )

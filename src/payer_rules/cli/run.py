@@ -1,0 +1,141 @@
+"""``adjudicate`` and ``check``: judge every claim in the inputs against every payer named."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from payer_rules.cli.state import get_engine
+from payer_rules.engine import Stages
+from payer_rules.errors import InputError, UsageError
+from payer_rules.io.readers import read_claims
+from payer_rules.io.writers import WRITERS
+from payer_rules.models import Claim
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _common(func: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        click.argument("inputs", nargs=-1, required=True),
+        click.option(
+            "--payer", "payers", multiple=True, required=True, help="Payer id; repeat for several payers."
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(WRITERS)),
+            default="table",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write results here instead of stdout.",
+        ),
+        click.option(
+            "--as-of",
+            type=_DATE,
+            help="Judge by the rules in force on this date instead of each line's date of service.",
+        ),
+        click.option(
+            "--received-date",
+            type=_DATE,
+            help="Date the payer received the claims (overrides the claims' own).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@contextlib.contextmanager
+def _open_output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        handle = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write output: {exc.strerror or exc}") from exc
+    with handle:
+        yield handle
+
+
+class _Progress:
+    """A claim counter on stderr, shown only on a terminal and only for long runs."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.enabled and self.count % 500 == 0:
+            click.echo(f"\r{self.count} results...", err=True, nl=False)
+
+    def done(self) -> None:
+        if self.enabled and self.count >= 500:
+            click.echo(f"\r{self.count} results.   ", err=True)
+
+
+def _run(
+    inputs: tuple[str, ...],
+    payers: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    as_of: dt.datetime | None,
+    received_date: dt.datetime | None,
+    stages: Stages,
+) -> None:
+    engine = get_engine()
+    for payer in payers:
+        engine.payer(payer)
+    errors: list[InputError] = []
+
+    def claims() -> Iterator[Claim | InputError]:
+        for item in read_claims(inputs):
+            if isinstance(item, InputError):
+                errors.append(item)
+            yield item
+
+    progress = _Progress()
+    with _open_output(output) as stream:
+        writer = WRITERS[fmt](stream)
+        for result in engine.adjudicate_many(
+            claims(),
+            payers,
+            as_of=as_of.date() if as_of else None,
+            received_date=received_date.date() if received_date else None,
+            stages=stages,
+        ):
+            writer.write(result)
+            progress.tick()
+        writer.close()
+    progress.done()
+    for error in errors:
+        click.echo(f"payer-rules: error: {error}", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@click.command("adjudicate")
+@_common
+def adjudicate_command(**kwargs: object) -> None:
+    """Judge every claim in INPUTS (files, directories, or - for stdin) against each --payer."""
+    _run(stages=Stages.ADJUDICATE, **kwargs)  # type: ignore[arg-type]
+
+
+@click.command("check")
+@_common
+def check_command(**kwargs: object) -> None:
+    """Scrubber mode: run validation and authorization only, no pricing."""
+    _run(stages=Stages.CHECK, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,34 @@
+"""The engine the commands share: built once per process, on first use."""
+
+from __future__ import annotations
+
+import click
+
+from payer_rules.engine import Engine
+from payer_rules.plugins import get_plugin_manager
+
+_ENGINE: Engine | None = None
+_COMMANDS_LOADED = False
+
+
+def get_engine() -> Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = Engine(get_plugin_manager())
+    return _ENGINE
+
+
+def reset_engine() -> None:
+    """Forget the cached engine (tests install and remove plugins between runs)."""
+    global _ENGINE, _COMMANDS_LOADED
+    _ENGINE = None
+    _COMMANDS_LOADED = False
+
+
+def load_engine_for_commands(cli: click.Group) -> None:
+    """Let plugins add subcommands through ``register_commands``."""
+    global _COMMANDS_LOADED
+    if _COMMANDS_LOADED:
+        return
+    _COMMANDS_LOADED = True
+    get_engine().plugin_manager.hook.register_commands(cli=cli)

@@ -1,0 +1,106 @@
+"""Per-run state a payer's hooks may read: the payer, the dates, accumulators and history.
+
+A :class:`Session` belongs to one run (one ``adjudicate_many`` call, one HTTP request); the
+engine itself holds no per-claim state, so it can be shared across threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+
+from attrs import define, field, frozen
+
+from payer_rules.models import Claim, PriorService
+from payer_rules.payers import PayerInfo
+from payer_rules.results import ClaimResult, LineStatus
+
+__all__ = ["Context", "Session"]
+
+
+@define
+class Session:
+    """What earlier claims of a batch leave behind for later ones.
+
+    Accumulators (deductible and out-of-pocket met) and the services already adjudicated,
+    both per payer and member. Claims of one member must reach one session in date order; the
+    batch runners sort or partition by member for exactly this reason.
+    """
+
+    _accumulated: defaultdict[tuple[str, str, int, str], Decimal] = field(
+        factory=lambda: defaultdict(Decimal)
+    )
+    _services: defaultdict[tuple[str, str], list[PriorService]] = field(factory=lambda: defaultdict(list))
+
+    def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
+        return self._accumulated[(payer, member, year, name)]
+
+    def add(self, payer: str, member: str, year: int, amounts: Mapping[str, Decimal]) -> None:
+        for name, amount in amounts.items():
+            self._accumulated[(payer, member, year, name)] += amount
+
+    def services(self, payer: str, member: str) -> tuple[PriorService, ...]:
+        return tuple(self._services[(payer, member)])
+
+    def remember(self, claim: Claim, result: ClaimResult) -> None:
+        """Keep the claim's processed lines as history for the member's later claims."""
+        if result.status in ("error", "rejected"):
+            return
+        kept = self._services[(result.payer, claim.member_key)]
+        for number, (line, outcome) in enumerate(zip(claim.lines, result.lines, strict=True), 1):
+            if outcome.status is LineStatus.REJECTED:
+                continue
+            rendering = claim.rendering_for(line)
+            kept.append(
+                PriorService(
+                    claim_id=claim.id,
+                    service_date=line.service_date,
+                    procedure=line.procedure,
+                    modifiers=line.modifiers,
+                    units=line.units,
+                    charge=line.charge,
+                    provider_npi=rendering.npi,
+                    provider_tax_id=claim.billing_provider.tax_id,
+                    provider_taxonomy=rendering.taxonomy,
+                    payer_id=result.payer,
+                    status=f"{outcome.status}:line{number}",
+                )
+            )
+
+
+@frozen(kw_only=True)
+class Context:
+    """What a hook knows besides the claim.
+
+    Args:
+        payer: the payer being asked; hooks return nothing for payers that are not theirs.
+        as_of: the date rules are judged by when a run pins it; ``None`` means each line's
+            date of service decides.
+        received_date: when the payer received the claim (the claim's own, or the run's override).
+        session: the run's accumulators and history.
+    """
+
+    payer: PayerInfo
+    received_date: dt.date
+    as_of: dt.date | None = None
+    session: Session = field(factory=Session)
+
+    def rules_date(self, service_date: dt.date) -> dt.date:
+        """The date whose rules apply to a line: the pinned as-of date, else its date of service."""
+        return self.as_of or service_date
+
+    def accumulated(self, claim: Claim, year: int, name: str) -> Decimal:
+        """Year-to-date ``name`` met: the claim's accumulators plus earlier claims of this run."""
+        carried = claim.accumulators_for(year)
+        base = Decimal(0)
+        if carried is not None:
+            base = {"deductible": carried.deductible_met, "out_of_pocket": carried.out_of_pocket_met}.get(
+                name, Decimal(0)
+            )
+        return base + self.session.accumulated(self.payer.id, claim.member_key, year, name)
+
+    def history(self, claim: Claim) -> tuple[PriorService, ...]:
+        """The member's prior services: those on the claim plus those judged earlier in this run."""
+        return claim.history + self.session.services(self.payer.id, claim.member_key)

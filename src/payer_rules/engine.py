@@ -1,0 +1,450 @@
+"""The typed facade over the hooks: build once, then judge claims against payers.
+
+The engine knows nothing of any payer. It runs ``validate`` -> ``authorize`` -> ``price`` ->
+``adjudicate`` for the payer asked, turns findings into line outcomes, and assembles results
+that balance to the cent (the records in :mod:`payer_rules.results` refuse to exist otherwise).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from enum import Enum
+
+from attrs import evolve, frozen
+
+from payer_rules import __version__
+from payer_rules.context import Context, Session
+from payer_rules.errors import ConfigurationError, InputError, PluginError, UsageError
+from payer_rules.models import Claim
+from payer_rules.money import ZERO, money
+from payer_rules.payers import PayerInfo
+from payer_rules.plugins import PayerRulesPluginManager, PluginInfo, get_plugin_manager, plugin_infos
+from payer_rules.results import (
+    Adjudication,
+    Adjustment,
+    ClaimResult,
+    ClaimStatus,
+    Finding,
+    Group,
+    LineResult,
+    LineStatus,
+    Pricing,
+    Severity,
+    Source,
+)
+from payer_rules.rules import RuleInfo
+
+__all__ = ["ENGINE_SOURCE", "Engine", "Stages"]
+
+ENGINE_SOURCE = Source(name="payer-rules", version=__version__)
+
+
+class Stages(Enum):
+    """How far a run goes: ``CHECK`` is scrubber mode (validate and authorize only)."""
+
+    CHECK = "check"
+    ADJUDICATE = "adjudicate"
+
+
+@frozen
+class _Outcome:
+    """The decisive finding for a line (or the claim), with the line status it leads to."""
+
+    status: LineStatus
+    finding: Finding
+
+
+_STATUS_BY_SEVERITY = {
+    Severity.REJECT: LineStatus.REJECTED,
+    Severity.DENY: LineStatus.DENIED,
+    Severity.PEND: LineStatus.PENDED,
+}
+
+
+def _flatten(results: Iterable[Iterable[Finding] | None]) -> list[Finding]:
+    return [f for batch in results if batch for f in batch]
+
+
+class Engine:
+    """Judges claims against payers. Build once; safe to share across threads afterwards.
+
+    All per-run state (accumulators, the history earlier claims leave) lives in a
+    :class:`~payer_rules.context.Session`, never in the engine.
+    """
+
+    def __init__(self, pm: PayerRulesPluginManager) -> None:
+        self._pm = pm
+        self._hook = pm.hook
+        self.plugins: tuple[PluginInfo, ...] = tuple(plugin_infos(pm))
+        self.payers: Mapping[str, PayerInfo] = self._collect_payers()
+        self.rules: Mapping[str, RuleInfo] = self._collect_rules()
+
+    @classmethod
+    def from_installed(cls, *, plugins: Iterable[object] = (), load_entrypoints: bool = True) -> Engine:
+        """An engine with every installed plugin (and ``plugins``, registered first)."""
+        return cls(get_plugin_manager(plugins=plugins, load_entrypoints=load_entrypoints))
+
+    @property
+    def plugin_manager(self) -> PayerRulesPluginManager:
+        return self._pm
+
+    def _collect_payers(self) -> dict[str, PayerInfo]:
+        labels = {p.name: p.label for p in self.plugins}
+        payers: dict[str, PayerInfo] = {}
+        for impl in self._hook.register_payers.get_hookimpls():
+            provider = labels.get(impl.plugin_name, impl.plugin_name)
+
+            def register(info: PayerInfo, provider: str = provider) -> None:
+                if info.id in payers:
+                    raise PluginError(
+                        f"payer {info.id!r} is registered twice: by {payers[info.id].provider} "
+                        f"and by {provider}"
+                    )
+                payers[info.id] = evolve(info, provider=provider)
+
+            impl.function(register=register)
+        return dict(sorted(payers.items()))
+
+    def _collect_rules(self) -> dict[str, RuleInfo]:
+        rules: dict[str, RuleInfo] = {}
+
+        def register(info: RuleInfo) -> None:
+            if info.code in rules and rules[info.code] != info:
+                raise PluginError(
+                    f"rule {info.code} is registered twice: by {rules[info.code].source} and by {info.source}"
+                )
+            rules[info.code] = info
+
+        self._hook.register_rules(register=register)
+        return dict(sorted(rules.items()))
+
+    def rule(self, code: str) -> RuleInfo:
+        """The rule with this code, or a usage error with a did-you-mean suggestion."""
+        key = code.strip().upper()
+        if key in self.rules:
+            return self.rules[key]
+        close = difflib.get_close_matches(key, list(self.rules), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UsageError(f"unknown rule code {code!r}{hint}")
+
+    def payer(self, payer_id: str) -> PayerInfo:
+        """The payer with this id, or a usage error with a did-you-mean suggestion."""
+        key = payer_id.strip().lower()
+        if key in self.payers:
+            return self.payers[key]
+        if not self.payers:
+            raise UsageError(
+                f"unknown payer {payer_id!r}: no payer plugin is installed "
+                "(install one, e.g. payer-rules-medicare, or add a rulepack directory)"
+            )
+        close = difflib.get_close_matches(key, list(self.payers), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"unknown payer {payer_id!r}{hint} (known: {', '.join(self.payers)})")
+
+    # -- one claim ---------------------------------------------------------------------------
+
+    def adjudicate(
+        self,
+        claim: Claim,
+        payer: str,
+        *,
+        session: Session | None = None,
+        as_of: dt.date | None = None,
+        received_date: dt.date | None = None,
+        stages: Stages = Stages.ADJUDICATE,
+        origin: str | None = None,
+    ) -> ClaimResult:
+        """Judge one claim against one payer.
+
+        :param session: carry accumulators and history across claims; a fresh one by default.
+        :param as_of: judge by the rules of this date instead of each line's date of service.
+        :param received_date: overrides the claim's own received date.
+        :param stages: ``Stages.CHECK`` stops after ``authorize`` (scrubber mode).
+        """
+        info = self.payer(payer)
+        context = Context(
+            payer=info,
+            received_date=received_date or claim.received_date or as_of or dt.date.today(),
+            as_of=as_of,
+            session=session if session is not None else Session(),
+        )
+        result, accumulated = self._run(claim, context, stages, origin)
+        if stages is Stages.ADJUDICATE and result.status is not ClaimStatus.ERROR:
+            year = claim.first_service_date.year
+            context.session.add(info.id, claim.member_key, year, accumulated)
+            context.session.remember(claim, result)
+        return result
+
+    def check(self, claim: Claim, payer: str, **kwargs: object) -> ClaimResult:
+        """Scrubber mode: :meth:`adjudicate` with validation and authorization only."""
+        return self.adjudicate(claim, payer, stages=Stages.CHECK, **kwargs)  # type: ignore[arg-type]
+
+    def adjudicate_many(
+        self,
+        claims: Iterable[Claim | InputError],
+        payers: Sequence[str],
+        *,
+        session: Session | None = None,
+        as_of: dt.date | None = None,
+        received_date: dt.date | None = None,
+        stages: Stages = Stages.ADJUDICATE,
+    ) -> Iterator[ClaimResult]:
+        """Stream results: one per claim and payer, in input order, errors included.
+
+        An :class:`~payer_rules.errors.InputError` in the input (a claim that could not be
+        read) becomes an ``error`` result for every payer, so nothing is silently lost. A
+        member's claims should arrive in date-of-service order: earlier claims consume the
+        deductible before later ones, as a payer's claim system would.
+        """
+        for payer in payers:
+            self.payer(payer)
+        session = session if session is not None else Session()
+        for item in claims:
+            for payer in payers:
+                if isinstance(item, InputError):
+                    yield self.error_result(item, payer)
+                else:
+                    yield self.adjudicate(
+                        item,
+                        payer,
+                        session=session,
+                        as_of=as_of,
+                        received_date=received_date,
+                        stages=stages,
+                    )
+
+    def error_result(self, error: InputError, payer: str) -> ClaimResult:
+        """The result for a claim that could not be read or judged."""
+        finding = Finding(
+            code="ENG001",
+            severity=Severity.REJECT,
+            message=str(error),
+            source=ENGINE_SOURCE,
+            carc="16",
+            rarcs=("MA130",),
+            group=Group.CO,
+        )
+        return ClaimResult(
+            claim_id=error.claim_id or "",
+            payer=self.payer(payer).id,
+            status=ClaimStatus.ERROR,
+            as_of=None,
+            billed=ZERO,
+            allowed=ZERO,
+            paid=ZERO,
+            patient_responsibility=ZERO,
+            findings=(finding,),
+            versions=self._versions(self.payer(payer), ()),
+            origin=error.location,
+        )
+
+    # -- the pipeline ------------------------------------------------------------------------
+
+    def _run(
+        self, claim: Claim, context: Context, stages: Stages, origin: str | None
+    ) -> tuple[ClaimResult, Mapping[str, Decimal]]:
+        findings = _flatten(self._hook.validate(claim=claim, context=context))
+        if not _has_reject(findings):
+            findings += _flatten(self._hook.authorize(claim=claim, context=context))
+        outcomes = _line_outcomes(claim, findings)
+        pricing: Pricing | None = None
+        adjudication: Adjudication | None = None
+        check_only = stages is Stages.CHECK or _has_reject(findings)
+        payable = [n for n in range(1, len(claim.lines) + 1) if n not in outcomes]
+        if not check_only and payable:
+            pricing = self._hook.price(claim=claim, context=context)
+            if pricing is None:
+                findings.append(_engine_pend(None, f"no installed plugin prices {context.payer.id}"))
+            else:
+                findings.extend(pricing.findings)
+                for n in payable:
+                    if pricing.for_line(n) is None:
+                        findings.append(
+                            _engine_pend(
+                                n,
+                                f"line {n}: {context.payer.id} has no price for "
+                                f"{claim.lines[n - 1].procedure}",
+                            )
+                        )
+            outcomes = _line_outcomes(claim, findings)
+            if pricing is not None and any(n not in outcomes for n in payable):
+                adjudication = self._hook.adjudicate(
+                    claim=claim, context=context, pricing=pricing, findings=tuple(findings)
+                )
+                if adjudication is None:
+                    findings.append(_engine_pend(None, f"no installed plugin adjudicates {context.payer.id}"))
+                    outcomes = _line_outcomes(claim, findings)
+                else:
+                    findings.extend(adjudication.findings)
+                    outcomes = _line_outcomes(claim, findings)
+        lines = [
+            self._line_result(claim, n, outcomes.get(n), pricing, adjudication, check_only)
+            for n in range(1, len(claim.lines) + 1)
+        ]
+        result = ClaimResult(
+            claim_id=claim.id,
+            payer=context.payer.id,
+            status=_claim_status(lines, check_only=check_only),
+            as_of=context.as_of or claim.first_service_date,
+            billed=sum((ln.billed for ln in lines), ZERO),
+            allowed=sum((ln.allowed for ln in lines), ZERO),
+            paid=sum((ln.paid for ln in lines), ZERO),
+            patient_responsibility=sum((ln.patient_responsibility for ln in lines), ZERO),
+            findings=tuple(sorted(findings, key=_finding_order)),
+            lines=tuple(lines),
+            versions=self._versions(context.payer, findings, pricing, adjudication),
+            origin=origin,
+        )
+        accumulated = adjudication.accumulated if adjudication is not None else {}
+        return result, accumulated
+
+    def _line_result(
+        self,
+        claim: Claim,
+        number: int,
+        outcome: _Outcome | None,
+        pricing: Pricing | None,
+        adjudication: Adjudication | None,
+        check_only: bool,
+    ) -> LineResult:
+        line = claim.lines[number - 1]
+        billed = money(line.charge)
+        common = {
+            "line": number,
+            "procedure": line.procedure,
+            "modifiers": line.modifiers,
+            "units": line.units,
+            "billed": billed,
+        }
+        if outcome is not None:
+            f = outcome.finding
+            return LineResult(
+                status=outcome.status,
+                allowed=ZERO,
+                paid=ZERO,
+                adjustments=(Adjustment(group=f.group or Group.CO, carc=f.carc or "16", amount=billed),),
+                rarcs=f.rarcs,
+                **common,  # type: ignore[arg-type]
+            )
+        if check_only or pricing is None:
+            return LineResult(status=LineStatus.CLEAN, allowed=ZERO, paid=ZERO, **common)  # type: ignore[arg-type]
+        priced = pricing.for_line(number)
+        assert priced is not None  # unpriced lines were pended above
+        adjustments: list[Adjustment] = []
+        if priced.allowed != billed:
+            adjustments.append(
+                Adjustment(
+                    group=priced.reduction_group,
+                    carc=priced.reduction_carc,
+                    amount=billed - priced.allowed,
+                )
+            )
+        taken = adjudication.for_line(number) if adjudication is not None else None
+        rarcs: tuple[str, ...] = ()
+        if taken is not None:
+            from_allowed = sum((a.amount for a in taken.adjustments), ZERO)
+            if from_allowed > priced.allowed:
+                raise ConfigurationError(
+                    f"claim {claim.id} line {number}: {adjudication.source if adjudication else '?'} "
+                    f"takes {from_allowed} from an allowed amount of {priced.allowed}"
+                )
+            adjustments.extend(a for a in taken.adjustments if a.amount != ZERO)
+            rarcs = taken.rarcs
+        paid = billed - sum((a.amount for a in adjustments), ZERO)
+        return LineResult(
+            status=LineStatus.PAID,
+            allowed=priced.allowed,
+            paid=paid,
+            adjustments=_merge(adjustments),
+            rarcs=rarcs,
+            **common,  # type: ignore[arg-type]
+        )
+
+    def _versions(
+        self,
+        payer: PayerInfo,
+        findings: Iterable[Finding],
+        pricing: Pricing | None = None,
+        adjudication: Adjudication | None = None,
+    ) -> dict[str, str]:
+        """``name -> version`` of the core, the payer's plugin and every source that took part."""
+        versions = {ENGINE_SOURCE.name: ENGINE_SOURCE.version}
+        if "@" in payer.provider:
+            name, _, version = payer.provider.rpartition("@")
+            versions[name] = version
+        sources = [f.source for f in findings]
+        sources += [x.source for x in (pricing, adjudication) if x is not None]
+        for source in sources:
+            versions[source.name] = source.version
+        return dict(sorted(versions.items()))
+
+
+def _has_reject(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.REJECT for f in findings)
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str]:
+    return (f.line or 0, f.severity.rank, f.code)
+
+
+def _line_outcomes(claim: Claim, findings: Iterable[Finding]) -> dict[int, _Outcome]:
+    """The strongest money-changing finding for each line; claim-level ones reach every line."""
+    outcomes: dict[int, _Outcome] = {}
+    count = len(claim.lines)
+    for f in findings:
+        status = _STATUS_BY_SEVERITY.get(f.severity)
+        if status is None:
+            continue
+        targets = range(1, count + 1) if f.line is None else (f.line,)
+        for n in targets:
+            current = outcomes.get(n)
+            if current is None or f.severity.rank < current.finding.severity.rank:
+                outcomes[n] = _Outcome(status, f)
+    if any(o.status is LineStatus.REJECTED for o in outcomes.values()):
+        first = next(o for o in outcomes.values() if o.status is LineStatus.REJECTED)
+        for n in range(1, count + 1):
+            if outcomes.get(n, first).status is not LineStatus.REJECTED:
+                outcomes[n] = first
+            outcomes.setdefault(n, first)
+    return outcomes
+
+
+def _claim_status(lines: Sequence[LineResult], *, check_only: bool) -> ClaimStatus:
+    statuses = {ln.status for ln in lines}
+    if LineStatus.REJECTED in statuses:
+        return ClaimStatus.REJECTED
+    if statuses == {LineStatus.DENIED}:
+        return ClaimStatus.DENIED
+    if LineStatus.PENDED in statuses:
+        return ClaimStatus.PENDED
+    if check_only:
+        return ClaimStatus.PARTIAL if LineStatus.DENIED in statuses else ClaimStatus.CLEAN
+    if LineStatus.DENIED in statuses:
+        return ClaimStatus.PARTIAL
+    return ClaimStatus.PAID
+
+
+def _engine_pend(line: int | None, message: str) -> Finding:
+    return Finding(
+        code="ENG002" if line is None else "ENG003",
+        severity=Severity.PEND,
+        message=message,
+        source=ENGINE_SOURCE,
+        line=line,
+        carc="133",
+        group=Group.OA,
+    )
+
+
+def _merge(adjustments: Iterable[Adjustment]) -> tuple[Adjustment, ...]:
+    """One adjustment per group and CARC, as an 835 CAS segment carries them."""
+    adjustments = tuple(adjustments)
+    if len({(a.group, a.carc) for a in adjustments}) == len(adjustments):
+        return adjustments
+    merged: dict[tuple[Group, str], Decimal] = {}
+    for a in adjustments:
+        merged[(a.group, a.carc)] = merged.get((a.group, a.carc), ZERO) + a.amount
+    return tuple(Adjustment(group=g, carc=c, amount=v) for (g, c), v in merged.items())

@@ -1,0 +1,175 @@
+"""The hooks a payer-rules plugin may implement.
+
+Two kinds:
+
+* **Registration** hooks run once, when the engine is built: ``register_payers``,
+  ``register_rulepacks``, ``register_commands``.
+* **Stage** hooks run per claim and payer, in this order: ``validate`` -> ``authorize`` ->
+  ``price`` -> ``adjudicate``. A finding with severity ``reject`` from ``validate`` or
+  ``authorize`` stops the claim there, as a payer's front-end edits do.
+
+Every stage hook receives a :class:`~payer_rules.context.Context` whose ``payer`` says which
+payer is being asked. A plugin answers only for the payers it registered (or serves through
+rulepacks) and returns nothing for the others. Call hooks with keyword arguments; new arguments
+may be added in minor releases, and implementations may accept any subset of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from payer_rules.context import Context
+    from payer_rules.models import Claim
+    from payer_rules.payers import PayerInfo
+    from payer_rules.results import Adjudication, Finding, Pricing
+    from payer_rules.rules import RuleInfo
+
+NAME = "payer_rules"
+
+hookspec = pluggy.HookspecMarker(NAME)
+"""Marks a function in this module as a hook specification."""
+
+hookimpl = pluggy.HookimplMarker(NAME)
+"""Marks a plugin function as an implementation of a payer-rules hook."""
+
+
+@hookspec
+def register_payers(register: Callable[[PayerInfo], None]) -> None:
+    """Register the payers this plugin adjudicates for.
+
+    :param register: call once per payer with a :class:`~payer_rules.payers.PayerInfo`.
+
+    Two plugins registering one payer id is an error naming both, raised when the engine is
+    built.
+
+    .. versionadded:: 0.1
+
+    Example::
+
+        @hookimpl
+        def register_payers(register):
+            register(PayerInfo(id="acme", name="Acme Health", kind=PayerKind.COMMERCIAL))
+    """
+
+
+@hookspec
+def register_rulepacks(register: Callable[[Path], None]) -> None:
+    """Register rulepack TOML files this plugin ships.
+
+    :param register: call once per pack file (a :class:`~pathlib.Path`).
+
+    The engine compiles every registered pack once, at start-up; a pack that does not load is
+    an error naming the file, the line and the plugin.
+
+    .. versionadded:: 0.1
+
+    Example::
+
+        @hookimpl
+        def register_rulepacks(register):
+            register(Path(__file__).parent / "rulepacks" / "ncd-labs.toml")
+    """
+
+
+@hookspec
+def register_rules(register: Callable[[RuleInfo], None]) -> None:
+    """Describe the rules this plugin's stage hooks apply, for ``payer-rules explain``.
+
+    :param register: call once per rule with a :class:`~payer_rules.rules.RuleInfo`.
+
+    A rule code registered twice is an error naming both owners.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``payer-rules`` runner.
+
+    :param cli: the top-level Click group; use ``@cli.command()`` or ``cli.add_command``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def validate(claim: Claim, context: Context) -> Iterable[Finding]:
+    """Front-end and clinical edits: code validity, required data, NCCI, MUE, medical necessity.
+
+    :param claim: the claim as submitted.
+    :param context: the payer being asked, dates, accumulators and history.
+    :return: findings (possibly none). Return ``()`` when ``context.payer`` is not yours.
+
+    Collected from every plugin. A ``reject`` finding stops the claim after this stage; a
+    ``deny`` finding denies its line (or every line when ``line`` is ``None``).
+
+    .. versionadded:: 0.1
+
+    Example::
+
+        @hookimpl
+        def validate(claim, context):
+            if context.payer.id != "acme":
+                return ()
+            return [Finding(...) for line in claim.lines if line.units > 4]
+    """
+    return ()
+
+
+@hookspec
+def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
+    """Prior-authorization, eligibility and coordination-of-benefits checks.
+
+    :param claim: the claim as submitted.
+    :param context: as for :func:`validate`.
+    :return: findings, with the same meaning as for :func:`validate`.
+
+    .. versionadded:: 0.1
+    """
+    return ()
+
+
+@hookspec(firstresult=True)
+def price(claim: Claim, context: Context) -> Pricing | None:
+    """Set the allowed amount of every line that survived validation and authorization.
+
+    :param claim: the claim as submitted.
+    :param context: as for :func:`validate`.
+    :return: a :class:`~payer_rules.results.Pricing`, or ``None`` when the payer is not yours.
+
+    Stops at first non-None result. Exactly one plugin owns a payer's pricing; a line missing
+    from the pricing is pended by the engine with a finding that says so.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def adjudicate(
+    claim: Claim,
+    context: Context,
+    pricing: Pricing,
+    findings: tuple[Finding, ...],
+) -> Adjudication | None:
+    """Split each priced line's allowed amount into payment and adjustments.
+
+    :param claim: the claim as submitted.
+    :param context: as for :func:`validate`; ``context.accumulated`` gives year-to-date amounts.
+    :param pricing: the payer's pricing of the lines still payable.
+    :param findings: everything found so far, for liability decisions.
+    :return: an :class:`~payer_rules.results.Adjudication` (deductible, coinsurance, copay,
+        sequestration...), or ``None`` when the payer is not yours.
+
+    Stops at first non-None result. Whatever the adjudication does not take from ``allowed`` is
+    paid. The engine rejects an adjudication that takes more than ``allowed``.
+
+    .. versionadded:: 0.1
+    """

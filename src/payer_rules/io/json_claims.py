@@ -1,0 +1,144 @@
+"""Claims as JSON: one claim object, a list of them, ``{"claims": [...]}``, or NDJSON.
+
+Every claim yields either a :class:`~payer_rules.models.Claim` or an
+:class:`~payer_rules.errors.InputError` that names the file, the line the claim starts on, the
+claim id when it can be read, and the JSON path of what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import cattrs
+
+from payer_rules.errors import InputError
+from payer_rules.io.converters import claim_converter
+from payer_rules.models import Claim
+
+_CONVERTER = claim_converter()
+_FAST = claim_converter(detailed=False)
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _describe(exc: BaseException, type_: type | None) -> str:
+    """Keep our converters' own words (``expected a date as YYYY-MM-DD, got '2026-02-30'``)."""
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError) and str(exc):
+        return str(exc)
+    from cattrs.v import format_exception
+
+    return format_exception(exc, type_)
+
+
+def structure_claim(data: Any, location: str) -> Claim | InputError:
+    """One parsed JSON value to a claim, or a located error saying what is wrong."""
+    claim_id = data.get("id") if isinstance(data, dict) else None
+    claim_id = str(claim_id) if isinstance(claim_id, (str, int)) else None
+    where = f"{location}: claim {claim_id}" if claim_id else location
+    if not isinstance(data, dict):
+        return InputError(location, f"expected a claim object, got {type(data).__name__}")
+    try:
+        return _FAST.structure(data, Claim)
+    except Exception:  # noqa: BLE001 - any failure is explained by the detailed pass below
+        pass
+    try:
+        return _CONVERTER.structure(data, Claim)
+    except cattrs.BaseValidationError as exc:
+        problems = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        return InputError(where, "; ".join(problems), claim_id=claim_id)
+    except (ValueError, TypeError) as exc:
+        return InputError(where, str(exc), claim_id=claim_id)
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def read_json_text(text: str, name: str) -> Iterator[Claim | InputError]:
+    """Claims from JSON text; ``name`` is the file name used in messages."""
+    start = len(text) - len(text.lstrip())
+    if text[start : start + 1] == "[":
+        yield from _read_array(text, name, start + 1)
+        return
+    try:
+        data, end = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
+        return
+    if text[end:].strip():
+        line = _line_of(text, end + len(text[end:]) - len(text[end:].lstrip()))
+        yield InputError(
+            f"{name}:{line}",
+            "extra data after the first JSON value (several claims go in a list, or in NDJSON "
+            "with the .ndjson extension)",
+        )
+        return
+    if isinstance(data, dict) and "claims" in data and "id" not in data:
+        claims = data["claims"]
+        if not isinstance(claims, list):
+            yield InputError(f"{name}:1", '"claims" must be a list of claim objects')
+            return
+        for index, item in enumerate(claims):
+            yield structure_claim(item, f"{name}: claims[{index}]")
+        return
+    yield structure_claim(data, f"{name}:{_line_of(text, start)}")
+
+
+def _read_array(text: str, name: str, pos: int) -> Iterator[Claim | InputError]:
+    """Decode a top-level array element by element, so each claim knows its starting line."""
+    index = 0
+    length = len(text)
+    counted_to, line_no = 0, 1
+
+    def line_at(offset: int) -> int:
+        nonlocal counted_to, line_no
+        line_no += text.count("\n", counted_to, offset)
+        counted_to = offset
+        return line_no
+
+    while True:
+        while pos < length and text[pos] in " \t\r\n":
+            pos += 1
+        if pos < length and text[pos] == "]":
+            rest = text[pos + 1 :].strip()
+            if rest:
+                yield InputError(f"{name}:{_line_of(text, pos + 1)}", "extra data after the list")
+            return
+        try:
+            item, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield InputError(
+                f"{name}:{exc.lineno}:{exc.colno}",
+                f"invalid JSON in claim [{index}]: {exc.msg}; the claims after it are not read",
+            )
+            return
+        yield structure_claim(item, f"{name}:{line_at(pos)}")
+        index += 1
+        pos = end
+        while pos < length and text[pos] in " \t\r\n":
+            pos += 1
+        if pos < length and text[pos] == ",":
+            pos += 1
+        elif pos < length and text[pos] == "]":
+            continue
+        else:
+            yield InputError(
+                f"{name}:{_line_of(text, pos)}",
+                f"invalid JSON after claim [{index - 1}]: expected ',' or ']'",
+            )
+            return
+
+
+def read_ndjson_lines(lines: Iterator[str], name: str) -> Iterator[Claim | InputError]:
+    """One claim per line; a bad line is an error for that line only."""
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            data = _DECODER.decode(raw)
+        except json.JSONDecodeError as exc:
+            yield InputError(f"{name}:{number}:{exc.colno}", f"invalid JSON: {exc.msg}")
+            continue
+        yield structure_claim(data, f"{name}:{number}")

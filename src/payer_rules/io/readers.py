@@ -1,0 +1,71 @@
+"""Find and read claim inputs: files, directories and stdin, by extension and content."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from payer_rules.errors import InputError
+from payer_rules.io.json_claims import read_json_text, read_ndjson_lines
+from payer_rules.models import Claim
+
+CLAIM_SUFFIXES = {".json", ".ndjson", ".jsonl"}
+
+
+def expand_inputs(inputs: Iterable[str]) -> Iterator[str | InputError]:
+    """Files as given, directories as their claim files in name order, ``-`` for stdin."""
+    for item in inputs:
+        if item == "-":
+            yield item
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CLAIM_SUFFIXES)
+            if not found:
+                yield InputError(item, "directory holds no claim files (.json, .ndjson)")
+            yield from (str(p) for p in found)
+        elif path.is_file():
+            yield item
+        else:
+            yield InputError(item, "no such file or directory")
+
+
+def read_claims(inputs: Iterable[str]) -> Iterator[Claim | InputError]:
+    """Every claim in every input, in order; unreadable inputs become located errors."""
+    for item in expand_inputs(inputs):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        yield from read_path(item)
+
+
+def read_path(item: str) -> Iterator[Claim | InputError]:
+    name = "<stdin>" if item == "-" else item
+    try:
+        if item == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(item).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        yield InputError(name, f"not UTF-8 text (byte {exc.start}); expected JSON, X12 or FHIR")
+        return
+    except OSError as exc:
+        yield InputError(name, f"cannot read: {exc.strerror or exc}")
+        return
+    yield from read_text(text, name)
+
+
+def read_text(text: str, name: str) -> Iterator[Claim | InputError]:
+    """Claims from text whose format is told by its name and content."""
+    if name.lower().endswith((".ndjson", ".jsonl")):
+        yield from read_ndjson_lines(iter(text.splitlines()), name)
+        return
+    stripped = text.lstrip()
+    if not stripped:
+        yield InputError(name, "empty input; expected claims as JSON, X12 837 or FHIR")
+        return
+    if stripped[0] in "[{":
+        yield from read_json_text(text, name)
+        return
+    yield InputError(f"{name}:1", f"unrecognised content starting {stripped[:20]!r}; expected claim JSON")

@@ -1,0 +1,94 @@
+"""Result writers: a human table, JSON (one array) and NDJSON, all streaming.
+
+Writers take results one at a time and keep nothing but what their format needs, so a batch
+of any size streams through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TextIO
+
+from payer_rules.io.json_results import result_to_json
+from payer_rules.results import ClaimResult
+
+
+class ResultWriter(Protocol):
+    def write(self, result: ClaimResult) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonWriter:
+    """A JSON array, written element by element."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._count = 0
+
+    def write(self, result: ClaimResult) -> None:
+        self._stream.write("[\n" if self._count == 0 else ",\n")
+        self._stream.write(result_to_json(result, indent=2))
+        self._count += 1
+
+    def close(self) -> None:
+        self._stream.write("[]\n" if self._count == 0 else "\n]\n")
+
+
+class NdjsonWriter:
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, result: ClaimResult) -> None:
+        self._stream.write(result_to_json(result))
+        self._stream.write("\n")
+
+    def close(self) -> None:
+        pass
+
+
+class TableWriter:
+    """A readable block per claim and payer: totals, then lines, then the reasons."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._count = 0
+
+    def write(self, r: ClaimResult) -> None:
+        w = self._stream.write
+        if self._count:
+            w("\n")
+        self._count += 1
+        w(
+            f"claim {r.claim_id or '?'}  payer {r.payer}  {r.status.upper()}  "
+            f"billed {r.billed}  allowed {r.allowed}  paid {r.paid}  "
+            f"patient {r.patient_responsibility}\n"
+        )
+        if r.status == "error":
+            for f in r.findings:
+                w(f"  ! {f.message}\n")
+            return
+        for ln in r.lines:
+            mods = f"-{'-'.join(ln.modifiers)}" if ln.modifiers else ""
+            adj = " ".join(f"{a.group}-{a.carc} {a.amount}" for a in ln.adjustments)
+            rarcs = f"  [{' '.join(ln.rarcs)}]" if ln.rarcs else ""
+            w(
+                f"  {ln.line:>2} {ln.procedure}{mods:<9} x{ln.units}  {ln.status:<8} "
+                f"billed {ln.billed:>9}  allowed {ln.allowed:>9}  paid {ln.paid:>9}  {adj}{rarcs}\n"
+            )
+        for f in r.findings:
+            where = f"line {f.line}" if f.line else "claim"
+            carc = f" {f.group}-{f.carc}" if f.carc else ""
+            rarcs = f" {' '.join(f.rarcs)}" if f.rarcs else ""
+            w(f"    {f.code} {f.severity} {where}{carc}{rarcs}: {f.message} ({f.source})\n")
+
+    def close(self) -> None:
+        if self._count == 0:
+            self._stream.write("No claims.\n")
+
+
+WRITERS: dict[str, Callable[[TextIO], ResultWriter]] = {
+    "table": TableWriter,
+    "json": JsonWriter,
+    "ndjson": NdjsonWriter,
+}

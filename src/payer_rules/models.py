@@ -1,0 +1,277 @@
+"""Claims as they come in: members, coverage, providers, diagnoses and service lines.
+
+Every record is a frozen attrs value. Money is :class:`~decimal.Decimal`, dates are
+:class:`datetime.date`. Serialisation lives in :mod:`payer_rules.io`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from attrs import field, frozen, validators
+
+__all__ = [
+    "Accumulators",
+    "Address",
+    "Claim",
+    "ClaimType",
+    "CodeSystem",
+    "Coverage",
+    "Diagnosis",
+    "Frequency",
+    "OtherCoverage",
+    "OtherPayerAdjustment",
+    "OtherPayment",
+    "Person",
+    "PriorService",
+    "Provider",
+    "Relationship",
+    "ServiceLine",
+    "Sex",
+]
+
+
+class Sex(StrEnum):
+    MALE = "M"
+    FEMALE = "F"
+    UNKNOWN = "U"
+
+
+class Relationship(StrEnum):
+    """Patient's relationship to the subscriber (X12 2000B SBR02 / 2000C PAT01, simplified)."""
+
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    OTHER = "other"
+
+
+class ClaimType(StrEnum):
+    PROFESSIONAL = "professional"  # 837P / CMS-1500
+    INSTITUTIONAL = "institutional"  # 837I / UB-04
+
+
+class Frequency(StrEnum):
+    """Claim frequency (CLM05-3): the three a payer must tell apart."""
+
+    ORIGINAL = "original"  # 1
+    REPLACEMENT = "replacement"  # 7
+    VOID = "void"  # 8
+
+
+class CodeSystem(StrEnum):
+    CPT = "cpt"
+    HCPCS = "hcpcs"
+    ICD10PCS = "icd-10-pcs"
+    REVENUE = "revenue"
+
+
+def _upper_tuple(values: object) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    return tuple(str(v).strip().upper() for v in values if str(v).strip())  # type: ignore[attr-defined]
+
+
+def _code(value: object) -> str:
+    return str(value).strip().upper()
+
+
+def _diagnosis_code(value: str) -> str:
+    """ICD-10-CM codes are stored without the dot, upper case, as the X12 HI segment carries them."""
+    return value.replace(".", "").strip().upper()
+
+
+@frozen(kw_only=True)
+class Address:
+    line1: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+
+    @property
+    def zip5(self) -> str | None:
+        return self.zip[:5] if self.zip else None
+
+
+@frozen(kw_only=True)
+class Person:
+    """A subscriber or a patient."""
+
+    id: str
+    last_name: str | None = None
+    first_name: str | None = None
+    birth_date: dt.date | None = None
+    sex: Sex = Sex.UNKNOWN
+    address: Address | None = None
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@frozen(kw_only=True)
+class OtherPayerAdjustment:
+    """One CAS adjustment from another payer's remittance (X12 2320 / 2430 CAS)."""
+
+    group: str
+    carc: str
+    amount: Decimal
+
+
+@frozen(kw_only=True)
+class OtherPayment:
+    """What a prior payer did with this claim (X12 loops 2320 / 2430)."""
+
+    paid: Decimal
+    allowed: Decimal | None = None
+    paid_date: dt.date | None = None
+    adjustments: tuple[OtherPayerAdjustment, ...] = ()
+    line_paid: tuple[Decimal, ...] = ()
+
+
+@frozen(kw_only=True)
+class OtherCoverage:
+    """Another plan the patient has, for coordination of benefits."""
+
+    payer_id: str
+    member_id: str | None = None
+    plan: str | None = None
+    #: "primary", "secondary" or "tertiary": the other plan's place in the order of benefits.
+    priority: str = "primary"
+    payment: OtherPayment | None = None
+
+
+@frozen(kw_only=True)
+class Coverage:
+    payer_id: str
+    member_id: str
+    plan: str | None = None
+    group_number: str | None = None
+    relationship: Relationship = Relationship.SELF
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    other_coverage: tuple[OtherCoverage, ...] = ()
+
+    def active_on(self, day: dt.date) -> bool:
+        if self.effective_from and day < self.effective_from:
+            return False
+        return not (self.effective_to and day > self.effective_to)
+
+
+@frozen(kw_only=True)
+class Provider:
+    npi: str
+    name: str | None = None
+    taxonomy: str | None = None
+    tax_id: str | None = None
+    address: Address | None = None
+    participating: bool = True
+
+
+@frozen(kw_only=True)
+class Diagnosis:
+    code: str = field(converter=_diagnosis_code)
+    #: "icd-10-cm" for diagnoses; kept so ICD-9 history or other systems can be refused clearly.
+    system: str = "icd-10-cm"
+    present_on_admission: str | None = None
+
+
+@frozen(kw_only=True)
+class ServiceLine:
+    procedure: str = field(converter=_code)
+    code_system: CodeSystem = CodeSystem.CPT
+    modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    units: Decimal = Decimal(1)
+    charge: Decimal
+    service_date: dt.date
+    service_date_end: dt.date | None = None
+    #: 1-based pointers into the claim's diagnosis list, in order of relevance.
+    diagnosis_pointers: tuple[int, ...] = (1,)
+    place_of_service: str | None = None
+    ndc: str | None = None
+    revenue_code: str | None = None
+    rendering_provider: Provider | None = None
+
+    @modifiers.validator
+    def _at_most_four(self, _attribute: object, value: tuple[str, ...]) -> None:
+        if len(value) > 4:
+            raise ValueError(f"at most 4 modifiers per line, got {len(value)}: {', '.join(value)}")
+
+    @property
+    def last_service_date(self) -> dt.date:
+        return self.service_date_end or self.service_date
+
+
+@frozen(kw_only=True)
+class PriorService:
+    """A service from the member's claim history, as the payer has it on file."""
+
+    claim_id: str
+    service_date: dt.date
+    procedure: str = field(converter=_code)
+    modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    units: Decimal = Decimal(1)
+    charge: Decimal | None = None
+    provider_npi: str | None = None
+    provider_tax_id: str | None = None
+    provider_taxonomy: str | None = None
+    payer_id: str | None = None
+    status: str = "paid"
+
+
+@frozen(kw_only=True)
+class Accumulators:
+    """Year-to-date amounts the member has already met on this plan."""
+
+    year: int
+    deductible_met: Decimal = Decimal(0)
+    out_of_pocket_met: Decimal = Decimal(0)
+
+
+@frozen(kw_only=True)
+class Claim:
+    id: str
+    claim_type: ClaimType = ClaimType.PROFESSIONAL
+    frequency: Frequency = Frequency.ORIGINAL
+    original_claim_id: str | None = None
+    patient: Person
+    subscriber: Person | None = None
+    coverage: Coverage
+    billing_provider: Provider
+    rendering_provider: Provider | None = None
+    referring_provider: Provider | None = None
+    place_of_service: str = "11"
+    service_facility_zip: str | None = None
+    received_date: dt.date | None = None
+    prior_authorizations: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    diagnoses: tuple[Diagnosis, ...] = ()
+    lines: tuple[ServiceLine, ...] = field(validator=validators.min_len(1))
+    history: tuple[PriorService, ...] = ()
+    accumulators: tuple[Accumulators, ...] = ()
+
+    @property
+    def member_key(self) -> str:
+        """Who a payer's accumulators and history belong to."""
+        return f"{self.coverage.payer_id}:{self.coverage.member_id}:{self.patient.id}"
+
+    @property
+    def first_service_date(self) -> dt.date:
+        return min(line.service_date for line in self.lines)
+
+    def place_of_service_for(self, line: ServiceLine) -> str:
+        return line.place_of_service or self.place_of_service
+
+    def rendering_for(self, line: ServiceLine) -> Provider:
+        return line.rendering_provider or self.rendering_provider or self.billing_provider
+
+    def diagnoses_for(self, line: ServiceLine) -> tuple[Diagnosis, ...]:
+        return tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= len(self.diagnoses))
+
+    def accumulators_for(self, year: int) -> Accumulators | None:
+        return next((a for a in self.accumulators if a.year == year), None)

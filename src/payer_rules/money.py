@@ -1,0 +1,27 @@
+"""Decimal money helpers: cents, rounding the way remittances round, never float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: object) -> Decimal:
+    """Round to the cent, half up, as CMS's payment files and 835s do.
+
+    Floats are refused: by the time a float exists the cent may already be lost.
+    """
+    if type(value) is Decimal:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if isinstance(value, float):
+        raise TypeError(f"money must not be a float ({value!r}); pass a str or Decimal")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_percent(amount: Decimal, percent: Decimal) -> Decimal:
+    """``percent`` % of ``amount``, rounded to the cent."""
+    return money(amount * percent / Decimal(100))

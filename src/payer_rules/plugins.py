@@ -1,0 +1,130 @@
+"""Plugin manager factory: discovery through the ``payer_rules`` entry-point group.
+
+Loading fails loudly: a payer plugin that is silently skipped changes money. Environment:
+
+* ``PAYER_RULES_LOAD_PLUGINS=a,b`` loads only the named entry points (empty: none);
+* ``PAYER_RULES_DISABLE_PLUGINS=a,b`` blocks the named entry points.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+from collections.abc import Iterable
+from types import ModuleType
+
+import pluggy
+from attrs import frozen
+
+from payer_rules import hookspecs
+from payer_rules.errors import PluginError
+
+ENTRY_POINT_GROUP = hookspecs.NAME
+
+STAGE_HOOKS = ("validate", "authorize", "price", "adjudicate")
+
+
+@frozen(kw_only=True)
+class PluginInfo:
+    """A loaded plugin: its registered name, distribution, version and the hooks it implements."""
+
+    name: str
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.distribution}@{self.version}"
+
+
+class PayerRulesPluginManager(pluggy.PluginManager):
+    """A pluggy manager that also remembers which distribution each plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.NAME)
+        self.distributions: dict[str, tuple[str, str]] = {}
+
+
+def _env_list(name: str) -> set[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return {part.strip() for part in value.split(",") if part.strip()}
+
+
+def get_plugin_manager(
+    *, plugins: Iterable[object] = (), load_entrypoints: bool = True
+) -> PayerRulesPluginManager:
+    """A fresh plugin manager with the specs, the given plugin objects and the installed ones.
+
+    :param plugins: plugin modules or objects to register first (tests, embedders).
+    :param load_entrypoints: also load the ``payer_rules`` entry-point group.
+    :raises PluginError: an entry point fails to import, or a hook implementation is misspelled
+        or has arguments the spec does not know.
+    """
+    pm = PayerRulesPluginManager()
+    pm.add_hookspecs(hookspecs)
+    for plugin in plugins:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        try:
+            pm.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(f"plugin {name!r} does not load: {exc}") from exc
+    if load_entrypoints:
+        _load_entrypoints(pm)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"plugin {exc.plugin!r} implements a hook payer-rules does not have: {exc}; "
+            f"known hooks: {', '.join(sorted(h for h in dir(pm.hook) if not h.startswith('_')))}"
+        ) from exc
+    return pm
+
+
+def _load_entrypoints(pm: PayerRulesPluginManager) -> None:
+    allowed = _env_list("PAYER_RULES_LOAD_PLUGINS")
+    blocked = _env_list("PAYER_RULES_DISABLE_PLUGINS") or set()
+    seen: dict[str, str] = {}
+    for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = ep.dist.name if ep.dist else "?"
+        if (allowed is not None and ep.name not in allowed) or ep.name in blocked:
+            continue
+        if ep.name in seen and seen[ep.name] != dist:
+            raise PluginError(
+                f"two distributions register the payer-rules plugin {ep.name!r}: {seen[ep.name]} and {dist}"
+            )
+        seen[ep.name] = dist
+        if pm.get_plugin(ep.name) is not None:
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {ep.name!r} from {dist} does not load "
+                f"(entry point {ep.value}): {type(exc).__name__}: {exc}"
+            ) from exc
+        try:
+            pm.register(plugin, name=ep.name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(f"plugin {ep.name!r} from {dist} does not load: {exc}") from exc
+        if ep.dist is not None:
+            pm.distributions[ep.name] = (ep.dist.name, ep.dist.version)
+
+
+def plugin_infos(pm: PayerRulesPluginManager) -> list[PluginInfo]:
+    """Every registered plugin with its distribution, version and implemented hooks."""
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None or plugin is hookspecs:
+            continue
+        hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
+        if name in pm.distributions:
+            distribution, version = pm.distributions[name]
+        else:
+            module = plugin if isinstance(plugin, ModuleType) else type(plugin)
+            distribution = name
+            version = str(getattr(module, "__version__", "0+local"))
+        infos.append(PluginInfo(name=name, distribution=distribution, version=version, hooks=hooks))
+    return sorted(infos, key=lambda i: i.name)

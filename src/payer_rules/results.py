@@ -1,0 +1,261 @@
+"""What a payer decided: findings, priced lines, adjustments and claim results.
+
+The money invariant lives here, in the records themselves: a :class:`LineResult` or a
+:class:`ClaimResult` whose billed amount is not the paid amount plus its adjustments, to the
+cent, cannot be constructed. Every result the engine returns has passed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+
+from attrs import field, frozen
+
+from payer_rules.money import CENT, money
+
+__all__ = [
+    "Adjudication",
+    "Adjustment",
+    "ClaimResult",
+    "ClaimStatus",
+    "Finding",
+    "Group",
+    "LineAdjudication",
+    "LineResult",
+    "LineStatus",
+    "PricedLine",
+    "Pricing",
+    "Severity",
+    "Source",
+    "UnbalancedError",
+]
+
+
+class Severity(StrEnum):
+    """How a finding changes the outcome, strongest first."""
+
+    REJECT = "reject"  # front-end edit: the claim is unprocessable, nothing after it runs
+    DENY = "deny"  # the line (or, without a line, every line) is denied
+    PEND = "pend"  # held for review
+    WARN = "warn"  # reported, money unchanged
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Group(StrEnum):
+    """Claim adjustment group codes (X12 CAS01)."""
+
+    CO = "CO"  # contractual obligation: the provider absorbs it
+    PR = "PR"  # patient responsibility
+    OA = "OA"  # other adjustment
+    PI = "PI"  # payer-initiated reduction
+    CR = "CR"  # correction and reversal
+
+
+class LineStatus(StrEnum):
+    PAID = "paid"
+    CLEAN = "clean"  # scrubber mode: no edit fired, money not adjudicated
+    DENIED = "denied"
+    REJECTED = "rejected"
+    PENDED = "pended"
+    ERROR = "error"
+
+
+class ClaimStatus(StrEnum):
+    PAID = "paid"
+    CLEAN = "clean"  # scrubber mode: nothing fired
+    PARTIAL = "partial"
+    DENIED = "denied"
+    REJECTED = "rejected"
+    PENDED = "pended"
+    ERROR = "error"
+
+
+class UnbalancedError(ValueError):
+    """A result whose money does not add up; always a bug in a plugin or the engine."""
+
+
+@frozen(kw_only=True)
+class Source:
+    """Where a finding or a price came from: ``name@version`` plus the citation."""
+
+    name: str
+    version: str
+    citation: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@frozen(kw_only=True)
+class Finding:
+    """One thing a payer's rules found on a claim.
+
+    Args:
+        code: the stable rule code, e.g. ``MCR101``.
+        severity: what it does to the money, see :class:`Severity`.
+        message: plain words a biller understands.
+        line: 1-based service line, or ``None`` for the whole claim.
+        carc: claim adjustment reason code the payer would send.
+        rarcs: remittance advice remark codes.
+        group: adjustment group code, who carries the amount.
+        source: the plugin or rulepack, its version and citation.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    source: Source
+    line: int | None = None
+    carc: str | None = None
+    rarcs: tuple[str, ...] = ()
+    group: Group | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.severity.rank <= Severity.PEND.rank and not (self.carc and self.group):
+            raise ValueError(
+                f"finding {self.code}: a {self.severity} finding must name the CARC and group "
+                "code the payer would send"
+            )
+        if self.line is not None and self.line < 1:
+            raise ValueError(f"finding {self.code}: line numbers are 1-based, got {self.line}")
+
+
+@frozen(kw_only=True)
+class Adjustment:
+    group: Group
+    carc: str
+    amount: Decimal = field(converter=money)
+
+
+@frozen(kw_only=True)
+class PricedLine:
+    """The allowed amount for one line, as a payer's fee schedule sets it.
+
+    ``billed - allowed`` becomes an adjustment with ``reduction_group`` / ``reduction_carc``
+    (by default CO-45, charge exceeds the fee schedule).
+    """
+
+    line: int
+    allowed: Decimal = field(converter=money)
+    basis: str = ""
+    reduction_group: Group = Group.CO
+    reduction_carc: str = "45"
+
+
+@frozen(kw_only=True)
+class Pricing:
+    lines: tuple[PricedLine, ...]
+    source: Source
+    findings: tuple[Finding, ...] = ()
+
+    def for_line(self, line: int) -> PricedLine | None:
+        return next((p for p in self.lines if p.line == line), None)
+
+
+@frozen(kw_only=True)
+class LineAdjudication:
+    """How a line's allowed amount is split: adjustments taken from it, the rest paid."""
+
+    line: int
+    adjustments: tuple[Adjustment, ...] = ()
+    rarcs: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class Adjudication:
+    lines: tuple[LineAdjudication, ...]
+    source: Source
+    findings: tuple[Finding, ...] = ()
+    #: Amounts this claim adds to the member's year-to-date accumulators, by name
+    #: (``deductible``, ``out_of_pocket``), so later claims in the batch see them.
+    accumulated: Mapping[str, Decimal] = field(factory=dict)
+
+    def for_line(self, line: int) -> LineAdjudication | None:
+        return next((a for a in self.lines if a.line == line), None)
+
+
+def _check_line_balance(instance: LineResult) -> None:
+    if instance.status is LineStatus.CLEAN:
+        if instance.paid or instance.allowed or instance.adjustments:
+            raise UnbalancedError(f"line {instance.line}: a clean (scrubbed) line carries no money")
+        return
+    total = instance.paid + sum((a.amount for a in instance.adjustments), Decimal(0))
+    if total != instance.billed:
+        raise UnbalancedError(
+            f"line {instance.line}: billed {instance.billed} != paid {instance.paid} "
+            f"+ adjustments {total - instance.paid}"
+        )
+
+
+@frozen(kw_only=True)
+class LineResult:
+    line: int
+    procedure: str
+    modifiers: tuple[str, ...]
+    units: Decimal
+    status: LineStatus
+    billed: Decimal = field(converter=money)
+    allowed: Decimal = field(converter=money)
+    paid: Decimal = field(converter=money)
+    adjustments: tuple[Adjustment, ...] = ()
+    rarcs: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        _check_line_balance(self)
+
+    @property
+    def patient_responsibility(self) -> Decimal:
+        return sum((a.amount for a in self.adjustments if a.group is Group.PR), Decimal("0.00"))
+
+
+@frozen(kw_only=True)
+class ClaimResult:
+    claim_id: str
+    payer: str
+    status: ClaimStatus
+    as_of: dt.date | None
+    billed: Decimal = field(converter=money)
+    allowed: Decimal = field(converter=money)
+    paid: Decimal = field(converter=money)
+    patient_responsibility: Decimal = field(converter=money)
+    findings: tuple[Finding, ...] = ()
+    lines: tuple[LineResult, ...] = ()
+    versions: Mapping[str, str] = field(factory=dict)
+    #: Where the claim came from (file and position) for located messages.
+    origin: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.status is ClaimStatus.ERROR:
+            return
+        if any(ln.status is LineStatus.CLEAN for ln in self.lines):
+            return
+        adjusted = sum((a.amount for ln in self.lines for a in ln.adjustments), Decimal(0))
+        if self.paid + adjusted != self.billed:
+            raise UnbalancedError(
+                f"claim {self.claim_id} / {self.payer}: billed {self.billed} != paid "
+                f"{self.paid} + adjustments {adjusted}"
+            )
+        for name, total in (
+            ("billed", sum((ln.billed for ln in self.lines), Decimal(0))),
+            ("paid", sum((ln.paid for ln in self.lines), Decimal(0))),
+            ("allowed", sum((ln.allowed for ln in self.lines), Decimal(0))),
+        ):
+            if total.quantize(CENT) != getattr(self, name):
+                raise UnbalancedError(
+                    f"claim {self.claim_id} / {self.payer}: {name} {getattr(self, name)} "
+                    f"!= sum of lines {total}"
+                )
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        return tuple(a for ln in self.lines for a in ln.adjustments)

@@ -35,18 +35,21 @@ def generate(count: int, seed: int = 7) -> list[dict[str, Any]]:
         lines = []
         for _ in range(rng.randint(1, 3)):
             code, charge = rng.choice(PROCEDURES)
-            lines.append({"procedure": code, "charge": charge, "service_date": day,
-                          "diagnosis_pointers": [1]})
-        claims.append({
-            "id": f"B-{i:07d}",
-            "patient": {"id": f"P-{i % 2500:05d}", "birth_date": "1950-06-01", "sex": "F"},
-            "coverage": {"payer_id": "medicare", "member_id": f"M{i % 2500:05d}"},
-            "billing_provider": {"npi": "1234567893", "address": {"zip": "94110"}},
-            "service_facility_zip": "94110",
-            "received_date": "2026-11-30",
-            "diagnoses": [{"code": rng.choice(DIAGNOSES)}],
-            "lines": lines,
-        })
+            lines.append(
+                {"procedure": code, "charge": charge, "service_date": day, "diagnosis_pointers": [1]}
+            )
+        claims.append(
+            {
+                "id": f"B-{i:07d}",
+                "patient": {"id": f"P-{i % 2500:05d}", "birth_date": "1950-06-01", "sex": "F"},
+                "coverage": {"payer_id": "medicare", "member_id": f"M{i % 2500:05d}"},
+                "billing_provider": {"npi": "1234567893", "address": {"zip": "94110"}},
+                "service_facility_zip": "94110",
+                "received_date": "2026-11-30",
+                "diagnoses": [{"code": rng.choice(DIAGNOSES)}],
+                "lines": lines,
+            }
+        )
     return claims
 
 
@@ -74,16 +77,21 @@ def main() -> None:
     results, _ = run(text, engine, payers)
     elapsed = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "benchmark": "adjudicate",
-        "claims": args.claims,
-        "payers": payers,
-        "results": results,
-        "seconds": round(elapsed, 3),
-        "claims_per_second": round(args.claims / elapsed),
-        "peak_rss_mb": round(peak_mb, 1),
-        "python": sys.version.split()[0],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "adjudicate",
+                "claims": args.claims,
+                "payers": payers,
+                "results": results,
+                "seconds": round(elapsed, 3),
+                "claims_per_second": round(args.claims / elapsed),
+                "peak_rss_mb": round(peak_mb, 1),
+                "python": sys.version.split()[0],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

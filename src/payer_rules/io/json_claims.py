@@ -41,7 +41,7 @@ def structure_claim(data: Any, location: str) -> Claim | InputError:
         return InputError(location, f"expected a claim object, got {type(data).__name__}")
     try:
         return _FAST.structure(data, Claim)
-    except Exception:  # noqa: BLE001 - any failure is explained by the detailed pass below
+    except Exception:
         pass
     try:
         return _CONVERTER.structure(data, Claim)

@@ -199,15 +199,34 @@ class Engine:
         member's claims should arrive in date-of-service order: earlier claims consume the
         deductible before later ones, as a payer's claim system would.
         """
+        for _item, result in self.adjudicate_pairs(
+            claims, payers, session=session, as_of=as_of, received_date=received_date, stages=stages
+        ):
+            yield result
+
+    def adjudicate_pairs(
+        self,
+        claims: Iterable[Claim | InputError],
+        payers: Sequence[str],
+        *,
+        session: Session | None = None,
+        as_of: dt.date | None = None,
+        received_date: dt.date | None = None,
+        stages: Stages = Stages.ADJUDICATE,
+    ) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
+        """As :meth:`adjudicate_many`, each result paired with the claim (or error) it judged.
+
+        Writers that echo claim data (835 patient names, FHIR references) use the pairs.
+        """
         for payer in payers:
             self.payer(payer)
         session = session if session is not None else Session()
         for item in claims:
             for payer in payers:
                 if isinstance(item, InputError):
-                    yield self.error_result(item, payer)
+                    yield item, self.error_result(item, payer)
                 else:
-                    yield self.adjudicate(
+                    yield item, self.adjudicate(
                         item,
                         payer,
                         session=session,

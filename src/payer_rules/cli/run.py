@@ -110,14 +110,14 @@ def _run(
     progress = _Progress()
     with _open_output(output) as stream:
         writer = WRITERS[fmt](stream)
-        for result in engine.adjudicate_many(
+        for item, result in engine.adjudicate_pairs(
             claims(),
             payers,
             as_of=as_of.date() if as_of else None,
             received_date=received_date.date() if received_date else None,
             stages=stages,
         ):
-            writer.write(result)
+            writer.write(result, item)
             progress.tick()
         writer.close()
     progress.done()

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
+from payer_rules.errors import InputError
 from payer_rules.io.json_results import result_to_json
+from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
 
 class ResultWriter(Protocol):
-    def write(self, result: ClaimResult) -> None: ...
+    """Takes results one at a time; ``claim`` is the judged claim (or the input error)."""
+
+    def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -26,7 +30,7 @@ class JsonWriter:
         self._stream = stream
         self._count = 0
 
-    def write(self, result: ClaimResult) -> None:
+    def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
         self._stream.write("[\n" if self._count == 0 else ",\n")
         self._stream.write(result_to_json(result, indent=2))
         self._count += 1
@@ -39,7 +43,7 @@ class NdjsonWriter:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
-    def write(self, result: ClaimResult) -> None:
+    def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
         self._stream.write(result_to_json(result))
         self._stream.write("\n")
 
@@ -54,7 +58,7 @@ class TableWriter:
         self._stream = stream
         self._count = 0
 
-    def write(self, r: ClaimResult) -> None:
+    def write(self, r: ClaimResult, claim: Claim | InputError | None = None) -> None:
         w = self._stream.write
         if self._count:
             w("\n")

@@ -36,6 +36,7 @@ from payer_rules.results import (
     Source,
 )
 from payer_rules.rules import RuleInfo
+from payer_rules.store import ImporterInfo
 
 __all__ = ["ENGINE_SOURCE", "Engine", "Stages"]
 
@@ -81,6 +82,7 @@ class Engine:
         self.plugins: tuple[PluginInfo, ...] = tuple(plugin_infos(pm))
         self.payers: Mapping[str, PayerInfo] = self._collect_payers()
         self.rules: Mapping[str, RuleInfo] = self._collect_rules()
+        self.importers: Mapping[str, ImporterInfo] = self._collect_importers()
 
     @classmethod
     def from_installed(cls, *, plugins: Iterable[object] = (), load_entrypoints: bool = True) -> Engine:
@@ -120,6 +122,32 @@ class Engine:
 
         self._hook.register_rules(register=register)
         return dict(sorted(rules.items()))
+
+    def _collect_importers(self) -> dict[str, ImporterInfo]:
+        labels = {p.name: p.label for p in self.plugins}
+        importers: dict[str, ImporterInfo] = {}
+        for impl in self._hook.register_importers.get_hookimpls():
+            provider = labels.get(impl.plugin_name, impl.plugin_name)
+
+            def register(info: ImporterInfo, provider: str = provider) -> None:
+                if info.kind in importers:
+                    raise PluginError(
+                        f"importer {info.kind!r} is registered twice: by "
+                        f"{importers[info.kind].provider} and by {provider}"
+                    )
+                importers[info.kind] = evolve(info, provider=provider)
+
+            impl.function(register=register)
+        return dict(sorted(importers.items()))
+
+    def importer(self, kind: str) -> ImporterInfo:
+        """The importer for this kind, or a usage error listing the known kinds."""
+        if kind in self.importers:
+            return self.importers[kind]
+        close = difflib.get_close_matches(kind, list(self.importers), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(self.importers) or "none (install a plugin that provides importers)"
+        raise UsageError(f"unknown data kind {kind!r}{hint} (known: {known})")
 
     def rule(self, code: str) -> RuleInfo:
         """The rule with this code, or a usage error with a did-you-mean suggestion."""

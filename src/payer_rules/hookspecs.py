@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from payer_rules.payers import PayerInfo
     from payer_rules.results import Adjudication, Finding, Pricing
     from payer_rules.rules import RuleInfo
+    from payer_rules.store import ImporterInfo
 
 NAME = "payer_rules"
 
@@ -87,6 +88,24 @@ def register_rules(register: Callable[[RuleInfo], None]) -> None:
     A rule code registered twice is an error naming both owners.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_importers(register: Callable[[ImporterInfo], None]) -> None:
+    """Offer importers for official data files, run by ``payer-rules data import KIND FILE...``.
+
+    :param register: call once per importer with an :class:`~payer_rules.store.ImporterInfo`.
+
+    Two plugins registering one importer kind is an error naming both.
+
+    .. versionadded:: 0.1
+
+    Example::
+
+        @hookimpl
+        def register_importers(register):
+            register(ImporterInfo(kind="ncci-ptp", summary="NCCI PTP edits", run=import_ptp))
     """
 
 

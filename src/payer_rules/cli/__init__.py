@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from payer_rules import __version__
+from payer_rules.cli.data import data_group
 from payer_rules.cli.run import adjudicate_command, check_command
 from payer_rules.cli.show import explain_command, payers_command, plugins_command
 from payer_rules.cli.state import load_engine_for_commands
@@ -44,6 +45,7 @@ cli.add_command(payers_command)
 cli.add_command(adjudicate_command)
 cli.add_command(check_command)
 cli.add_command(explain_command)
+cli.add_command(data_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,6 +18,12 @@ def get_engine() -> Engine:
     return _ENGINE
 
 
+def use_engine(engine: Engine) -> None:
+    """Run the commands with this engine (embedders and tests with their own plugins)."""
+    global _ENGINE
+    _ENGINE = engine
+
+
 def reset_engine() -> None:
     """Forget the cached engine (tests install and remove plugins between runs)."""
     global _ENGINE, _COMMANDS_LOADED

@@ -1,0 +1,75 @@
+"""``payer-rules data``: import official files into the data directory and list what is there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from payer_rules.cli.state import get_engine
+from payer_rules.errors import InputError
+from payer_rules.store import ImportOptions, data_dir, list_datasets, record_import
+
+
+@click.group("data")
+def data_group() -> None:
+    """Import official CMS / CDC files and list the imported datasets."""
+
+
+@data_group.command("import")
+@click.argument("kind")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--effective", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Effective date of this release, when the file does not say.")
+def import_command(kind: str, paths: tuple[Path, ...], effective: dt.datetime | None) -> None:
+    """Import PATHS (files or an unzipped bundle directory) as KIND; see `data kinds`."""
+    importer = get_engine().importer(kind)
+    for path in paths:
+        if not path.exists():
+            raise InputError(str(path), "no such file or directory")
+    directory = data_dir()
+    report = importer.run(paths, ImportOptions(effective=effective.date() if effective else None,
+                                               data_dir=directory))
+    record = record_import(report, importer.provider, directory)
+    span = f"{record.effective_from or '-'} .. {record.effective_to or 'open'}"
+    click.echo(f"imported {record.kind} {record.version}: {record.rows} rows, effective {span}, "
+               f"into {directory / record.database}")
+    if report.notes:
+        click.echo(report.notes)
+
+
+@data_group.command("kinds")
+def kinds_command() -> None:
+    """The kinds of data the installed plugins can import."""
+    importers = get_engine().importers
+    if not importers:
+        click.echo("No importers installed.")
+    for info in importers.values():
+        click.echo(f"{info.kind:<14} {info.summary}  ({info.provider})")
+
+
+@data_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_command(as_json: bool) -> None:
+    """Imported datasets with versions, effective ranges, row counts and source checksums."""
+    records = list_datasets()
+    if as_json:
+        click.echo(json.dumps([
+            {"kind": r.kind, "version": r.version,
+             "effective_from": r.effective_from.isoformat() if r.effective_from else None,
+             "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+             "rows": r.rows, "database": r.database,
+             "sources": [{"file": f, "sha256": h} for f, h in r.sources],
+             "imported_at": r.imported_at, "provider": r.provider}
+            for r in records], indent=2))
+        return
+    click.echo(f"data directory: {data_dir()}")
+    if not records:
+        click.echo("No datasets imported yet (payer-rules data import KIND FILE...).")
+    for r in records:
+        span = f"{r.effective_from or '-'} .. {r.effective_to or 'open'}"
+        click.echo(f"{r.kind:<12} {r.version:<22} {span:<26} {r.rows:>10} rows  {r.provider}")
+        for name, sha in r.sources:
+            click.echo(f"    {name}  sha256:{sha[:16]}")

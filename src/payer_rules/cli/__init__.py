@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from payer_rules import __version__
+from payer_rules.cli.compare import compare_command, whatif_command
 from payer_rules.cli.data import data_group
 from payer_rules.cli.run import adjudicate_command, check_command
 from payer_rules.cli.show import explain_command, payers_command, plugins_command
@@ -46,6 +47,8 @@ cli.add_command(adjudicate_command)
 cli.add_command(check_command)
 cli.add_command(explain_command)
 cli.add_command(data_group)
+cli.add_command(compare_command)
+cli.add_command(whatif_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Comparing payers: one batch judged by several payers, differences and summaries."""

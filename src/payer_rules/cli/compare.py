@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from payer_rules.cli.run import _open_output
+from payer_rules.cli.run import _open_output, _Progress
 from payer_rules.cli.state import get_engine
 from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
 from payer_rules.compare.run import run_comparison
@@ -19,6 +19,7 @@ from payer_rules.context import Session
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io.readers import read_claims
 from payer_rules.models import Claim
+from payer_rules.results import ClaimResult
 
 
 @click.command("compare")
@@ -43,10 +44,20 @@ def compare_command(inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, 
             yield item
 
     names = {code: rule.name for code, rule in engine.rules.items()}
+    progress = _Progress()
+
+    def counted(
+        pairs: Iterator[tuple[Claim | InputError, ClaimResult]],
+    ) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
+        for pair in pairs:
+            progress.tick()
+            yield pair
+
     with _open_output(output) as stream:
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]
         writer = factory(stream, payers)
-        run_comparison(engine.adjudicate_pairs(claims(), payers), payers, writer, names)
+        run_comparison(counted(engine.adjudicate_pairs(claims(), payers)), payers, writer, names)
+    progress.done()
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)
     if errors:

@@ -282,3 +282,22 @@ def test_installed_medicare_plugin_is_discovered_through_its_entry_point():
     assert engine.payers["medicare"].provider.startswith("payer-rules-medicare@")
     info = next(p for p in engine.plugins if p.name == "medicare")
     assert {"validate", "price", "adjudicate", "register_payers"} <= set(info.hooks)
+
+
+def test_a_payer_can_price_as_a_percentage_of_the_medicare_reference():
+    class PercentOfMedicare(PayerPlugin):
+        @hookimpl
+        def price(self, claim, context):
+            if context.payer.id != self.payer_id:
+                return None
+            reference = context.reference_price("medicare", claim, 1)
+            assert reference is not None
+            return Pricing(lines=(PricedLine(line=1, allowed=reference.allowed * Decimal("1.5")),), source=SRC)
+
+    engine = Engine(get_plugin_manager(plugins=[PercentOfMedicare()]))
+    claim = make_claim(
+        lines=[{"procedure": "99213", "charge": Decimal("300.00")}],
+        service_facility_zip="94110",
+    )
+    result = engine.adjudicate(claim, "acme")
+    assert result.allowed == Decimal("176.37")  # 150% of Medicare's CY2026 San Francisco $117.58

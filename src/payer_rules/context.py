@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from attrs import define, field, frozen
 
 from payer_rules.models import Claim, PriorService
 from payer_rules.payers import PayerInfo
-from payer_rules.results import ClaimResult, LineStatus
+from payer_rules.results import ClaimResult, LineStatus, PricedLine
 
 __all__ = ["Context", "Session"]
 
@@ -86,6 +86,14 @@ class Context:
     received_date: dt.date
     as_of: dt.date | None = None
     session: Session = field(factory=Session)
+    #: Prices a line by a reference fee schedule (``reference_price`` hook); set by the engine.
+    reference_pricer: Callable[[str, Claim, int, Context], PricedLine | None] | None = None
+
+    def reference_price(self, reference: str, claim: Claim, line: int) -> PricedLine | None:
+        """The reference schedule's price for a line (e.g. ``"medicare"``), or ``None``."""
+        if self.reference_pricer is None:
+            return None
+        return self.reference_pricer(reference, claim, line, self)
 
     def rules_date(self, service_date: dt.date) -> dt.date:
         """The date whose rules apply to a line: the pinned as-of date, else its date of service."""

@@ -31,6 +31,7 @@ from payer_rules.results import (
     Group,
     LineResult,
     LineStatus,
+    PricedLine,
     Pricing,
     Severity,
     Source,
@@ -198,6 +199,7 @@ class Engine:
             received_date=received_date or claim.received_date or as_of or dt.date.today(),
             as_of=as_of,
             session=session if session is not None else Session(),
+            reference_pricer=self._reference_price,
         )
         result, accumulated = self._run(claim, context, stages, origin)
         if stages is Stages.ADJUDICATE and result.status is not ClaimStatus.ERROR:
@@ -287,6 +289,14 @@ class Engine:
             versions=self._versions(self.payer(payer), ()),
             origin=error.location,
         )
+
+    def _reference_price(
+        self, reference: str, claim: Claim, line: int, context: Context
+    ) -> PricedLine | None:
+        priced: PricedLine | None = self._hook.reference_price(
+            reference=reference, claim=claim, line=line, context=context
+        )
+        return priced
 
     # -- the pipeline ------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from payer_rules.context import Context
     from payer_rules.models import Claim
     from payer_rules.payers import PayerInfo
-    from payer_rules.results import Adjudication, Finding, Pricing
+    from payer_rules.results import Adjudication, Finding, PricedLine, Pricing
     from payer_rules.rules import RuleInfo
     from payer_rules.store import ImporterInfo
 
@@ -166,6 +166,27 @@ def price(claim: Claim, context: Context) -> Pricing | None:
 
     Stops at first non-None result. Exactly one plugin owns a payer's pricing; a line missing
     from the pricing is pended by the engine with a finding that says so.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def reference_price(
+    reference: str, claim: Claim, line: int, context: Context
+) -> PricedLine | None:
+    """Price one line as a reference fee schedule would, for percent-of-reference contracts.
+
+    :param reference: the reference schedule asked for, e.g. ``"medicare"`` (the Medicare
+        physician and lab fee schedules); plugins answer only for references they own.
+    :param claim: the claim the line belongs to (place of service, ZIP, provider).
+    :param line: 1-based line number.
+    :param context: the asking payer's context (its dates rule; its payer is not the reference).
+    :return: the reference's allowed amount for the line (``basis`` says how it was found), or
+        ``None`` when the reference is not yours or has no price for the line.
+
+    Stops at first non-None result. Commercial and Medicaid payers priced as a percentage of
+    Medicare call this through the engine instead of importing the Medicare plugin.
 
     .. versionadded:: 0.1
     """

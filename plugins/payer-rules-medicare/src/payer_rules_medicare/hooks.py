@@ -8,7 +8,7 @@ from payer_rules import hookimpl
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
-from payer_rules.results import Adjudication, Finding, Pricing, Severity
+from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Severity
 from payer_rules.rules import RuleInfo
 from payer_rules_medicare import PAYER_ID
 from payer_rules_medicare.cost_sharing import adjudicate_claim
@@ -54,6 +54,14 @@ def price(claim: Claim, context: Context) -> Pricing | None:
     if context.payer.id != PAYER_ID:
         return None
     return price_claim(claim, context, load_starter())
+
+
+@hookimpl
+def reference_price(reference: str, claim: Claim, line: int, context: Context) -> PricedLine | None:
+    """Medicare's fee schedules as the reference for percent-of-Medicare contracts."""
+    if reference != PAYER_ID:
+        return None
+    return price_claim(claim, context, load_starter()).for_line(line)
 
 
 @hookimpl

@@ -109,7 +109,9 @@ def test_missing_file_is_a_located_error():
 def test_a_bad_claim_in_a_batch_does_not_stop_the_others(tmp_path):
     good = json.loads((EXAMPLES / "claims" / "01-office-visit-2026.json").read_text())
     bad = dict(good, id="BAD-1", lines=[dict(good["lines"][0], service_date="2026-02-30")])
-    (tmp_path / "batch.json").write_text(json.dumps([good, bad, dict(good, id="CLM-3")], indent=2))
+    # CLM-3: the next day's visit (the same visit again would be denied as a duplicate, OA-18)
+    later = dict(good, id="CLM-3", lines=[dict(good["lines"][0], service_date="2026-02-04")])
+    (tmp_path / "batch.json").write_text(json.dumps([good, bad, later], indent=2))
     out = CliRunner().invoke(
         cli, ["adjudicate", str(tmp_path / "batch.json"), "--payer", "medicare", "--format", "json"]
     )

@@ -292,7 +292,9 @@ def test_a_payer_can_price_as_a_percentage_of_the_medicare_reference():
                 return None
             reference = context.reference_price("medicare", claim, 1)
             assert reference is not None
-            return Pricing(lines=(PricedLine(line=1, allowed=reference.allowed * Decimal("1.5")),), source=SRC)
+            return Pricing(
+                lines=(PricedLine(line=1, allowed=reference.allowed * Decimal("1.5")),), source=SRC
+            )
 
     engine = Engine(get_plugin_manager(plugins=[PercentOfMedicare()]))
     claim = make_claim(

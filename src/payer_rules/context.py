@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from attrs import define, field, frozen
 
+from payer_rules.codesets.registry import CodeSetRegistry
 from payer_rules.models import Claim, PriorService
 from payer_rules.payers import PayerInfo
 from payer_rules.results import ClaimResult, LineStatus, PricedLine
@@ -80,12 +81,14 @@ class Context:
             date of service decides.
         received_date: when the payer received the claim (the claim's own, or the run's override).
         session: the run's accumulators and history.
+        code_sets: the engine's code-set registry (ICD-10-CM, HCPCS ... by date of service).
     """
 
     payer: PayerInfo
     received_date: dt.date
     as_of: dt.date | None = None
     session: Session = field(factory=Session)
+    code_sets: CodeSetRegistry = field(factory=CodeSetRegistry)
     #: Prices a line by a reference fee schedule (``reference_price`` hook); set by the engine.
     reference_pricer: Callable[[str, Claim, int, Context], PricedLine | None] | None = None
 

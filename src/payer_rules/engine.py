@@ -12,10 +12,12 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 
 from attrs import evolve, frozen
 
 from payer_rules import __version__
+from payer_rules.codesets.registry import CodeSetRegistry, CodeSetVersion
 from payer_rules.context import Context, Session
 from payer_rules.errors import ConfigurationError, InputError, PluginError, UsageError
 from payer_rules.models import Claim
@@ -84,11 +86,25 @@ class Engine:
         self.payers: Mapping[str, PayerInfo] = self._collect_payers()
         self.rules: Mapping[str, RuleInfo] = self._collect_rules()
         self.importers: Mapping[str, ImporterInfo] = self._collect_importers()
+        self.code_sets: CodeSetRegistry = self._collect_code_sets()
 
     @classmethod
-    def from_installed(cls, *, plugins: Iterable[object] = (), load_entrypoints: bool = True) -> Engine:
-        """An engine with every installed plugin (and ``plugins``, registered first)."""
-        return cls(get_plugin_manager(plugins=plugins, load_entrypoints=load_entrypoints))
+    def from_installed(
+        cls,
+        *,
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        rulepack_dirs: Iterable[Path] = (),
+    ) -> Engine:
+        """An engine with every installed plugin (and ``plugins``, registered first).
+
+        :param rulepack_dirs: rulepack directories to serve besides ``PAYER_RULES_PATH``.
+        """
+        return cls(
+            get_plugin_manager(
+                plugins=plugins, load_entrypoints=load_entrypoints, rulepack_dirs=rulepack_dirs
+            )
+        )
 
     @property
     def plugin_manager(self) -> PayerRulesPluginManager:
@@ -139,7 +155,38 @@ class Engine:
                 importers[info.kind] = evolve(info, provider=provider)
 
             impl.function(register=register)
+        from payer_rules.codesets.importers import BUILTIN_IMPORTERS
+
+        for info in BUILTIN_IMPORTERS:  # the core's own: code sets are not any payer's
+            if info.kind not in importers:
+                importers[info.kind] = evolve(info, provider=ENGINE_SOURCE.name + "@" + ENGINE_SOURCE.version)
         return dict(sorted(importers.items()))
+
+    def _collect_code_sets(self) -> CodeSetRegistry:
+        """Plugins' code-set versions plus those imported into the data directory."""
+        from payer_rules.codesets.importers import CODESET_KINDS
+        from payer_rules.codesets.store import open_version
+        from payer_rules.store import data_dir, list_datasets
+
+        labels = {p.name: p.label for p in self.plugins}
+        registry = CodeSetRegistry()
+        for impl in self._hook.register_code_sets.get_hookimpls():
+            provider = labels.get(impl.plugin_name, impl.plugin_name)
+
+            def register(version: CodeSetVersion, provider: str = provider) -> None:
+                version.provider = version.provider or provider
+                try:
+                    registry.add(version)
+                except ValueError as exc:
+                    raise PluginError(str(exc)) from exc
+
+            impl.function(register=register)
+        directory = data_dir(create=False)
+        for record in list_datasets(directory) if directory.is_dir() else ():
+            path = directory / record.database
+            if record.kind in CODESET_KINDS and path.is_file():
+                registry.add(open_version(path, priority=1, provider=f"data directory ({record.provider})"))
+        return registry
 
     def importer(self, kind: str) -> ImporterInfo:
         """The importer for this kind, or a usage error listing the known kinds."""
@@ -155,8 +202,10 @@ class Engine:
         key = code.strip().upper()
         if key in self.rules:
             return self.rules[key]
-        close = difflib.get_close_matches(key, list(self.rules), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        # a code the input starts (MCR10 → MCR101), else the closest; the lowest among equals
+        close = [c for c in self.rules if c.startswith(key)]
+        close = close or difflib.get_close_matches(key, list(self.rules), n=1)
+        hint = f"; did you mean {min(close)}?" if close else ""
         raise UsageError(f"unknown rule code {code!r}{hint}")
 
     def payer(self, payer_id: str) -> PayerInfo:
@@ -200,6 +249,7 @@ class Engine:
             as_of=as_of,
             session=session if session is not None else Session(),
             reference_pricer=self._reference_price,
+            code_sets=self.code_sets,
         )
         result, accumulated = self._run(claim, context, stages, origin)
         if stages is Stages.ADJUDICATE and result.status is not ClaimStatus.ERROR:

@@ -25,10 +25,12 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
+    from payer_rules.codesets.registry import CodeSetVersion
     from payer_rules.context import Context
     from payer_rules.models import Claim
     from payer_rules.payers import PayerInfo
     from payer_rules.results import Adjudication, Finding, PricedLine, Pricing
+    from payer_rules.rulepack.kinds import RuleKind
     from payer_rules.rules import RuleInfo
     from payer_rules.store import ImporterInfo
 
@@ -80,6 +82,29 @@ def register_rulepacks(register: Callable[[Path], None]) -> None:
 
 
 @hookspec
+def register_rule_kinds(register: Callable[[RuleKind], None]) -> None:
+    """Add rule kinds rulepacks may use, beside the built-in ones.
+
+    :param register: call once per kind with a :class:`~payer_rules.rulepack.kinds.RuleKind`:
+        its ``kind`` name, an attrs schema subclassing
+        :class:`~payer_rules.rulepack.schema.Rule`, the stage it runs in and a ``compile``
+        function that turns all of a payer's rules of the kind into one indexed evaluator.
+
+    A kind name registered twice (or shadowing a built-in kind) is an error naming both.
+    Kinds are collected before any pack loads, so packs anywhere may use them.
+
+    .. versionadded:: 0.2
+
+    Example::
+
+        @hookimpl
+        def register_rule_kinds(register):
+            register(RuleKind(name="max-charge", schema=MaxChargeRule, stage=Stage.CLINICAL,
+                              compile=compile_max_charge, placeholders=frozenset({"cap"})))
+    """
+
+
+@hookspec
 def register_rules(register: Callable[[RuleInfo], None]) -> None:
     """Describe the rules this plugin's stage hooks apply, for ``payer-rules explain``.
 
@@ -106,6 +131,32 @@ def register_importers(register: Callable[[ImporterInfo], None]) -> None:
         @hookimpl
         def register_importers(register):
             register(ImporterInfo(kind="ncci-ptp", summary="NCCI PTP edits", run=import_ptp))
+    """
+
+
+@hookspec
+def register_code_sets(register: Callable[[CodeSetVersion], None]) -> None:
+    """Register code-set versions (ICD-10-CM, ICD-10-PCS, HCPCS, CPT) by effective range.
+
+    :param register: call once per version with a
+        :class:`~payer_rules.codesets.registry.CodeSetVersion`. Give it a ``loader`` so the
+        codes load on the first lookup, not when the engine is built.
+
+    The engine builds one registry from every plugin's versions plus those imported into the
+    data directory (which win for the dates they cover); hooks reach it as
+    ``context.code_sets``. One name registered twice for a system is an error naming both.
+    Mark partial lists (the CPT codes a fee schedule names) ``complete=False``: a code they
+    lack is then unknown (a warning), not invalid.
+
+    .. versionadded:: 0.2
+
+    Example::
+
+        @hookimpl
+        def register_code_sets(register):
+            register(CodeSetVersion(system="icd-10-cm", name="ICD-10-CM FY2027",
+                                    effective_from=date(2026, 10, 1), effective_to=date(2027, 9, 30),
+                                    loader=load_fy2027))
     """
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "OtherPayment",
     "Person",
     "PriorService",
+    "Procedure",
     "Provider",
     "Relationship",
     "ServiceLine",
@@ -133,6 +134,8 @@ class OtherPayment:
     paid_date: dt.date | None = None
     adjustments: tuple[OtherPayerAdjustment, ...] = ()
     line_paid: tuple[Decimal, ...] = ()
+    #: Per service line (aligned with ``line_paid``), the other payer's 2430 CAS adjustments.
+    line_adjustments: tuple[tuple[OtherPayerAdjustment, ...], ...] = ()
 
 
 @frozen(kw_only=True)
@@ -157,6 +160,8 @@ class Coverage:
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     other_coverage: tuple[OtherCoverage, ...] = ()
+    #: Claim filing indicator (X12 SBR09 / 835 CLP06): ``MB`` Medicare Part B, ``MA`` Part A, ``CI`` ...
+    filing_indicator: str | None = None
 
     def active_on(self, day: dt.date) -> bool:
         if self.effective_from and day < self.effective_from:
@@ -180,6 +185,15 @@ class Diagnosis:
     #: "icd-10-cm" for diagnoses; kept so ICD-9 history or other systems can be refused clearly.
     system: str = "icd-10-cm"
     present_on_admission: str | None = None
+
+
+@frozen(kw_only=True)
+class Procedure:
+    """An inpatient procedure coded on the claim, not on a line (837I HI BBR / BBQ: ICD-10-PCS)."""
+
+    code: str = field(converter=_diagnosis_code)
+    system: CodeSystem = CodeSystem.ICD10PCS
+    date: dt.date | None = None
 
 
 @frozen(kw_only=True)
@@ -254,6 +268,20 @@ class Claim:
     lines: tuple[ServiceLine, ...] = field(validator=validators.min_len(1))
     history: tuple[PriorService, ...] = ()
     accumulators: tuple[Accumulators, ...] = ()
+    # -- institutional (837I / UB-04) only; the first entry of ``diagnoses`` is the principal one
+    #: Type of bill: facility type (CLM05-1) and frequency (CLM05-3), e.g. ``111``.
+    bill_type: str | None = None
+    statement_from: dt.date | None = None
+    statement_to: dt.date | None = None
+    admission_date: dt.date | None = None
+    #: CL101 / CL102 / CL103: admission type, admission source, patient (discharge) status.
+    admission_type: str | None = None
+    admission_source: str | None = None
+    discharge_status: str | None = None
+    admitting_diagnosis: Diagnosis | None = None
+    attending_provider: Provider | None = None
+    #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
+    procedures: tuple[Procedure, ...] = ()
 
     @property
     def member_key(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from types import ModuleType
 
 import pluggy
@@ -20,6 +21,9 @@ from payer_rules import hookspecs
 from payer_rules.errors import PluginError
 
 ENTRY_POINT_GROUP = hookspecs.NAME
+
+#: Plugins the core registers itself (not listed as installed plugins).
+BUILTIN_PLUGINS = frozenset({"rulepacks"})
 
 STAGE_HOOKS = ("validate", "authorize", "price", "adjudicate")
 
@@ -54,17 +58,29 @@ def _env_list(name: str) -> set[str] | None:
 
 
 def get_plugin_manager(
-    *, plugins: Iterable[object] = (), load_entrypoints: bool = True
+    *,
+    plugins: Iterable[object] = (),
+    load_entrypoints: bool = True,
+    rulepack_dirs: Iterable[Path] = (),
 ) -> PayerRulesPluginManager:
-    """A fresh plugin manager with the specs, the given plugin objects and the installed ones.
+    """A fresh plugin manager with the specs, the builtins, the given plugin objects and the installed ones.
 
     :param plugins: plugin modules or objects to register first (tests, embedders).
     :param load_entrypoints: also load the ``payer_rules`` entry-point group.
+    :param rulepack_dirs: rulepack directories (or files) to serve besides ``PAYER_RULES_PATH``.
     :raises PluginError: an entry point fails to import, or a hook implementation is misspelled
         or has arguments the spec does not know.
     """
+    from payer_rules import __version__
+    from payer_rules.rulepack.plugin import NAME as RULEPACKS
+    from payer_rules.rulepack.plugin import RulepackPlugin
+
     pm = PayerRulesPluginManager()
     pm.add_hookspecs(hookspecs)
+    # Builtins are registered by import path, first, so they run after plugins (pluggy calls
+    # later registrations first): a plugin that owns a payer answers before the rulepacks do.
+    pm.register(RulepackPlugin(pm, rulepack_dirs), name=RULEPACKS)
+    pm.distributions[RULEPACKS] = ("payer-rules", __version__)
     for plugin in plugins:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         try:
@@ -117,7 +133,7 @@ def plugin_infos(pm: PayerRulesPluginManager) -> list[PluginInfo]:
     """Every registered plugin with its distribution, version and implemented hooks."""
     infos = []
     for name, plugin in pm.list_name_plugin():
-        if plugin is None or plugin is hookspecs:
+        if plugin is None or plugin is hookspecs or name in BUILTIN_PLUGINS:
             continue
         hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
         if name in pm.distributions:

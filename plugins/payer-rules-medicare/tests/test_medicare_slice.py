@@ -145,9 +145,13 @@ def test_required_data_edits(engine):
     assert sorted(codes(result)) == ["MCR010", "MCR011", "MCR012", "MCR013"]
 
 
-def test_unknown_diagnosis_is_a_warning_not_a_rejection(engine):
+def test_unknown_diagnosis_is_a_warning_not_a_rejection(monkeypatch, tmp_path):
     import attrs
 
+    # No ICD-10-CM code set loaded at all: the codes plugin is blocked, the data directory empty.
+    monkeypatch.setenv("PAYER_RULES_DISABLE_PLUGINS", "codesets")
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path))
+    engine = Engine.from_installed()
     claim = attrs.evolve(example("01-office-visit-2026.json"), diagnoses=(Diagnosis(code="K21.9"),))
     result = engine.adjudicate(claim, "medicare")
     assert codes(result) == ["MCR003"] and result.status == "paid"

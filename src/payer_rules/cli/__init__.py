@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,10 +17,12 @@ import click
 from payer_rules import __version__
 from payer_rules.cli.compare import compare_command, whatif_command
 from payer_rules.cli.data import data_group
+from payer_rules.cli.rulepack import rulepack_group
 from payer_rules.cli.run import adjudicate_command, check_command
 from payer_rules.cli.show import explain_command, payers_command, plugins_command
-from payer_rules.cli.state import load_engine_for_commands
+from payer_rules.cli.state import load_engine_for_commands, use_rulepack_dirs
 from payer_rules.errors import PayerRulesError
+from payer_rules.service.cli import serve_command
 
 
 class _Group(click.Group):
@@ -37,8 +40,18 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="payer-rules")
-def cli() -> None:
+@click.option(
+    "--rulepacks",
+    "rulepack_dirs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Also serve the rulepacks in this directory (or file); repeatable. "
+    "Directories in PAYER_RULES_PATH are always served. [env var: PAYER_RULES_PATH]",
+)
+def cli(rulepack_dirs: tuple[Path, ...]) -> None:
     """Judge claims the way US payers would: line by line, with reasons."""
+    if rulepack_dirs:
+        use_rulepack_dirs(rulepack_dirs)
 
 
 cli.add_command(plugins_command)
@@ -46,7 +59,9 @@ cli.add_command(payers_command)
 cli.add_command(adjudicate_command)
 cli.add_command(check_command)
 cli.add_command(explain_command)
+cli.add_command(rulepack_group)
 cli.add_command(data_group)
+cli.add_command(serve_command)
 cli.add_command(compare_command)
 cli.add_command(whatif_command)
 

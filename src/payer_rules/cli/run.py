@@ -15,7 +15,7 @@ from payer_rules.cli.state import get_engine
 from payer_rules.engine import Stages
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io.readers import read_claims
-from payer_rules.io.writers import WRITERS
+from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS
 from payer_rules.models import Claim
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -50,6 +50,14 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             "--received-date",
             type=_DATE,
             help="Date the payer received the claims (overrides the claims' own).",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
         ),
     ]
     for option in reversed(options):
@@ -95,10 +103,13 @@ def _run(
     as_of: dt.datetime | None,
     received_date: dt.datetime | None,
     stages: Stages,
+    jobs: int = 1,
 ) -> None:
     engine = get_engine()
     for payer in payers:
         engine.payer(payer)
+    if stages is Stages.CHECK and fmt in MONEY_ONLY_FORMATS:
+        raise UsageError(f"--format {fmt} reports payments; use it with adjudicate, not check")
     errors: list[InputError] = []
 
     def claims() -> Iterator[Claim | InputError]:
@@ -109,17 +120,40 @@ def _run(
 
     progress = _Progress()
     with _open_output(output) as stream:
-        writer = WRITERS[fmt](stream)
-        for item, result in engine.adjudicate_pairs(
-            claims(),
-            payers,
-            as_of=as_of.date() if as_of else None,
-            received_date=received_date.date() if received_date else None,
-            stages=stages,
-        ):
-            writer.write(result, item)
-            progress.tick()
-        writer.close()
+        if jobs > 1:
+            from payer_rules.batch.parallel import RunOptions, write_parallel
+
+            options = RunOptions(
+                payers=payers,
+                as_of=as_of.date() if as_of else None,
+                received_date=received_date.date() if received_date else None,
+                stages=stages,
+            )
+            errors = write_parallel(
+                inputs,
+                options,
+                fmt=fmt,
+                stream=stream,
+                jobs=jobs,
+                engine_factory=get_engine,
+                on_result=progress.tick,
+            )
+        else:
+            writer = WRITERS[fmt](stream)
+            for item, result in engine.adjudicate_pairs(
+                claims(),
+                payers,
+                as_of=as_of.date() if as_of else None,
+                received_date=received_date.date() if received_date else None,
+                stages=stages,
+            ):
+                writer.write(result, item)
+                progress.tick()
+            writer.close()
+    _finish(progress, errors)
+
+
+def _finish(progress: _Progress, errors: list[InputError]) -> None:
     progress.done()
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)

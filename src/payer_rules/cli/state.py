@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from payer_rules.engine import Engine
@@ -9,13 +11,22 @@ from payer_rules.plugins import get_plugin_manager
 
 _ENGINE: Engine | None = None
 _COMMANDS_LOADED = False
+_RULEPACK_DIRS: tuple[Path, ...] = ()
 
 
 def get_engine() -> Engine:
     global _ENGINE
     if _ENGINE is None:
-        _ENGINE = Engine(get_plugin_manager())
+        _ENGINE = Engine(get_plugin_manager(rulepack_dirs=_RULEPACK_DIRS))
     return _ENGINE
+
+
+def use_rulepack_dirs(dirs: tuple[Path, ...]) -> None:
+    """Serve these rulepack directories too (``--rulepacks``); the engine is rebuilt on next use."""
+    global _ENGINE, _RULEPACK_DIRS
+    if dirs != _RULEPACK_DIRS:
+        _RULEPACK_DIRS = dirs
+        _ENGINE = None
 
 
 def use_engine(engine: Engine) -> None:
@@ -26,9 +37,10 @@ def use_engine(engine: Engine) -> None:
 
 def reset_engine() -> None:
     """Forget the cached engine (tests install and remove plugins between runs)."""
-    global _ENGINE, _COMMANDS_LOADED
+    global _ENGINE, _COMMANDS_LOADED, _RULEPACK_DIRS
     _ENGINE = None
     _COMMANDS_LOADED = False
+    _RULEPACK_DIRS = ()
 
 
 def load_engine_for_commands(cli: click.Group) -> None:

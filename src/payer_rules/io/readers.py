@@ -10,7 +10,17 @@ from payer_rules.errors import InputError
 from payer_rules.io.json_claims import read_json_text, read_ndjson_lines
 from payer_rules.models import Claim
 
-CLAIM_SUFFIXES = {".json", ".ndjson", ".jsonl"}
+CLAIM_SUFFIXES = {".json", ".ndjson", ".jsonl", ".837", ".837p", ".837i", ".x12", ".edi"}
+#: Read from a directory only when their content starts with an X12 ISA (test suites name 837s .txt).
+SNIFFED_SUFFIXES = {".txt"}
+
+
+def _is_x12_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+    except OSError:
+        return False
 
 
 def expand_inputs(inputs: Iterable[str]) -> Iterator[str | InputError]:
@@ -21,9 +31,17 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[str | InputError]:
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CLAIM_SUFFIXES)
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and (
+                    p.suffix.lower() in CLAIM_SUFFIXES
+                    or (p.suffix.lower() in SNIFFED_SUFFIXES and _is_x12_file(p))
+                )
+            )
             if not found:
-                yield InputError(item, "directory holds no claim files (.json, .ndjson)")
+                yield InputError(item, "directory holds no claim files (.json, .ndjson, .837, .x12, .edi)")
             yield from (str(p) for p in found)
         elif path.is_file():
             yield item
@@ -58,6 +76,18 @@ def read_path(item: str) -> Iterator[Claim | InputError]:
 
 def read_text(text: str, name: str) -> Iterator[Claim | InputError]:
     """Claims from text whose format is told by its name and content."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("ISA"):
+        from payer_rules.io.x12.reader_837 import read_837_text
+
+        yield from read_837_text(text, name)
+        return
+    if stripped[:1] in "[{" and '"resourceType"' in stripped[:4096]:
+        from payer_rules.io.fhir.reader import is_fhir_text, read_fhir_text
+
+        if is_fhir_text(stripped):
+            yield from read_fhir_text(text, name)
+            return
     if name.lower().endswith((".ndjson", ".jsonl")):
         yield from read_ndjson_lines(iter(text.splitlines()), name)
         return
@@ -68,4 +98,8 @@ def read_text(text: str, name: str) -> Iterator[Claim | InputError]:
     if stripped[0] in "[{":
         yield from read_json_text(text, name)
         return
-    yield InputError(f"{name}:1", f"unrecognised content starting {stripped[:20]!r}; expected claim JSON")
+    yield InputError(
+        f"{name}:1",
+        f"unrecognised content starting {stripped[:20]!r}; expected claim JSON, an X12 837 (starting ISA) "
+        "or a FHIR Claim / Bundle",
+    )

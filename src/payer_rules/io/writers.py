@@ -91,8 +91,24 @@ class TableWriter:
             self._stream.write("No claims.\n")
 
 
+def _x12_835(stream: TextIO) -> ResultWriter:
+    from payer_rules.io.x12.writer_835 import X12_835Writer
+
+    return X12_835Writer(stream)
+
+
+def _fhir(stream: TextIO) -> ResultWriter:
+    from payer_rules.io.fhir.writer import FhirWriter
+
+    return FhirWriter(stream)
+
+
 WRITERS: dict[str, Callable[[TextIO], ResultWriter]] = {
     "table": TableWriter,
     "json": JsonWriter,
     "ndjson": NdjsonWriter,
+    "x12-835": _x12_835,
+    "fhir": _fhir,
 }
+#: Formats that report money and so make no sense in scrubber mode (``check``).
+MONEY_ONLY_FORMATS = frozenset({"x12-835"})

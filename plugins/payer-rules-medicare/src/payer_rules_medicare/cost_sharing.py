@@ -26,10 +26,9 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
     patient_total = ZERO
     out: list[LineAdjudication] = []
     for priced in pricing.lines:
-        line = claim.lines[priced.line - 1]
         adjustments: list[Adjustment] = []
         payable = priced.allowed
-        if not is_lab_fee_schedule(line, starter):
+        if not is_lab_fee_schedule(priced):
             ded = min(remaining, payable)
             remaining -= ded
             applied_deductible += ded

@@ -1,4 +1,8 @@
-"""Medicare's front-end and coverage edits for the slice: required data, ICD-10-CM, NCD 190.20."""
+"""Medicare's front-end edits for the slice: required data.
+
+NCD medical-necessity rules (MCR101 and on) live in rulepacks: ``rulepacks/*.toml`` beside this
+module, registered through ``register_rulepacks``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from payer_rules.context import Context
 from payer_rules.models import Claim, Provider
 from payer_rules.results import Finding, Group, Severity
 from payer_rules_medicare.rules import RULES, source
-from payer_rules_medicare.starter import Starter
 
 
 def finding(code: str, message: str, line: int | None = None, **overrides: object) -> Finding:
@@ -83,89 +86,11 @@ def required_data(claim: Claim, context: Context) -> Iterator[Finding]:
                 f"line {n}: service ends {line.service_date_end} before it starts {line.service_date}",
                 line=n,
             )
-        elif claim.received_date and line.service_date > claim.received_date:
+        elif line.service_date > context.received_date:
             yield finding(
                 "MCR014",
                 f"line {n}: date of service {line.service_date} is after the "
-                f"received date {claim.received_date}",
+                f"received date {context.received_date}",
                 line=n,
             )
 
-
-def diagnosis_codes(claim: Claim, context: Context, starter: Starter) -> Iterator[Finding]:
-    """Each diagnosis against the ICD-10-CM release in force on the dates of the lines using it."""
-    checked: set[tuple[str, object]] = set()
-    for n, line in enumerate(claim.lines, 1):
-        day = context.rules_date(line.service_date)
-        release = starter.release_on(day)
-        for dx in claim.diagnoses_for(line):
-            key = (dx.code, release)
-            if key in checked:
-                continue
-            checked.add(key)
-            if release is None:
-                yield finding(
-                    "MCR003", f"no ICD-10-CM release is loaded for {day}; {dx.code} not checked", line=n
-                )
-            elif dx.code in release.billable:
-                continue
-            elif dx.code in release.headers:
-                yield finding(
-                    "MCR002",
-                    f"diagnosis {dx.code} is a category header in {release.name}; "
-                    "report a billable code with all its characters",
-                    line=n,
-                )
-            else:
-                valid_in = [r.name for r in starter.releases if dx.code in r.billable]
-                if valid_in:
-                    yield finding(
-                        "MCR001",
-                        f"diagnosis {dx.code} is not valid in {release.name} "
-                        f"(date of service {line.service_date}); it is valid in "
-                        f"{', '.join(valid_in)}",
-                        line=n,
-                    )
-                else:
-                    yield finding(
-                        "MCR003",
-                        f"diagnosis {dx.code} is not in the loaded ICD-10-CM data "
-                        f"({release.name}); not checked",
-                        line=n,
-                    )
-
-
-def glucose_medical_necessity(claim: Claim, starter: Starter) -> Iterator[Finding]:
-    """NCD 190.20: deny unless a pointed diagnosis is covered; ABN modifiers decide liability."""
-    for n, line in enumerate(claim.lines, 1):
-        if line.procedure not in starter.glucose_procedures:
-            continue
-        codes = [dx.code for dx in claim.diagnoses_for(line)]
-        if any(code in starter.glucose_covered for code in codes):
-            continue
-        listed = ", ".join(codes) or "none"
-        if "GY" in line.modifiers:
-            yield finding(
-                "MCR101",
-                f"line {n}: {line.procedure} with GY is statutorily excluded; "
-                f"patient liable (diagnoses {listed})",
-                line=n,
-                group=Group.PR,
-                carc="96",
-            )
-        elif "GA" in line.modifiers:
-            yield finding(
-                "MCR101",
-                f"line {n}: {line.procedure} is not covered for {listed} under "
-                "NCD 190.20; a signed ABN is on file (GA), so the patient is liable",
-                line=n,
-                group=Group.PR,
-            )
-        else:
-            why = "GZ: no ABN" if "GZ" in line.modifiers else "no ABN modifier"
-            yield finding(
-                "MCR101",
-                f"line {n}: {line.procedure} is not covered for {listed} under "
-                f"NCD 190.20 ({why}); provider liable",
-                line=n,
-            )

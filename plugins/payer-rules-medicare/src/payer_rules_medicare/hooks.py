@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from payer_rules import hookimpl
 from payer_rules.context import Context
@@ -10,9 +11,16 @@ from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
 from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Severity
 from payer_rules.rules import RuleInfo
+from payer_rules.store import ImporterInfo
 from payer_rules_medicare import PAYER_ID
+from payer_rules_medicare.claims_edits import duplicates, prior_authorization, timely_filing
+from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
-from payer_rules_medicare.edits import diagnosis_codes, glucose_medical_necessity, required_data
+from payer_rules_medicare.edits import required_data
+from payer_rules_medicare.imported import imported
+from payer_rules_medicare.importers import IMPORTERS
+from payer_rules_medicare.ncci.mue import mue_findings
+from payer_rules_medicare.ncci.ptp import ptp_findings
 from payer_rules_medicare.pricing import price_claim
 from payer_rules_medicare.rules import RULES
 from payer_rules_medicare.starter import load_starter
@@ -31,6 +39,13 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
 
 
 @hookimpl
+def register_rulepacks(register: Callable[[Path], None]) -> None:
+    """NCD medical-necessity rules as data (MCR101 NCD 190.20, MCR102 190.22, MCR103 190.23)."""
+    for pack in sorted((Path(__file__).parent / "rulepacks").glob("*.toml")):
+        register(pack)
+
+
+@hookimpl
 def register_rules(register: Callable[[RuleInfo], None]) -> None:
     for rule in RULES.values():
         register(rule)
@@ -40,13 +55,33 @@ def register_rules(register: Callable[[RuleInfo], None]) -> None:
 def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     if context.payer.id != PAYER_ID:
         return ()
-    starter = load_starter()
     findings = list(required_data(claim, context))
-    findings += diagnosis_codes(claim, context, starter)
+    findings += diagnosis_codes(claim, context)
+    findings += procedure_codes(claim, context)
+    if not any(f.severity is Severity.REJECT for f in findings):
+        findings += diagnosis_conventions(claim, context)
     if any(f.severity is Severity.REJECT for f in findings):
         return findings  # front-end edits: an unprocessable claim gets no coverage review
-    findings += glucose_medical_necessity(claim, starter)
+    # Claims edits from CMS's files (issue 6): timely filing, duplicates, NCCI PTP and MUE.
+    tables = imported()
+    findings += timely_filing(claim, context)
+    findings += duplicates(claim, context)
+    findings += ptp_findings(claim, context, tables)
+    findings += mue_findings(claim, context, tables)
     return findings
+
+
+@hookimpl
+def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
+    if context.payer.id != PAYER_ID:
+        return ()
+    return list(prior_authorization(claim, context))
+
+
+@hookimpl
+def register_importers(register: Callable[[ImporterInfo], None]) -> None:
+    for info in IMPORTERS:
+        register(info)
 
 
 @hookimpl

@@ -1,21 +1,42 @@
-"""Medicare Part B pricing for the slice: physician fee schedule and clinical lab fee schedule.
+"""Medicare Part B pricing: physician fee schedule and clinical lab fee schedule.
 
-Physician fee schedule: ``[(work RVU x work GPCI) + (PE RVU x PE GPCI) + (MP RVU x MP GPCI)] x
-CF``, rounded to the cent, with the facility PE RVU in facility places of service; the allowed
-amount is the lesser of that and the actual charge (Pub. 100-04 Ch. 12 §20). Non-participating
-providers get 95%.
+Physician fee schedule (Pub. 100-04 Ch. 12 §20): ``[(work RVU x work GPCI) + (PE RVU x PE GPCI)
++ (MP RVU x MP GPCI)] x CF``, rounded to the cent, with the facility PE RVU in facility places of
+service and the locality from the ZIP code of the service facility (else the billing provider).
+Only status A, R and T codes are paid. Then, in this order, each step rounded to the cent:
+
+1. modifiers 26 / TC price from their own PPRRVU rows;
+2. modifier 50 by BILAT SURG: 1 -> 150%, 3 -> 200%, 0 / 2 / 9 -> 100% (§40.7);
+3. multiple procedures, MULT PROC 2, same date and rendering provider: ranked by fee, the
+   highest at 100% and every other procedure (and unit) at 50% (§40.6);
+4. assistant at surgery (80, 81, 82) 16%, AS 13.6%, when ASST SURG is 2 (§20.4.3); 0, 1 and 9
+   deny the line;
+5. nurse practitioners, physician assistants and clinical nurse specialists, by rendering
+   taxonomy, 85% (§110, §120);
+6. non-participating providers 95% (§20.4.5).
+
+Lab tests on the CLFS are paid its amount (Ch. 16 §20). The allowed amount is the lesser of the
+fee and the actual charge. Fee data: the imported tables for the date of service when present,
+else the starter pack (:mod:`payer_rules_medicare.mpfs.schedule`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
+
+from attrs import frozen
 
 from payer_rules.context import Context
 from payer_rules.models import Claim, ServiceLine
 from payer_rules.money import money
 from payer_rules.results import Finding, PricedLine, Pricing, Source
 from payer_rules_medicare import __version__
+from payer_rules_medicare.clfs import lab_fee
 from payer_rules_medicare.edits import finding
+from payer_rules_medicare.imported import ImportedTables, imported
+from payer_rules_medicare.mpfs.schedule import FeeRow, Schedule, locality_for_zip, schedule_for
 from payer_rules_medicare.rules import SOURCE_NAME
 from payer_rules_medicare.starter import Starter
 
@@ -24,68 +45,173 @@ FACILITY_POS = frozenset(
     {"19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
 )
 NON_PARTICIPATING = Decimal("0.95")
+PAID_STATUSES = frozenset({"A", "R", "T"})
+BILATERAL = {"1": Decimal("1.5"), "3": Decimal("2")}
+SECOND_PROCEDURE = Decimal("0.5")
+ASSISTANT = {"80": Decimal("0.16"), "81": Decimal("0.16"), "82": Decimal("0.16"), "AS": Decimal("0.136")}
+#: Nurse practitioner (363L), physician assistant (363A), clinical nurse specialist (364S).
+NON_PHYSICIAN_TAXONOMIES = ("363L", "363A", "364S")
+NON_PHYSICIAN = Decimal("0.85")
 
 
-def locality_for(claim: Claim, starter: Starter) -> tuple[str, str] | None:
-    zips = [claim.service_facility_zip]
+@frozen
+class _Fee:
+    """A line's fee for one unit after PC/TC and bilateral, before the percentage steps."""
+
+    line: int
+    fee: Decimal
+    row: FeeRow
+    basis: list[str]
+    group: tuple[dt.date, str]
+
+
+def locality_for(
+    claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter
+) -> tuple[str, str] | None:
     address = claim.billing_provider.address
-    zips.append(address.zip if address else None)
-    for z in zips:
-        if z and z[:5] in starter.zip_locality:
-            return starter.zip_locality[z[:5]]
+    for z in (claim.service_facility_zip, address.zip if address else None):
+        if z:
+            found = locality_for_zip(z[:5], day, tables, starter)
+            if found is not None:
+                return found
     return None
 
 
+def _row(schedule: Schedule, line: ServiceLine) -> tuple[FeeRow | None, str]:
+    """The PPRRVU row for the line: its 26 / TC (or 53) row when it carries that modifier."""
+    for modifier in line.modifiers:
+        if modifier in {"26", "TC", "53"}:
+            row = schedule.row(line.procedure, modifier)
+            if row is not None:
+                return row, f", modifier {modifier} row"
+    return schedule.row(line.procedure), ""
+
+
 def physician_fee(
-    line: ServiceLine, claim: Claim, context: Context, starter: Starter
-) -> tuple[Decimal, str] | str:
+    number: int, line: ServiceLine, claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter
+) -> _Fee | str:
     """The fee for one unit, with how it was found, or why there is none."""
-    day = context.rules_date(line.service_date)
-    year = starter.fee_years.get(day.year)
-    if year is None:
+    schedule = schedule_for(day, tables, starter)
+    if schedule is None:
         return f"no physician fee schedule for CY{day.year} is loaded"
-    rvu = year.rvu.get(line.procedure)
-    if rvu is None:
-        return f"{line.procedure} is not in the loaded CY{day.year} fee schedule"
-    if rvu.status not in {"A", "R", "T"}:
-        return f"{line.procedure} has status {rvu.status} in CY{day.year}; not separately paid"
-    locality = locality_for(claim, starter)
-    if locality is None or locality not in year.gpci:
+    row, which = _row(schedule, line)
+    if row is None:
+        return f"{line.procedure} is not in the loaded CY{day.year} fee schedule ({schedule.release})"
+    if row.status not in PAID_STATUSES:
+        return (
+            f"{line.procedure} has status {row.status} in CY{day.year}; "
+            "not paid under the physician fee schedule"
+        )
+    locality = locality_for(claim, day, tables, starter)
+    gpci = schedule.gpci(*locality) if locality else None
+    if locality is None or gpci is None:
         zip_ = claim.service_facility_zip or (
             claim.billing_provider.address.zip if claim.billing_provider.address else None
         )
         return f"no CY{day.year} payment locality is loaded for ZIP {zip_ or 'unknown'}"
-    gpci = year.gpci[locality]
     facility = claim.place_of_service_for(line) in FACILITY_POS
-    pe = rvu.pe_facility if facility else rvu.pe_nonfacility
-    fee = money((rvu.work * gpci.work + pe * gpci.pe + rvu.mp * gpci.mp) * year.conversion_factor)
+    pe = row.pe_facility if facility else row.pe_nonfacility
+    factor = row.conversion_factor or schedule.conversion_factor
+    fee = money((row.work * gpci.work + pe * gpci.pe + row.mp * gpci.mp) * factor)
     setting = "facility" if facility else "non-facility"
-    return (
-        fee,
-        f"MPFS CY{day.year} {setting}, locality {locality[0]}-{locality[1]} ({gpci.name}), {year.release}",
-    )
+    basis = [
+        f"MPFS CY{day.year} {setting}, locality {locality[0]}-{locality[1]} ({gpci.name}), "
+        f"{schedule.release}, CF {factor}{which}"
+    ]
+    if "50" in line.modifiers:
+        share = BILATERAL.get(row.bilateral)
+        if share is not None:
+            fee = money(fee * share)
+            basis.append(f"bilateral {share * 100:.0f}%")
+        else:
+            basis.append(f"modifier 50 with BILAT SURG {row.bilateral}: paid once")
+    rendering = claim.rendering_for(line)
+    return _Fee(line=number, fee=fee, row=row, basis=basis, group=(line.service_date, rendering.npi))
 
 
-def price_claim(claim: Claim, context: Context, starter: Starter) -> Pricing:
+def _multiple_procedures(fees: list[_Fee], claim: Claim) -> dict[int, tuple[Decimal, str | None]]:
+    """Each line's amount for all its units after the multiple-procedure reduction (MULT PROC 2)."""
+    out: dict[int, tuple[Decimal, str | None]] = {}
+    groups: defaultdict[tuple[dt.date, str], list[tuple[Decimal, int]]] = defaultdict(list)
+    for f in fees:
+        units = claim.lines[f.line - 1].units
+        if f.row.mult_proc == "2" and units == units.to_integral_value():
+            for _ in range(int(units)):
+                groups[f.group].append((f.fee, f.line))
+        else:
+            out[f.line] = (money(f.fee * units), None)
+    for entries in groups.values():
+        ranked = sorted(entries, key=lambda e: (-e[0], e[1]))
+        totals: defaultdict[int, Decimal] = defaultdict(Decimal)
+        reduced: set[int] = set()
+        for rank, (fee, number) in enumerate(ranked):
+            if rank == 0:
+                totals[number] += fee
+            else:
+                totals[number] += money(fee * SECOND_PROCEDURE)
+                reduced.add(number)
+        for number, total in totals.items():
+            note = (
+                "multiple procedure: 50% after the first" if number in reduced and len(ranked) > 1 else None
+            )
+            out[number] = (total, note)
+    return out
+
+
+def price_claim(
+    claim: Claim, context: Context, starter: Starter, tables: ImportedTables | None = None
+) -> Pricing:
+    tables = tables if tables is not None else imported()
     lines: list[PricedLine] = []
     findings: list[Finding] = []
+    fees: list[_Fee] = []
     participating = claim.billing_provider.participating
     for n, line in enumerate(claim.lines, 1):
         day = context.rules_date(line.service_date)
-        if line.procedure in starter.clfs and starter.clfs_from <= day <= starter.clfs_to:
-            fee, basis = starter.clfs[line.procedure], f"CLFS, {starter.clfs_release}"
-        else:
-            found = physician_fee(line, claim, context, starter)
-            if isinstance(found, str):
-                findings.append(finding("MCR201", f"line {n}: {found}", line=n))
-                continue
-            fee, basis = found
-            if not participating:
-                fee = money(fee * NON_PARTICIPATING)
-                basis += ", non-participating 95%"
-        amount = money(fee * line.units)
-        allowed = min(amount, money(line.charge))
-        lines.append(PricedLine(line=n, allowed=allowed, basis=basis))
+        lab = lab_fee(line, day, tables, starter)
+        if lab is not None:
+            amount = money(lab.amount * line.units)
+            lines.append(PricedLine(line=n, allowed=min(amount, money(line.charge)), basis=lab.basis))
+            continue
+        found = physician_fee(n, line, claim, day, tables, starter)
+        if isinstance(found, str):
+            findings.append(finding("MCR201", f"line {n}: {found}", line=n))
+            continue
+        assistant = next((m for m in line.modifiers if m in ASSISTANT), None)
+        if assistant and found.row.assistant != "2":
+            why = {
+                "0": "only with documentation of medical necessity (ASST SURG 0)",
+                "1": "never for this procedure (ASST SURG 1)",
+            }.get(found.row.assistant, f"not for this procedure (ASST SURG {found.row.assistant})")
+            findings.append(
+                finding(
+                    "MCR202",
+                    f"line {n}: assistant at surgery ({assistant}) on {line.procedure} is paid {why}",
+                    line=n,
+                )
+            )
+            continue
+        fees.append(found)
+    amounts = _multiple_procedures(fees, claim)
+    for f in fees:
+        line = claim.lines[f.line - 1]
+        amount, note = amounts[f.line]
+        basis = list(f.basis)
+        if note:
+            basis.append(note)
+        assistant = next((m for m in line.modifiers if m in ASSISTANT), None)
+        if assistant:
+            amount = money(amount * ASSISTANT[assistant])
+            basis.append(f"assistant at surgery {assistant} {ASSISTANT[assistant] * 100:.1f}%")
+        taxonomy = (claim.rendering_for(line).taxonomy or "").upper()
+        if assistant != "AS" and taxonomy.startswith(NON_PHYSICIAN_TAXONOMIES):
+            amount = money(amount * NON_PHYSICIAN)
+            basis.append(f"non-physician practitioner ({taxonomy}) 85%")
+        if not participating:
+            amount = money(amount * NON_PARTICIPATING)
+            basis.append("non-participating 95%")
+        lines.append(PricedLine(line=f.line, allowed=min(amount, money(line.charge)), basis=", ".join(basis)))
+    lines.sort(key=lambda p: p.line)
     return Pricing(
         lines=tuple(lines),
         findings=tuple(findings),
@@ -93,5 +219,6 @@ def price_claim(claim: Claim, context: Context, starter: Starter) -> Pricing:
     )
 
 
-def is_lab_fee_schedule(line: ServiceLine, starter: Starter) -> bool:
-    return line.procedure in starter.clfs
+def is_lab_fee_schedule(priced: PricedLine) -> bool:
+    """Priced from the clinical lab fee schedule: no deductible or coinsurance applies."""
+    return priced.basis.startswith("CLFS")

@@ -75,6 +75,74 @@ RULES = {
             group=None,
         ),
         _rule(
+            "MCR004",
+            "excludes1-pair-billed-together",
+            "Two diagnoses form an ICD-10-CM Excludes1 pair (one excludes the other).",
+            "Excludes1 means 'not coded here': the two conditions cannot normally occur together. "
+            "Reported as a warning: the guidelines allow both when the conditions are unrelated.",
+            "ICD-10-CM Official Guidelines for Coding and Reporting, Section I.A.12.a",
+            Severity.WARN,
+            group=None,
+        ),
+        _rule(
+            "MCR005",
+            "manifestation-code-first-listed",
+            "The first-listed diagnosis is a manifestation code ('in diseases classified elsewhere').",
+            "Manifestation codes are never first-listed; the underlying condition is sequenced first.",
+            f"ICD-10-CM Official Guidelines, Section I.A.13 (etiology/manifestation); {UNPROCESSABLE}",
+            Severity.REJECT,
+            "16",
+            ("M76",),
+        ),
+        _rule(
+            "MCR006",
+            "unspecified-laterality-when-side-exists",
+            "A diagnosis leaves the side unspecified where the code set has codes for each side.",
+            "Laterality is documented in most records; payers increasingly deny unspecified side codes.",
+            "ICD-10-CM Official Guidelines, Section I.B.13 (laterality)",
+            Severity.WARN,
+            group=None,
+        ),
+        _rule(
+            "MCR007",
+            "diagnosis-inconsistent-with-age",
+            "A diagnosis is for an age group (newborn, maternity) the patient is not in.",
+            "CMS's code editors flag age conflicts (CARC 9). A warning here: the age lists are derived "
+            "from the tabular's notes, not the official MCE tables.",
+            "Medicare Code Editor (MCE) age edits; CARC 9",
+            Severity.WARN,
+            group=None,
+        ),
+        _rule(
+            "MCR008",
+            "diagnosis-inconsistent-with-sex",
+            "A line points at a diagnosis for one sex and the patient is of the other.",
+            "The diagnosis is inconsistent with the patient's sex; modifier KX (gender-specific services "
+            "for a beneficiary whose records show another sex) bypasses the edit.",
+            "Medicare Code Editor (MCE) sex edits; Pub. 100-04 Ch. 32 (KX for gender-specific services)",
+            Severity.DENY,
+            "10",
+        ),
+        _rule(
+            "MCR015",
+            "procedure-code-not-valid-on-date-of-service",
+            "A HCPCS / CPT code is not valid in the code set in force on the line's date of service.",
+            "A code added later or terminated earlier cannot be paid on that date.",
+            "HCPCS quarterly update instructions; 45 CFR 162.1002",
+            Severity.DENY,
+            "181",
+            ("M51",),
+        ),
+        _rule(
+            "MCR016",
+            "procedure-code-not-in-loaded-code-set",
+            "A procedure code could not be checked: no loaded list covers it on the date of service.",
+            "Reported as a warning: a false rejection costs more than a missed check.",
+            "payer-rules policy on unknown codes",
+            Severity.WARN,
+            group=None,
+        ),
+        _rule(
             "MCR010",
             "npi-check-digit-invalid",
             "A provider NPI fails the check digit (Luhn with the 80840 prefix).",
@@ -125,20 +193,6 @@ RULES = {
             ("M59",),
         ),
         _rule(
-            "MCR101",
-            "glucose-test-diagnosis-not-covered",
-            "A blood glucose test (82947, 82950-82952, 82962) is billed without a diagnosis NCD 190.20 "
-            "covers.",
-            "Medicare covers blood glucose testing only for the conditions the national coverage "
-            "determination lists. With a signed ABN (modifier GA) the patient is liable; otherwise the "
-            "provider is.",
-            "NCD 190.20 Blood Glucose Testing (Medicare NCD Manual, Pub. 100-03, Ch. 1 Part 3, §190.20); "
-            "ABN: Pub. 100-04 Ch. 30 §40",
-            Severity.DENY,
-            "50",
-            ("N386",),
-        ),
-        _rule(
             "MCR201",
             "no-fee-schedule-amount",
             "No fee schedule amount exists for the code on the date of service in the loaded data.",
@@ -147,6 +201,76 @@ RULES = {
             Severity.PEND,
             "133",
             group=Group.OA,
+        ),
+        # -- issue 6: Part B claims edits from CMS's own files ---------------------------------
+        _rule(
+            "MCR202",
+            "assistant-at-surgery-not-payable",
+            "An assistant-at-surgery modifier (80, 81, 82, AS) on a procedure whose ASST SURG "
+            "indicator does not allow payment.",
+            "The physician fee schedule pays assistants only for procedures with ASST SURG 2; "
+            "indicator 0 needs documentation of medical necessity, 1 and 9 are never paid.",
+            "Pub. 100-04 Ch. 12 §20.4.3 and §40.8; PPRRVU ASST SURG indicator",
+            Severity.DENY,
+            "54",
+        ),
+        _rule(
+            "MCR301",
+            "ncci-procedure-to-procedure-pair",
+            "A column-2 code of an NCCI procedure-to-procedure edit is billed with its column-1 code "
+            "for the same patient, provider and date of service, without a modifier the edit allows.",
+            "The column-2 service is a component of, or mutually exclusive with, the column-1 "
+            "service. Modifier indicator 1 allows an NCCI-associated modifier to bypass the edit; "
+            "0 never does; 9 means the edit does not apply.",
+            "NCCI Policy Manual for Medicare Services, Ch. I §E (modifiers and modifier indicators); "
+            "Pub. 100-04 Ch. 23 §20.9; CMS NCCI practitioner PTP edit files",
+            Severity.DENY,
+            "236",
+        ),
+        _rule(
+            "MCR302",
+            "units-over-medically-unlikely-edit",
+            "The units of service exceed the practitioner MUE value: per line (MAI 1) or summed "
+            "over the date of service (MAI 2 and 3).",
+            "An MUE is the most units a provider would report under most circumstances; the whole "
+            "line over it is denied, and may be appealed.",
+            "NCCI Policy Manual for Medicare Services, Ch. I §V (MUE); Pub. 100-08 Ch. 3 §3.3; "
+            "CMS practitioner services MUE table",
+            Severity.DENY,
+            "151",
+            ("N362",),
+        ),
+        _rule(
+            "MCR401",
+            "claim-filed-after-timely-filing-limit",
+            "The claim was received more than 12 months (one calendar year) after the date of service.",
+            "Medicare pays only claims filed within one calendar year of the date of service.",
+            "42 CFR 424.44; Pub. 100-04 Ch. 1 §70",
+            Severity.DENY,
+            "29",
+        ),
+        _rule(
+            "MCR402",
+            "duplicate-service",
+            "The same service (procedure, modifiers, date of service, rendering provider) for the "
+            "same beneficiary was already submitted, in this batch or in the claim history.",
+            "A service is paid once; a repeat needs modifier 76, 77 or 91 or a replacement claim.",
+            "Pub. 100-04 Ch. 1 §120 (duplicate claims); Pub. 100-08 Ch. 3",
+            Severity.DENY,
+            "18",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR501",
+            "prior-authorization-absent",
+            "A service on a CMS prior-authorization list (hospital outpatient department services; "
+            "DMEPOS required prior authorization list) is billed without a prior authorization.",
+            "For these services Medicare requires a provisional affirmation before the claim; a claim "
+            "without one is denied.",
+            "42 CFR 419.82 (OPD prior authorization); 42 CFR 414.234 (DMEPOS required prior "
+            "authorization list)",
+            Severity.DENY,
+            "197",
         ),
     )
 }

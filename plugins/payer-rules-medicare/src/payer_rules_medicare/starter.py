@@ -61,8 +61,6 @@ class Starter:
     deductible: dict[int, Decimal]
     coinsurance_percent: Decimal
     sequestration_percent: Decimal
-    glucose_procedures: frozenset[str]
-    glucose_covered: frozenset[str]
 
     def release_on(self, day: dt.date) -> Release | None:
         return next((r for r in self.releases if r.effective_from <= day <= r.effective_to), None)
@@ -97,7 +95,6 @@ def load_starter(path: Path = STARTER) -> Starter:
         )
     clfs = raw["clfs"]
     partb = raw["partb"]
-    ncd = raw["ncd_190_20"]
     return Starter(
         releases=releases,
         fee_years=years,
@@ -109,6 +106,4 @@ def load_starter(path: Path = STARTER) -> Starter:
         deductible={int(k): _d(v) for k, v in partb["deductible"].items()},
         coinsurance_percent=_d(partb["coinsurance_percent"]),
         sequestration_percent=_d(partb["sequestration_percent"]),
-        glucose_procedures=frozenset(ncd["procedures"]),
-        glucose_covered=frozenset(ncd["covered"]),
     )

@@ -1,0 +1,205 @@
+"""Throughput and latency of `payer-rules serve` on loopback, checked against the CLI.
+
+    uv run python benchmarks/bench_service.py [--single 2000] [--batches 20] [--concurrency 8]
+                                              [--workers 1]
+
+Starts the service on a free 127.0.0.1 port, posts a bounded number of requests with an async
+httpx client (single-claim requests, then 100-claim batches), and prints JSON: claims per
+second and p50 / p99 latency for each kind. Every result is compared with what
+`payer-rules adjudicate --format json` gives for the same claims; the run fails on a mismatch.
+
+The claims are generated as in bench_adjudicate.py, one member each, so a claim's result does
+not depend on which request (or which CLI run) carried it. Client and server share the
+machine's cores: the figures are a floor for a service with a machine of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_adjudicate import generate
+
+MAX_DISTINCT = 2500  # generate() repeats members after this many claims
+RUN_CLI = "from payer_rules.cli import main; main()"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_results(claims: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "claims.json"
+        path.write_text(json.dumps(claims))
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                RUN_CLI,
+                "adjudicate",
+                str(path),
+                "--payer",
+                "medicare",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return {r["claim_id"]: r for r in json.loads(out.stdout)}
+
+
+def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                RUN_CLI,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--max-claims",
+                "1000",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("server not ready in 60 s")
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+async def drive(
+    url: str,
+    bodies: list[list[dict[str, Any]]],
+    concurrency: int,
+    expected: dict[str, dict[str, Any]],
+    max_seconds: float,
+) -> dict[str, Any]:
+    """Post every body (a list of claims) with at most ``concurrency`` in flight."""
+    latencies: list[float] = []
+    mismatches: list[str] = []
+    claims = 0
+    queue = list(reversed(bodies))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        deadline = started + max_seconds
+
+        async def worker() -> None:
+            nonlocal claims
+            while queue and time.perf_counter() < deadline:
+                body = queue.pop()
+                content = json.dumps(body[0] if len(body) == 1 else body)
+                sent = time.perf_counter()
+                response = await client.post(
+                    "/v1/adjudicate?payer=medicare",
+                    content=content,
+                    headers={"content-type": "application/json"},
+                )
+                latencies.append(time.perf_counter() - sent)
+                response.raise_for_status()
+                for result in response.json()["results"]:
+                    claims += 1
+                    if result != expected[result["claim_id"]]:
+                        mismatches.append(result["claim_id"])
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "claims": claims,
+        "seconds": round(elapsed, 3),
+        "claims_per_s": round(claims / elapsed, 1),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "mismatches": len(mismatches),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--single", type=int, default=2000, help="single-claim requests")
+    parser.add_argument("--batches", type=int, default=20, help="100-claim batch requests")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
+    parser.add_argument("--max-seconds", type=float, default=120, help="stop issuing requests after this")
+    args = parser.parse_args()
+    count = max(args.single, args.batches * args.batch_size)
+    if count > MAX_DISTINCT:
+        raise SystemExit(f"at most {MAX_DISTINCT} distinct claims; lower --single or --batches")
+
+    claims = generate(count)
+    expected = cli_results(claims)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(port, args.workers, Path(tmp) / "server.log")
+        try:
+            # Warm up every worker (lazy imports, first-use caches) before timing.
+            warm = [[c] for c in claims[:50]]
+            asyncio.run(drive(url, warm, args.concurrency, expected, args.max_seconds))
+            single = asyncio.run(
+                drive(url, [[c] for c in claims[: args.single]], args.concurrency, expected, args.max_seconds)
+            )
+            size = args.batch_size
+            batches = [claims[i * size : (i + 1) * size] for i in range(args.batches)]
+            batch = asyncio.run(drive(url, batches, min(args.concurrency, 4), expected, args.max_seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    report = {
+        "benchmark": "service",
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "cpus": os.cpu_count(),
+        "single_claim": single,
+        f"batch_{args.batch_size}": batch,
+        "matches_cli": single["mismatches"] == 0 and batch["mismatches"] == 0,
+    }
+    print(json.dumps(report, indent=2))
+    if not report["matches_cli"]:
+        raise SystemExit("results differ from the CLI's")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""ICD-10-CM FY2026 from the CDC tabular list that ``simple-icd-10-cm`` ships, and FY2025 from it.
+
+FY2026 (in force 2025-10-01 to 2026-09-30) is read from the April 1, 2026 tabular XML. The
+April update changed no code: its billable codes are exactly those of the October 1, 2025 codes
+file (the plugin tests check this against the CDC file). FY2025 (2024-10-01 to 2025-09-30) is
+FY2026 less the codes the FY2026 addenda added plus those it deleted (``data/`` ships the
+addenda: 487 added, 28 deleted); its headers are FY2026's that still head a FY2025 code, plus
+the categories of the deleted codes. Titles revised in FY2026 read as in FY2026, and FY2025
+uses FY2026's tabular notes (Excludes1, manifestations, age, sex): the gaps of a derived year.
+
+The parsed year is cached as SQLite in ``<data dir>/cache/``, keyed by the XML's checksum, so
+only the first run after an install parses the 10 MB XML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from payer_rules.codesets.importers.icd10cm import fiscal_year_span, parse_icd10cm
+from payer_rules.codesets.registry import ICD10CM, CodeSetVersion, CodeTable
+from payer_rules.codesets.store import read_table, write_version
+from payer_rules.store import data_dir
+
+ADDENDA = Path(__file__).parent / "data" / "icd10cm_fy2026_addenda.toml"
+FY2026 = "ICD-10-CM FY2026"
+FY2025 = "ICD-10-CM FY2025"
+
+
+def tabular_xml() -> Path:
+    """The tabular XML inside the installed ``simple-icd-10-cm``."""
+    # find_spec locates the package without importing it: importing simple_icd_10_cm parses
+    # the whole XML into its own tree (two seconds), which this plugin never uses.
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    folders = list(spec.submodule_search_locations or ()) if spec else []
+    xmls = [p for f in folders for p in Path(f, "data").glob("icd10c-tabular*.xml")]
+    if not xmls:  # pragma: no cover - a broken install
+        msg = "simple-icd-10-cm ships no tabular XML; reinstall payer-rules-codesets"
+        raise FileNotFoundError(msg)
+    return sorted(xmls)[-1]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+@cache
+def load_fy2026() -> CodeTable:
+    xml = tabular_xml()
+    cached = data_dir(create=False) / "cache" / f"icd10cm-fy2026-{_digest(xml)}.sqlite"
+    if cached.is_file():
+        return read_table(cached)
+    data = parse_icd10cm(xml)
+    with contextlib.suppress(OSError):  # a read-only data directory: work from memory
+        write_version(data, cached)
+    return data.table()
+
+
+@cache
+def addenda() -> tuple[frozenset[str], dict[str, str]]:
+    with ADDENDA.open("rb") as fh:
+        raw = tomllib.load(fh)
+    return frozenset(raw["added"]), dict(raw["deleted"])
+
+
+@cache
+def load_fy2025() -> CodeTable:
+    fy2026 = load_fy2026()
+    added, deleted = addenda()
+    billable = (fy2026.billable - added) | deleted.keys()
+    prefixes = {code[:n] for code in billable for n in range(3, len(code))}
+    of_deleted = {code[:n] for code in deleted for n in range(3, len(code)) if code[n - 1] != "X"}
+    headers = ((fy2026.headers | of_deleted) & prefixes) - billable
+    descriptions = {c: t for c, t in fy2026.descriptions.items() if c in billable or c in headers}
+    descriptions.update(deleted)
+    return CodeTable.build(
+        billable, headers=headers, descriptions=descriptions, notes=fy2026.notes, seventh_character=True
+    )
+
+
+def versions() -> list[CodeSetVersion]:
+    source = f"CDC ICD-10-CM tabular list, April 1, 2026 ({tabular_xml().name}, simple-icd-10-cm)"
+    start25, end25 = fiscal_year_span(2025)
+    start26, end26 = fiscal_year_span(2026)
+    return [
+        CodeSetVersion(
+            system=ICD10CM,
+            name=FY2025,
+            effective_from=start25,
+            effective_to=end25,
+            loader=load_fy2025,
+            source=f"FY2026 less the FY2026 addenda ({ADDENDA.name}); {source}",
+        ),
+        CodeSetVersion(
+            system=ICD10CM,
+            name=FY2026,
+            effective_from=start26,
+            effective_to=end26,
+            loader=load_fy2026,
+            source=source,
+        ),
+    ]

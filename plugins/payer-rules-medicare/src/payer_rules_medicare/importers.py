@@ -1,0 +1,30 @@
+"""The importers this plugin offers to ``payer-rules data import KIND PATHS...``."""
+
+from __future__ import annotations
+
+from payer_rules.store import ImporterInfo
+from payer_rules_medicare.clfs import import_clfs
+from payer_rules_medicare.mpfs.importer import import_mpfs
+from payer_rules_medicare.ncci.mue import import_mue
+from payer_rules_medicare.ncci.ptp import import_ptp
+
+IMPORTERS = (
+    ImporterInfo(
+        kind="mpfs",
+        summary="CMS physician fee schedule RVU bundle (dir: PPRRVU, GPCI, LOCCO CSVs; ZIP5 file)",
+        run=import_mpfs,
+    ),
+    ImporterInfo(
+        kind="clfs", summary="CMS clinical laboratory fee schedule CSV (CLFS yyyy Qn)", run=import_clfs
+    ),
+    ImporterInfo(
+        kind="ncci-ptp",
+        summary="NCCI practitioner procedure-to-procedure edits (ccipra-vNNNrN-f1..f4 .txt)",
+        run=import_ptp,
+    ),
+    ImporterInfo(
+        kind="ncci-mue",
+        summary="NCCI practitioner services MUE table (MCR_MUE_PractitionerServices_Eff_*.csv)",
+        run=import_mue,
+    ),
+)

@@ -1,0 +1,209 @@
+"""Fee schedule lookups for one calendar year: imported tables first, the starter pack second.
+
+A :class:`Schedule` answers three questions for the pricing code in
+:mod:`payer_rules_medicare.pricing`: the RVU row for a code (and its 26 / TC row), the GPCIs of a
+locality, and the conversion factor. :func:`schedule_for` returns the imported year when the
+data directory holds it, else the starter pack's year, else ``None``. :func:`locality_for_zip`
+reads the imported ZIP5 table (the quarter in force on the date, else the nearest) and then the
+starter pack's few ZIP codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+from typing import Protocol
+
+from attrs import frozen
+
+from payer_rules_medicare.imported import ImportedTables
+from payer_rules_medicare.starter import FeeYear, Starter
+
+__all__ = [
+    "KNOWN_CONVERSION_FACTORS",
+    "FeeRow",
+    "Gpci",
+    "Schedule",
+    "locality_for_zip",
+    "schedule_for",
+]
+
+#: CMS's published conversion factors (non-qualifying APM participants), used only when a file
+#: carries none; the file's own CONV FACTOR wins.
+KNOWN_CONVERSION_FACTORS = {2025: Decimal("32.3465"), 2026: Decimal("33.4009")}
+
+
+@frozen(kw_only=True)
+class FeeRow:
+    """One PPRRVU row: the RVUs and the payment-policy indicators of a code (and modifier)."""
+
+    code: str
+    modifier: str
+    status: str
+    work: Decimal
+    pe_nonfacility: Decimal
+    pe_facility: Decimal
+    mp: Decimal
+    #: PCTC IND, MULT PROC, BILAT SURG, ASST SURG; "9" (concept does not apply) when unknown.
+    pctc: str = "9"
+    mult_proc: str = "9"
+    bilateral: str = "9"
+    assistant: str = "9"
+    conversion_factor: Decimal | None = None
+
+
+@frozen(kw_only=True)
+class Gpci:
+    work: Decimal
+    pe: Decimal
+    mp: Decimal
+    name: str
+
+
+class Schedule(Protocol):
+    @property
+    def year(self) -> int: ...
+
+    @property
+    def release(self) -> str: ...
+
+    @property
+    def conversion_factor(self) -> Decimal: ...
+
+    def row(self, code: str, modifier: str = "") -> FeeRow | None: ...
+
+    def gpci(self, mac: str, locality: str) -> Gpci | None: ...
+
+
+@frozen
+class StarterSchedule:
+    """The starter pack's few codes and localities for one year."""
+
+    fee_year: FeeYear
+
+    @property
+    def year(self) -> int:
+        return self.fee_year.year
+
+    @property
+    def release(self) -> str:
+        return self.fee_year.release
+
+    @property
+    def conversion_factor(self) -> Decimal:
+        return self.fee_year.conversion_factor
+
+    def row(self, code: str, modifier: str = "") -> FeeRow | None:
+        rvu = self.fee_year.rvu.get(code)
+        if rvu is None or modifier:
+            return None
+        # The starter codes are office visits: no PC/TC split, no surgical indicators.
+        return FeeRow(
+            code=code,
+            modifier="",
+            status=rvu.status,
+            work=rvu.work,
+            pe_nonfacility=rvu.pe_nonfacility,
+            pe_facility=rvu.pe_facility,
+            mp=rvu.mp,
+            pctc="0",
+            mult_proc="0",
+            bilateral="0",
+            assistant="0",
+        )
+
+    def gpci(self, mac: str, locality: str) -> Gpci | None:
+        found = self.fee_year.gpci.get((mac, locality))
+        if found is None:
+            return None
+        return Gpci(work=found.work, pe=found.pe, mp=found.mp, name=found.name)
+
+
+@frozen
+class ImportedSchedule:
+    """One imported year of ``medicare-mpfs.sqlite``."""
+
+    conn: sqlite3.Connection
+    year: int
+    release: str
+    conversion_factor: Decimal
+
+    def row(self, code: str, modifier: str = "") -> FeeRow | None:
+        found = self.conn.execute(
+            "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
+            "assistant, conversion_factor FROM rvu WHERE year = ? AND code = ? AND modifier = ?",
+            (self.year, code, modifier),
+        ).fetchone()
+        if found is None:
+            return None
+        return FeeRow(
+            code=code,
+            modifier=modifier,
+            status=found[0],
+            work=Decimal(found[1]),
+            pe_nonfacility=Decimal(found[2]),
+            pe_facility=Decimal(found[3]),
+            mp=Decimal(found[4]),
+            pctc=found[5] or "9",
+            mult_proc=found[6] or "9",
+            bilateral=found[7] or "9",
+            assistant=found[8] or "9",
+            conversion_factor=Decimal(found[9]) if found[9] else None,
+        )
+
+    def gpci(self, mac: str, locality: str) -> Gpci | None:
+        found = self.conn.execute(
+            "SELECT work, pe, mp, name, state FROM gpci WHERE year = ? AND mac = ? AND locality = ?",
+            (self.year, mac, locality),
+        ).fetchone()
+        if found is None:
+            return None
+        name = f"{found[3]}, {found[4]}" if found[4] else found[3]
+        return Gpci(work=Decimal(found[0]), pe=Decimal(found[1]), mp=Decimal(found[2]), name=name)
+
+
+def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | None:
+    try:
+        found = conn.execute(
+            "SELECT release, conversion_factor FROM years WHERE year = ?", (year,)
+        ).fetchone()
+        has_gpci = conn.execute("SELECT 1 FROM gpci WHERE year = ? LIMIT 1", (year,)).fetchone()
+    except sqlite3.OperationalError:  # a database from a partial import (ZIP5 only)
+        return None
+    if found is None or has_gpci is None:
+        return None
+    factor = Decimal(found[1]) if found[1] else KNOWN_CONVERSION_FACTORS.get(year)
+    if factor is None:
+        return None
+    return ImportedSchedule(conn=conn, year=year, release=found[0], conversion_factor=factor)
+
+
+def schedule_for(day: dt.date, tables: ImportedTables, starter: Starter) -> Schedule | None:
+    """The fee schedule in force on ``day``: imported (RVUs and GPCIs) when present, else starter."""
+    if tables.mpfs is not None:
+        imported = _imported_year(tables.mpfs, day.year)
+        if imported is not None:
+            return imported
+    fee_year = starter.fee_years.get(day.year)
+    return StarterSchedule(fee_year) if fee_year is not None else None
+
+
+def locality_for_zip(
+    zip5: str, day: dt.date, tables: ImportedTables, starter: Starter
+) -> tuple[str, str] | None:
+    """(MAC, locality) for a ZIP code on ``day``, from the imported ZIP5 file, else the starter pack."""
+    if tables.mpfs is not None:
+        quarter = day.year * 10 + (day.month - 1) // 3 + 1
+        try:
+            rows = tables.mpfs.execute(
+                "SELECT quarter, mac, locality FROM zip WHERE zip = ?", (zip5,)
+            ).fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        if rows:
+            # The quarter in force on the day; before the first imported quarter, the earliest.
+            in_force = [r for r in rows if r[0] <= quarter]
+            chosen = max(in_force) if in_force else min(rows)
+            return chosen[1], chosen[2]
+    return starter.zip_locality.get(zip5)

@@ -1,0 +1,339 @@
+"""``--jobs N``: one batch judged by N worker processes, written in input order.
+
+The main process reads the inputs as a stream and routes each claim to a worker by its member
+(:mod:`payer_rules.batch.partition`); each worker builds its engine once, keeps one session
+for the whole run and judges what it receives in input order. NDJSON lines travel as text and
+are read by the worker; results come back rendered in the output format
+(:mod:`payer_rules.batch.render`), so little but text crosses between processes. The main
+process puts results back in input order and writes them.
+
+What the main process holds: at most ``window`` claims in flight (their text or the claim,
+and their rendered results), plus the located errors it reports at the end, as the serial
+runner does. Each worker holds its session: the accumulators and history of its members.
+"""
+
+from __future__ import annotations
+
+import codecs
+import multiprocessing
+import pickle
+import queue
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any, TextIO
+
+from attrs import frozen
+
+from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, routing_key
+from payer_rules.batch.render import FRAGMENTS
+from payer_rules.context import Session
+from payer_rules.engine import Engine
+from payer_rules.errors import InputError
+from payer_rules.io.readers import expand_inputs, read_path
+from payer_rules.io.writers import WRITERS
+from payer_rules.models import Claim
+from payer_rules.results import ClaimResult
+
+__all__ = ["Judged", "RunOptions", "iter_units", "judge_parallel", "write_parallel"]
+
+_NDJSON = (".ndjson", ".jsonl")
+_READ_CHUNK = 1 << 20
+
+
+@frozen
+class Judged:
+    """One input claim's outcome, in input order.
+
+    Args:
+        item: the claim or the error it was read as (``None`` when results were rendered).
+        error: the input error to report, if the claim could not be read.
+        results: one per payer (empty when rendered).
+        fragments: one rendered text per payer (empty when not rendered).
+    """
+
+    item: Claim | InputError | None
+    error: InputError | None
+    results: tuple[ClaimResult, ...] = ()
+    fragments: tuple[str, ...] = ()
+
+
+# -- reading: NDJSON lines as text, everything else as the serial reader reads it -------------
+
+
+def iter_units(inputs: Iterable[str]) -> Iterator[Unit]:
+    """The inputs' claims in the serial reader's order; NDJSON lines stay text for the workers."""
+    for item in expand_inputs(inputs):
+        if isinstance(item, InputError):
+            yield item
+        elif item != "-" and item.lower().endswith(_NDJSON):
+            yield from _ndjson_units(item)
+        else:
+            yield from read_path(item)
+
+
+def _utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _other_format(path: Path) -> bool:
+    """X12 or FHIR content under an NDJSON name: the serial reader tells those by content."""
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(4096).lstrip("\ufeff \t\r\n")
+    return head.startswith("ISA") or '"resourceType"' in head
+
+
+def _ndjson_units(name: str) -> Iterator[Unit]:
+    """An NDJSON file's lines, streamed, split and numbered as ``str.splitlines`` does.
+
+    A file that is not UTF-8 or cannot be read goes to the serial reader, for the same error.
+    """
+    path = Path(name)
+    if not _utf8(path) or _other_format(path):
+        yield from read_path(name)
+        return
+    number = 0
+    carry = ""
+    with path.open(encoding="utf-8", newline="") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            lines = (carry + chunk).splitlines(keepends=True)
+            # The last piece may be cut short (or be a "\r" whose "\n" is in the next chunk).
+            carry = lines.pop()
+            for raw in lines:
+                number += 1
+                text = raw.splitlines()[0]
+                if text.strip():
+                    yield TextUnit(f"{name}:{number}", text)
+    if carry:
+        number += 1
+        text = carry.splitlines()[0]
+        if text.strip():
+            yield TextUnit(f"{name}:{number}", text)
+
+
+# -- what crosses between processes -------------------------------------------------------------
+
+# InputError does not survive pickle (its __init__ takes more than its message), so errors
+# travel as tuples; text units as tuples too, the cheapest thing to pickle.
+
+
+def _pack(unit: Unit) -> tuple[Any, ...]:
+    if isinstance(unit, TextUnit):
+        return ("t", unit.origin, unit.text)
+    if isinstance(unit, InputError):
+        return ("e", unit.location, unit.message, unit.claim_id)
+    return ("c", unit)
+
+
+def _unpack(packed: tuple[Any, ...]) -> Unit:
+    kind = packed[0]
+    if kind == "t":
+        return TextUnit(packed[1], packed[2])
+    if kind == "e":
+        return InputError(packed[1], packed[2], claim_id=packed[3])
+    claim: Claim = packed[1]
+    return claim
+
+
+def _context() -> BaseContext:
+    """``fork`` on Linux: workers start with the parent's engine already built, plugins included."""
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _work(
+    factory: Callable[[], Engine],
+    options: RunOptions,
+    fmt: str | None,
+    inbox: multiprocessing.Queue[Any],
+    outbox: multiprocessing.Queue[Any],
+) -> None:
+    """A worker: build the engine once, then judge chunks in the order they arrive."""
+    try:
+        engine = factory()
+        session = Session()
+        render = FRAGMENTS[fmt][0] if fmt is not None else None
+        while (chunk := inbox.get()) is not None:
+            units = ((seq, _unpack(packed), key) for seq, packed, key in chunk)
+            done: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]] = []
+            for seq, item, results in judge(engine, units, options, session=session):
+                error = _pack(item) if isinstance(item, InputError) else None
+                if render is not None:
+                    done.append((seq, error, None, [render(r, item) for r in results]))
+                else:
+                    done.append((seq, error, _pack(item), results))
+            outbox.put(("done", done))
+    except BaseException as exc:
+        outbox.put(("failed", _portable(exc)))
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it pickles, else a RuntimeError with the worker's traceback."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"a --jobs worker failed:\n{text}")
+    exc.add_note(f"(in a --jobs worker)\n{text}")
+    return exc
+
+
+def judge_parallel(
+    units: Iterable[Unit],
+    options: RunOptions,
+    *,
+    jobs: int,
+    engine_factory: Callable[[], Engine],
+    fmt: str | None = None,
+    chunk_size: int = 128,
+    window: int | None = None,
+) -> Iterator[Judged]:
+    """Judge ``units`` in ``jobs`` worker processes; yield outcomes in input order.
+
+    :param engine_factory: builds a worker's engine; picklable where workers are spawned.
+    :param fmt: render results in the workers as this format (a key of
+        :data:`~payer_rules.batch.render.FRAGMENTS`); ``None`` sends the results back whole.
+    :param window: the most claims in flight at once (memory bound); by default
+        ``16 * chunk_size * jobs``.
+    """
+    if jobs < 1:
+        msg = f"jobs must be at least 1, got {jobs}"
+        raise ValueError(msg)
+    window = window or 16 * chunk_size * jobs
+    ctx = _context()
+    inboxes: list[multiprocessing.Queue[Any]] = [ctx.Queue() for _ in range(jobs)]
+    outbox: multiprocessing.Queue[Any] = ctx.Queue()
+    workers = [
+        ctx.Process(  # type: ignore[attr-defined]
+            target=_work,
+            args=(engine_factory, options, fmt, inboxes[n], outbox),
+            name=f"payer-rules-job-{n + 1}",
+            daemon=True,
+        )
+        for n in range(jobs)
+    ]
+    for worker in workers:
+        worker.start()
+    buffers: list[list[tuple[int, tuple[Any, ...], str | None]]] = [[] for _ in range(jobs)]
+    ready: dict[int, Judged] = {}
+    next_out = 0
+
+    def flush(n: int) -> None:
+        if buffers[n]:
+            inboxes[n].put(buffers[n])
+            buffers[n] = []
+
+    def receive(*, block: bool) -> None:
+        while True:
+            try:
+                kind, payload = outbox.get(timeout=1.0) if block else outbox.get_nowait()
+            except queue.Empty:
+                if not block:
+                    return
+                dead = [w for w in workers if not w.is_alive()]
+                if dead:
+                    msg = f"{dead[0].name} exited with code {dead[0].exitcode} before finishing"
+                    raise RuntimeError(msg) from None
+                continue
+            if kind == "failed":
+                raise payload
+            for seq, error, packed, out in payload:
+                item = _unpack(packed) if packed is not None else None
+                ready[seq] = Judged(
+                    item=item,  # type: ignore[arg-type]
+                    error=_unpack(error) if error is not None else None,  # type: ignore[arg-type]
+                    results=tuple(out) if packed is not None else (),
+                    fragments=tuple(out) if packed is None else (),
+                )
+            if not block:
+                continue
+            return
+
+    def emit() -> Iterator[Judged]:
+        nonlocal next_out
+        while next_out in ready:
+            yield ready.pop(next_out)
+            next_out += 1
+
+    try:
+        total = 0
+        for seq, unit in enumerate(units):
+            total = seq + 1
+            key = routing_key(unit)
+            n = bucket_of(key, seq, jobs)
+            buffers[n].append((seq, _pack(unit), key))
+            if len(buffers[n]) >= chunk_size:
+                flush(n)
+            if total - next_out >= window:
+                for m in range(jobs):
+                    flush(m)
+                while total - next_out > window // 2:  # hysteresis: refill in large chunks
+                    receive(block=True)
+                    yield from emit()
+            elif seq % chunk_size == 0:
+                receive(block=False)
+                yield from emit()
+        for n in range(jobs):
+            flush(n)
+            inboxes[n].put(None)
+        while next_out < total:
+            receive(block=True)
+            yield from emit()
+        for worker in workers:
+            worker.join()
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+        for q in (*inboxes, outbox):
+            q.cancel_join_thread()
+            q.close()
+
+
+def write_parallel(
+    inputs: Iterable[str],
+    options: RunOptions,
+    *,
+    fmt: str,
+    stream: TextIO,
+    jobs: int,
+    engine_factory: Callable[[], Engine],
+    on_result: Callable[[], None] = lambda: None,
+) -> list[InputError]:
+    """What ``payer-rules adjudicate --jobs N`` does: the serial output, from N processes.
+
+    :returns: the input errors, in input order, for the runner to report.
+    """
+    errors: list[InputError] = []
+    units = iter_units(inputs)
+    if fmt in FRAGMENTS:
+        joined = FRAGMENTS[fmt][1](stream)
+        for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory, fmt=fmt):
+            if judged.error is not None:
+                errors.append(judged.error)
+            for fragment in judged.fragments:
+                joined.write(fragment)
+                on_result()
+        joined.close()
+        return errors
+    writer = WRITERS[fmt](stream)
+    for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory):
+        if judged.error is not None:
+            errors.append(judged.error)
+        for result in judged.results:
+            writer.write(result, judged.item)
+            on_result()
+    writer.close()
+    return errors

@@ -1,0 +1,110 @@
+"""``payer-rules rulepack check | test | docs``: lint packs, run their cases, write rule pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from payer_rules.rulepack.kinds import RuleKind
+    from payer_rules.rulepack.loader import Pack
+
+
+def _load(paths: tuple[str, ...]) -> tuple[list[Pack], dict[str, RuleKind]]:
+    from payer_rules.plugins import get_plugin_manager
+    from payer_rules.rulepack.loader import load_packs
+    from payer_rules.rulepack.plugin import collect_kinds
+
+    kinds = collect_kinds(get_plugin_manager())
+    return load_packs(paths, kinds), kinds
+
+
+@click.group("rulepack")
+def rulepack_group() -> None:
+    """Check, test and document rulepacks (payer policy as TOML)."""
+
+
+@rulepack_group.command("check")
+@click.argument("paths", nargs=-1, required=True)
+def check_command(paths: tuple[str, ...]) -> None:
+    """Lint the packs in PATHS: schema, dates, codes, citations, and that every rule has cases."""
+    from payer_rules.rulepack.evaluator import compile_packs
+    from payer_rules.rulepack.loader import lint_cases
+    from payer_rules.rulepack.problems import RulepackError
+
+    packs, kinds = _load(paths)
+    problems = lint_cases(packs)
+    try:
+        compile_packs(packs, kinds)
+    except RulepackError as exc:
+        problems += exc.problems
+    if problems:
+        raise RulepackError(problems)
+    deprecated = [(p, r) for p in packs for r in p.rules if r.status == "deprecated"]
+    for pack, rule in deprecated:
+        click.echo(f"{pack.file}: {rule.code}: note: deprecated; plan its removal", err=True)
+    rules = sum(len(p.rules) for p in packs)
+    click.echo(f"ok: {len(packs)} pack(s), {rules} rule(s)")
+
+
+@rulepack_group.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def test_command(paths: tuple[str, ...], as_json: bool) -> None:
+    """Run every case of the packs in PATHS and report per rule; exit 1 if any fails."""
+    from payer_rules.rulepack.cases import CaseResult, run_pack_cases, summarize
+
+    packs, kinds = _load(paths)
+    results = run_pack_cases(packs, kinds)
+    passed, failed, skipped = summarize(results)
+    if as_json:
+        rows = [
+            {
+                "rule": r.rule.code,
+                "case": r.case.name,
+                "location": r.location,
+                "outcome": "skipped" if r.skipped else "passed" if r.passed else "failed",
+                "codes": list(r.codes),
+                "detail": r.detail,
+            }
+            for r in results
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        by_rule: dict[tuple[str, str], list[CaseResult]] = {}
+        for r in results:
+            by_rule.setdefault((r.pack.meta.label, r.rule.code), []).append(r)
+        for (label, code), group in by_rule.items():
+            bad = [r for r in group if not r.passed]
+            mark = "FAIL" if bad else "ok  "
+            click.echo(f"{mark} {code} {group[0].rule.name} ({len(group)} case(s), {label})")
+            for r in bad:
+                click.echo(f"     {r.location}: {r.title}: {r.detail}")
+            for r in group:
+                if r.skipped:
+                    click.echo(f"     {r.location}: {r.title}: {r.detail}")
+        click.echo(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    if failed:
+        raise SystemExit(1)
+
+
+@rulepack_group.command("docs")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs/rules"),
+    show_default=True,
+    help="Directory for the pages (one CODE.md per rule, plus index.md).",
+)
+def docs_command(paths: tuple[str, ...], output: Path) -> None:
+    """Write a Markdown page per rule: what it checks, why, an example, references, dates."""
+    from payer_rules.rulepack.docs import write_docs
+
+    packs, kinds = _load(paths)
+    written = write_docs(packs, kinds, output)
+    click.echo(f"wrote {len(written)} page(s) to {output}")

@@ -1,0 +1,1 @@
+"""FHIR R4: Claim / Bundle in, ClaimResponse and ExplanationOfBenefit out."""

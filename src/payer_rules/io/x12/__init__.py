@@ -1,0 +1,1 @@
+"""X12 interchange: 837P / 837I claims in, 835 remittance out."""

@@ -1,0 +1,286 @@
+"""835 (005010X221A1) out: the remittance each payer would send for the claims it judged.
+
+One interchange per run; inside it one functional group (GS*HP) and one transaction set per
+payer and payee (the billing provider), because an 835's 1000B loop names exactly one payee.
+With one billing provider in the input, that is one ST / SE per payer.
+
+Balancing, as the TR3 requires and pyx12 checks:
+
+- per service line, SVC02 (charge) = SVC03 (paid) + its CAS amounts;
+- per claim, CLP03 = CLP04 + every CAS amount at claim and line level; CLP05 = the PR amounts;
+- per transaction, BPR02 = Σ CLP04 − Σ PLB. A run whose payments net below zero (reversals)
+  carries the difference as a PLB forward balance (FB), so BPR02 is never negative.
+
+Claim status (CLP02): 1 / 2 / 3 processed as primary / secondary / tertiary (by the prior
+payments in the claim's 2320 loops), 4 denied (every line denied, or the claim rejected by a
+front-end edit), 22 reversal of a previous payment (a void, CLM05-3 = 8, with every amount
+negated). Pended lines go out with OA-133 (disposition pending), as payers that report pends
+on the 835 do. Error results (claims that could not be read) and clean results (scrubber mode,
+no money) have no place on an 835 and are left out; the runner reports them on stderr.
+
+Memory: segments are built per claim as it arrives and kept, per transaction, until
+:meth:`X12_835Writer.close` writes the file (BPR02 and SE01 come first but are only known at the
+end). That is roughly 1 KB per claim and payer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from decimal import Decimal
+from typing import TextIO
+
+from payer_rules.errors import InputError
+from payer_rules.models import Claim, ClaimType, Frequency
+from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, Group, LineStatus
+
+__all__ = ["X12_835Writer", "amount"]
+
+_ZERO = Decimal(0)
+#: CLP06 claim filing indicators the 835 allows (the 837's SBR09 has more, e.g. CI commercial).
+_CLP06 = frozenset(
+    [
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "AM",
+        "CH",
+        "DS",
+        "HM",
+        "LM",
+        "MA",
+        "MB",
+        "MC",
+        "OF",
+        "TV",
+        "VA",
+        "WC",
+        "ZZ",
+    ]
+)
+
+
+def amount(value: Decimal) -> str:
+    """An X12 R (decimal) value: no trailing zeros after the point, no point when whole."""
+    text = f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _quantity(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _clean(value: str | None, limit: int = 60) -> str:
+    """Element text in the X12 character set, without delimiters (they would split the element)."""
+    if not value:
+        return ""
+    if not value.isascii():
+        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    for ch in "*~:^\r\n":
+        value = value.replace(ch, " ")
+    return value.strip()[:limit]
+
+
+class _Transaction:
+    __slots__ = ("claims", "payee_name", "payee_npi", "payee_tax_id", "payer", "payments", "segments")
+
+    def __init__(self, payer: str, payee_npi: str, payee_name: str, payee_tax_id: str) -> None:
+        self.payer = payer
+        self.payee_npi = payee_npi
+        self.payee_name = payee_name
+        self.payee_tax_id = payee_tax_id
+        self.segments: list[str] = []
+        self.payments = _ZERO
+        self.claims = 0
+
+
+class X12_835Writer:
+    """Writes one 835 interchange for the whole run; see the module docstring."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        sender_id: str = "PAYERRULES",
+        receiver_id: str = "PROVIDER",
+        test: bool = True,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self._stream = stream
+        self._sender = sender_id
+        self._receiver = receiver_id
+        self._usage = "T" if test else "P"
+        self._now = now or dt.datetime.now()
+        self._transactions: dict[tuple[str, str], _Transaction] = {}
+        self.skipped: list[ClaimResult] = []
+
+    # -- per claim --------------------------------------------------------------------------------
+
+    def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
+        if result.status in (ClaimStatus.ERROR, ClaimStatus.CLEAN) or not isinstance(claim, Claim):
+            self.skipped.append(result)
+            return
+        if any(ln.status is LineStatus.CLEAN for ln in result.lines):
+            self.skipped.append(result)
+            return
+        billing = claim.billing_provider
+        key = (result.payer, billing.npi or billing.tax_id or "")
+        txn = self._transactions.get(key)
+        if txn is None:
+            txn = _Transaction(result.payer, billing.npi, billing.name or "", billing.tax_id or "")
+            self._transactions[key] = txn
+        txn.claims += 1
+        txn.segments.append(f"LX*{txn.claims}")
+        sign = Decimal(-1) if claim.frequency is Frequency.VOID else Decimal(1)
+        payment = result.paid * sign
+        txn.payments += payment
+        txn.segments.extend(self._claim(result, claim, sign))
+
+    def _claim(self, r: ClaimResult, claim: Claim, sign: Decimal) -> list[str]:
+        status = _status(r, claim)
+        institutional = claim.claim_type is ClaimType.INSTITUTIONAL
+        facility = (claim.bill_type or "")[:2] if institutional else claim.place_of_service
+        frequency = {Frequency.ORIGINAL: "1", Frequency.REPLACEMENT: "7", Frequency.VOID: "8"}[
+            claim.frequency
+        ]
+        filing = claim.coverage.filing_indicator or ""
+        if filing not in _CLP06:
+            filing = ("MA" if institutional else "MB") if r.payer == "medicare" else "ZZ"
+        control = _clean(claim.original_claim_id if claim.frequency is Frequency.VOID else None) or (
+            f"{_clean(r.payer, 10).upper()}{_clean(claim.id, 38)}"
+        )
+        segs = [
+            f"CLP*{_clean(claim.id, 38)}*{status}*{amount(r.billed * sign)}*{amount(r.paid * sign)}*"
+            f"{amount(r.patient_responsibility * sign)}*{filing}*{control}*{facility}*{frequency}"
+        ]
+        patient = claim.patient
+        member = claim.coverage.member_id
+        segs.append(
+            f"NM1*QC*1*{_clean(patient.last_name, 60) or 'UNKNOWN'}*{_clean(patient.first_name, 35)}****MI*"
+            f"{_clean(member, 80)}"
+        )
+        rendering = claim.rendering_provider
+        if rendering is not None and rendering.npi:
+            segs.append(
+                f"NM1*82*{'1' if rendering.name else '2'}*{_clean(rendering.name) or 'PROVIDER'}*****XX*"
+                f"{rendering.npi}"
+            )
+        if institutional and claim.statement_from:
+            segs.append(f"DTM*232*{claim.statement_from:%Y%m%d}")
+            if claim.statement_to:
+                segs.append(f"DTM*233*{claim.statement_to:%Y%m%d}")
+        if claim.received_date:
+            segs.append(f"DTM*050*{claim.received_date:%Y%m%d}")
+        if r.allowed and sign > 0:
+            segs.append(f"AMT*AU*{amount(r.allowed)}")
+        for n, ln in enumerate(r.lines, 1):
+            line = claim.lines[n - 1] if n <= len(claim.lines) else None
+            mods = "".join(f":{_clean(m, 2)}" for m in ln.modifiers)
+            qualifier = "NU" if line is not None and line.procedure == line.revenue_code else "HC"
+            if qualifier == "NU":
+                svc01 = f"NU:{_clean(ln.procedure, 48)}"
+                revenue = ""
+            else:
+                svc01 = f"HC:{_clean(ln.procedure, 48)}{mods}"
+                revenue = _clean(line.revenue_code, 48) if line is not None and institutional else ""
+            units = _quantity(ln.units)
+            segs.append(f"SVC*{svc01}*{amount(ln.billed * sign)}*{amount(ln.paid * sign)}*{revenue}*{units}")
+            if line is not None:
+                if line.service_date_end and line.service_date_end != line.service_date:
+                    segs.append(f"DTM*150*{line.service_date:%Y%m%d}")
+                    segs.append(f"DTM*151*{line.service_date_end:%Y%m%d}")
+                else:
+                    segs.append(f"DTM*472*{line.service_date:%Y%m%d}")
+            segs.extend(_cas(ln.adjustments, sign))
+            segs.append(f"REF*6R*{n}")
+            if ln.status in (LineStatus.PAID,) and sign > 0:
+                segs.append(f"AMT*B6*{amount(ln.allowed)}")
+            remarks = [_clean(x, 30) for x in dict.fromkeys(ln.rarcs) if x]
+            segs.extend(f"LQ*HE*{x}" for x in remarks)
+        return segs
+
+    # -- the file --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if not self._transactions:
+            return
+        now = self._now
+        w = self._stream.write
+        control = f"{int(now.strftime('%H%M%S')):09d}"
+        w(
+            f"ISA*00*{'':10}*00*{'':10}*ZZ*{_clean(self._sender, 15):<15}*"
+            f"ZZ*{_clean(self._receiver, 15):<15}*"
+            f"{now:%y%m%d}*{now:%H%M}*^*00501*{control}*0*{self._usage}*:~\n"
+        )
+        w(
+            f"GS*HP*{_clean(self._sender, 15)}*{_clean(self._receiver, 15)}*{now:%Y%m%d}*{now:%H%M}*1*X*"
+            "005010X221A1~\n"
+        )
+        for number, txn in enumerate(self._transactions.values(), 1):
+            segs = self._header(txn, number)
+            segs.extend(txn.segments)
+            if txn.payments < 0:
+                segs.append(
+                    f"PLB*{txn.payee_npi or _clean(txn.payee_tax_id) or 'UNKNOWN'}*{now.year}1231*"
+                    f"FB:{number}*{amount(txn.payments)}"
+                )
+            st = f"{number:04d}"
+            w(f"ST*835*{st}~\n")
+            for seg in segs:
+                w(seg)
+                w("~\n")
+            w(f"SE*{len(segs) + 2}*{st}~\n")
+        w(f"GE*{len(self._transactions)}*1~\n")
+        w(f"IEA*1*{control}~\n")
+
+    def _header(self, txn: _Transaction, number: int) -> list[str]:
+        now = self._now
+        paid = max(txn.payments, _ZERO)
+        if paid > 0:
+            bpr = f"BPR*I*{amount(paid)}*C*CHK************{now:%Y%m%d}"
+        else:
+            bpr = f"BPR*H*0*C*NON************{now:%Y%m%d}"
+        payer = _clean(txn.payer, 60).upper()
+        payee_id = f"XX*{txn.payee_npi}" if txn.payee_npi else f"FI*{_clean(txn.payee_tax_id) or 'UNKNOWN'}"
+        return [
+            bpr,
+            f"TRN*1*{now:%Y%m%d}{number:06d}*1999999999",
+            f"DTM*405*{now:%Y%m%d}",
+            f"N1*PR*{payer}",
+            # payer-rules simulates a payer: it has no remittance address or contact of its own
+            "N3*SIMULATED REMITTANCE",
+            "N4*NOWHERE*DC*20001",
+            f"PER*BL*PAYER-RULES*UR*PAYER-RULES.DEV/{_clean(txn.payer, 40).upper()}",
+            f"N1*PE*{_clean(txn.payee_name) or 'PAYEE'}*{payee_id}",
+        ]
+
+
+def _status(r: ClaimResult, claim: Claim) -> str:
+    if claim.frequency is Frequency.VOID:
+        return "22"
+    if r.status in (ClaimStatus.DENIED, ClaimStatus.REJECTED):
+        return "4"
+    prior = sum(1 for o in claim.coverage.other_coverage if o.payment is not None)
+    return "1" if prior == 0 else "2" if prior == 1 else "3"
+
+
+def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:
+    """One CAS per group, up to six reason / amount / quantity triplets each (the segment's limit)."""
+    by_group: dict[str, list[str]] = {}
+    for a in adjustments:
+        value = a.amount * sign
+        if value == 0:
+            continue
+        by_group.setdefault(str(a.group), []).append(f"{_clean(a.carc, 5)}*{amount(value)}*")
+    segs = []
+    for group in (Group.CO, Group.PR, Group.OA, Group.PI, Group.CR):
+        triplets = by_group.get(str(group), [])
+        for start in range(0, len(triplets), 6):
+            segs.append(f"CAS*{group}*" + "*".join(triplets[start : start + 6]).rstrip("*"))
+    return segs

@@ -1,0 +1,381 @@
+"""What a rule kind is: a typed schema, a stage, and a compiler to an indexed evaluator.
+
+A kind compiles *all* of a payer's rules of that kind at once, into dictionaries keyed by
+procedure or diagnosis code, so judging a line costs a few lookups however many rules there
+are. Plugins add kinds with the ``register_rule_kinds`` hook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from attrs import field, frozen
+
+from payer_rules.context import Context
+from payer_rules.models import Claim, PriorService, ServiceLine
+from payer_rules.results import Finding, Group, Severity, Source
+
+from ..positions import Path
+from ..schema import PackMeta, Rule, Status
+
+__all__ = [
+    "COMMON_PLACEHOLDERS",
+    "BoundRule",
+    "CodeIndex",
+    "CodeSetLookup",
+    "CodeStatus",
+    "CompileEnv",
+    "Evaluator",
+    "LinePrice",
+    "Pricer",
+    "RuleContext",
+    "RuleKind",
+    "Stage",
+    "render",
+]
+
+R = TypeVar("R", bound=Rule)
+T = TypeVar("T")
+
+
+class Stage(StrEnum):
+    """When a kind's rules run.
+
+    ``front-end`` rules run in ``validate`` always; ``clinical`` rules run in ``validate`` only
+    when nothing rejected the claim (a payer does not review the coverage of an unprocessable
+    claim); ``authorize`` rules run in ``authorize``; ``price`` rules set allowed amounts.
+    """
+
+    FRONT_END = "front-end"
+    CLINICAL = "clinical"
+    AUTHORIZE = "authorize"
+    PRICE = "price"
+
+
+class CodeStatus(Protocol):
+    """What a code set says about one code on one date (``payer_rules.codesets`` answers this)."""
+
+    @property
+    def valid(self) -> bool:
+        """The code is valid and billable on that date."""
+
+    @property
+    def outcome(self) -> str:
+        """Why: ``valid``, ``header``, ``not-in-version``, ``missing-7th``, ``placeholder-x``,
+        ``malformed``, ``unknown-system-on-date`` or ``unknown-code``."""
+
+    @property
+    def message(self) -> str:
+        """Plain words for a biller."""
+
+
+#: Outcomes that mean "the loaded data cannot tell": such codes are not judged.
+UNKNOWN_OUTCOMES = frozenset({"unknown-system-on-date", "unknown-code"})
+
+
+class CodeSetLookup(Protocol):
+    """The small part of the code-set registry (``context.code_sets``) the ``code-validity`` kind needs."""
+
+    def lookup(self, system: str, code: str, day: dt.date) -> CodeStatus:
+        """The code's status on ``day``."""
+
+
+@frozen
+class RuleContext:
+    """What an evaluator may read besides the claim: the run's context and the code sets."""
+
+    context: Context
+    code_sets: CodeSetLookup | None = None
+
+    def day(self, line: ServiceLine) -> dt.date:
+        """The date whose rules apply to ``line``."""
+        return self.context.rules_date(line.service_date)
+
+    def history(self, claim: Claim) -> tuple[PriorService, ...]:
+        return tuple(p for p in self.context.history(claim) if p.claim_id != claim.id)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+#: Placeholders every kind's messages may use.
+COMMON_PLACEHOLDERS = frozenset(
+    {"code", "line", "procedure", "modifiers", "units", "date", "payer", "diagnoses", "pack"}
+)
+
+
+def placeholders(template: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template))
+
+
+def render(template: str, values: Mapping[str, object]) -> str:
+    """Fill ``{name}`` placeholders. Only names, never attributes or indexes: packs are data."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+@frozen
+class BoundRule(Generic[R]):
+    """A rule together with the pack it came from: everything needed to raise its finding."""
+
+    rule: R
+    pack: PackMeta
+    source: Source = field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "source",
+            Source(name=self.pack.name, version=self.pack.version, citation=self.rule.citation),
+        )
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.rule.active_on(day)
+
+    def finding_with(
+        self, claim: Claim, ctx: RuleContext, number: int | None, values: Mapping[str, object]
+    ) -> Finding:
+        """As :meth:`finding`, with the placeholder values in a mapping."""
+        return self.finding(claim, ctx, number, **values)  # type: ignore[arg-type]
+
+    def finding(
+        self,
+        claim: Claim,
+        ctx: RuleContext,
+        number: int | None,
+        *,
+        group: Group | None = None,
+        carc: str | None = None,
+        **values: object,
+    ) -> Finding:
+        """The rule's finding for line ``number`` (1-based; ``None`` for the claim)."""
+        rule = self.rule
+        line = claim.lines[number - 1] if number is not None else None
+        base: dict[str, object] = {
+            "code": rule.code,
+            "line": number if number is not None else "-",
+            "payer": ctx.context.payer.id,
+            "pack": self.pack.label,
+        }
+        if line is not None:
+            base.update(
+                procedure=line.procedure,
+                modifiers=" ".join(line.modifiers) or "none",
+                units=format(line.units.normalize(), "f"),
+                date=line.service_date.isoformat(),
+                diagnoses=", ".join(d.code for d in claim.diagnoses_for(line)) or "none",
+            )
+        base.update(values)
+        severity = rule.severity
+        message = render(rule.message, base)
+        if rule.status is Status.PREVIEW:
+            # preview rules run in shadow: reported, money unchanged
+            severity = Severity.WARN if severity.rank < Severity.WARN.rank else severity
+            message = f"[preview] {message}"
+        return Finding(
+            code=rule.code,
+            severity=severity,
+            message=message,
+            source=self.source,
+            line=number,
+            carc=carc or rule.carc,
+            rarcs=rule.rarcs,
+            group=group or rule.group,
+        )
+
+
+class Evaluator(Protocol):
+    """A compiled kind: every finding its rules raise on one claim."""
+
+    def __call__(self, claim: Claim, ctx: RuleContext) -> Iterable[Finding]: ...
+
+
+@frozen
+class LinePrice:
+    """One line's allowed amount from a pricing rule."""
+
+    allowed: Decimal
+    basis: str
+
+
+@runtime_checkable
+class Pricer(Protocol):
+    """A compiled pricing kind."""
+
+    def price_line(self, claim: Claim, number: int, ctx: RuleContext) -> LinePrice | None:
+        """The allowed amount for line ``number``, or ``None`` if these rules do not price it."""
+
+    def no_price(self, claim: Claim, number: int, ctx: RuleContext) -> Finding | None:
+        """The finding to raise when no pricing rule prices the line."""
+
+    def __call__(self, claim: Claim, ctx: RuleContext) -> Iterable[Finding]: ...
+
+
+@frozen
+class CompileEnv:
+    """Every loaded rule by code (all payers), for kinds that refer to other rules."""
+
+    rules: Mapping[str, Sequence[BoundRule[Any]]]
+
+
+LintFn = Callable[[Any], Iterable[tuple[Path, str]]]
+CompileFn = Callable[[Sequence[BoundRule[Any]], CompileEnv], Evaluator]
+
+
+@frozen(kw_only=True)
+class RuleKind:
+    """A rule kind, as registered through ``register_rule_kinds``.
+
+    Args:
+        name: the ``kind`` value in TOML (kebab-case).
+        schema: the attrs class of its rules, a subclass of :class:`~payer_rules.rulepack.schema.Rule`.
+        stage: when its rules run, see :class:`Stage`.
+        compile: builds the evaluator for a payer's rules of this kind (an :class:`Evaluator`;
+            a :class:`Pricer` for the ``price`` stage).
+        placeholders: message placeholders it fills, besides :data:`COMMON_PLACEHOLDERS`.
+        lint: semantic checks on one rule: ``(path inside the rule, message)`` pairs.
+        summary: one line for docs and ``rulepack check``.
+    """
+
+    name: str
+    schema: type[Rule]
+    stage: Stage
+    compile: CompileFn
+    placeholders: frozenset[str] = frozenset()
+    lint: LintFn | None = None
+    summary: str = ""
+
+
+# -- indexes ------------------------------------------------------------------------------------
+
+_RANGE = re.compile(r"^([A-Z]*)(\d+)-([A-Z]*)(\d+)$")
+MAX_RANGE = 100_000
+
+
+def expand_codes(values: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Exact codes and prefixes from ``["82947", "99202-99205", "E11*"]`` (dots removed)."""
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for raw in values:
+        value = raw.replace(".", "").strip().upper()
+        if value.endswith("*"):
+            prefixes.add(value[:-1])
+            continue
+        match = _RANGE.match(value)
+        if match and match.group(1) == match.group(3) and len(match.group(2)) == len(match.group(4)):
+            start, end, width = int(match.group(2)), int(match.group(4)), len(match.group(2))
+            exact.update(f"{match.group(1)}{n:0{width}d}" for n in range(start, end + 1))
+            continue
+        exact.add(value)
+    return exact, prefixes
+
+
+def code_problem(value: str) -> str | None:
+    """Why a code pattern is malformed, or ``None``."""
+    cleaned = value.replace(".", "").strip().upper()
+    if not cleaned or cleaned == "*":
+        return f"empty code pattern {value!r}"
+    match = _RANGE.match(cleaned)
+    if "-" in cleaned:
+        if not match or match.group(1) != match.group(3) or len(match.group(2)) != len(match.group(4)):
+            return f"range {value!r} must be two codes of one shape, e.g. 99202-99205"
+        if int(match.group(4)) < int(match.group(2)):
+            return f"range {value!r} ends before it starts"
+        if int(match.group(4)) - int(match.group(2)) > MAX_RANGE:
+            return f"range {value!r} is too wide"
+    elif not re.fullmatch(r"[A-Z0-9]+\*?", cleaned):
+        return f"code {value!r} may hold only letters and digits (a trailing * matches a prefix)"
+    return None
+
+
+class CodeIndex(Generic[T]):
+    """Values keyed by code, with exact codes, ranges and ``prefix*`` patterns.
+
+    ``get(code)`` costs one dict lookup plus one per distinct prefix length, whatever the
+    number of entries: this is what keeps the cost per line flat as rules are added.
+    """
+
+    def __init__(self) -> None:
+        self._exact: defaultdict[str, list[T]] = defaultdict(list)
+        self._prefix: defaultdict[str, list[T]] = defaultdict(list)
+        self._lengths: list[int] = []
+
+    def add(self, patterns: Iterable[str], value: T) -> None:
+        exact, prefixes = expand_codes(patterns)
+        for code in exact:
+            self._exact[code].append(value)
+        for prefix in prefixes:
+            self._prefix[prefix].append(value)
+        self._lengths = sorted({len(p) for p in self._prefix})
+
+    def get(self, code: str) -> list[T]:
+        found = self._exact.get(code)
+        if not self._lengths:
+            return found or []
+        result = list(found or ())
+        for length in self._lengths:
+            if length <= len(code):
+                result.extend(self._prefix.get(code[:length], ()))
+        return result
+
+    def __contains__(self, code: str) -> bool:
+        return bool(self.get(code))
+
+    def __len__(self) -> int:
+        return len(self._exact) + len(self._prefix)
+
+
+class CodeSet:
+    """A membership test over code patterns (exact, ranges, ``prefix*``)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._exact, prefixes = expand_codes(patterns)
+        self._prefixes = frozenset(prefixes)
+        self._lengths = sorted({len(p) for p in prefixes})
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, str):
+            return False
+        if code in self._exact:
+            return True
+        return any(code[:n] in self._prefixes for n in self._lengths if n <= len(code))
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._prefixes)
+
+
+def active(rules: Iterable[BoundRule[R]], day: dt.date) -> Iterator[BoundRule[R]]:
+    return (r for r in rules if r.active_on(day))
+
+
+def procedure_index(rules: Iterable[BoundRule[R]], attr: str = "procedures") -> CodeIndex[BoundRule[R]]:
+    """Rules keyed by each code in their ``procedures`` (or ``attr``) list."""
+    index: CodeIndex[BoundRule[R]] = CodeIndex()
+    for bound in rules:
+        index.add(getattr(bound.rule, attr), bound)
+    return index
+
+
+def lint_codes(rule: Any, *names: str) -> Iterator[tuple[Path, str]]:
+    for name in names:
+        for i, value in enumerate(getattr(rule, name)):
+            problem = code_problem(value)
+            if problem:
+                yield (name, i), problem
+
+
+class RuleCompileError(ValueError):
+    """A kind cannot compile a rule (e.g. a reference to a rule that does not exist)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}")

@@ -1,0 +1,93 @@
+"""Where things are in a TOML file: tomllib gives no positions for valid TOML, so we scan.
+
+The scanner records the line of every table header (``[pack]``, ``[[rules]]``,
+``[[rules.cases]]``) and of every ``key =`` line under it, keyed by the same path a structuring
+error reports (``("rules", 3, "max_units")``). It is deliberately simple: it does not need to
+parse TOML (tomllib already did), only to find the lines a human would look at.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+
+__all__ = ["Path", "Positions", "syntax_location"]
+
+#: A location inside the parsed document: table names, array indexes and keys.
+Path = tuple[str | int, ...]
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(?:#.*)?$")
+_KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _split_dotted(name: str) -> list[str]:
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', name)
+    return [a or b or c for a, b, c in parts]
+
+
+class Positions:
+    """Line numbers of headers and keys, looked up by the longest known prefix of a path."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[Path, int] = {}
+        self._counts: dict[Path, int] = {}
+        counts = self._counts
+        current: Path = ()
+        in_multiline_string = False
+        for number, raw in enumerate(text.splitlines(), 1):
+            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
+                in_multiline_string = not in_multiline_string
+                if not in_multiline_string:
+                    continue
+            if in_multiline_string:
+                continue
+            header = _HEADER.match(raw)
+            if header and header.group(1) in ("[", "[["):
+                names = _split_dotted(header.group(2))
+                path = self._resolve(names[:-1])
+                if header.group(1) == "[[":
+                    base = (*path, names[-1])
+                    index = counts.get(base, 0)
+                    counts[base] = index + 1
+                    current = (*base, index)
+                    self._lines.setdefault(base, number)
+                else:
+                    current = (*path, names[-1])
+                self._lines[current] = number
+                continue
+            key = _KEY.match(raw)
+            if key:
+                parts = _split_dotted(key.group(1))
+                self._lines.setdefault((*current, *parts), number)
+
+    def _resolve(self, names: Sequence[str]) -> Path:
+        """``rules.cases`` → ``("rules", <last index>, "cases")``: arrays resolve to their last item."""
+        path: list[str | int] = []
+        for name in names:
+            path.append(name)
+            count = self._counts.get(tuple(path), 0)
+            if count:
+                path.append(count - 1)
+        return tuple(path)
+
+    def line(self, path: Path) -> int | None:
+        """The line of ``path`` or of its longest known prefix; ``None`` if nothing matches."""
+        for end in range(len(path), 0, -1):
+            found = self._lines.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+
+def syntax_location(exc: tomllib.TOMLDecodeError) -> tuple[int | None, int | None, str]:
+    """Line, column and message of a TOML syntax error (attributes on 3.14+, text before)."""
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    match = _AT.search(message)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+        message = message[: match.start()].rstrip()
+    return line, column, message

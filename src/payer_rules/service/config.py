@@ -1,0 +1,77 @@
+"""What the service is allowed to take, and how it logs: no web framework needed here.
+
+Worker processes (``serve --workers N``) are started by uvicorn and build their app through
+:func:`payer_rules.service.app.app_from_environment`, so the limits travel to them as
+environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final
+
+from attrs import field, frozen, validators
+
+from payer_rules.errors import UsageError
+
+ENV_MAX_BODY_BYTES: Final = "PAYER_RULES_SERVE_MAX_BODY_BYTES"
+ENV_MAX_CLAIMS: Final = "PAYER_RULES_SERVE_MAX_CLAIMS"
+
+LOGGER_NAME: Final = "payer_rules.service"  #: the service's own logger: claim ids and outcomes only
+
+
+@frozen(kw_only=True)
+class Limits:
+    """Per-request limits; a request over one gets a 413 or 422 naming it.
+
+    Args:
+        max_body_bytes: largest request body read (413 beyond it); 10 MiB holds ~5,000
+            typical JSON claims or a large 837.
+        max_claims: most claims in one request (422 beyond it); one request is judged in one
+            worker thread, so this bounds how long it holds a worker.
+    """
+
+    max_body_bytes: int = field(default=10 * 1024 * 1024, validator=validators.ge(1))
+    max_claims: int = field(default=1000, validator=validators.ge(1))
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        """The limits ``serve`` hands its worker processes (defaults where unset)."""
+        values: dict[str, int] = {}
+        for name, env in (("max_body_bytes", ENV_MAX_BODY_BYTES), ("max_claims", ENV_MAX_CLAIMS)):
+            raw = os.environ.get(env)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise UsageError(f"{env}: expected a whole number, got {raw!r}") from None
+        return cls(**values)
+
+    def to_environment(self) -> dict[str, str]:
+        return {ENV_MAX_BODY_BYTES: str(self.max_body_bytes), ENV_MAX_CLAIMS: str(self.max_claims)}
+
+
+def log_config(level: str = "info") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn and the service: one line per record on stderr.
+
+    uvicorn's access log is left off (``serve`` passes ``access_log=False``): the service logs
+    its own request line with the request id, status, claim count and time, and nothing of the
+    claim itself.
+    """
+    level = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "payer_rules": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+    }

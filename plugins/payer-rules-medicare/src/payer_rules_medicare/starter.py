@@ -15,15 +15,6 @@ STARTER = Path(__file__).parent / "data" / "starter.toml"
 
 
 @frozen
-class Release:
-    name: str
-    effective_from: dt.date
-    effective_to: dt.date
-    billable: frozenset[str]
-    headers: frozenset[str]
-
-
-@frozen
 class Rvu:
     status: str
     work: Decimal
@@ -51,7 +42,6 @@ class FeeYear:
 
 @frozen
 class Starter:
-    releases: tuple[Release, ...]
     fee_years: dict[int, FeeYear]
     zip_locality: dict[str, tuple[str, str]]
     clfs_release: str
@@ -62,9 +52,6 @@ class Starter:
     coinsurance_percent: Decimal
     sequestration_percent: Decimal
 
-    def release_on(self, day: dt.date) -> Release | None:
-        return next((r for r in self.releases if r.effective_from <= day <= r.effective_to), None)
-
 
 def _d(value: Any) -> Decimal:
     return Decimal(str(value))
@@ -74,16 +61,6 @@ def _d(value: Any) -> Decimal:
 def load_starter(path: Path = STARTER) -> Starter:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
-    releases = tuple(
-        Release(
-            name=r["name"],
-            effective_from=r["effective_from"],
-            effective_to=r["effective_to"],
-            billable=frozenset(r["billable"]),
-            headers=frozenset(r["headers"]),
-        )
-        for r in raw["icd10cm"]["release"]
-    )
     years = {}
     for y in raw["mpfs"]["year"]:
         years[y["year"]] = FeeYear(
@@ -96,7 +73,6 @@ def load_starter(path: Path = STARTER) -> Starter:
     clfs = raw["clfs"]
     partb = raw["partb"]
     return Starter(
-        releases=releases,
         fee_years=years,
         zip_locality={z: (v[0], v[1]) for z, v in raw["mpfs"]["zip"].items()},
         clfs_release=clfs["release"],

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from attrs import evolve, frozen
 
@@ -110,22 +111,31 @@ class Engine:
     def plugin_manager(self) -> PayerRulesPluginManager:
         return self._pm
 
-    def _collect_payers(self) -> dict[str, PayerInfo]:
+    def _collect_owned(self, hook_name: str, key: str, what: str) -> dict[str, Any]:
+        """Call a ``register_*`` hook per plugin; each record gets its provider, keys are unique.
+
+        Two plugins registering one key is an error naming both: a payer or importer that
+        silently loses to another changes money or data.
+        """
         labels = {p.name: p.label for p in self.plugins}
-        payers: dict[str, PayerInfo] = {}
-        for impl in self._hook.register_payers.get_hookimpls():
+        found: dict[str, Any] = {}
+        for impl in getattr(self._hook, hook_name).get_hookimpls():
             provider = labels.get(impl.plugin_name, impl.plugin_name)
 
-            def register(info: PayerInfo, provider: str = provider) -> None:
-                if info.id in payers:
+            def register(info: Any, provider: str = provider) -> None:
+                name = getattr(info, key)
+                if name in found:
                     raise PluginError(
-                        f"payer {info.id!r} is registered twice: by {payers[info.id].provider} "
+                        f"{what} {name!r} is registered twice: by {found[name].provider} "
                         f"and by {provider}"
                     )
-                payers[info.id] = evolve(info, provider=provider)
+                found[name] = evolve(info, provider=provider)
 
             impl.function(register=register)
-        return dict(sorted(payers.items()))
+        return found
+
+    def _collect_payers(self) -> dict[str, PayerInfo]:
+        return dict(sorted(self._collect_owned("register_payers", "id", "payer").items()))
 
     def _collect_rules(self) -> dict[str, RuleInfo]:
         rules: dict[str, RuleInfo] = {}
@@ -141,20 +151,7 @@ class Engine:
         return dict(sorted(rules.items()))
 
     def _collect_importers(self) -> dict[str, ImporterInfo]:
-        labels = {p.name: p.label for p in self.plugins}
-        importers: dict[str, ImporterInfo] = {}
-        for impl in self._hook.register_importers.get_hookimpls():
-            provider = labels.get(impl.plugin_name, impl.plugin_name)
-
-            def register(info: ImporterInfo, provider: str = provider) -> None:
-                if info.kind in importers:
-                    raise PluginError(
-                        f"importer {info.kind!r} is registered twice: by "
-                        f"{importers[info.kind].provider} and by {provider}"
-                    )
-                importers[info.kind] = evolve(info, provider=provider)
-
-            impl.function(register=register)
+        importers: dict[str, ImporterInfo] = self._collect_owned("register_importers", "kind", "importer")
         from payer_rules.codesets.importers import BUILTIN_IMPORTERS
 
         for info in BUILTIN_IMPORTERS:  # the core's own: code sets are not any payer's

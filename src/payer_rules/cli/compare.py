@@ -17,7 +17,7 @@ from payer_rules.compare.run import run_comparison
 from payer_rules.compare.whatif import Movement, apply_changes, parse_change
 from payer_rules.context import Session
 from payer_rules.errors import InputError, UsageError
-from payer_rules.io.readers import read_claims
+from payer_rules.io.readers import ErrorCollector, read_claims
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
@@ -35,13 +35,11 @@ def compare_command(inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, 
     payers = tuple(engine.payer(p).id for p in payers)
     if len(set(payers)) != len(payers):
         raise UsageError(f"each payer may be named once: {', '.join(payers)}")
-    errors: list[InputError] = []
+    collector = ErrorCollector()
+    errors = collector.errors
 
     def claims() -> Iterator[Claim | InputError]:
-        for item in read_claims(inputs):
-            if isinstance(item, InputError):
-                errors.append(item)
-            yield item
+        return collector.watch(read_claims(inputs))
 
     names = {code: rule.name for code, rule in engine.rules.items()}
     progress = _Progress()

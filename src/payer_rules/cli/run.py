@@ -14,7 +14,7 @@ import click
 from payer_rules.cli.state import get_engine
 from payer_rules.engine import Stages
 from payer_rules.errors import InputError, UsageError
-from payer_rules.io.readers import read_claims
+from payer_rules.io.readers import ErrorCollector, read_claims
 from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS
 from payer_rules.models import Claim
 
@@ -110,13 +110,11 @@ def _run(
         engine.payer(payer)
     if stages is Stages.CHECK and fmt in MONEY_ONLY_FORMATS:
         raise UsageError(f"--format {fmt} reports payments; use it with adjudicate, not check")
-    errors: list[InputError] = []
+    collector = ErrorCollector()
+    errors = collector.errors
 
     def claims() -> Iterator[Claim | InputError]:
-        for item in read_claims(inputs):
-            if isinstance(item, InputError):
-                errors.append(item)
-            yield item
+        return collector.watch(read_claims(inputs))
 
     progress = _Progress()
     with _open_output(output) as stream:

@@ -103,3 +103,16 @@ def read_text(text: str, name: str) -> Iterator[Claim | InputError]:
         f"unrecognised content starting {stripped[:20]!r}; expected claim JSON, an X12 837 (starting ISA) "
         "or a FHIR Claim / Bundle",
     )
+
+
+class ErrorCollector:
+    """Passes claims through while keeping the input errors, to report them after the run."""
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def watch(self, items: Iterable[Claim | InputError]) -> Iterator[Claim | InputError]:
+        for item in items:
+            if isinstance(item, InputError):
+                self.errors.append(item)
+            yield item

@@ -277,3 +277,16 @@ def test_html_report_draws_its_charts_in_a_real_browser(tmp_path):
         check=True,
     )
     assert shot.stat().st_size > 10_000
+
+
+def test_jobs_2_gives_byte_identical_json(tmp_path):
+    from .batch_claims import write_ndjson
+
+    batch = write_ndjson(tmp_path / "batch.ndjson", 600)
+    serial = invoke("compare", str(batch), "--payer", "medicare", "--payer", "generous", "--format", "json")
+    parallel = invoke("compare", str(batch), "--payer", "medicare", "--payer", "generous", "--format", "json",
+                      "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code, parallel.output
+    assert serial.stdout == parallel.stdout
+    assert serial.stderr == parallel.stderr  # the same located errors for the bad lines
+    assert len(json.loads(serial.stdout)["claims"]) >= 600

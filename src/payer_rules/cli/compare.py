@@ -29,7 +29,11 @@ from payer_rules.results import ClaimResult
     "--format", "fmt", type=click.Choice(sorted(COMPARISON_WRITERS)), default="table", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
-def compare_command(inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, output: Path | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes; a member's claims stay in one, so the output is the same for any N.")
+def compare_command(
+    inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, output: Path | None, jobs: int
+) -> None:
     """Judge INPUTS against every --payer and show where they differ, and why."""
     engine = get_engine()
     payers = tuple(engine.payer(p).id for p in payers)
@@ -54,12 +58,32 @@ def compare_command(inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, 
     with _open_output(output) as stream:
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]
         writer = factory(stream, payers)
-        run_comparison(counted(engine.adjudicate_pairs(claims(), payers)), payers, writer, names)
+        if jobs > 1:
+            pairs = _parallel_pairs(inputs, payers, jobs, errors)
+        else:
+            pairs = engine.adjudicate_pairs(claims(), payers)
+        run_comparison(counted(pairs), payers, writer, names)
     progress.done()
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)
     if errors:
         sys.exit(1)
+
+
+def _parallel_pairs(
+    inputs: tuple[str, ...], payers: tuple[str, ...], jobs: int, errors: list[InputError]
+) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
+    """The serial pairs, in the serial order, judged in ``jobs`` processes partitioned by member."""
+    from payer_rules.batch.parallel import RunOptions, iter_units, judge_parallel
+
+    judged_all = judge_parallel(
+        iter_units(inputs), RunOptions(payers=payers), jobs=jobs, engine_factory=get_engine
+    )
+    for judged in judged_all:
+        if judged.error is not None:
+            errors.append(judged.error)
+        for result in judged.results:
+            yield judged.item if judged.item is not None else judged.error, result  # type: ignore[misc]
 
 
 @click.command("what-if")

@@ -14,7 +14,6 @@ runner does. Each worker holds its session: the accumulators and history of its 
 
 from __future__ import annotations
 
-import codecs
 import multiprocessing
 import pickle
 import queue
@@ -32,7 +31,7 @@ from payer_rules.batch.render import FRAGMENTS
 from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
-from payer_rules.io.readers import expand_inputs, read_path
+from payer_rules.io.readers import expand_inputs, is_other_format, is_utf8, iter_lines, read_path
 from payer_rules.io.writers import WRITERS
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
@@ -40,7 +39,6 @@ from payer_rules.results import ClaimResult
 __all__ = ["Judged", "RunOptions", "iter_units", "judge_parallel", "write_parallel"]
 
 _NDJSON = (".ndjson", ".jsonl")
-_READ_CHUNK = 1 << 20
 
 
 @frozen
@@ -74,49 +72,16 @@ def iter_units(inputs: Iterable[str]) -> Iterator[Unit]:
             yield from read_path(item)
 
 
-def _utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_READ_CHUNK):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except (OSError, UnicodeDecodeError):
-        return False
-    return True
-
-
-def _other_format(path: Path) -> bool:
-    """X12 or FHIR content under an NDJSON name: the serial reader tells those by content."""
-    with path.open(encoding="utf-8") as handle:
-        head = handle.read(4096).lstrip("\ufeff \t\r\n")
-    return head.startswith("ISA") or '"resourceType"' in head
-
-
 def _ndjson_units(name: str) -> Iterator[Unit]:
     """An NDJSON file's lines, streamed, split and numbered as ``str.splitlines`` does.
 
     A file that is not UTF-8 or cannot be read goes to the serial reader, for the same error.
     """
     path = Path(name)
-    if not _utf8(path) or _other_format(path):
+    if not is_utf8(path) or is_other_format(path):
         yield from read_path(name)
         return
-    number = 0
-    carry = ""
-    with path.open(encoding="utf-8", newline="") as handle:
-        while chunk := handle.read(_READ_CHUNK):
-            lines = (carry + chunk).splitlines(keepends=True)
-            # The last piece may be cut short (or be a "\r" whose "\n" is in the next chunk).
-            carry = lines.pop()
-            for raw in lines:
-                number += 1
-                text = raw.splitlines()[0]
-                if text.strip():
-                    yield TextUnit(f"{name}:{number}", text)
-    if carry:
-        number += 1
-        text = carry.splitlines()[0]
+    for number, text in enumerate(iter_lines(path), 1):
         if text.strip():
             yield TextUnit(f"{name}:{number}", text)
 

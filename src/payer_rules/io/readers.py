@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -58,8 +59,59 @@ def read_claims(inputs: Iterable[str]) -> Iterator[Claim | InputError]:
         yield from read_path(item)
 
 
+_READ_CHUNK = 1 << 20
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether the whole file decodes as UTF-8, read in chunks (memory stays flat)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def is_other_format(path: Path) -> bool:
+    """X12 or FHIR content under an NDJSON name: those are told by content, not by name."""
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(4096).lstrip("\ufeff \t\r\n")
+    return head.startswith("ISA") or '"resourceType"' in head
+
+
+def iter_lines(path: Path) -> Iterator[str]:
+    """A UTF-8 file's lines without their endings, streamed, split as ``str.splitlines`` does."""
+    carry = ""
+    with path.open(encoding="utf-8", newline="") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            lines = (carry + chunk).splitlines(keepends=True)
+            # The last piece may be cut short (or be a "\r" whose "\n" is in the next chunk).
+            carry = lines.pop()
+            for raw in lines:
+                yield raw.splitlines()[0]
+    if carry:
+        yield carry.splitlines()[0]
+
+
+def _streamable_ndjson(item: str) -> bool:
+    path = Path(item)
+    return (
+        item != "-"
+        and path.suffix.lower() in (".ndjson", ".jsonl")
+        and is_utf8(path)
+        and not is_other_format(path)
+    )
+
+
 def read_path(item: str) -> Iterator[Claim | InputError]:
+    """Claims from one file (or ``-``). NDJSON files stream: memory stays flat at any size."""
     name = "<stdin>" if item == "-" else item
+    if _streamable_ndjson(item):
+        yield from read_ndjson_lines(iter_lines(Path(item)), name)
+        return
     try:
         if item == "-":
             text = sys.stdin.read()

@@ -111,11 +111,14 @@ class Engine:
     def plugin_manager(self) -> PayerRulesPluginManager:
         return self._pm
 
-    def _collect_owned(self, hook_name: str, key: str, what: str) -> dict[str, Any]:
+    def _collect_owned(
+        self, hook_name: str, key: str, what: str, extra: Mapping[str, object] | None = None
+    ) -> dict[str, Any]:
         """Call a ``register_*`` hook per plugin; each record gets its provider, keys are unique.
 
         Two plugins registering one key is an error naming both: a payer or importer that
-        silently loses to another changes money or data.
+        silently loses to another changes money or data. ``extra`` arguments are passed to the
+        implementations that accept them (pluggy's opt-in arguments).
         """
         labels = {p.name: p.label for p in self.plugins}
         found: dict[str, Any] = {}
@@ -131,11 +134,13 @@ class Engine:
                     )
                 found[name] = evolve(info, provider=provider)
 
-            impl.function(register=register)
+            offered = {"register": register, **(extra or {})}
+            impl.function(**{k: v for k, v in offered.items() if k in impl.argnames})
         return found
 
     def _collect_payers(self) -> dict[str, PayerInfo]:
-        return dict(sorted(self._collect_owned("register_payers", "id", "payer").items()))
+        extra = {"directories": self._pm.configured_dirs()}
+        return dict(sorted(self._collect_owned("register_payers", "id", "payer", extra).items()))
 
     def _collect_rules(self) -> dict[str, RuleInfo]:
         rules: dict[str, RuleInfo] = {}
@@ -364,8 +369,10 @@ class Engine:
                 findings.append(_engine_pend(None, f"no installed plugin prices {context.payer.id}"))
             else:
                 findings.extend(pricing.findings)
+                explained = _line_outcomes(claim, pricing.findings)
                 for n in payable:
-                    if pricing.for_line(n) is None:
+                    # A line the pricer left out without saying why gets the engine's pend.
+                    if pricing.for_line(n) is None and n not in explained:
                         findings.append(
                             _engine_pend(
                                 n,

@@ -116,7 +116,9 @@ def test_import_one_command_then_list_and_use(tmp_path, monkeypatch):
     assert "imported icd10cm ICD-10-CM FY2026: 74719 rows, effective 2025-10-01 .. 2026-09-30" in out.output
     out = runner.invoke(cli, ["data", "import", "hcpcs", str(HCPCS_2020)])
     assert out.exit_code == 0, out.output
-    listed = {r["version"]: r for r in json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)}
+    listing = json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)
+    listed = {r["version"]: r for r in listing["datasets"]}
+    assert any(c["name"] == "ICD-10-CM FY2026" for c in listing["code_sets"])
     assert listed["ICD-10-CM FY2026"]["rows"] == 74_719
     assert listed["HCPCS 2020"]["sources"][0]["file"] == HCPCS_2020.name
     engine = Engine.from_installed()

@@ -45,7 +45,7 @@ def test_import_records_rows_dates_and_checksums(tmp_path, monkeypatch):
     out = runner.invoke(cli, ["data", "import", "words", str(src), "--effective", "2026-04-01"])
     assert out.exit_code == 0, out.output
     assert "imported words W1: 2 rows, effective 2026-04-01" in out.output
-    listed = json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)
+    listed = json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)["datasets"]
     assert listed[0]["rows"] == 2 and listed[0]["effective_from"] == "2026-04-01"
     assert listed[0]["sources"] == [{"file": "words.txt",
                                      "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from payer_rules.cli.state import get_engine
+from payer_rules.cli.state import get_engine, reset_engine
 from payer_rules.errors import InputError
 from payer_rules.store import ImportOptions, data_dir, list_datasets, record_import
 
@@ -33,6 +33,7 @@ def import_command(kind: str, paths: tuple[Path, ...], effective: dt.datetime | 
     report = importer.run(paths, ImportOptions(effective=effective.date() if effective else None,
                                                data_dir=directory))
     record = record_import(report, importer.provider, directory)
+    reset_engine()  # the next command in this process sees the new data
     span = f"{record.effective_from or '-'} .. {record.effective_to or 'open'}"
     click.echo(f"imported {record.kind} {record.version}: {record.rows} rows, effective {span}, "
                f"into {directory / record.database}")
@@ -55,19 +56,33 @@ def kinds_command() -> None:
 def list_command(as_json: bool) -> None:
     """Imported datasets with versions, effective ranges, row counts and source checksums."""
     records = list_datasets()
+    code_sets = [
+        {"system": v.system, "name": v.name, "effective_from": v.effective_from.isoformat(),
+         "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+         "complete": v.complete, "provider": v.provider, "source": v.source}
+        for v in get_engine().code_sets
+    ]
     if as_json:
-        click.echo(json.dumps([
+        click.echo(json.dumps({"code_sets": code_sets, "datasets": [
             {"kind": r.kind, "version": r.version,
              "effective_from": r.effective_from.isoformat() if r.effective_from else None,
              "effective_to": r.effective_to.isoformat() if r.effective_to else None,
              "rows": r.rows, "database": r.database,
              "sources": [{"file": f, "sha256": h} for f, h in r.sources],
              "imported_at": r.imported_at, "provider": r.provider}
-            for r in records], indent=2))
+            for r in records]}, indent=2))
         return
     click.echo(f"data directory: {data_dir()}")
     if not records:
         click.echo("No datasets imported yet (payer-rules data import KIND FILE...).")
+    if code_sets:
+        click.echo("code sets in force, by date of service:")
+    for c in code_sets:
+        span = f"{c['effective_from']} .. {c['effective_to'] or 'open'}"
+        partial = "" if c["complete"] else "  (partial list)"
+        click.echo(f"  {c['name']:<24} {span:<26} {c['provider']}{partial}")
+    if records:
+        click.echo("imported datasets:")
     for r in records:
         span = f"{r.effective_from or '-'} .. {r.effective_to or 'open'}"
         click.echo(f"{r.kind:<12} {r.version:<22} {span:<26} {r.rows:>10} rows  {r.provider}")

@@ -303,3 +303,21 @@ def test_a_payer_can_price_as_a_percentage_of_the_medicare_reference():
     )
     result = engine.adjudicate(claim, "acme")
     assert result.allowed == Decimal("176.37")  # 150% of Medicare's CY2026 San Francisco $117.58
+
+
+def test_denied_lines_never_reach_cost_sharing():
+    seen: list[tuple[int, ...]] = []
+
+    class Recording(PayerPlugin):
+        @hookimpl
+        def adjudicate(self, claim, context, pricing):
+            seen.append(tuple(p.line for p in pricing.lines))
+            return super().adjudicate(claim, context, pricing)
+
+    engine = engine_with(Recording(findings=[finding(Severity.DENY, line=1, carc="50")]))
+    claim = make_claim(
+        lines=[{"procedure": "A", "charge": Decimal(100)}, {"procedure": "B", "charge": Decimal(100)}]
+    )
+    result = engine.adjudicate(claim, "acme")
+    assert seen == [(2,)]
+    assert result.lines[0].status == "denied" and result.lines[1].status == "paid"

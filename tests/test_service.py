@@ -331,7 +331,7 @@ def test_explain_payers_plugins(server):
     assert any(r["code"] == "MCR101" for r in rules["rules"])
     payers = server.client.get("/v1/payers").json()
     _component("PayerList").validate(payers)
-    assert [p["id"] for p in payers["payers"]] == ["medicare"]
+    assert "medicare" in [p["id"] for p in payers["payers"]]  # beside the other installed payers
     plugins = server.client.get("/v1/plugins").json()
     _component("PluginList").validate(plugins)
     assert any(p["name"] == "medicare" and p["version"] for p in plugins["plugins"])

@@ -129,8 +129,7 @@ class Engine:
                 name = getattr(info, key)
                 if name in found:
                     raise PluginError(
-                        f"{what} {name!r} is registered twice: by {found[name].provider} "
-                        f"and by {provider}"
+                        f"{what} {name!r} is registered twice: by {found[name].provider} and by {provider}"
                     )
                 found[name] = evolve(info, provider=provider)
 
@@ -308,13 +307,16 @@ class Engine:
                 if isinstance(item, InputError):
                     yield item, self.error_result(item, payer)
                 else:
-                    yield item, self.adjudicate(
+                    yield (
                         item,
-                        payer,
-                        session=session,
-                        as_of=as_of,
-                        received_date=received_date,
-                        stages=stages,
+                        self.adjudicate(
+                            item,
+                            payer,
+                            session=session,
+                            as_of=as_of,
+                            received_date=received_date,
+                            stages=stages,
+                        ),
                     )
 
     def error_result(self, error: InputError, payer: str) -> ClaimResult:
@@ -382,6 +384,9 @@ class Engine:
                         )
             outcomes = _line_outcomes(claim, findings)
             if pricing is not None and any(n not in outcomes for n in payable):
+                # Only lines still payable reach cost sharing: a denied line must not use up
+                # the member's deductible.
+                pricing = evolve(pricing, lines=tuple(p for p in pricing.lines if p.line not in outcomes))
                 adjudication = self._hook.adjudicate(
                     claim=claim, context=context, pricing=pricing, findings=tuple(findings)
                 )

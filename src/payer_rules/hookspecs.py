@@ -16,7 +16,7 @@ may be added in minor releases, and implementations may accept any subset of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,15 +44,19 @@ hookimpl = pluggy.HookimplMarker(NAME)
 
 
 @hookspec
-def register_payers(register: Callable[[PayerInfo], None]) -> None:
+def register_payers(register: Callable[[PayerInfo], None], directories: Sequence[Path]) -> None:
     """Register the payers this plugin adjudicates for.
 
     :param register: call once per payer with a :class:`~payer_rules.payers.PayerInfo`.
+    :param directories: the run's configured directories (``--rulepacks DIR``, then
+        ``PAYER_RULES_PATH``), for plugins that define payers from files found there (the
+        commercial plugin reads ``payer.toml`` definitions). Most plugins ignore it.
 
     Two plugins registering one payer id is an error naming both, raised when the engine is
     built.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``directories``.
 
     Example::
 

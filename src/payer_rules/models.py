@@ -108,6 +108,8 @@ class Person:
     birth_date: dt.date | None = None
     sex: Sex = Sex.UNKNOWN
     address: Address | None = None
+    #: American Indian or Alaska Native (Medicaid cost-sharing exemption, 42 CFR 447.56(a)(1)(x)).
+    american_indian_alaska_native: bool = False
 
     def age_on(self, day: dt.date) -> int | None:
         if self.birth_date is None:
@@ -162,6 +164,11 @@ class Coverage:
     other_coverage: tuple[OtherCoverage, ...] = ()
     #: Claim filing indicator (X12 SBR09 / 835 CLP06): ``MB`` Medicare Part B, ``MA`` Part A, ``CI`` ...
     filing_indicator: str | None = None
+    #: Medicaid: family income for the state's cost-sharing period (month or quarter); cost sharing
+    #: is capped at 5% of it (42 CFR 447.56(f)). ``None``: not given, the cap is not applied.
+    family_income: Decimal | None = None
+    #: Medicaid: premiums and cost sharing the family already incurred in that period.
+    cost_sharing_incurred: Decimal = Decimal(0)
 
     def active_on(self, day: dt.date) -> bool:
         if self.effective_from and day < self.effective_from:

@@ -48,6 +48,14 @@ class PayerRulesPluginManager(pluggy.PluginManager):
     def __init__(self) -> None:
         super().__init__(hookspecs.NAME)
         self.distributions: dict[str, tuple[str, str]] = {}
+        #: Directories given with ``--rulepacks`` (or ``rulepack_dirs=``), before ``PAYER_RULES_PATH``.
+        self.rulepack_dirs: tuple[Path, ...] = ()
+
+    def configured_dirs(self) -> tuple[Path, ...]:
+        """The rulepack directories of this run: ``--rulepacks`` ones, then ``PAYER_RULES_PATH``."""
+        from payer_rules.rulepack.plugin import env_dirs
+
+        return (*self.rulepack_dirs, *env_dirs())
 
 
 def _env_list(name: str) -> set[str] | None:
@@ -75,7 +83,9 @@ def get_plugin_manager(
     from payer_rules.rulepack.plugin import NAME as RULEPACKS
     from payer_rules.rulepack.plugin import RulepackPlugin
 
+    rulepack_dirs = tuple(rulepack_dirs)
     pm = PayerRulesPluginManager()
+    pm.rulepack_dirs = rulepack_dirs
     pm.add_hookspecs(hookspecs)
     # Builtins are registered by import path, first, so they run after plugins (pluggy calls
     # later registrations first): a plugin that owns a payer answers before the rulepacks do.

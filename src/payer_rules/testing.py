@@ -62,7 +62,7 @@ def _reference_packs(config: pytest.Config) -> list[Pack]:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".toml":
+    if file_path.suffix != ".toml" or file_path.name == "payer.toml":  # payer definitions are not packs
         return None
     for root in parent.config.getini(INI):
         if file_path.is_relative_to(Path(root)):

@@ -83,12 +83,14 @@ class Pack:
 
 
 def find_packs(paths: Iterable[str | os.PathLike[str]]) -> list[FsPath]:
-    """Pack files under ``paths``: a file as given, a directory's ``*.toml`` (recursively, sorted)."""
+    """Pack files under ``paths``: a file as given, a directory's ``*.toml`` (recursively, sorted;
+    ``payer.toml`` payer definitions excepted)."""
     found: list[FsPath] = []
     for raw in paths:
         path = FsPath(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.toml") if p.is_file()))
+            # ``payer.toml`` is a payer definition read by a payer plugin (docs/commercial-payers.md)
+            found.extend(sorted(p for p in path.rglob("*.toml") if p.is_file() and p.name != "payer.toml"))
         elif path.is_file():
             found.append(path)
         else:

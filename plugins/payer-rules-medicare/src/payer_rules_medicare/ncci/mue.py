@@ -82,9 +82,12 @@ def _read(path: Path) -> list[tuple[str, int, int, str]]:
     return out
 
 
-def import_mue(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
-    database = options.data_dir / MUE_DB
-    conn = connect_for_write(database)
+def import_mue(
+    paths: Sequence[Path], options: ImportOptions, *, database: str = MUE_DB, kind: str = "ncci-mue"
+) -> ImportReport:
+    """Import MUE tables; ``database`` / ``kind`` as for :func:`~.ptp.import_ptp` (Medicaid reuses it)."""
+    target = options.data_dir / database
+    conn = connect_for_write(target)
     total = 0
     starts: list[dt.date] = []
     try:
@@ -105,15 +108,15 @@ def import_mue(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
         conn.commit()
     except sqlite3.Error as exc:
         conn.rollback()
-        raise InputError(str(database), f"could not write the MUE table: {exc}") from exc
+        raise InputError(str(target), f"could not write the MUE table: {exc}") from exc
     finally:
         conn.close()
     return ImportReport(
-        kind="ncci-mue",
+        kind=kind,
         version="practitioner " + " + ".join(p.stem for p in paths),
         rows=total,
         sources=tuple(paths),
-        database=database,
+        database=target,
         effective_from=min(starts),
     )
 

@@ -155,8 +155,15 @@ def _column_one_range(path: Path) -> tuple[str, str]:
     return low, high
 
 
-def import_ptp(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
-    """Import the practitioner PTP files (all four parts of a quarter, or any of them)."""
+def import_ptp(
+    paths: Sequence[Path], options: ImportOptions, *, database: str = PTP_DB, kind: str = "ncci-ptp"
+) -> ImportReport:
+    """Import the practitioner PTP files (all four parts of a quarter, or any of them).
+
+    :param database: the file written in the data directory; Medicaid's NCCI tables, which have
+        the same layout, go to their own (``payer_rules_medicaid``).
+    :param kind: the import kind recorded in the catalogue.
+    """
     for path in paths:
         if path.is_dir():
             raise InputError(str(path), "give the PTP .txt files (f1 .. f4), not a directory")
@@ -169,8 +176,8 @@ def import_ptp(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
         )
     version, starts = next(iter(versions))
     start = options.effective or starts
-    database = options.data_dir / PTP_DB
-    conn = connect_for_write(database)
+    target = options.data_dir / database
+    conn = connect_for_write(target)
     total = 0
     try:
         conn.executescript(SCHEMA)
@@ -200,15 +207,15 @@ def import_ptp(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
         stored_rows = conn.execute("SELECT count(*) FROM ptp").fetchone()[0]
     except sqlite3.Error as exc:
         conn.rollback()
-        raise InputError(str(database), f"could not write the PTP edits: {exc}") from exc
+        raise InputError(str(target), f"could not write the PTP edits: {exc}") from exc
     finally:
         conn.close()
     return ImportReport(
-        kind="ncci-ptp",
+        kind=kind,
         version=f"practitioner {version}",
         rows=stored_rows,
         sources=tuple(paths),
-        database=database,
+        database=target,
         effective_from=start,
         notes=f"  {total} edits read from {len(paths)} file(s); {stored_rows} edits in the table",
     )

@@ -1,0 +1,153 @@
+"""Member cost sharing: deductible, then copay, then coinsurance, capped by the out-of-pocket
+maximum; year-to-date amounts carried across the batch through the engine's session.
+
+Per line, in line order, each amount rounded half up to the cent:
+
+1. deductible (PR-1), when the category's benefit applies it: the least of what is left of the
+   year's deductible, the allowed amount and what is left of the out-of-pocket maximum;
+2. copay (PR-3), once per visit (category and date of service on the claim): what is left of
+   the visit's copay, at most the allowed amount left and the out-of-pocket maximum left;
+3. coinsurance (PR-2): the percentage of what is left of the allowed amount, at most the
+   out-of-pocket maximum left.
+
+Deductible, copays and coinsurance count toward the out-of-pocket maximum. In- and out-of-network
+tiers keep separate accumulators (``deductible`` / ``out_of_pocket`` and the same names with
+``:out-of-network``); the claim's own ``accumulators`` count toward the in-network ones. Only
+individual accumulators are kept (no family deductible), by calendar year of the first date of
+service, as the engine's session keys them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from payer_rules.context import Context
+from payer_rules.models import Claim
+from payer_rules.money import ZERO, money, split_percent
+from payer_rules.results import Adjudication, Adjustment, Finding, Group, LineAdjudication, Pricing, Severity
+
+from .definition import PayerDefinition, Tier
+from .registry import in_network
+from .rules import finding, source
+
+__all__ = ["accumulator_names", "adjudicate_claim"]
+
+_DECIDED = frozenset({Severity.REJECT, Severity.DENY, Severity.PEND})
+
+
+def accumulator_names(network: bool) -> tuple[str, str]:
+    suffix = "" if network else ":out-of-network"
+    return f"deductible{suffix}", f"out_of_pocket{suffix}"
+
+
+def adjudicate_claim(
+    claim: Claim,
+    context: Context,
+    pricing: Pricing,
+    findings: tuple[Finding, ...],
+    definition: PayerDefinition,
+) -> Adjudication:
+    network = in_network(claim, definition)
+    plan = definition.plan(claim.coverage.plan)
+    tier = plan.tier(network) if plan is not None else None
+    if plan is None or tier is None:  # already rejected / denied in authorize
+        return Adjudication(lines=(), source=source(definition))
+    decided = {f.line for f in findings if f.severity in _DECIDED}
+    if None in decided:
+        return Adjudication(lines=(), source=source(definition))
+    year = claim.first_service_date.year
+    deductible_name, oop_name = accumulator_names(network)
+    deductible_met = context.accumulated(claim, year, deductible_name)
+    oop_met = context.accumulated(claim, year, oop_name)
+    state = _State(tier, deductible_met, oop_met)
+    out: list[LineAdjudication] = []
+    notes: list[Finding] = []
+    for priced in sorted(pricing.lines, key=lambda p: p.line):
+        if priced.line in decided:
+            continue
+        line = claim.lines[priced.line - 1]
+        category = definition.category(
+            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
+        )
+        benefit = tier.benefit(category)
+        allowed = priced.allowed
+        deductible = state.take_deductible(allowed) if benefit.applies_deductible() else ZERO
+        copay = ZERO
+        if benefit.copay is not None:
+            copay = state.take_copay((category, line.service_date), benefit.copay, allowed - deductible)
+        percent = tier.coinsurance_for(benefit)
+        coinsurance = state.cap(split_percent(allowed - deductible - copay, percent))
+        out.append(
+            LineAdjudication(
+                line=priced.line,
+                adjustments=(
+                    Adjustment(group=Group.PR, carc="1", amount=deductible),
+                    Adjustment(group=Group.PR, carc="3", amount=copay),
+                    Adjustment(group=Group.PR, carc="2", amount=coinsurance),
+                ),
+            )
+        )
+        notes.append(
+            finding(
+                "COM100",
+                f"line {priced.line}: {line.procedure} is {category}, "
+                f"{'in' if network else 'out of'} network, plan {plan.id}: allowed {allowed}; "
+                f"deductible {deductible}, copay {copay}, coinsurance {coinsurance} ({_pct(percent)}); "
+                f"year to date: deductible {money(state.deductible_met)} of {money(tier.deductible)}, "
+                f"out of pocket {money(state.oop_met)} of {_cap(tier.out_of_pocket_max)}",
+                definition,
+                line=priced.line,
+            )
+        )
+    return Adjudication(
+        lines=tuple(out),
+        source=source(definition),
+        findings=tuple(notes),
+        accumulated={
+            deductible_name: state.deductible_met - deductible_met,
+            oop_name: state.oop_met - oop_met,
+        },
+    )
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def _cap(value: Decimal | None) -> str:
+    return "no maximum" if value is None else str(money(value))
+
+
+class _State:
+    """What is left of the year's deductible, the out-of-pocket maximum and each visit's copay."""
+
+    def __init__(self, tier: Tier, deductible_met: Decimal, oop_met: Decimal) -> None:
+        self.tier = tier
+        self.deductible_met = deductible_met
+        self.oop_met = oop_met
+        self.copays: dict[tuple[str, dt.date], Decimal] = {}
+
+    def oop_left(self) -> Decimal | None:
+        if self.tier.out_of_pocket_max is None:
+            return None
+        return max(ZERO, self.tier.out_of_pocket_max - self.oop_met)
+
+    def cap(self, amount: Decimal) -> Decimal:
+        """``amount`` limited to what is left of the out-of-pocket maximum, counted toward it."""
+        left = self.oop_left()
+        taken = max(ZERO, amount if left is None else min(amount, left))
+        self.oop_met += taken
+        return taken
+
+    def take_deductible(self, allowed: Decimal) -> Decimal:
+        left = max(ZERO, self.tier.deductible - self.deductible_met)
+        taken = self.cap(min(left, allowed))
+        self.deductible_met += taken
+        return taken
+
+    def take_copay(self, visit: tuple[str, dt.date], copay: Decimal, room: Decimal) -> Decimal:
+        left = self.copays.get(visit, copay)
+        taken = self.cap(min(left, room))
+        self.copays[visit] = left - taken
+        return taken

@@ -1,0 +1,117 @@
+"""Hook implementations: every commercial payer a ``payer.toml`` defines.
+
+Payers come from the definitions shipped in ``payers/`` and from those found in the run's
+configured directories (``--rulepacks DIR``, ``PAYER_RULES_PATH``). This plugin owns those
+payers (registration, pricing, adjudication); their claim edits are rulepacks, served by the
+built-in rulepack plugin (shipped packs through ``register_rulepacks``, directory packs from the
+directories themselves). A pack beside a ``payer.toml`` lists the payer in ``[pack] payers``
+and must not declare it again with ``[payer]``: one payer, one owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from payer_rules import hookimpl
+from payer_rules.context import Context
+from payer_rules.models import Claim
+from payer_rules.payers import PayerInfo
+from payer_rules.results import Adjudication, Finding, Pricing
+from payer_rules.rulepack.kinds import RuleKind
+from payer_rules.rules import RuleInfo
+
+from .benefits import adjudicate_claim
+from .definition import DEFINITION_FILE, load_definitions
+from .kinds import KINDS
+from .pricing import price_claim
+from .registry import definition_for, in_network, remember
+from .rules import RULES, finding
+
+#: The example payers this plugin ships (one directory each: payer.toml and rulepacks/).
+SHIPPED = Path(__file__).parent / "payers"
+
+
+@hookimpl
+def register_payers(register: Callable[[PayerInfo], None], directories: Sequence[Path]) -> None:
+    for definition in load_definitions([SHIPPED, *directories]):
+        register(remember(definition))
+
+
+@hookimpl
+def register_rulepacks(register: Callable[[Path], None]) -> None:
+    """The shipped payers' packs (directory payers' packs are served from their directories)."""
+    for pack in sorted(SHIPPED.rglob("*.toml")):
+        if pack.name != DEFINITION_FILE:
+            register(pack)
+
+
+@hookimpl
+def register_rule_kinds(register: Callable[[RuleKind], None]) -> None:
+    for kind in KINDS:
+        register(kind)
+
+
+@hookimpl
+def register_rules(register: Callable[[RuleInfo], None]) -> None:
+    for info in RULES.values():
+        register(info)
+
+
+@hookimpl
+def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
+    """Benefit checks: the member's plan exists, covers this network tier and each category."""
+    definition = definition_for(context.payer)
+    if definition is None:
+        return ()
+    plan = definition.plan(claim.coverage.plan)
+    if plan is None:
+        named = claim.coverage.plan or "none"
+        known = ", ".join(p.id for p in definition.plans)
+        message = f"coverage names plan {named!r}; {definition.payer.id} plans: {known}"
+        return [finding("COM002", message, definition)]
+    network = in_network(claim, definition)
+    tier = plan.tier(network)
+    if tier is None:
+        return [
+            finding(
+                "COM003",
+                f"billing provider {claim.billing_provider.npi} is out of network and plan {plan.id} "
+                "has no out-of-network benefits",
+                definition,
+            )
+        ]
+    found = []
+    for n, line in enumerate(claim.lines, 1):
+        category = definition.category(
+            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
+        )
+        if not tier.benefit(category).covered:
+            where = "in network" if network else "out of network"
+            found.append(
+                finding(
+                    "COM004",
+                    f"line {n}: {line.procedure} is {category}, not covered {where} by plan {plan.id}",
+                    definition,
+                    line=n,
+                )
+            )
+    return found
+
+
+@hookimpl
+def price(claim: Claim, context: Context) -> Pricing | None:
+    definition = definition_for(context.payer)
+    if definition is None:
+        return None
+    return price_claim(claim, context, definition)
+
+
+@hookimpl
+def adjudicate(
+    claim: Claim, context: Context, pricing: Pricing, findings: tuple[Finding, ...]
+) -> Adjudication | None:
+    definition = definition_for(context.payer)
+    if definition is None:
+        return None
+    return adjudicate_claim(claim, context, pricing, findings, definition)

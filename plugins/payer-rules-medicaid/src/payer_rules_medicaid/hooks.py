@@ -1,0 +1,114 @@
+"""Hook implementations: every state folder found at start-up is a Medicaid payer.
+
+The state's rulepacks (fees, prior authorization, EPSDT ...) are served by the built-in
+rulepack plugin like any pack; the shared Medicaid base pack (``base/``) lists no payer and is
+applied here to every state, compiled once per state. Pricing comes from the state's fee pack
+(a table, or a percent of Medicare through ``context.reference_price``); this plugin adjudicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+
+from payer_rules import hookimpl
+from payer_rules.context import Context
+from payer_rules.models import Claim
+from payer_rules.payers import PayerInfo, PayerKind
+from payer_rules.results import Adjudication, Finding, Pricing, Severity
+from payer_rules.rulepack import BUILTIN_KINDS, CompiledRulepacks, RuleContext, compile_packs, load_packs
+from payer_rules.rules import RuleInfo
+from payer_rules.store import ImporterInfo
+from payer_rules_medicaid.cost_sharing import adjudicate_claim
+from payer_rules_medicaid.edits import last_resort, state_modifiers, timely_filing
+from payer_rules_medicaid.ncci import IMPORTERS, ncci_findings
+from payer_rules_medicaid.rules import RULES
+from payer_rules_medicaid.state import StateDef, discover_states
+
+BASE = Path(__file__).parent / "base"
+
+
+def _state(payer: str) -> StateDef | None:
+    if not payer.startswith("medicaid-"):
+        return None
+    return discover_states().get(payer)
+
+
+def base_packs() -> list[Path]:
+    return sorted(BASE.glob("*.toml"))
+
+
+@cache
+def _base(payer: str) -> CompiledRulepacks:
+    """The shared Medicaid base packs, compiled as if they listed ``payer``."""
+    kinds = {k.name: k for k in BUILTIN_KINDS}
+    return compile_packs(load_packs(base_packs(), kinds), kinds, only_payer=payer)
+
+
+@hookimpl
+def register_payers(register: Callable[[PayerInfo], None]) -> None:
+    for state in discover_states().values():
+        register(
+            PayerInfo(
+                id=state.payer_id,
+                name=state.state.name,
+                kind=PayerKind.MEDICAID,
+                description=state.state.description or f"{state.state.state} Medicaid ({state.directory})",
+            )
+        )
+
+
+@hookimpl
+def register_rulepacks(register: Callable[[Path], None]) -> None:
+    """The base packs (reference only: applied by this plugin) and every state's own packs."""
+    for pack in base_packs():
+        register(pack)
+    for state in discover_states().values():
+        for pack in state.packs:
+            register(pack)
+
+
+@hookimpl
+def register_rules(register: Callable[[RuleInfo], None]) -> None:
+    for rule in RULES.values():
+        register(rule)
+
+
+@hookimpl
+def register_importers(register: Callable[[ImporterInfo], None]) -> None:
+    for info in IMPORTERS:
+        register(info)
+
+
+@hookimpl
+def validate(claim: Claim, context: Context) -> Iterable[Finding]:
+    state = _state(context.payer.id)
+    if state is None:
+        return ()
+    findings = list(timely_filing(claim, context, state))
+    findings += state_modifiers(claim, context, state)
+    findings += ncci_findings(claim, context)
+    rejected = any(f.severity is Severity.REJECT for f in findings)
+    ctx = RuleContext(context=context, code_sets=context.code_sets)
+    findings += _base(state.payer_id).validate(claim, ctx, rejected=rejected)
+    return findings
+
+
+@hookimpl
+def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
+    state = _state(context.payer.id)
+    if state is None:
+        return ()
+    findings = list(last_resort(claim, context, state))
+    ctx = RuleContext(context=context, code_sets=context.code_sets)
+    findings += _base(state.payer_id).authorize(claim, ctx)
+    return findings
+
+
+@hookimpl
+def adjudicate(claim: Claim, context: Context, pricing: Pricing) -> Adjudication | None:
+    state = _state(context.payer.id)
+    if state is None:
+        return None
+    return adjudicate_claim(claim, context, pricing, state)

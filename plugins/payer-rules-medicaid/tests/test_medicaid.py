@@ -1,8 +1,10 @@
 """State Medicaid programs: each test names the source of the difference it checks.
 
 The claims are the ones in ``examples/medicaid``; the four states are judged on the same claim.
-Fee amounts in the NY / TX / FL tables (and the Medi-Cal table rows) are illustrative and say so
-in their packs; the tests check the mechanism (table, percent of Medicare, fallback), not a rate.
+Pricing shipped: Medi-Cal's TRI (87.5% of Medicare for primary-care E/M) and New York's 80% of
+Medicare benchmark, both sourced. No Texas or Florida amounts could be confirmed, so none ship;
+the tests load made-up fee packs for those two states from ``fixtures/fee-packs`` (marked as
+test fixtures) to judge their claims end to end.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from payer_rules_medicaid.state import BUILTIN_STATES, discover_states, load_sta
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "medicaid"
 STATES = ("medicaid-ca", "medicaid-ny", "medicaid-tx", "medicaid-fl")
+TEST_FEES = Path(__file__).parent / "fixtures" / "fee-packs"
 
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine.from_installed()
+    return Engine.from_installed(rulepack_dirs=[TEST_FEES])
 
 
 def example(name: str, **changes: object) -> Claim:
@@ -219,7 +222,8 @@ def test_texas_requires_prior_authorization_for_outpatient_mri(engine):
     assert results["medicaid-tx"].status is ClaimStatus.DENIED
     assert adjustments(results["medicaid-tx"]) == {("CO", "197"): Decimal("900.00")}
     for payer in ("medicaid-ca", "medicaid-ny", "medicaid-fl"):
-        assert results[payer].status is ClaimStatus.PAID
+        assert ("CO", "197") not in adjustments(results[payer])  # no prior authorization needed
+    assert results["medicaid-fl"].status is ClaimStatus.PAID
     er = engine.adjudicate(
         example("05-brain-mri-no-authorization.json", place_of_service="23"), "medicaid-tx"
     )
@@ -242,13 +246,30 @@ def test_medi_cal_prices_primary_care_at_87_5_percent_of_medicare(engine):
     assert len({r.allowed for r in judge(engine, claim).values()}) == 4  # four states, four prices
 
 
-def test_texas_table_then_percent_of_medicare_fallback(engine):
-    """medicaid-tx-fees: the TMHP table (MDTX101) first, else 70% of Medicare (MDTX102, illustrative)."""
+def test_new_york_prices_physician_services_at_80_percent_of_medicare(engine):
+    """NYS Medicaid Update, August 2023 (Vol. 39, No. 13): practitioner fees at 80% of Medicare
+    from 2023-10-01 (Medicine, Surgery, Radiology schedules; lab is on its own schedule)."""
     claim = example("01-adult-office-visit.json")
-    new_patient = attrs.evolve(claim, lines=(attrs.evolve(claim.lines[0], procedure="99203"),))
-    # 99203 has no CY2026 Medicare starter row: the fallback has nothing to take 70% of
-    assert engine.adjudicate(new_patient, "medicaid-tx").status is ClaimStatus.PENDED
-    assert engine.adjudicate(claim, "medicaid-tx").allowed == Decimal("53.50")
+    medicare = engine.adjudicate(
+        attrs.evolve(claim, coverage=attrs.evolve(claim.coverage, payer_id="medicare")), "medicare"
+    )
+    assert engine.adjudicate(claim, "medicaid-ny").allowed == (medicare.allowed * Decimal("0.8")).quantize(
+        Decimal("0.01")
+    )
+
+
+def test_a_state_without_a_loaded_fee_schedule_pends_naming_where_it_is_published():
+    """No Texas amount could be confirmed, so none ships: the line pends (MCD601), naming the
+    TMHP schedule (1 TAC §355.8085); loading a fee pack prices it."""
+    shipped = Engine.from_installed()
+    result = shipped.adjudicate(example("01-adult-office-visit.json"), "medicaid-tx")
+    assert result.status is ClaimStatus.PENDED
+    (pend,) = [f for f in result.findings if f.code == "MCD601"]
+    assert "TMHP" in pend.message and (pend.group, pend.carc) == ("OA", "133")
+    with_fees = Engine.from_installed(rulepack_dirs=[TEST_FEES])
+    assert with_fees.adjudicate(example("01-adult-office-visit.json"), "medicaid-tx").allowed == Decimal(
+        "53.50"
+    )
 
 
 # -- payer of last resort ----------------------------------------------------------------------
@@ -323,14 +344,14 @@ def test_epsdt_pediatric_preventive_code_for_an_adult_is_denied_by_the_base(engi
     for result in judge(engine, adult).values():
         assert result.status is ClaimStatus.DENIED and "MDB101" in codes(result)
     child = attrs.evolve(example("02-child-office-visit.json"), lines=adult.lines)
-    assert engine.adjudicate(child, "medicaid-ny").status is ClaimStatus.PAID
+    assert engine.adjudicate(child, "medicaid-fl").status is ClaimStatus.PAID
 
 
 # -- the four-state run, a fifth state as data, broken definitions -------------------------------
 
 
 def test_four_states_in_one_cli_run():
-    args = ["adjudicate", str(EXAMPLES), "--format", "ndjson"]
+    args = ["--rulepacks", str(TEST_FEES), "adjudicate", str(EXAMPLES), "--format", "ndjson"]
     for payer in STATES:
         args += ["--payer", payer]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -355,6 +376,10 @@ def test_a_fifth_state_is_data(tmp_path, monkeypatch):
         .replace("Texas Medicaid", "Zedland Medicaid")
     )
     (folder / "state.toml").write_text(state.replace("days = 95", "days = 30"))
+    fees = (TEST_FEES / "test-tx-fees.toml").read_text()
+    (folder / "rulepacks" / "fees.toml").write_text(
+        fees.replace("medicaid-tx", "medicaid-zz").replace("TSTTX", "TSTZZ")
+    )
     for pack in (folder / "rulepacks").glob("*.toml"):
         text = pack.read_text().replace("medicaid-tx", "medicaid-zz").replace("MDTX", "MDZZ")
         pack.write_text(text)

@@ -8,7 +8,7 @@ applied here to every state, compiled once per state. Pricing comes from the sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from payer_rules.store import ImporterInfo
 from payer_rules_medicaid.cost_sharing import adjudicate_claim
 from payer_rules_medicaid.edits import last_resort, state_modifiers, timely_filing
 from payer_rules_medicaid.ncci import IMPORTERS, ncci_findings
-from payer_rules_medicaid.rules import RULES
+from payer_rules_medicaid.rules import RULES, finding, source
 from payer_rules_medicaid.state import StateDef, discover_states
 
 BASE = Path(__file__).parent / "base"
@@ -104,6 +104,27 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
     ctx = RuleContext(context=context, code_sets=context.code_sets)
     findings += _base(state.payer_id).authorize(claim, ctx)
     return findings
+
+
+@hookimpl(wrapper=True)
+def price(claim: Claim, context: Context) -> Generator[None, Pricing | None, Pricing | None]:
+    """When nothing prices a state's claim (no fee pack loaded for it), say so and where the
+    state publishes its schedule, instead of the engine's generic pend."""
+    priced = yield
+    state = _state(context.payer.id)
+    if priced is not None or state is None:
+        return priced
+    where = state.fees.published if state.fees else "the state's published fee schedule"
+    findings = tuple(
+        finding(
+            "MCD601",
+            f"line {n}: no {state.state.name} fee schedule is loaded for {line.procedure}; "
+            f"load {where} as a fee pack",
+            n,
+        )
+        for n, line in enumerate(claim.lines, 1)
+    )
+    return Pricing(lines=(), findings=findings, source=source(RULES["MCD601"].citation))
 
 
 @hookimpl

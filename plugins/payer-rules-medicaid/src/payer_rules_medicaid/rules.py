@@ -140,6 +140,18 @@ RULES = {
             group=None,
         ),
         _rule(
+            "MCD601",
+            "no-state-fee-schedule-loaded",
+            "No fee schedule for the state's Medicaid program is loaded, so the line cannot be priced.",
+            "payer-rules ships a state's fee amounts only where they could be confirmed from the "
+            "state's own publication; load the published schedule as a fee pack (state rulepacks "
+            "folder or PAYER_RULES_PATH) to price the state's claims.",
+            "the state's published fee schedule, named in its state.toml [fees]",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
             "MCD501",
             "unknown-state-defined-modifier",
             "A line carries a state-defined modifier (U1-UD) the state does not define.",

@@ -148,12 +148,23 @@ class StateModifier:
 
 
 @frozen(kw_only=True)
+class FeeSource:
+    """``[fees]``: where the state publishes its fee schedule, for the message a line gets when
+    no fee pack for the state is loaded (the state's fees are data: a ``fee-schedule`` or
+    ``percent-of-reference`` pack in the state's ``rulepacks`` or on ``PAYER_RULES_PATH``)."""
+
+    published: str
+    note: str = ""
+
+
+@frozen(kw_only=True)
 class StateDef:
     """One state's program: everything in its ``state.toml``."""
 
     state: StateInfo
     timely_filing: TimelyFiling
     cost_sharing: CostSharing
+    fees: FeeSource | None = None
     copays: tuple[Copay, ...] = ()
     modifiers: tuple[StateModifier, ...] = ()
     #: set by the loader: the folder the definition came from and its rulepacks
@@ -178,7 +189,7 @@ def _code_set(patterns: tuple[str, ...]) -> CodeSet:
     return CodeSet(patterns)
 
 
-_TOP = ("state", "timely_filing", "cost_sharing", "copays", "modifiers")
+_TOP = ("state", "fees", "timely_filing", "cost_sharing", "copays", "modifiers")
 _CONVERTER = rulepack_converter()
 _CONVERTER.register_structure_hook(Path, lambda value, _type: Path(value))
 
@@ -295,6 +306,7 @@ def load_state(directory: Path) -> StateDef:
         state=state.state,
         timely_filing=state.timely_filing,
         cost_sharing=state.cost_sharing,
+        fees=state.fees,
         copays=state.copays,
         modifiers=state.modifiers,
         directory=directory,

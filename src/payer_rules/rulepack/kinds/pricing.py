@@ -253,8 +253,13 @@ class _Percent:
         return None
 
     def no_price(self, claim: Claim, number: int, ctx: RuleContext) -> Finding | None:
-        day = ctx.day(claim.lines[number - 1])
-        bound = next((b for b, _s, _c in self.entries if b.active_on(day)), None)
+        """The finding of the first rule in force that covers the line's code, if any."""
+        line = claim.lines[number - 1]
+        day = ctx.day(line)
+        bound = next(
+            (b for b, _s, c in self.entries if b.active_on(day) and (c is None or line.procedure in c)),
+            None,
+        )
         return bound.finding(claim, ctx, number) if bound is not None else None
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:

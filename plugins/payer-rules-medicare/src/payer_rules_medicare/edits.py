@@ -7,6 +7,7 @@ module, registered through ``register_rulepacks``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from payer_rules.context import Context
 from payer_rules.models import Claim, Provider
@@ -30,6 +31,7 @@ def finding(code: str, message: str, line: int | None = None, **overrides: objec
     return Finding(**values)  # type: ignore[arg-type]
 
 
+@cache
 def npi_is_valid(npi: str) -> bool:
     """NPI check digit: Luhn over ``80840`` + the first nine digits (CMS NPI standard)."""
     if len(npi) != 10 or not npi.isdigit():

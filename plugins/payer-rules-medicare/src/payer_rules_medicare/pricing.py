@@ -87,10 +87,45 @@ def _row(schedule: Schedule, line: ServiceLine) -> tuple[FeeRow | None, str]:
     return schedule.row(line.procedure), ""
 
 
+#: Unit fees already worked out, by everything they depend on. Fee schedules are the same for
+#: every claim with the same code, modifiers, date, ZIPs and setting, and a batch repeats those
+#: endlessly; the key holds the identity of the tables and starter pack it was computed from.
+_UNIT_FEES: dict[tuple[object, ...], tuple[Decimal, FeeRow, tuple[str, ...]] | str] = {}
+_UNIT_FEES_MAX = 100_000
+
+
 def physician_fee(
     number: int, line: ServiceLine, claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter
 ) -> _Fee | str:
     """The fee for one unit, with how it was found, or why there is none."""
+    address = claim.billing_provider.address
+    facility = claim.place_of_service_for(line) in FACILITY_POS
+    key = (
+        id(tables),
+        id(starter),
+        day,
+        line.procedure,
+        line.modifiers,
+        claim.service_facility_zip,
+        address.zip if address else None,
+        facility,
+    )
+    found = _UNIT_FEES.get(key)
+    if found is None:
+        found = _unit_fee(line, claim, day, tables, starter, facility)
+        if len(_UNIT_FEES) >= _UNIT_FEES_MAX:
+            _UNIT_FEES.clear()
+        _UNIT_FEES[key] = found
+    if isinstance(found, str):
+        return found
+    fee, row, basis = found
+    rendering = claim.rendering_for(line)
+    return _Fee(line=number, fee=fee, row=row, basis=list(basis), group=(line.service_date, rendering.npi))
+
+
+def _unit_fee(
+    line: ServiceLine, claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter, facility: bool
+) -> tuple[Decimal, FeeRow, tuple[str, ...]] | str:
     schedule = schedule_for(day, tables, starter)
     if schedule is None:
         return f"no physician fee schedule for CY{day.year} is loaded"
@@ -109,7 +144,6 @@ def physician_fee(
             claim.billing_provider.address.zip if claim.billing_provider.address else None
         )
         return f"no CY{day.year} payment locality is loaded for ZIP {zip_ or 'unknown'}"
-    facility = claim.place_of_service_for(line) in FACILITY_POS
     pe = row.pe_facility if facility else row.pe_nonfacility
     factor = row.conversion_factor or schedule.conversion_factor
     fee = money((row.work * gpci.work + pe * gpci.pe + row.mp * gpci.mp) * factor)
@@ -125,8 +159,7 @@ def physician_fee(
             basis.append(f"bilateral {share * 100:.0f}%")
         else:
             basis.append(f"modifier 50 with BILAT SURG {row.bilateral}: paid once")
-    rendering = claim.rendering_for(line)
-    return _Fee(line=number, fee=fee, row=row, basis=basis, group=(line.service_date, rendering.npi))
+    return fee, row, tuple(basis)
 
 
 def _multiple_procedures(fees: list[_Fee], claim: Claim) -> dict[int, tuple[Decimal, str | None]]:

@@ -476,6 +476,7 @@ class Engine:
             paid=paid,
             adjustments=_merge(adjustments),
             rarcs=rarcs,
+            basis=priced.basis,
             **common,  # type: ignore[arg-type]
         )
 

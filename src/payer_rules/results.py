@@ -209,6 +209,9 @@ class LineResult:
     paid: Decimal = field(converter=money)
     adjustments: tuple[Adjustment, ...] = ()
     rarcs: tuple[str, ...] = ()
+    #: How the allowed amount was found (fee schedule, locality, percentage, reductions): the
+    #: pricer's own words, so a difference in money is explained like a finding is.
+    basis: str = ""
 
     def __attrs_post_init__(self) -> None:
         _check_line_balance(self)

@@ -21,6 +21,7 @@ class PayerLine:
     patient_responsibility: Decimal
     reasons: tuple[str, ...]  # "CODE group-carc: message"
     rule_codes: tuple[str, ...]
+    basis: str = ""  # how the allowed amount was found, for paid lines
 
 
 @frozen(kw_only=True)
@@ -78,6 +79,7 @@ def compare_claim(results: Sequence[ClaimResult]) -> list[LineComparison]:
                     patient_responsibility=ln.patient_responsibility,
                     reasons=tuple(_reason(f) for f in findings),
                     rule_codes=tuple(f.code for f in findings),
+                    basis=ln.basis,
                 )
             )
         rows.append(

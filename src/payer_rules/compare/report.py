@@ -39,6 +39,7 @@ def _line_dict(row: LineComparison) -> dict[str, Any]:
                 "patient_responsibility": f"{o.patient_responsibility:.2f}",
                 "rule_codes": list(o.rule_codes),
                 "reasons": list(o.reasons),
+                "basis": o.basis,
             }
             for o in row.outcomes
         },
@@ -98,6 +99,7 @@ class CsvComparison:
                         "yes" if r.differs else "no",
                         " ".join(o.rule_codes),
                         " | ".join(o.reasons),
+                        o.basis,
                     ]
                 )
 
@@ -136,7 +138,7 @@ class TableComparison:
             where = f"line {r.line} {r.procedure}" if r.line else "claim"
             self._s.write(f"{r.claim_id} {where}\n")
             for o in r.outcomes:
-                why = "; ".join(o.reasons) if o.reasons else "-"
+                why = "; ".join(o.reasons) if o.reasons else (f"priced: {o.basis}" if o.basis else "-")
                 self._s.write(
                     f"  {o.payer:<16} {o.status:<8} allowed {o.allowed:>9}  paid {o.paid:>9}  "
                     f"patient {o.patient_responsibility:>8}  {why}\n"
@@ -231,7 +233,8 @@ table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.num{text-align:right}.chart{display:block;margin:12px 0}.chart text{font-size:12px}
 .chart-title{font-weight:600;font-size:13px}.denied,.rejected{color:#b00020}.pended{color:#8a6d00}
-.filters{margin:8px 0}.filters input,.filters select{margin-right:8px}.note{color:#555;font-size:12px}
+.basis{color:#555}.filters{margin:8px 0}.filters input,.filters select{margin-right:8px}
+.note{color:#555;font-size:12px}
 """
 
 _SCRIPT = """
@@ -327,11 +330,14 @@ class HtmlComparison:
         out.append(
             "<table id='differences'><thead><tr><th>Claim</th><th>Line</th><th>Procedure</th>"
             "<th>Payer</th><th>Status</th><th>Allowed</th><th>Paid</th><th>Patient</th>"
-            "<th>Why (rule codes)</th></tr></thead><tbody>"
+            "<th>Why (rule codes; how it was priced)</th></tr></thead><tbody>"
         )
         for r in self._rows:
             for o in r.outcomes:
-                why = "<br>".join(e(x) for x in o.reasons) or "&ndash;"
+                parts = [e(x) for x in o.reasons]
+                if o.basis:
+                    parts.append(f"<span class='basis'>priced: {e(o.basis)}</span>")
+                why = "<br>".join(parts) or "&ndash;"
                 out.append(
                     f"<tr data-payer='{e(o.payer)}' data-status='{e(o.status)}'><td>{e(r.claim_id)}</td>"
                     f"<td>{r.line or ''}</td><td>{e(r.procedure)}</td><td>{e(o.payer)}</td>"

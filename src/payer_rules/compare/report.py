@@ -160,7 +160,20 @@ class TableComparison:
             )
 
 
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#ad494a",
+)
 
 
 def _bar_chart(title: str, labels: Sequence[str], values: Sequence[Decimal], unit: str, chart_id: str) -> str:
@@ -192,7 +205,9 @@ def _stacked_reasons(summaries: Sequence[PayerSummary]) -> str:
     carcs = sorted({k for s in summaries for k in s.carc_counts})
     width, bar_h, gap, left = 640, 22, 8, 170
     top = max((sum(s.carc_counts.values()) for s in summaries), default=0) or 1
-    height = 60 + len(summaries) * (bar_h + gap)
+    per_row = (width - left) // 90
+    legend_rows = max(1, -(-len(carcs) // per_row))
+    height = 42 + len(summaries) * (bar_h + gap) + legend_rows * 18
     parts = [
         f'<svg id="chart-denials" class="chart" role="img" aria-label="Denial reasons by payer" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
@@ -215,10 +230,11 @@ def _stacked_reasons(summaries: Sequence[PayerSummary]) -> str:
             x += w
     legend_y = 40 + len(summaries) * (bar_h + gap)
     for j, carc in enumerate(carcs):
-        x = left + j * 90
+        x = left + (j % per_row) * 90
+        y = legend_y + (j // per_row) * 18
         parts.append(
-            f'<rect x="{x}" y="{legend_y - 10}" width="10" height="10" '
-            f'fill="{_PALETTE[j % len(_PALETTE)]}"/><text x="{x + 14}" y="{legend_y}">{carc}</text>'
+            f'<rect x="{x}" y="{y - 10}" width="10" height="10" '
+            f'fill="{_PALETTE[j % len(_PALETTE)]}"/><text x="{x + 14}" y="{y}">{carc}</text>'
         )
     if not carcs:
         parts.append(f'<text x="{left}" y="{legend_y}">No denials.</text>')
@@ -289,7 +305,7 @@ class HtmlComparison:
             f"<p>{self._claims} claim(s) judged by {len(self._payers)} payer(s): "
             f"{e(', '.join(self._payers))}.</p>",
             "<h2>Summary</h2><table id='summary'><thead><tr><th>Payer</th><th>Claims</th>"
-            "<th>Clean-claim rate</th><th>Denial rate</th><th>Billed</th><th>Allowed</th>"
+            "<th>Clean-claim rate</th><th>Denial rate</th><th>Pended</th><th>Billed</th><th>Allowed</th>"
             "<th>Expected reimbursement</th><th>Patient responsibility</th><th>Top denial reasons</th>"
             "</tr></thead><tbody>",
         ]
@@ -301,6 +317,7 @@ class HtmlComparison:
             out.append(
                 f"<tr><td>{e(s.payer)}</td><td class='num'>{s.claims}</td>"
                 f"<td class='num'>{s.clean_claim_rate}%</td><td class='num'>{s.denial_rate}%</td>"
+                f"<td class='num'>{s.by_status.get('pended', 0)}</td>"
                 f"<td class='num'>{s.billed:.2f}</td><td class='num'>{s.allowed:.2f}</td>"
                 f"<td class='num'>{s.paid:.2f}</td><td class='num'>{s.patient_responsibility:.2f}</td>"
                 f"<td>{reasons}</td></tr>"

@@ -49,7 +49,7 @@ def adjudicate_claim(
     definition: PayerDefinition,
 ) -> Adjudication:
     network = in_network(claim, definition)
-    plan = definition.plan(claim.coverage.plan)
+    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
     tier = plan.tier(network) if plan is not None else None
     if plan is None or tier is None:  # already rejected / denied in authorize
         return Adjudication(lines=(), source=source(definition))

@@ -276,6 +276,17 @@ class PayerDefinition:
     def label(self) -> str:
         return f"{self.payer.id}@{self.payer.version}"
 
+    def plan_for(self, payer_id: str, plan_id: str | None) -> Plan | None:
+        """The plan a claim is judged under.
+
+        A claim whose coverage is with this payer is judged under the plan it names. A claim
+        covered elsewhere (a consultant asking what this payer would do with it) is judged under
+        this payer's default plan: the other payer's plan name means nothing here.
+        """
+        if payer_id.strip().lower() != self.payer.id:
+            return self.plan(None)
+        return self.plan(plan_id)
+
     def plan(self, plan_id: str | None) -> Plan | None:
         """The plan ``coverage.plan`` names (by id, any case), or the default one."""
         if plan_id is None or not plan_id.strip():

@@ -64,7 +64,7 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
     definition = definition_for(context.payer)
     if definition is None:
         return ()
-    plan = definition.plan(claim.coverage.plan)
+    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
     if plan is None:
         named = claim.coverage.plan or "none"
         known = ", ".join(p.id for p in definition.plans)

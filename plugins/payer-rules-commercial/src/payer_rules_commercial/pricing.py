@@ -37,7 +37,7 @@ def _reference_claim(claim: Claim) -> Claim:
 def price_claim(claim: Claim, context: Context, definition: PayerDefinition) -> Pricing:
     network = in_network(claim, definition)
     terms = definition.terms(network)
-    plan = definition.plan(claim.coverage.plan)
+    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
     tier = plan.tier(network) if plan is not None else None
     balance_billing = not network and tier is not None and tier.balance_billing
     reference = _reference_claim(claim)

@@ -112,6 +112,8 @@ class DiagnosisCoverageRule(Rule):
         diagnoses: ``pointed`` (default) or ``any`` diagnosis on the claim.
         abn_modifiers: apply ABN liability: GA patient liable (PR), GZ provider liable (CO),
             GY statutorily excluded (PR, CARC 96).
+        states: where the policy applies, by the billing provider's state (two letters). An
+            LCD binds only its contractor's jurisdiction; empty (an NCD): everywhere.
     """
 
     procedures: tuple[str, ...]
@@ -119,6 +121,7 @@ class DiagnosisCoverageRule(Rule):
     non_covered: tuple[str, ...] = ()
     diagnoses: Scope = Scope.POINTED
     abn_modifiers: bool = True
+    states: tuple[str, ...] = ()
 
 
 def _lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
@@ -127,6 +130,9 @@ def _lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
     yield from lint_codes(rule, "procedures", "covered", "non_covered")
     if not rule.procedures:
         yield ("procedures",), "list at least one procedure code"
+    for i, state in enumerate(rule.states):
+        if len(state) != 2 or not state.isalpha() or not state.isupper():
+            yield ("states", i), f"a state is two upper-case letters (e.g. 'OH'), got {state!r}"
 
 
 @frozen
@@ -144,6 +150,8 @@ class _DiagnosisCoverage:
             self._index.add(b.rule.procedures, entry)
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+        address = claim.billing_provider.address
+        state = (address.state or "").upper() if address else ""
         for n, line in enumerate(claim.lines, 1):
             entries = self._index.get(line.procedure)
             if not entries:
@@ -154,6 +162,8 @@ class _DiagnosisCoverage:
                 if not bound.active_on(day):
                     continue
                 rule = bound.rule
+                if rule.states and state not in rule.states:
+                    continue
                 pointed = claim.diagnoses if rule.diagnoses is Scope.ANY else claim.diagnoses_for(line)
                 codes = [d.code for d in pointed]
                 if entry.covered:

@@ -332,3 +332,21 @@ def test_prior_authorization_lists(engine):
     # DMEPOS required prior authorization list
     surface = make_claim(line("E0193", day=dt.date(2026, 2, 3)), received_date=dt.date(2026, 3, 1))
     assert denied_by(engine, surface, "MCR501") == [1]
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "required"),
+    [
+        ("L1833", dt.date(2024, 8, 11), True),  # on the 2022 orthoses list until 2024-08-12
+        ("L1833", dt.date(2024, 8, 12), False),  # removed from the list that day
+        ("L0631", dt.date(2024, 8, 11), False),  # added 2024-08-12
+        ("L0631", dt.date(2024, 8, 12), True),
+        ("L1932", dt.date(2026, 4, 12), False),  # added nationwide 2026-04-13
+        ("L1932", dt.date(2026, 4, 13), True),
+    ],
+)
+def test_dmepos_orthoses_prior_authorization_follows_the_list_dates(code, day, required):
+    """DME MAC orthoses pages (CGS J-B; Noridian): the Required Prior Authorization List by date."""
+    from payer_rules_medicare.claims_edits import load_prior_auth
+
+    assert (load_prior_auth().requirement(code, day, institutional=False) is not None) is required

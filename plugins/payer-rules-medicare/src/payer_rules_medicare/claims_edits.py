@@ -93,6 +93,7 @@ class _Group:
     name: str
     effective_from: dt.date
     codes: frozenset[str]
+    effective_to: dt.date | None = None
 
 
 @frozen
@@ -104,7 +105,11 @@ class PriorAuthList:
         for group in self.groups:
             if group.program == "opd" and not institutional:
                 continue
-            if code in group.codes and day >= group.effective_from:
+            if (
+                code in group.codes
+                and group.effective_from <= day
+                and (group.effective_to is None or day <= group.effective_to)
+            ):
                 return group
         return None
 
@@ -114,7 +119,7 @@ def load_prior_auth(path: Path = PRIOR_AUTH) -> PriorAuthList:
     with path.open("rb") as fh:
         raw = tomllib.load(fh)
     groups = tuple(
-        _Group(program, g["name"], g["effective_from"], frozenset(g["codes"]))
+        _Group(program, g["name"], g["effective_from"], frozenset(g["codes"]), g.get("effective_to"))
         for program in ("opd", "dmepos")
         for g in raw[program]["group"]
     )

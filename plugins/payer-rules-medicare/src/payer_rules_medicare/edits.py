@@ -95,4 +95,3 @@ def required_data(claim: Claim, context: Context) -> Iterator[Finding]:
                 f"received date {context.received_date}",
                 line=n,
             )
-

@@ -253,6 +253,14 @@ target = "diagnoses"
     )
     assert compiled.validate(after, ctx) == [] and compiled.validate(unknown, ctx) == []
     assert compiled.validate(before, RuleContext(context=ctx.context)) == []  # no registry: not judged
+    # The same pack against the real registry the installed code-set plugin gives the engine
+    # (ICD-10-CM FY2025 / FY2026): E11.A (added for FY2026) is judged by each line's date.
+    real = RuleContext(context=ctx.context, code_sets=Engine.from_installed().code_sets)
+    if not list(real.code_sets or ()):
+        pytest.skip("the payer-rules-codesets plugin is not installed")
+    (finding,) = compiled.validate(before, real)
+    assert finding.code == "VAL001" and "FY2026" in finding.message
+    assert compiled.validate(after, real) == []
 
 
 def test_a_plugin_can_feed_a_large_pair_table_without_toml():

@@ -319,8 +319,13 @@ class CodeSetRegistry:
     safe to share across threads afterwards.
     """
 
+    #: Answers kept per (system, code, date): a batch asks the same few codes on the same days
+    #: over and over. Cleared when a version is added or the cache grows past this size.
+    CACHE_SIZE = 200_000
+
     def __init__(self, versions: Iterable[CodeSetVersion] = ()) -> None:
         self._by_system: dict[str, list[CodeSetVersion]] = {}
+        self._answers: dict[tuple[str, str, dt.date], CodeStatus] = {}
         for version in versions:
             self.add(version)
 
@@ -335,6 +340,7 @@ class CodeSetRegistry:
                 )
                 raise ValueError(msg)
         versions.append(version)
+        self._answers = {}
         # oldest first; on one start date the higher priority first, so "valid in" lists one name
         versions.sort(key=lambda v: (v.effective_from, -v.priority, v.name))
 
@@ -365,6 +371,16 @@ class CodeSetRegistry:
 
     def lookup(self, system: str, code: str, day: dt.date) -> CodeStatus:
         """Judge ``code`` of ``system`` on ``day``. See :class:`Outcome` for the answers."""
+        key = (system, code, day)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._lookup(system, code, day)
+            if len(self._answers) >= self.CACHE_SIZE:
+                self._answers = {}
+            self._answers[key] = answer
+        return answer
+
+    def _lookup(self, system: str, code: str, day: dt.date) -> CodeStatus:
         code = normalize(code)
         shape = SHAPES.get(system)
         version = self.version_on(system, day)

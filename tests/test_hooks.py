@@ -321,3 +321,22 @@ def test_denied_lines_never_reach_cost_sharing():
     result = engine.adjudicate(claim, "acme")
     assert seen == [(2,)]
     assert result.lines[0].status == "denied" and result.lines[1].status == "paid"
+
+
+def test_a_plugin_failing_on_one_claim_gives_an_error_result_and_the_batch_goes_on(monkeypatch):
+    class Fragile(PayerPlugin):
+        @hookimpl
+        def validate(self, claim, context):
+            if claim.id == "BOOM":
+                raise KeyError("no such code table")
+            return ()
+
+    engine = engine_with(Fragile())
+    claims = [make_claim("A"), make_claim("BOOM"), make_claim("C")]
+    results = list(engine.adjudicate_many(claims, ["acme"]))
+    assert [r.status for r in results] == ["paid", "error", "paid"]
+    (finding,) = results[1].findings
+    assert finding.code == "ENG004" and "KeyError" in finding.message and results[1].claim_id == "BOOM"
+    monkeypatch.setenv("PAYER_RULES_DEBUG", "1")
+    with pytest.raises(KeyError):
+        list(engine.adjudicate_many(claims, ["acme"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -306,23 +307,29 @@ class Engine:
             for payer in payers:
                 if isinstance(item, InputError):
                     yield item, self.error_result(item, payer)
-                else:
-                    yield (
-                        item,
-                        self.adjudicate(
-                            item,
-                            payer,
-                            session=session,
-                            as_of=as_of,
-                            received_date=received_date,
-                            stages=stages,
-                        ),
+                    continue
+                try:
+                    result = self.adjudicate(
+                        item, payer, session=session, as_of=as_of, received_date=received_date, stages=stages
                     )
+                except Exception as exc:
+                    # One claim a plugin cannot judge must not stop a batch of thousands: it gets an
+                    # error result naming what went wrong, and the run goes on.
+                    if os.environ.get("PAYER_RULES_DEBUG") == "1":
+                        raise
+                    failure = InputError(
+                        f"claim {item.id}",
+                        f"could not be judged by {payer}: {type(exc).__name__}: {exc} "
+                        "(PAYER_RULES_DEBUG=1 shows the traceback)",
+                        claim_id=item.id,
+                    )
+                    result = self.error_result(failure, payer, code="ENG004")
+                yield item, result
 
-    def error_result(self, error: InputError, payer: str) -> ClaimResult:
-        """The result for a claim that could not be read or judged."""
+    def error_result(self, error: InputError, payer: str, *, code: str = "ENG001") -> ClaimResult:
+        """The result for a claim that could not be read (ENG001) or judged (ENG004)."""
         finding = Finding(
-            code="ENG001",
+            code=code,
             severity=Severity.REJECT,
             message=str(error),
             source=ENGINE_SOURCE,

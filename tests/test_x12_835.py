@@ -176,3 +176,15 @@ def test_cli_adjudicates_the_sample_folder(tmp_path, monkeypatch):
     assert "Traceback" not in result.output
     assert "x12_bad_segment_identifier.txt: segment 6 (" in result.output
     assert pyx12_errors(out) == []
+
+
+def test_source_date_epoch_makes_the_835_reproducible(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from payer_rules.cli import cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    claims = Path(__file__).resolve().parents[1] / "examples" / "x12" / "professional.837"
+    args = ["adjudicate", str(claims), "--payer", "medicare", "--format", "x12-835"]
+    runs = [CliRunner().invoke(cli, args).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and "*260101*0000*" in runs[0]

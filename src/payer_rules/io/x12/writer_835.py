@@ -26,6 +26,7 @@ end). That is roughly 1 KB per claim and payer.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
 from decimal import Decimal
 from typing import TextIO
@@ -116,7 +117,7 @@ class X12_835Writer:
         self._sender = sender_id
         self._receiver = receiver_id
         self._usage = "T" if test else "P"
-        self._now = now or dt.datetime.now()
+        self._now = now or _production_time()
         self._transactions: dict[tuple[str, str], _Transaction] = {}
         self.skipped: list[ClaimResult] = []
 
@@ -284,3 +285,12 @@ def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:
         for start in range(0, len(triplets), 6):
             segs.append(f"CAS*{group}*" + "*".join(triplets[start : start + 6]).rstrip("*"))
     return segs
+
+
+def _production_time() -> dt.datetime:
+    """When the 835 is produced: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds
+    convention) so that two runs on the same claims write the same bytes."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now()

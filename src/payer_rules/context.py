@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import TypeVar
 
 from attrs import define, field, frozen
 
@@ -19,6 +20,8 @@ from payer_rules.payers import PayerInfo
 from payer_rules.results import ClaimResult, LineStatus, PricedLine
 
 __all__ = ["Context", "Session"]
+
+_T = TypeVar("_T")
 
 
 @define
@@ -34,6 +37,13 @@ class Session:
         factory=lambda: defaultdict(Decimal)
     )
     _services: defaultdict[tuple[str, str], list[PriorService]] = field(factory=lambda: defaultdict(list))
+    #: One object per distinct value kept in history (codes, NPIs, dates, amounts, statuses):
+    #: a million remembered lines repeat a few thousand values, so sharing them keeps a batch's
+    #: history at about the size of the records themselves.
+    _shared: dict[object, object] = field(factory=dict)
+
+    def _share(self, value: _T) -> _T:
+        return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -54,19 +64,20 @@ class Session:
             if outcome.status is LineStatus.REJECTED:
                 continue
             rendering = claim.rendering_for(line)
+            share = self._share
             kept.append(
                 PriorService(
                     claim_id=claim.id,
-                    service_date=line.service_date,
-                    procedure=line.procedure,
-                    modifiers=line.modifiers,
-                    units=line.units,
-                    charge=line.charge,
-                    provider_npi=rendering.npi,
-                    provider_tax_id=claim.billing_provider.tax_id,
-                    provider_taxonomy=rendering.taxonomy,
+                    service_date=share(line.service_date),
+                    procedure=share(line.procedure),
+                    modifiers=share(line.modifiers),
+                    units=share(line.units),
+                    charge=share(line.charge),
+                    provider_npi=share(rendering.npi),
+                    provider_tax_id=share(claim.billing_provider.tax_id),
+                    provider_taxonomy=share(rendering.taxonomy),
                     payer_id=result.payer,
-                    status=f"{outcome.status}:line{number}",
+                    status=share(f"{outcome.status}:line{number}"),
                 )
             )
 

@@ -74,11 +74,16 @@ def _upper_tuple(values: object) -> tuple[str, ...]:
         return ()
     if isinstance(values, str):
         values = [values]
+    if isinstance(values, tuple) and all(isinstance(v, str) and v and v == _code(v) for v in values):
+        return values  # already normal: keep the same object (history shares it)
     return tuple(str(v).strip().upper() for v in values if str(v).strip())  # type: ignore[attr-defined]
 
 
 def _code(value: object) -> str:
-    return str(value).strip().upper()
+    """Upper case, no surrounding space; an already-normal string is returned as is, not copied."""
+    text = str(value)
+    normal = text.strip().upper()
+    return text if normal == text else normal
 
 
 def _diagnosis_code(value: str) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from attrs import frozen
+
+from payer_rules.results import Finding, Group, Severity, Source
 
 
 @frozen(kw_only=True)
@@ -35,3 +38,29 @@ class RuleInfo:
     rarcs: tuple[str, ...] = ()
     group: str | None = None
     status: str = "stable"
+
+    def finding(
+        self, message: str, *, line: int | None = None, source: Source | None = None, **overrides: Any
+    ) -> Finding:
+        """A finding of this rule: its code, severity, CARC / RARCs and group, with ``message``.
+
+        :param source: where the finding comes from; by default this rule's ``source``
+            (``name@version``) with its citation.
+        :param overrides: any other :class:`~payer_rules.results.Finding` field (a GA line's
+            ``group``, a narrower ``rarcs``...).
+        """
+        if source is None:
+            name, _, version = self.source.rpartition("@")
+            source = Source(name=name, version=version, citation=self.citation)
+        values: dict[str, Any] = {
+            "code": self.code,
+            "severity": Severity(self.severity),
+            "message": message,
+            "source": source,
+            "line": line,
+            "carc": self.carc,
+            "rarcs": self.rarcs,
+            "group": Group(self.group) if self.group else None,
+        }
+        values.update(overrides)
+        return Finding(**values)

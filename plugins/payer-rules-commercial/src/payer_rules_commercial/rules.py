@@ -6,7 +6,7 @@ contract and the benefit plans, so they are the same for every commercial payer.
 
 from __future__ import annotations
 
-from payer_rules.results import Finding, Group, Severity, Source
+from payer_rules.results import Finding, Source
 from payer_rules.rules import RuleInfo
 
 from . import __version__
@@ -104,14 +104,4 @@ def source(definition: PayerDefinition) -> Source:
 
 
 def finding(code: str, message: str, definition: PayerDefinition, line: int | None = None) -> Finding:
-    info = RULES[code]
-    return Finding(
-        code=code,
-        severity=Severity(info.severity),
-        message=message,
-        source=source(definition),
-        line=line,
-        carc=info.carc,
-        rarcs=info.rarcs,
-        group=Group(info.group) if info.group else None,
-    )
+    return RULES[code].finding(message, line=line, source=source(definition))

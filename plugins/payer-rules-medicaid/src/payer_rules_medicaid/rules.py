@@ -178,15 +178,11 @@ def finding(
     rarcs: Iterable[str] | None = None,
 ) -> Finding:
     rule = RULES[code]
-    return Finding(
-        code=code,
-        severity=Severity(rule.severity),
-        message=message,
-        source=source(citation or rule.citation),
+    return rule.finding(
+        message,
         line=line,
-        carc=rule.carc,
+        source=source(citation or rule.citation),
         rarcs=tuple(rarcs) if rarcs is not None else rule.rarcs,
-        group=Group(rule.group) if rule.group else None,
     )
 
 

@@ -11,24 +11,12 @@ from functools import cache
 
 from payer_rules.context import Context
 from payer_rules.models import Claim, Provider
-from payer_rules.results import Finding, Group, Severity
+from payer_rules.results import Finding
 from payer_rules_medicare.rules import RULES, source
 
 
 def finding(code: str, message: str, line: int | None = None, **overrides: object) -> Finding:
-    rule = RULES[code]
-    values: dict[str, object] = {
-        "code": code,
-        "severity": Severity(rule.severity),
-        "message": message,
-        "source": source(code),
-        "line": line,
-        "carc": rule.carc,
-        "rarcs": rule.rarcs,
-        "group": Group(rule.group) if rule.group else None,
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
+    return RULES[code].finding(message, line=line, source=source(code), **overrides)
 
 
 @cache

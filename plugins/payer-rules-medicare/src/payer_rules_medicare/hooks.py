@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -93,10 +94,25 @@ def price(claim: Claim, context: Context) -> Pricing | None:
 
 @hookimpl
 def reference_price(reference: str, claim: Claim, line: int, context: Context) -> PricedLine | None:
-    """Medicare's fee schedules as the reference for percent-of-Medicare contracts."""
+    """Medicare's fee schedules as the reference for percent-of-Medicare contracts.
+
+    Payers ask line by line, but Medicare prices a claim whole (multiple-procedure reductions
+    rank its lines), so the last claim's pricing is kept for the next line's question.
+    """
+    global _last_reference
     if reference != PAYER_ID:
         return None
-    return price_claim(claim, context, load_starter()).for_line(line)
+    last = _last_reference
+    if last is not None and last[0] is claim and last[1] == context.as_of:
+        return last[2].for_line(line)
+    pricing = price_claim(claim, context, load_starter())
+    _last_reference = (claim, context.as_of, pricing)
+    return pricing.for_line(line)
+
+
+#: (claim, as-of date, its Medicare pricing) of the last reference question; one tuple,
+#: replaced whole, so threads sharing the engine never see half of it.
+_last_reference: tuple[Claim, dt.date | None, Pricing] | None = None
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from payer_rules.cli.run import _open_output, _Progress
+from payer_rules.cli.run import Progress, open_output
 from payer_rules.cli.state import get_engine
 from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
 from payer_rules.compare.run import run_comparison
@@ -46,7 +46,7 @@ def compare_command(
         return collector.watch(read_claims(inputs))
 
     names = {code: rule.name for code, rule in engine.rules.items()}
-    progress = _Progress()
+    progress = Progress()
 
     def counted(
         pairs: Iterator[tuple[Claim | InputError, ClaimResult]],
@@ -55,7 +55,7 @@ def compare_command(
             progress.tick()
             yield pair
 
-    with _open_output(output) as stream:
+    with open_output(output) as stream:
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]
         writer = factory(stream, payers)
         if jobs > 1:

@@ -66,7 +66,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 
 
 @contextlib.contextmanager
-def _open_output(path: Path | None) -> Iterator[TextIO]:
+def open_output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
@@ -78,7 +78,7 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
         yield handle
 
 
-class _Progress:
+class Progress:
     """A claim counter on stderr, shown only on a terminal and only for long runs."""
 
     def __init__(self) -> None:
@@ -116,8 +116,8 @@ def _run(
     def claims() -> Iterator[Claim | InputError]:
         return collector.watch(read_claims(inputs))
 
-    progress = _Progress()
-    with _open_output(output) as stream:
+    progress = Progress()
+    with open_output(output) as stream:
         if jobs > 1:
             from payer_rules.batch.parallel import RunOptions, write_parallel
 
@@ -151,7 +151,7 @@ def _run(
     _finish(progress, errors)
 
 
-def _finish(progress: _Progress, errors: list[InputError]) -> None:
+def _finish(progress: Progress, errors: list[InputError]) -> None:
     progress.done()
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)

@@ -65,12 +65,14 @@ def apply_changes(claim: Claim, changes: Sequence[Change]) -> Claim:
             if not 0 < change.line <= len(data["lines"]):
                 raise UsageError(f"{change.text}: claim {claim.id} has {len(data['lines'])} line(s)")
             targets = [data["lines"][change.line - 1]]
-        elif change.field in data or change.field in ("diagnoses", "prior_authorizations"):
+        elif change.field in data:  # every field is there: the claim was unstructured whole
             targets = [data]
-        elif change.field in data["lines"][0] or change.field in ("place_of_service", "modifiers"):
-            targets = data["lines"]
+        elif change.field in data["lines"][0]:
+            targets = data["lines"]  # a line field without a line number: every line
         else:
             raise UsageError(f"{change.text}: claims have no field {change.field!r}")
+        if change.field not in targets[0]:
+            raise UsageError(f"{change.text}: service lines have no field {change.field!r}")
         for target in targets:
             new = _value(change.field, change.value)
             if change.op == "=":

@@ -45,13 +45,9 @@ def _structure_str(value: Any, _type: type) -> str:
     raise ValueError(f"expected a string, got {value!r}")
 
 
-def claim_converter(*, detailed: bool = True) -> cattrs.Converter:
-    """Structures claim JSON (already parsed with ``parse_float=Decimal``) into models.
-
-    ``detailed=False`` is the fast path for good input; on failure, structure again with the
-    detailed converter to learn the JSON path of every problem.
-    """
-    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=detailed)
+def claim_converter() -> cattrs.Converter:
+    """Structures claim JSON (already parsed with ``parse_float=Decimal``) into models."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(str, _structure_str)

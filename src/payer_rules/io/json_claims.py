@@ -19,7 +19,6 @@ from payer_rules.io.converters import claim_converter
 from payer_rules.models import Claim
 
 _CONVERTER = claim_converter()
-_FAST = claim_converter(detailed=False)
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
@@ -39,10 +38,6 @@ def structure_claim(data: Any, location: str) -> Claim | InputError:
     where = f"{location}: claim {claim_id}" if claim_id else location
     if not isinstance(data, dict):
         return InputError(location, f"expected a claim object, got {type(data).__name__}")
-    try:
-        return _FAST.structure(data, Claim)
-    except Exception:
-        pass
     try:
         return _CONVERTER.structure(data, Claim)
     except cattrs.BaseValidationError as exc:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any
 
 from attrs import define, field, frozen
 
@@ -20,8 +20,6 @@ from payer_rules.payers import PayerInfo
 from payer_rules.results import ClaimResult, LineStatus, PricedLine
 
 __all__ = ["Context", "Session"]
-
-_T = TypeVar("_T")
 
 
 @define
@@ -40,10 +38,7 @@ class Session:
     #: One object per distinct value kept in history (codes, NPIs, dates, amounts, statuses):
     #: a million remembered lines repeat a few thousand values, so sharing them keeps a batch's
     #: history at about the size of the records themselves.
-    _shared: dict[object, object] = field(factory=dict)
-
-    def _share(self, value: _T) -> _T:
-        return self._shared.setdefault(value, value)  # type: ignore[return-value]
+    _shared: dict[Any, Any] = field(factory=dict)
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -60,24 +55,26 @@ class Session:
         if result.status in ("error", "rejected"):
             return
         kept = self._services[(result.payer, claim.member_key)]
+        share = self._shared.setdefault
+        tax_id = share(claim.billing_provider.tax_id, claim.billing_provider.tax_id)
         for number, (line, outcome) in enumerate(zip(claim.lines, result.lines, strict=True), 1):
             if outcome.status is LineStatus.REJECTED:
                 continue
             rendering = claim.rendering_for(line)
-            share = self._share
+            status = f"{outcome.status}:line{number}"
             kept.append(
                 PriorService(
                     claim_id=claim.id,
-                    service_date=share(line.service_date),
-                    procedure=share(line.procedure),
-                    modifiers=share(line.modifiers),
-                    units=share(line.units),
-                    charge=share(line.charge),
-                    provider_npi=share(rendering.npi),
-                    provider_tax_id=share(claim.billing_provider.tax_id),
-                    provider_taxonomy=share(rendering.taxonomy),
+                    service_date=share(line.service_date, line.service_date),
+                    procedure=share(line.procedure, line.procedure),
+                    modifiers=share(line.modifiers, line.modifiers),
+                    units=share(line.units, line.units),
+                    charge=share(line.charge, line.charge),
+                    provider_npi=share(rendering.npi, rendering.npi),
+                    provider_tax_id=tax_id,
+                    provider_taxonomy=share(rendering.taxonomy, rendering.taxonomy),
                     payer_id=result.payer,
-                    status=share(f"{outcome.status}:line{number}"),
+                    status=share(status, status),
                 )
             )
 

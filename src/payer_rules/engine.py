@@ -33,6 +33,7 @@ from payer_rules.results import (
     ClaimStatus,
     Finding,
     Group,
+    LineAdjudication,
     LineResult,
     LineStatus,
     PricedLine,
@@ -89,6 +90,8 @@ class Engine:
         self.rules: Mapping[str, RuleInfo] = self._collect_rules()
         self.importers: Mapping[str, ImporterInfo] = self._collect_importers()
         self.code_sets: CodeSetRegistry = self._collect_code_sets()
+        #: sorted ``versions`` maps by the sources that took part; a handful per payer
+        self._versions_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
     @classmethod
     def from_installed(
@@ -364,24 +367,30 @@ class Engine:
     def _run(
         self, claim: Claim, context: Context, stages: Stages, origin: str | None
     ) -> tuple[ClaimResult, Mapping[str, Decimal]]:
+        count = len(claim.lines)
         findings = _flatten(self._hook.validate(claim=claim, context=context))
-        if not _has_reject(findings):
+        rejected = _has_reject(findings)
+        if not rejected:
             findings += _flatten(self._hook.authorize(claim=claim, context=context))
-        outcomes = _line_outcomes(claim, findings)
+            rejected = _has_reject(findings)
+        outcomes = _line_outcomes(count, findings)
+        priced: dict[int, PricedLine] = {}
+        taken: dict[int, LineAdjudication] = {}
         pricing: Pricing | None = None
         adjudication: Adjudication | None = None
-        check_only = stages is Stages.CHECK or _has_reject(findings)
-        payable = [n for n in range(1, len(claim.lines) + 1) if n not in outcomes]
+        check_only = stages is Stages.CHECK or rejected
+        payable = [n for n in range(1, count + 1) if n not in outcomes]
         if not check_only and payable:
             pricing = self._hook.price(claim=claim, context=context)
             if pricing is None:
                 findings.append(_engine_pend(None, f"no installed plugin prices {context.payer.id}"))
             else:
                 findings.extend(pricing.findings)
-                explained = _line_outcomes(claim, pricing.findings)
+                priced = {p.line: p for p in pricing.lines}
+                explained = _line_outcomes(count, pricing.findings) if pricing.findings else {}
                 for n in payable:
                     # A line the pricer left out without saying why gets the engine's pend.
-                    if pricing.for_line(n) is None and n not in explained:
+                    if n not in priced and n not in explained:
                         findings.append(
                             _engine_pend(
                                 n,
@@ -389,35 +398,47 @@ class Engine:
                                 f"{claim.lines[n - 1].procedure}",
                             )
                         )
-            outcomes = _line_outcomes(claim, findings)
+            outcomes = _line_outcomes(count, findings)
             if pricing is not None and any(n not in outcomes for n in payable):
                 # Only lines still payable reach cost sharing: a denied line must not use up
                 # the member's deductible.
-                pricing = evolve(pricing, lines=tuple(p for p in pricing.lines if p.line not in outcomes))
+                if any(n in outcomes for n in priced):
+                    pricing = evolve(pricing, lines=tuple(p for p in pricing.lines if p.line not in outcomes))
                 adjudication = self._hook.adjudicate(
                     claim=claim, context=context, pricing=pricing, findings=tuple(findings)
                 )
                 if adjudication is None:
                     findings.append(_engine_pend(None, f"no installed plugin adjudicates {context.payer.id}"))
-                    outcomes = _line_outcomes(claim, findings)
                 else:
                     findings.extend(adjudication.findings)
-                    outcomes = _line_outcomes(claim, findings)
-        lines = [
-            self._line_result(claim, n, outcomes.get(n), pricing, adjudication, check_only)
-            for n in range(1, len(claim.lines) + 1)
-        ]
+                    taken = {a.line: a for a in adjudication.lines}
+                if adjudication is None or adjudication.findings:
+                    outcomes = _line_outcomes(count, findings)
+        lines = tuple(
+            self._line_result(claim, n, outcomes.get(n), priced, taken, check_only, adjudication)
+            for n in range(1, count + 1)
+        )
+        billed = allowed = paid = patient = ZERO
+        for ln in lines:
+            billed += ln.billed
+            allowed += ln.allowed
+            paid += ln.paid
+            for a in ln.adjustments:
+                if a.group is Group.PR:
+                    patient += a.amount
+        if len(findings) > 1:
+            findings.sort(key=_finding_order)
         result = ClaimResult(
             claim_id=claim.id,
             payer=context.payer.id,
             status=_claim_status(lines, check_only=check_only),
             as_of=context.as_of or claim.first_service_date,
-            billed=sum((ln.billed for ln in lines), ZERO),
-            allowed=sum((ln.allowed for ln in lines), ZERO),
-            paid=sum((ln.paid for ln in lines), ZERO),
-            patient_responsibility=sum((ln.patient_responsibility for ln in lines), ZERO),
-            findings=tuple(sorted(findings, key=_finding_order)),
-            lines=tuple(lines),
+            billed=billed,
+            allowed=allowed,
+            paid=paid,
+            patient_responsibility=patient,
+            findings=tuple(findings),
+            lines=lines,
             versions=self._versions(context.payer, findings, pricing, adjudication),
             origin=origin,
         )
@@ -429,62 +450,73 @@ class Engine:
         claim: Claim,
         number: int,
         outcome: _Outcome | None,
-        pricing: Pricing | None,
-        adjudication: Adjudication | None,
+        priced_lines: Mapping[int, PricedLine],
+        taken_lines: Mapping[int, LineAdjudication],
         check_only: bool,
+        adjudication: Adjudication | None,
     ) -> LineResult:
         line = claim.lines[number - 1]
         billed = money(line.charge)
-        common = {
-            "line": number,
-            "procedure": line.procedure,
-            "modifiers": line.modifiers,
-            "units": line.units,
-            "billed": billed,
-        }
         if outcome is not None:
             f = outcome.finding
             return LineResult(
+                line=number,
+                procedure=line.procedure,
+                modifiers=line.modifiers,
+                units=line.units,
                 status=outcome.status,
+                billed=billed,
                 allowed=ZERO,
                 paid=ZERO,
                 adjustments=(Adjustment(group=f.group or Group.CO, carc=f.carc or "16", amount=billed),),
                 rarcs=f.rarcs,
-                **common,  # type: ignore[arg-type]
             )
-        if check_only or pricing is None:
-            return LineResult(status=LineStatus.CLEAN, allowed=ZERO, paid=ZERO, **common)  # type: ignore[arg-type]
-        priced = pricing.for_line(number)
+        if check_only:
+            return LineResult(
+                line=number,
+                procedure=line.procedure,
+                modifiers=line.modifiers,
+                units=line.units,
+                status=LineStatus.CLEAN,
+                billed=billed,
+                allowed=ZERO,
+                paid=ZERO,
+            )
+        priced = priced_lines.get(number)
         assert priced is not None  # unpriced lines were pended above
+        allowed = priced.allowed
         adjustments: list[Adjustment] = []
-        if priced.allowed != billed:
+        if allowed != billed:
             adjustments.append(
-                Adjustment(
-                    group=priced.reduction_group,
-                    carc=priced.reduction_carc,
-                    amount=billed - priced.allowed,
-                )
+                Adjustment(group=priced.reduction_group, carc=priced.reduction_carc, amount=billed - allowed)
             )
-        taken = adjudication.for_line(number) if adjudication is not None else None
+        taken = taken_lines.get(number)
         rarcs: tuple[str, ...] = ()
+        paid = allowed
         if taken is not None:
-            from_allowed = sum((a.amount for a in taken.adjustments), ZERO)
-            if from_allowed > priced.allowed:
+            for a in taken.adjustments:
+                if a.amount:
+                    paid -= a.amount
+                    adjustments.append(a)
+            if paid < ZERO:
+                source = adjudication.source if adjudication is not None else "?"
                 raise ConfigurationError(
-                    f"claim {claim.id} line {number}: {adjudication.source if adjudication else '?'} "
-                    f"takes {from_allowed} from an allowed amount of {priced.allowed}"
+                    f"claim {claim.id} line {number}: {source} takes {allowed - paid} "
+                    f"from an allowed amount of {allowed}"
                 )
-            adjustments.extend(a for a in taken.adjustments if a.amount != ZERO)
             rarcs = taken.rarcs
-        paid = billed - sum((a.amount for a in adjustments), ZERO)
         return LineResult(
+            line=number,
+            procedure=line.procedure,
+            modifiers=line.modifiers,
+            units=line.units,
             status=LineStatus.PAID,
-            allowed=priced.allowed,
+            billed=billed,
+            allowed=allowed,
             paid=paid,
             adjustments=_merge(adjustments),
             rarcs=rarcs,
             basis=priced.basis,
-            **common,  # type: ignore[arg-type]
         )
 
     def _versions(
@@ -495,15 +527,21 @@ class Engine:
         adjudication: Adjudication | None = None,
     ) -> dict[str, str]:
         """``name -> version`` of the core, the payer's plugin and every source that took part."""
-        versions = {ENGINE_SOURCE.name: ENGINE_SOURCE.version}
+        found = {ENGINE_SOURCE.name: ENGINE_SOURCE.version}
         if "@" in payer.provider:
             name, _, version = payer.provider.rpartition("@")
-            versions[name] = version
-        sources = [f.source for f in findings]
-        sources += [x.source for x in (pricing, adjudication) if x is not None]
-        for source in sources:
-            versions[source.name] = source.version
-        return dict(sorted(versions.items()))
+            found[name] = version
+        for f in findings:
+            found[f.source.name] = f.source.version
+        if pricing is not None:
+            found[pricing.source.name] = pricing.source.version
+        if adjudication is not None:
+            found[adjudication.source.name] = adjudication.source.version
+        key = tuple(found.items())
+        versions = self._versions_cache.get(key)
+        if versions is None:
+            versions = self._versions_cache[key] = dict(sorted(found.items()))
+        return dict(versions)
 
 
 def _has_reject(findings: Iterable[Finding]) -> bool:
@@ -514,10 +552,9 @@ def _finding_order(f: Finding) -> tuple[int, int, str]:
     return (f.line or 0, f.severity.rank, f.code)
 
 
-def _line_outcomes(claim: Claim, findings: Iterable[Finding]) -> dict[int, _Outcome]:
-    """The strongest money-changing finding for each line; claim-level ones reach every line."""
+def _line_outcomes(count: int, findings: Iterable[Finding]) -> dict[int, _Outcome]:
+    """The strongest money-changing finding for each of ``count`` lines; claim-level ones reach every line."""
     outcomes: dict[int, _Outcome] = {}
-    count = len(claim.lines)
     for f in findings:
         status = _STATUS_BY_SEVERITY.get(f.severity)
         if status is None:

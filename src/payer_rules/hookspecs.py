@@ -227,9 +227,7 @@ def price(claim: Claim, context: Context) -> Pricing | None:
 
 
 @hookspec(firstresult=True)
-def reference_price(
-    reference: str, claim: Claim, line: int, context: Context
-) -> PricedLine | None:
+def reference_price(reference: str, claim: Claim, line: int, context: Context) -> PricedLine | None:
     """Price one line as a reference fee schedule would, for percent-of-reference contracts.
 
     :param reference: the reference schedule asked for, e.g. ``"medicare"`` (the Medicare

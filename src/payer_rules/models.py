@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from attrs import field, frozen, validators
 
@@ -70,7 +71,7 @@ class CodeSystem(StrEnum):
 
 
 def _upper_tuple(values: object) -> tuple[str, ...]:
-    if values is None:
+    if values is None or values == ():
         return ()
     if isinstance(values, str):
         values = [values]
@@ -295,12 +296,12 @@ class Claim:
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
 
-    @property
+    @cached_property
     def member_key(self) -> str:
         """Who a payer's accumulators and history belong to."""
         return f"{self.coverage.payer_id}:{self.coverage.member_id}:{self.patient.id}"
 
-    @property
+    @cached_property
     def first_service_date(self) -> dt.date:
         return min(line.service_date for line in self.lines)
 
@@ -311,7 +312,22 @@ class Claim:
         return line.rendering_provider or self.rendering_provider or self.billing_provider
 
     def diagnoses_for(self, line: ServiceLine) -> tuple[Diagnosis, ...]:
-        return tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= len(self.diagnoses))
+        """The diagnoses ``line`` points at, in pointer order (pointers outside the list skipped)."""
+        found = self._pointed.get(id(line))
+        if found is None or found[0] is not line:
+            count = len(self.diagnoses)
+            return tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count)
+        return found[1]
+
+    @cached_property
+    def _pointed(self) -> dict[int, tuple[ServiceLine, tuple[Diagnosis, ...]]]:
+        # Rules ask for a line's diagnoses many times per claim; keyed by the line object, which
+        # the claim holds for its whole life, and checked by identity on the way out.
+        count = len(self.diagnoses)
+        return {
+            id(line): (line, tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count))
+            for line in self.lines
+        }
 
     def accumulators_for(self, year: int) -> Accumulators | None:
         return next((a for a in self.accumulators if a.year == year), None)

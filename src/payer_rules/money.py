@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+_HUNDRED = Decimal(100)
 
 
 def money(value: object) -> Decimal:
@@ -24,4 +25,4 @@ def money(value: object) -> Decimal:
 
 def split_percent(amount: Decimal, percent: Decimal) -> Decimal:
     """``percent`` % of ``amount``, rounded to the cent."""
-    return money(amount * percent / Decimal(100))
+    return money(amount * percent / _HUNDRED)

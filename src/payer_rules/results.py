@@ -189,7 +189,9 @@ def _check_line_balance(instance: LineResult) -> None:
         if instance.paid or instance.allowed or instance.adjustments:
             raise UnbalancedError(f"line {instance.line}: a clean (scrubbed) line carries no money")
         return
-    total = instance.paid + sum((a.amount for a in instance.adjustments), Decimal(0))
+    total = instance.paid
+    for a in instance.adjustments:
+        total += a.amount
     if total != instance.billed:
         raise UnbalancedError(
             f"line {instance.line}: billed {instance.billed} != paid {instance.paid} "
@@ -240,19 +242,21 @@ class ClaimResult:
     def __attrs_post_init__(self) -> None:
         if self.status is ClaimStatus.ERROR:
             return
-        if any(ln.status is LineStatus.CLEAN for ln in self.lines):
-            return
-        adjusted = sum((a.amount for ln in self.lines for a in ln.adjustments), Decimal(0))
+        billed = paid = allowed = adjusted = Decimal(0)
+        for ln in self.lines:
+            if ln.status is LineStatus.CLEAN:
+                return
+            billed += ln.billed
+            paid += ln.paid
+            allowed += ln.allowed
+            for a in ln.adjustments:
+                adjusted += a.amount
         if self.paid + adjusted != self.billed:
             raise UnbalancedError(
                 f"claim {self.claim_id} / {self.payer}: billed {self.billed} != paid "
                 f"{self.paid} + adjustments {adjusted}"
             )
-        for name, total in (
-            ("billed", sum((ln.billed for ln in self.lines), Decimal(0))),
-            ("paid", sum((ln.paid for ln in self.lines), Decimal(0))),
-            ("allowed", sum((ln.allowed for ln in self.lines), Decimal(0))),
-        ):
+        for name, total in (("billed", billed), ("paid", paid), ("allowed", allowed)):
             if total.quantize(CENT) != getattr(self, name):
                 raise UnbalancedError(
                     f"claim {self.claim_id} / {self.payer}: {name} {getattr(self, name)} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Any
 
 from attrs import frozen
@@ -49,18 +50,37 @@ class RuleInfo:
         :param overrides: any other :class:`~payer_rules.results.Finding` field (a GA line's
             ``group``, a narrower ``rarcs``...).
         """
-        if source is None:
-            name, _, version = self.source.rpartition("@")
-            source = Source(name=name, version=version, citation=self.citation)
+        severity, group, default_source = self._typed
+        if not overrides:
+            return Finding(
+                code=self.code,
+                severity=severity,
+                message=message,
+                source=source or default_source,
+                line=line,
+                carc=self.carc,
+                rarcs=self.rarcs,
+                group=group,
+            )
         values: dict[str, Any] = {
             "code": self.code,
-            "severity": Severity(self.severity),
+            "severity": severity,
             "message": message,
-            "source": source,
+            "source": source or default_source,
             "line": line,
             "carc": self.carc,
             "rarcs": self.rarcs,
-            "group": Group(self.group) if self.group else None,
+            "group": group,
         }
         values.update(overrides)
         return Finding(**values)
+
+    @cached_property
+    def _typed(self) -> tuple[Severity, Group | None, Source]:
+        """Severity, group and source as result types, made once per rule, not per finding."""
+        name, _, version = self.source.rpartition("@")
+        return (
+            Severity(self.severity),
+            Group(self.group) if self.group else None,
+            Source(name=name, version=version, citation=self.citation),
+        )

@@ -29,8 +29,14 @@ from payer_rules.results import ClaimResult
     "--format", "fmt", type=click.Choice(sorted(COMPARISON_WRITERS)), default="table", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; a member's claims stay in one, so the output is the same for any N.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
+)
 def compare_command(
     inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, output: Path | None, jobs: int
 ) -> None:

@@ -21,8 +21,11 @@ def data_group() -> None:
 @data_group.command("import")
 @click.argument("kind")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--effective", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Effective date of this release, when the file does not say.")
+@click.option(
+    "--effective",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Effective date of this release, when the file does not say.",
+)
 def import_command(kind: str, paths: tuple[Path, ...], effective: dt.datetime | None) -> None:
     """Import PATHS (files or an unzipped bundle directory) as KIND; see `data kinds`."""
     importer = get_engine().importer(kind)
@@ -30,13 +33,16 @@ def import_command(kind: str, paths: tuple[Path, ...], effective: dt.datetime | 
         if not path.exists():
             raise InputError(str(path), "no such file or directory")
     directory = data_dir()
-    report = importer.run(paths, ImportOptions(effective=effective.date() if effective else None,
-                                               data_dir=directory))
+    report = importer.run(
+        paths, ImportOptions(effective=effective.date() if effective else None, data_dir=directory)
+    )
     record = record_import(report, importer.provider, directory)
     reset_engine()  # the next command in this process sees the new data
     span = f"{record.effective_from or '-'} .. {record.effective_to or 'open'}"
-    click.echo(f"imported {record.kind} {record.version}: {record.rows} rows, effective {span}, "
-               f"into {directory / record.database}")
+    click.echo(
+        f"imported {record.kind} {record.version}: {record.rows} rows, effective {span}, "
+        f"into {directory / record.database}"
+    )
     if report.notes:
         click.echo(report.notes)
 
@@ -57,20 +63,40 @@ def list_command(as_json: bool) -> None:
     """Imported datasets with versions, effective ranges, row counts and source checksums."""
     records = list_datasets()
     code_sets = [
-        {"system": v.system, "name": v.name, "effective_from": v.effective_from.isoformat(),
-         "effective_to": v.effective_to.isoformat() if v.effective_to else None,
-         "complete": v.complete, "provider": v.provider, "source": v.source}
+        {
+            "system": v.system,
+            "name": v.name,
+            "effective_from": v.effective_from.isoformat(),
+            "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+            "complete": v.complete,
+            "provider": v.provider,
+            "source": v.source,
+        }
         for v in get_engine().code_sets
     ]
     if as_json:
-        click.echo(json.dumps({"code_sets": code_sets, "datasets": [
-            {"kind": r.kind, "version": r.version,
-             "effective_from": r.effective_from.isoformat() if r.effective_from else None,
-             "effective_to": r.effective_to.isoformat() if r.effective_to else None,
-             "rows": r.rows, "database": r.database,
-             "sources": [{"file": f, "sha256": h} for f, h in r.sources],
-             "imported_at": r.imported_at, "provider": r.provider}
-            for r in records]}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "code_sets": code_sets,
+                    "datasets": [
+                        {
+                            "kind": r.kind,
+                            "version": r.version,
+                            "effective_from": r.effective_from.isoformat() if r.effective_from else None,
+                            "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+                            "rows": r.rows,
+                            "database": r.database,
+                            "sources": [{"file": f, "sha256": h} for f, h in r.sources],
+                            "imported_at": r.imported_at,
+                            "provider": r.provider,
+                        }
+                        for r in records
+                    ],
+                },
+                indent=2,
+            )
+        )
         return
     click.echo(f"data directory: {data_dir()}")
     if not records:

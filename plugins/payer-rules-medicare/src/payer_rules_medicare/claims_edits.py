@@ -67,8 +67,10 @@ def duplicates(claim: Claim, context: Context) -> Iterator[Finding]:
     if claim.frequency is Frequency.VOID:
         return
     seen: dict[tuple[dt.date, str, frozenset[str], str], str] = {}
+    days = {line.service_date for line in claim.lines}
     for prior in context.history(claim):
-        if prior.status.startswith("rejected"):
+        # only a service on one of this claim's dates can duplicate it: a cheap test first
+        if prior.service_date not in days or prior.status.startswith("rejected"):
             continue
         if claim.original_claim_id and prior.claim_id == claim.original_claim_id:
             continue

@@ -17,6 +17,12 @@ from payer_rules_medicare.pricing import is_lab_fee_schedule
 from payer_rules_medicare.rules import SOURCE_NAME
 from payer_rules_medicare.starter import Starter
 
+COST_SHARING_SOURCE = Source(
+    name=SOURCE_NAME,
+    version=__version__,
+    citation="42 CFR 410.152, 410.160; Budget Control Act of 2011 sequestration",
+)
+
 
 def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: Starter) -> Adjudication:
     year = claim.first_service_date.year
@@ -33,10 +39,10 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
             remaining -= ded
             applied_deductible += ded
             coins = split_percent(payable - ded, starter.coinsurance_percent)
-            adjustments += [
-                Adjustment(group=Group.PR, carc="1", amount=ded),
-                Adjustment(group=Group.PR, carc="2", amount=coins),
-            ]
+            if ded:
+                adjustments.append(Adjustment(group=Group.PR, carc="1", amount=ded))
+            if coins:
+                adjustments.append(Adjustment(group=Group.PR, carc="2", amount=coins))
             payable -= ded + coins
             patient_total += ded + coins
         sequestration = split_percent(payable, starter.sequestration_percent)
@@ -45,10 +51,6 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
     accumulated: dict[str, Decimal] = {"deductible": applied_deductible, "out_of_pocket": patient_total}
     return Adjudication(
         lines=tuple(out),
-        source=Source(
-            name=SOURCE_NAME,
-            version=__version__,
-            citation="42 CFR 410.152, 410.160; Budget Control Act of 2011 sequestration",
-        ),
+        source=COST_SHARING_SOURCE,
         accumulated=accumulated,
     )

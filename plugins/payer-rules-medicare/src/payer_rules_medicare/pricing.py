@@ -191,6 +191,9 @@ def _multiple_procedures(fees: list[_Fee], claim: Claim) -> dict[int, tuple[Deci
     return out
 
 
+PRICING_SOURCE = Source(name=SOURCE_NAME, version=__version__, citation="Pub. 100-04 Ch. 12 §20; Ch. 16 §20")
+
+
 def price_claim(
     claim: Claim, context: Context, starter: Starter, tables: ImportedTables | None = None
 ) -> Pricing:
@@ -248,7 +251,7 @@ def price_claim(
     return Pricing(
         lines=tuple(lines),
         findings=tuple(findings),
-        source=Source(name=SOURCE_NAME, version=__version__, citation="Pub. 100-04 Ch. 12 §20; Ch. 16 §20"),
+        source=PRICING_SOURCE,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from payer_rules.results import Group, Severity, Source
 from payer_rules.rules import RuleInfo
@@ -276,5 +277,6 @@ RULES = {
 }
 
 
+@cache
 def source(code: str) -> Source:
     return Source(name=SOURCE_NAME, version=__version__, citation=RULES[code].citation)

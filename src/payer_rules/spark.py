@@ -45,7 +45,7 @@ from payer_rules.batch.partition import RunOptions, TextUnit, Unit, judge, read_
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
-from payer_rules.io.json_results import result_to_dict
+from payer_rules.io.json_results import dumps, result_to_dict
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
@@ -236,7 +236,7 @@ def _judge_batches(
 def _result_row(seq: int, index: int, payer_index: int, result: ClaimResult) -> dict[str, Any]:
     """The result JSON as a row: its own fields, money as decimals, and the JSON text itself."""
     data = result_to_dict(result)
-    text = json.dumps(data, ensure_ascii=False)  # what result_to_json writes
+    text = dumps(data)  # what result_to_json writes
     lines = [
         {
             **line,

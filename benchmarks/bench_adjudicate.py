@@ -3,7 +3,8 @@
     uv run python benchmarks/bench_adjudicate.py [--claims 10000] [--payer medicare]
 
 Generates a batch of varied professional claims (office visits, labs, denials, rejections) as
-claim JSON, then times reading + adjudicating + writing JSON results, as the CLI does.
+claim JSON, then times reading + adjudicating + writing JSON results, as the CLI does (with the
+cyclic collector paused for the batch, see ``payer_rules.batch.collector``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from payer_rules.batch.collector import paused_collector
 from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.io.json_claims import read_json_text
@@ -57,9 +59,11 @@ def run(text: str, engine: Engine, payers: list[str]) -> tuple[int, Iterator[Non
     out = io.StringIO()
     writer = NdjsonWriter(out)
     count = 0
-    for result in engine.adjudicate_many(read_json_text(text, "bench.json"), payers, session=Session()):
-        writer.write(result)
-        count += 1
+    with paused_collector() as tick:  # as the runner does for a batch
+        for result in engine.adjudicate_many(read_json_text(text, "bench.json"), payers, session=Session()):
+            writer.write(result)
+            count += 1
+            tick()
     writer.close()
     return count, iter(())
 

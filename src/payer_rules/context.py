@@ -22,6 +22,10 @@ from payer_rules.results import ClaimResult, LineStatus, PricedLine
 __all__ = ["Context", "Session"]
 
 
+#: ``"paid:line2"`` and the like, made once: history repeats a few dozen of them.
+_STATUS_TEXT: dict[tuple[LineStatus, int], str] = {}
+
+
 @define
 class Session:
     """What earlier claims of a batch leave behind for later ones.
@@ -61,7 +65,10 @@ class Session:
             if outcome.status is LineStatus.REJECTED:
                 continue
             rendering = claim.rendering_for(line)
-            status = f"{outcome.status}:line{number}"
+            status = _STATUS_TEXT.get((outcome.status, number))
+            if status is None:
+                status = share(f"{outcome.status}:line{number}", f"{outcome.status}:line{number}")
+                _STATUS_TEXT[(outcome.status, number)] = status
             kept.append(
                 PriorService(
                     claim_id=claim.id,
@@ -74,7 +81,7 @@ class Session:
                     provider_tax_id=tax_id,
                     provider_taxonomy=share(rendering.taxonomy, rendering.taxonomy),
                     payer_id=result.payer,
-                    status=share(status, status),
+                    status=status,
                 )
             )
 

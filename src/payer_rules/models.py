@@ -82,7 +82,7 @@ def _upper_tuple(values: object) -> tuple[str, ...]:
 
 def _code(value: object) -> str:
     """Upper case, no surrounding space; an already-normal string is returned as is, not copied."""
-    text = str(value)
+    text = value if type(value) is str else str(value)
     normal = text.strip().upper()
     return text if normal == text else normal
 

@@ -15,12 +15,12 @@ def money(value: object) -> Decimal:
     Floats are refused: by the time a float exists the cent may already be lost.
     """
     if type(value) is Decimal:
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+        return value.quantize(CENT, ROUND_HALF_UP)  # positional: half the cost of the keyword
     if isinstance(value, float):
         raise TypeError(f"money must not be a float ({value!r}); pass a str or Decimal")
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, ROUND_HALF_UP)
 
 
 def split_percent(amount: Decimal, percent: Decimal) -> Decimal:

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from attrs import frozen
 
+from payer_rules.batch.collector import paused_collector
 from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, routing_key
 from payer_rules.batch.render import FRAGMENTS
 from payer_rules.context import Session
@@ -129,16 +130,18 @@ def _work(
         engine = factory()
         session = Session()
         render = FRAGMENTS[fmt][0] if fmt is not None else None
-        while (chunk := inbox.get()) is not None:
-            units = ((seq, _unpack(packed), key) for seq, packed, key in chunk)
-            done: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]] = []
-            for seq, item, results in judge(engine, units, options, session=session):
-                error = _pack(item) if isinstance(item, InputError) else None
-                if render is not None:
-                    done.append((seq, error, None, [render(r, item) for r in results]))
-                else:
-                    done.append((seq, error, _pack(item), results))
-            outbox.put(("done", done))
+        with paused_collector() as tick:
+            while (chunk := inbox.get()) is not None:
+                units = ((seq, _unpack(packed), key) for seq, packed, key in chunk)
+                done: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]] = []
+                for seq, item, results in judge(engine, units, options, session=session):
+                    error = _pack(item) if isinstance(item, InputError) else None
+                    if render is not None:
+                        done.append((seq, error, None, [render(r, item) for r in results]))
+                    else:
+                        done.append((seq, error, _pack(item), results))
+                    tick()
+                outbox.put(("done", done))
     except BaseException as exc:
         outbox.put(("failed", _portable(exc)))
 

@@ -10,6 +10,7 @@ from typing import TextIO
 
 import click
 
+from payer_rules.batch.collector import paused_collector
 from payer_rules.cli.run import Progress, open_output
 from payer_rules.cli.state import get_engine
 from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
@@ -57,9 +58,11 @@ def compare_command(
     def counted(
         pairs: Iterator[tuple[Claim | InputError, ClaimResult]],
     ) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
-        for pair in pairs:
-            progress.tick()
-            yield pair
+        with paused_collector() as tick:
+            for pair in pairs:
+                progress.tick()
+                tick()
+                yield pair
 
     with open_output(output) as stream:
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]

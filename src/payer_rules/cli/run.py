@@ -11,6 +11,7 @@ from typing import TextIO
 
 import click
 
+from payer_rules.batch.collector import paused_collector
 from payer_rules.cli.state import get_engine
 from payer_rules.engine import Stages
 from payer_rules.errors import InputError, UsageError
@@ -138,15 +139,17 @@ def _run(
             )
         else:
             writer = WRITERS[fmt](stream)
-            for item, result in engine.adjudicate_pairs(
-                claims(),
-                payers,
-                as_of=as_of.date() if as_of else None,
-                received_date=received_date.date() if received_date else None,
-                stages=stages,
-            ):
-                writer.write(result, item)
-                progress.tick()
+            with paused_collector() as tick:
+                for item, result in engine.adjudicate_pairs(
+                    claims(),
+                    payers,
+                    as_of=as_of.date() if as_of else None,
+                    received_date=received_date.date() if received_date else None,
+                    stages=stages,
+                ):
+                    writer.write(result, item)
+                    progress.tick()
+                    tick()
             writer.close()
     _finish(progress, errors)
 

@@ -42,9 +42,26 @@ def structure_claim(data: Any, location: str) -> Claim | InputError:
         return _CONVERTER.structure(data, Claim)
     except cattrs.BaseValidationError as exc:
         problems = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        _drop_tracebacks(exc)
         return InputError(where, "; ".join(problems), claim_id=claim_id)
     except (ValueError, TypeError) as exc:
         return InputError(where, str(exc), claim_id=claim_id)
+
+
+def _drop_tracebacks(exc: BaseException) -> None:
+    """Cut cattrs' collected errors loose from the frames that raised them.
+
+    Each sub-error's traceback holds the generated structuring frame, which holds the list of
+    errors: a reference cycle per bad claim that only the cyclic collector could free. Batch
+    runs pause that collector (:mod:`payer_rules.batch.collector`), so the cycle is cut here.
+    """
+    exc.__traceback__ = None
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            _drop_tracebacks(inner)
+    for linked in (exc.__cause__, exc.__context__):
+        if linked is not None and linked.__traceback__ is not None:
+            _drop_tracebacks(linked)
 
 
 def _line_of(text: str, offset: int) -> int:

@@ -45,27 +45,41 @@ def main() -> None:
                     claim["id"] = f"B-{start:07d}-{claim['id']}"
                     out.write(json.dumps(claim) + "\n")
         target = Path(tmp) / f"comparison.{args.format}"
-        command = ["payer-rules", "compare", str(batch), "--format", args.format, "--output", str(target),
-                   "--jobs", str(args.jobs)]
+        command = [
+            "payer-rules",
+            "compare",
+            str(batch),
+            "--format",
+            args.format,
+            "--output",
+            str(target),
+            "--jobs",
+            str(args.jobs),
+        ]
         for payer in payers:
             command += ["--payer", payer]
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
         elapsed = time.perf_counter() - start
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(json.dumps({
-            "benchmark": "compare",
-            "claims": args.claims,
-            "payers": payers,
-            "jobs": args.jobs,
-            "exit_code": done.returncode,
-            "seconds": round(elapsed, 1),
-            "claims_per_second": round(args.claims / elapsed),
-            "results_per_second": round(args.claims * len(payers) / elapsed),
-            "peak_rss_mb_largest_child": round(child.ru_maxrss / 1024, 1),
-            "output_mb": round(target.stat().st_size / 1e6, 1) if target.exists() else None,
-            "stderr_tail": done.stderr[-300:],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "compare",
+                    "claims": args.claims,
+                    "payers": payers,
+                    "jobs": args.jobs,
+                    "exit_code": done.returncode,
+                    "seconds": round(elapsed, 1),
+                    "claims_per_second": round(args.claims / elapsed),
+                    "results_per_second": round(args.claims * len(payers) / elapsed),
+                    "peak_rss_mb_largest_child": round(child.ru_maxrss / 1024, 1),
+                    "output_mb": round(target.stat().st_size / 1e6, 1) if target.exists() else None,
+                    "stderr_tail": done.stderr[-300:],
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -284,8 +284,9 @@ def test_jobs_2_gives_byte_identical_json(tmp_path):
 
     batch = write_ndjson(tmp_path / "batch.ndjson", 600)
     serial = invoke("compare", str(batch), "--payer", "medicare", "--payer", "generous", "--format", "json")
-    parallel = invoke("compare", str(batch), "--payer", "medicare", "--payer", "generous", "--format", "json",
-                      "--jobs", "2")
+    parallel = invoke(
+        "compare", str(batch), "--payer", "medicare", "--payer", "generous", "--format", "json", "--jobs", "2"
+    )
     assert serial.exit_code == parallel.exit_code, parallel.output
     assert serial.stdout == parallel.stdout
     assert serial.stderr == parallel.stderr  # the same located errors for the bad lines

@@ -26,8 +26,14 @@ def _import_words(paths, options):
             rows += 1
     db = options.data_dir / "words.sqlite"
     db.write_bytes(b"")
-    return ImportReport(kind="words", version="W1", rows=rows, sources=tuple(paths), database=db,
-                        effective_from=options.effective or dt.date(2026, 1, 1))
+    return ImportReport(
+        kind="words",
+        version="W1",
+        rows=rows,
+        sources=tuple(paths),
+        database=db,
+        effective_from=options.effective or dt.date(2026, 1, 1),
+    )
 
 
 class WordsPlugin:
@@ -47,8 +53,9 @@ def test_import_records_rows_dates_and_checksums(tmp_path, monkeypatch):
     assert "imported words W1: 2 rows, effective 2026-04-01" in out.output
     listed = json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)["datasets"]
     assert listed[0]["rows"] == 2 and listed[0]["effective_from"] == "2026-04-01"
-    assert listed[0]["sources"] == [{"file": "words.txt",
-                                     "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}]
+    assert listed[0]["sources"] == [
+        {"file": "words.txt", "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}
+    ]
 
 
 def test_bad_file_and_unknown_kind_are_located_errors(tmp_path, monkeypatch):

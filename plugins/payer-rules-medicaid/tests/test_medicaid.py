@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from payer_rules.cli import cli as main
+from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.io.converters import claim_converter
 from payer_rules.models import Claim, OtherCoverage, OtherPayment
@@ -72,7 +73,7 @@ def test_plugin_is_installed_and_lists_four_states(engine):
 def test_timely_filing_100_days_ny_and_tx_deny_ca_and_fl_pay(engine):
     """NY: 90 days (18 NYCRR §540.6(a)(1)); TX: 95 days (1 TAC §354.1003(a)(3));
     FL: 12 months from the date of service (Florida Medicaid Provider Reimbursement Handbook);
-    CA: six months after the month of service (22 CCR §51008)."""
+    CA: six months after the month of service (W&I Code §14115(a))."""
     results = judge(engine, example("03-late-100-days.json"))
     for payer in ("medicaid-ny", "medicaid-tx"):
         assert results[payer].status is ClaimStatus.DENIED
@@ -90,9 +91,10 @@ def test_timely_filing_tx_95_days_is_the_last_day(engine):
 
 
 def test_medi_cal_late_claims_paid_at_75_then_50_percent_then_denied(engine):
-    """Medi-Cal: full payment within six months after the month of service (22 CCR §51008);
-    months 7-9 paid at 75%, 10-12 at 50% (W&I Code §14115; Medi-Cal Provider Manual, claim sub),
-    later denied CO-29. The reduction is CO-B4 (late filing penalty)."""
+    """Medi-Cal: full payment within six months after the month of service (W&I Code §14115(a));
+    original claims submitted 6-12 months after it are paid reduced (§14115(c)(1)): months 7-9 at
+    75%, 10-12 at 50% (the tiers as shipped in ca/state.toml, see its note), later denied CO-29.
+    The reduction is CO-B4 (late filing penalty)."""
     claim = example("04-late-8-months.json")  # service 2026-02-03, received 2026-10-05: month 8
     result = engine.adjudicate(claim, "medicaid-ca")
     assert result.status is ClaimStatus.PAID
@@ -112,6 +114,41 @@ def test_florida_12_months_from_the_date_of_service(engine):
     assert engine.adjudicate(attrs.evolve(claim, received_date=dt.date(2027, 2, 3)), "medicaid-fl").paid > 0
     late = engine.adjudicate(attrs.evolve(claim, received_date=dt.date(2027, 2, 4)), "medicaid-fl")
     assert late.status is ClaimStatus.DENIED
+
+
+def _with_other(claim: Claim, payer_id: str, paid_date: dt.date) -> Claim:
+    other = OtherCoverage(payer_id=payer_id, payment=OtherPayment(paid=Decimal("0.00"), paid_date=paid_date))
+    return attrs.evolve(claim, coverage=attrs.evolve(claim.coverage, other_coverage=(other,)))
+
+
+def test_florida_gives_claims_paid_first_by_other_insurance_six_months_from_that_payment(engine):
+    """Florida Medicaid Provider Reimbursement Handbook: for non-Medicare claims, 12 months from
+    the date of service or six months from the date of the other insurance payment or denial."""
+    claim = example("01-adult-office-visit.json", received_date=dt.date(2027, 4, 1))  # DOS 2026-02-03
+    assert engine.adjudicate(claim, "medicaid-fl").status is ClaimStatus.DENIED
+    paid_first = _with_other(claim, "acme", dt.date(2026, 12, 15))
+    assert "MCD101" not in codes(engine.adjudicate(paid_first, "medicaid-fl"))
+    too_late = attrs.evolve(paid_first, received_date=dt.date(2027, 6, 16))
+    late = engine.adjudicate(too_late, "medicaid-fl")
+    message = next(f.message for f in late.findings if f.code == "MCD101")
+    assert "other coverage on the claim allowed until 2027-06-15" in message
+    # New York has no such extension in its state.toml: 90 days is 90 days.
+    assert "MCD101" in codes(engine.adjudicate(paid_first, "medicaid-ny"))
+
+
+def test_florida_medicare_crossover_the_greater_of_36_months_or_12_from_medicare(engine):
+    """Florida Medicaid Provider Reimbursement Handbook: the filing limit for Medicare claims
+    crossing over to Medicaid is the greater of 36 months from the date of service (discharge)
+    or 12 months from Medicare's adjudication date."""
+    claim = example("01-adult-office-visit.json")  # DOS 2026-02-03
+    crossover = _with_other(claim, "medicare", dt.date(2026, 3, 1))
+    within_36 = attrs.evolve(crossover, received_date=dt.date(2029, 2, 3))
+    assert "MCD101" not in codes(engine.adjudicate(within_36, "medicaid-fl"))
+    after_36 = attrs.evolve(crossover, received_date=dt.date(2029, 2, 4))
+    assert "MCD101" in codes(engine.adjudicate(after_36, "medicaid-fl"))
+    late_medicare = _with_other(claim, "medicare", dt.date(2028, 6, 1))
+    twelve_after = attrs.evolve(late_medicare, received_date=dt.date(2029, 5, 30))
+    assert "MCD101" not in codes(engine.adjudicate(twelve_after, "medicaid-fl"))
 
 
 # -- copays and exemptions ---------------------------------------------------------------------
@@ -302,6 +339,66 @@ def test_primary_payment_is_taken_from_the_medicaid_allowed_amount(engine):
     assert r.paid == 0 and adjustments(r)[("OA", "23")] == r.allowed  # never below zero
 
 
+def test_new_york_copays_stop_at_200_dollars_a_year_from_april_first(engine):
+    """NYS DOH GIS 05 MA/026: the annual co-payment maximum is $200 per recipient; the co-pay year
+    runs April 1 to March 31. 18 NYCRR §360-7.12(a): the payment is reduced by the copay."""
+    claim = example("01-adult-office-visit.json", place_of_service="22")  # a $3.00 clinic visit
+    session = Session()
+    copays = []
+    for i in range(68):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=i)  # the co-pay year from 2025-04-01
+        visit = attrs.evolve(
+            claim,
+            id=f"NY-{i}",
+            received_date=day + dt.timedelta(days=5),
+            lines=(attrs.evolve(claim.lines[0], service_date=day),),
+        )
+        result = engine.adjudicate(visit, "medicaid-ny", session=session)
+        copays.append(adjustments(result).get(("PR", "3"), Decimal(0)))
+    assert copays[:66] == [Decimal("3.00")] * 66  # $198
+    assert copays[66:] == [Decimal("2.00"), Decimal("0")]  # the $200 maximum
+    assert "MCD404" in codes(result)
+    next_year = attrs.evolve(
+        claim,
+        id="NY-next",
+        received_date=dt.date(2026, 4, 5),
+        lines=(attrs.evolve(claim.lines[0], service_date=dt.date(2026, 4, 1)),),
+    )
+    assert adjustments(engine.adjudicate(next_year, "medicaid-ny", session=session))[("PR", "3")] == Decimal(
+        "3.00"
+    )
+
+
+def test_unconfirmed_prior_authorization_rules_run_in_preview(engine):
+    """Rules whose source could not be confirmed (NY and FL bariatric surgery, Medi-Cal PET) run
+    as previews: reported, money unchanged, until their policy text is checked."""
+    claim = example("01-adult-office-visit.json")
+    bariatric = attrs.evolve(
+        claim, lines=(attrs.evolve(claim.lines[0], procedure="43644", charge=Decimal("5000.00")),)
+    )
+    for payer, code in (("medicaid-ny", "MDNY201"), ("medicaid-fl", "MDFL201")):
+        result = engine.adjudicate(bariatric, payer)
+        found = next(f for f in result.findings if f.code == code)
+        assert found.severity == "warn" and found.message.startswith("[preview]")
+        assert ("CO", "197") not in adjustments(result)
+
+
+def test_medi_cal_tar_for_codes_the_tar_list_marks_2(engine):
+    """Medi-Cal Provider Manual, TAR and Non-Benefit List (tar and non cd8): 81162 carries
+    restriction 2, a TAR for the primary provider (22 CCR §51003). Other states do not ask."""
+    claim = example("01-adult-office-visit.json")
+    brca = attrs.evolve(
+        claim, lines=(attrs.evolve(claim.lines[0], procedure="81162", charge=Decimal("2500")),)
+    )
+    ca = engine.adjudicate(brca, "medicaid-ca")
+    assert ca.status is ClaimStatus.DENIED and "MDCA202" in codes(ca)
+    assert adjustments(ca) == {("CO", "197"): Decimal("2500.00")}
+    assert "MDCA202" not in codes(
+        engine.adjudicate(attrs.evolve(brca, prior_authorizations=("TAR1",)), "medicaid-ca")
+    )
+    assert "MDCA202" not in codes(engine.adjudicate(brca, "medicaid-ny"))
+
+
 # -- NCCI, modifiers, EPSDT --------------------------------------------------------------------
 
 PTP_HEADER = "Column1\tColumn2\t*\tEffective\tDeletion\tModifier\tRationale\r\n"
@@ -330,11 +427,31 @@ def test_medicaid_ncci_tables_are_imported_apart_and_edit_medicaid_claims(engine
 
 
 def test_state_defined_modifier_the_state_does_not_define_warns(engine):
-    """HCPCS U1-UD are defined by each state's Medicaid program; the shipped states define none yet."""
+    """HCPCS U1-UD are defined by each state's Medicaid program: Medi-Cal defines U7 (physician
+    assistant; Medi-Cal Provider Manual, Modifiers: Approved List), Texas does not."""
     claim = example("01-adult-office-visit.json")
     claim = attrs.evolve(claim, lines=(attrs.evolve(claim.lines[0], modifiers=("U7",)),))
     result = engine.adjudicate(claim, "medicaid-tx")
     assert "MCD501" in codes(result) and result.status is ClaimStatus.PAID
+    assert "MCD501" not in codes(engine.adjudicate(claim, "medicaid-ca"))
+
+
+def test_texas_deliveries_need_a_gestational_age_modifier(engine):
+    """TMHP notice 2018-12-14 (TMPPM January 2019): delivery codes 59409 ... S8415 must carry U1
+    (before 39 weeks, medically necessary), U2 (39 weeks or later) or U3 (before 39 weeks, not
+    medically necessary). No other state ships that rule, and U2 means nothing to them."""
+    claim = example("09-delivery-without-gestational-age-modifier.json")
+    results = judge(engine, claim)
+    tx = results["medicaid-tx"]
+    assert tx.status is ClaimStatus.DENIED and "MDTX301" in codes(tx)
+    assert adjustments(tx) == {("CO", "4"): Decimal("1800.00")} and tx.lines[0].rarcs == ("N822",)
+    for payer in ("medicaid-ny", "medicaid-ca", "medicaid-fl"):
+        assert "MDTX301" not in codes(results[payer])
+    with_u2 = attrs.evolve(claim, lines=(attrs.evolve(claim.lines[0], modifiers=("U2",)),))
+    assert not {"MDTX301", "MCD501"} & codes(engine.adjudicate(with_u2, "medicaid-tx"))
+    assert "MCD501" in codes(engine.adjudicate(with_u2, "medicaid-ny"))
+    meanings = {m.code: m.meaning for m in discover_states()["medicaid-tx"].modifiers}
+    assert meanings["U2"] == "delivery at 39 weeks of gestation or later"
 
 
 def test_epsdt_pediatric_preventive_code_for_an_adult_is_denied_by_the_base(engine):
@@ -358,10 +475,12 @@ def test_four_states_in_one_cli_run():
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines() if line.strip()]
     by = {(r["claim_id"], r["payer"]): r for r in rows}
-    assert len(by) == 8 * 4
+    assert len(by) == 9 * 4
     assert by[("MCD-03", "medicaid-ny")]["status"] == "denied"
     assert by[("MCD-03", "medicaid-fl")]["status"] == "paid"
     assert by[("MCD-05", "medicaid-tx")]["status"] == "denied"
+    assert by[("MCD-09", "medicaid-tx")]["status"] == "denied"  # no gestational-age modifier
+    assert by[("MCD-09", "medicaid-ny")]["status"] == "pended"
     assert Decimal(by[("MCD-01", "medicaid-fl")]["patient_responsibility"]) == Decimal("2.00")
 
 

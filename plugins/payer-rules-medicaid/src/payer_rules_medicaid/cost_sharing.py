@@ -14,7 +14,8 @@ For each priced line, in this order (each step at most what is left, so nothing 
    modifier, Z30), hospice (place 34, revenue 065x, Q5001-Q5010, T2042-T2046),
    institutionalized (places 31, 32, 33, 54 and the state's own), American Indian / Alaska
    Native; and never above what is left of the cap of 5% of family income for the period
-   (42 CFR 447.56(f)), when the claim gives the family income.
+   (42 CFR 447.56(f)), when the claim gives the family income, nor above what is left of the
+   state's own annual copay maximum (New York: $200 per April-March year), when it has one.
 
 The copays a claim takes are remembered in the run (``accumulated``) per cap period, so a
 member's later claims see them.
@@ -109,6 +110,7 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, state: St
     charged: set[tuple[str, dt.date]] = set()
     cs = state.cost_sharing
     taken: dict[str, Decimal] = {}
+    year_taken: dict[str, Decimal] = {}
 
     def cap_left(day: dt.date) -> Decimal | None:
         income = claim.coverage.family_income
@@ -121,6 +123,13 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, state: St
             claim, claim.first_service_date.year, f"medicaid_cost_sharing:{key}"
         )
         return max(ZERO, cap - used - taken.get(key, ZERO))
+
+    def annual_left(day: dt.date) -> Decimal | None:
+        if cs.annual_max is None:
+            return None
+        key = f"medicaid_copay_year:{cs.benefit_year(day)}"
+        used = context.accumulated(claim, claim.first_service_date.year, key)
+        return max(ZERO, money(cs.annual_max) - used - year_taken.get(key, ZERO))
 
     for priced in pricing.lines:
         n = priced.line
@@ -189,13 +198,30 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, state: St
                         )
                     )
                     due = room
+                yearly = annual_left(line.service_date)
+                if yearly is not None and yearly < due:
+                    findings.append(
+                        finding(
+                            "MCD404",
+                            f"line {n}: {category} copay {due} cut to {yearly}: the member reached "
+                            f"{state.state.name}'s annual copay maximum of {money(cs.annual_max or ZERO)} "
+                            f"for the benefit year from {cs.benefit_year(line.service_date)}",
+                            line=n,
+                            citation=cs.citation,
+                        )
+                    )
+                    due = yearly
                 if due > 0:
                     adjustments.append(Adjustment(group=Group.PR, carc="3", amount=due))
                     key = period_key(state, line.service_date)
                     taken[key] = taken.get(key, ZERO) + due
+                    if cs.annual_max is not None:
+                        year_key = f"medicaid_copay_year:{cs.benefit_year(line.service_date)}"
+                        year_taken[year_key] = year_taken.get(year_key, ZERO) + due
                     left -= due
         out.append(LineAdjudication(line=n, adjustments=tuple(adjustments)))
     accumulated = {f"medicaid_cost_sharing:{key}": amount for key, amount in taken.items()}
+    accumulated.update(year_taken)
     accumulated["out_of_pocket"] = sum(taken.values(), ZERO)
     return Adjudication(
         lines=tuple(out),

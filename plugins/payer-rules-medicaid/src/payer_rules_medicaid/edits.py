@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from payer_rules.context import Context
-from payer_rules.models import Claim, ServiceLine
+from payer_rules.models import Claim, OtherCoverage, ServiceLine
 from payer_rules.results import Finding
 from payer_rules_medicaid.rules import finding
 from payer_rules_medicaid.state import FilingClock, StateDef, add_months, end_of_month
@@ -39,9 +39,41 @@ def _deadline(state: StateDef, line: ServiceLine, months: int) -> dt.date:
     return add_months(start, months)
 
 
-def filing_tier(state: StateDef, line: ServiceLine, received: dt.date) -> tuple[str, Decimal, dt.date]:
+def is_medicare(other: OtherCoverage) -> bool:
+    """Whether other coverage is Medicare (a crossover claim): payer id ``medicare`` or ``medicare-*``."""
+    payer = other.payer_id.strip().lower()
+    return payer == "medicare" or payer.startswith("medicare-")
+
+
+def other_coverage_limit(state: StateDef, claim: Claim, line: ServiceLine) -> dt.date | None:
+    """The latest filing limit other coverage on the claim gives the line, if the state has one.
+
+    Some states give claims that went to another payer first more time: e.g. Florida, 6 months
+    from the other insurer's payment or denial, and for Medicare crossovers the later of 36
+    months from the date of service or 12 months from Medicare's adjudication.
+    """
+    tf = state.timely_filing
+    limits: list[dt.date] = []
+    for other in claim.coverage.other_coverage:
+        paid = other.payment.paid_date if other.payment is not None else None
+        if is_medicare(other):
+            if tf.medicare_crossover_months is not None:
+                limits.append(add_months(line.last_service_date, tf.medicare_crossover_months))
+            if tf.after_medicare_months is not None and paid is not None:
+                limits.append(add_months(paid, tf.after_medicare_months))
+        elif tf.after_other_payment_months is not None and paid is not None:
+            limits.append(add_months(paid, tf.after_other_payment_months))
+    return max(limits, default=None)
+
+
+def filing_tier(
+    state: StateDef, line: ServiceLine, received: dt.date, claim: Claim | None = None
+) -> tuple[str, Decimal, dt.date]:
     """``("timely" | "reduced" | "late", reduction percent, the limit that decided)``."""
     tf = state.timely_filing
+    extended = other_coverage_limit(state, claim, line) if claim is not None else None
+    if extended is not None and received <= extended:
+        return "timely", Decimal(0), extended
     if tf.days is not None:
         limit = line.last_service_date + dt.timedelta(days=tf.days)
         return ("timely" if received <= limit else "late"), Decimal(0), limit
@@ -68,12 +100,14 @@ def timely_filing(claim: Claim, context: Context, state: StateDef) -> Iterator[F
     received = context.received_date
     citation = state.timely_filing.citation
     for n, line in enumerate(claim.lines, 1):
-        tier, percent, limit = filing_tier(state, line, received)
+        tier, percent, limit = filing_tier(state, line, received, claim)
         if tier == "late":
+            extended = other_coverage_limit(state, claim, line)
+            also = f"; the other coverage on the claim allowed until {extended}" if extended else ""
             yield finding(
                 "MCD101",
                 f"line {n}: received {received}, after {state.state.name}'s filing limit "
-                f"({_describe(state)}; last day {limit}) for the service on {line.last_service_date}",
+                f"({_describe(state)}; last day {limit}{also}) for the service on {line.last_service_date}",
                 line=n,
                 citation=citation,
             )
@@ -89,7 +123,7 @@ def timely_filing(claim: Claim, context: Context, state: StateDef) -> Iterator[F
 
 def filing_reduction(claim: Claim, context: Context, state: StateDef, line: int) -> Decimal:
     """The late-filing reduction percent for a line (0 when timely)."""
-    tier, percent, _limit = filing_tier(state, claim.lines[line - 1], context.received_date)
+    tier, percent, _limit = filing_tier(state, claim.lines[line - 1], context.received_date, claim)
     return percent if tier == "reduced" else Decimal(0)
 
 

@@ -140,6 +140,16 @@ RULES = {
             group=None,
         ),
         _rule(
+            "MCD404",
+            "copay-capped-at-annual-maximum",
+            "The copay is reduced (or waived) because the member reached the state's annual copay "
+            "maximum for the benefit year.",
+            "A state's own limit beside the federal 5% cap (New York: $200 per April-March year).",
+            "the state's own rule, cited in its state.toml",
+            Severity.INFO,
+            group=None,
+        ),
+        _rule(
             "MCD601",
             "no-state-fee-schedule-loaded",
             "No fee schedule for the state's Medicaid program is loaded, so the line cannot be priced.",

@@ -84,6 +84,13 @@ class TimelyFiling:
     months: int | None = None
     count_from: FilingClock = FilingClock.DATE_OF_SERVICE
     reductions: tuple[Reduction, ...] = ()
+    #: Other (non-Medicare) coverage paid or denied first: the claim is also timely within this
+    #: many months of that payer's payment date (the claim's other-coverage ``paid_date``).
+    after_other_payment_months: int | None = None
+    #: Medicare crossovers: timely within this many months of the date of service ...
+    medicare_crossover_months: int | None = None
+    #: ... or within this many months of Medicare's adjudication, whichever is later.
+    after_medicare_months: int | None = None
     note: str = ""
 
 
@@ -135,7 +142,17 @@ class CostSharing:
     cap_period: str = "quarter"
     no_copay_when_payment_at_most: Decimal | None = None
     institutional_places_of_service: tuple[str, ...] = ()
+    #: A state's own yearly copay maximum per member (New York: $200), over a benefit year that
+    #: starts on ``year_starts`` (``MM-DD``; New York: ``04-01``).
+    annual_max: Decimal | None = None
+    year_starts: str = "01-01"
     note: str = ""
+
+    def benefit_year(self, day: dt.date) -> str:
+        """The benefit year ``day`` falls in, named by its first day: ``2026-04-01``."""
+        month, first = (int(part) for part in self.year_starts.split("-"))
+        year = day.year if (day.month, day.day) >= (month, first) else day.year - 1
+        return f"{year}-{month:02d}-{first:02d}"
 
 
 @frozen(kw_only=True)
@@ -208,6 +225,10 @@ def _lint(state: StateDef) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
             "[timely_filing]",
             "month-of-service counts 'months', not 'days'",
         )
+    for name in ("after_other_payment_months", "medicare_crossover_months", "after_medicare_months"):
+        value = getattr(tf, name)
+        if value is not None and value <= 0:
+            yield ("timely_filing", name), "[timely_filing]", f"{name} must be a positive number of months"
     limit = tf.months or 0
     for i, r in enumerate(tf.reductions):
         if tf.months is None:
@@ -232,6 +253,15 @@ def _lint(state: StateDef) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
             "[cost_sharing]",
             f"cap_period is 'month' or 'quarter', got {cs.cap_period!r}",
         )
+    try:
+        month, day = (int(part) for part in cs.year_starts.split("-"))
+        dt.date(2000, month, day)
+    except ValueError:
+        message = f"year_starts is MM-DD, got {cs.year_starts!r}"
+        yield ("cost_sharing", "year_starts"), "[cost_sharing]", message
+    if cs.annual_max is not None and cs.annual_max <= 0:
+        message = f"annual_max must be positive, got {cs.annual_max}"
+        yield ("cost_sharing", "annual_max"), "[cost_sharing]", message
     if not 0 <= cs.exempt_under_age <= 21:
         yield ("cost_sharing", "exempt_under_age"), "[cost_sharing]", "exempt_under_age is 0 to 21"
     for i, c in enumerate(state.copays):

@@ -39,6 +39,8 @@ def _structure_decimal(value: Any, _type: type) -> Decimal:
 
 
 def _structure_str(value: Any, _type: type) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     raise ValueError(f"expected a string, got {value!r}")

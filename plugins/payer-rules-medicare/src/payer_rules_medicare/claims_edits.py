@@ -26,10 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from attrs import frozen
+from attrs import field, frozen
 
 from payer_rules.context import Context
 from payer_rules.models import Claim, ClaimType, Frequency
@@ -42,6 +42,7 @@ PRIOR_AUTH = Path(__file__).parent / "data" / "prior_auth.toml"
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
 
 
+@lru_cache(maxsize=4096)
 def filing_deadline(service_date: dt.date) -> dt.date:
     """One calendar year after the date of service (28 February for a 29 February service)."""
     try:
@@ -102,9 +103,17 @@ class _Group:
 class PriorAuthList:
     groups: tuple[_Group, ...]
     sources: dict[str, str]
+    _by_code: dict[str, tuple[_Group, ...]] = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_code: dict[str, list[_Group]] = {}
+        for group in self.groups:
+            for code in group.codes:
+                by_code.setdefault(code, []).append(group)
+        object.__setattr__(self, "_by_code", {c: tuple(g) for c, g in by_code.items()})
 
     def requirement(self, code: str, day: dt.date, institutional: bool) -> _Group | None:
-        for group in self.groups:
+        for group in self._by_code.get(code, ()):
             if group.program == "opd" and not institutional:
                 continue
             if (

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from payer_rules.codesets.icd10cm import Icd10cmNotes, IssueKind, check_conventions
-from payer_rules.codesets.registry import ICD10CM, Outcome, procedure_system
+from payer_rules.codesets.icd10cm import ConventionIssue, Icd10cmNotes, IssueKind, check_conventions
+from payer_rules.codesets.registry import ICD10CM, CodeSetVersion, Outcome, procedure_system
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.results import Finding
@@ -53,6 +53,12 @@ def diagnosis_codes(claim: Claim, context: Context) -> Iterator[Finding]:
                 yield finding("MCR003", message, line=n)
 
 
+#: What the conventions say about a claim's diagnoses depends only on the release, the codes, the
+#: patient's age and sex: claims repeat a few thousand such combinations, so the answers are kept.
+_CONVENTIONS: dict[tuple[CodeSetVersion, tuple[str, ...], int | None, str], list[ConventionIssue]] = {}
+_CONVENTIONS_MAX = 50_000
+
+
 def diagnosis_conventions(claim: Claim, context: Context) -> Iterator[Finding]:
     """ICD-10-CM conventions on the claim's valid diagnoses, by the release of its first line."""
     day = context.rules_date(claim.first_service_date)
@@ -60,15 +66,18 @@ def diagnosis_conventions(claim: Claim, context: Context) -> Iterator[Finding]:
     if version is None or not isinstance(version.table.notes, Icd10cmNotes):
         return
     # invalid codes are MCR001 / MCR002's business; conventions judge the valid ones
-    codes = [dx.code for dx in claim.diagnoses if version.is_billable(dx.code)]
-    issues = check_conventions(
-        version.table.notes,
-        codes,
-        version=version.name,
-        birth_date=claim.patient.birth_date,
-        day=day,
-        sex=str(claim.patient.sex),
-    )
+    codes = tuple(dx.code for dx in claim.diagnoses if version.is_billable(dx.code))
+    birth = claim.patient.birth_date
+    age = None if birth is None else day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    key = (version, codes, age, str(claim.patient.sex))
+    issues = _CONVENTIONS.get(key)
+    if issues is None:
+        issues = check_conventions(
+            version.table.notes, codes, version=version.name, birth_date=birth, day=day, sex=key[3]
+        )
+        if len(_CONVENTIONS) >= _CONVENTIONS_MAX:
+            _CONVENTIONS.clear()
+        _CONVENTIONS[key] = issues
     for issue in issues:
         if issue.kind is IssueKind.MANIFESTATION_FIRST and claim.diagnoses[0].code != issue.code:
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from functools import cached_property
 
 from attrs import field, frozen, validators
 
@@ -296,12 +295,12 @@ class Claim:
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
 
-    @cached_property
+    @property
     def member_key(self) -> str:
         """Who a payer's accumulators and history belong to."""
         return f"{self.coverage.payer_id}:{self.coverage.member_id}:{self.patient.id}"
 
-    @cached_property
+    @property
     def first_service_date(self) -> dt.date:
         return min(line.service_date for line in self.lines)
 
@@ -313,21 +312,9 @@ class Claim:
 
     def diagnoses_for(self, line: ServiceLine) -> tuple[Diagnosis, ...]:
         """The diagnoses ``line`` points at, in pointer order (pointers outside the list skipped)."""
-        found = self._pointed.get(id(line))
-        if found is None or found[0] is not line:
-            count = len(self.diagnoses)
-            return tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count)
-        return found[1]
-
-    @cached_property
-    def _pointed(self) -> dict[int, tuple[ServiceLine, tuple[Diagnosis, ...]]]:
-        # Rules ask for a line's diagnoses many times per claim; keyed by the line object, which
-        # the claim holds for its whole life, and checked by identity on the way out.
-        count = len(self.diagnoses)
-        return {
-            id(line): (line, tuple(self.diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count))
-            for line in self.lines
-        }
+        diagnoses = self.diagnoses
+        count = len(diagnoses)
+        return tuple([diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count])
 
     def accumulators_for(self, year: int) -> Accumulators | None:
         return next((a for a in self.accumulators if a.year == year), None)

@@ -22,6 +22,8 @@ from payer_rules.results import ClaimResult, LineStatus, PricedLine
 __all__ = ["Context", "Session"]
 
 
+_REJECTED = LineStatus.REJECTED  # a module constant: enum class lookups are slow on Python 3.11
+
 #: ``"paid:line2"`` and the like, made once: history repeats a few dozen of them.
 _STATUS_TEXT: dict[tuple[LineStatus, int], str] = {}
 
@@ -62,7 +64,7 @@ class Session:
         share = self._shared.setdefault
         tax_id = share(claim.billing_provider.tax_id, claim.billing_provider.tax_id)
         for number, (line, outcome) in enumerate(zip(claim.lines, result.lines, strict=True), 1):
-            if outcome.status is LineStatus.REJECTED:
+            if outcome.status is _REJECTED:
                 continue
             rendering = claim.rendering_for(line)
             status = _STATUS_TEXT.get((outcome.status, number))

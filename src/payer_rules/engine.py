@@ -257,7 +257,7 @@ class Engine:
             code_sets=self.code_sets,
         )
         result, accumulated = self._run(claim, context, stages, origin)
-        if stages is Stages.ADJUDICATE and result.status is not ClaimStatus.ERROR:
+        if stages is _ADJUDICATE and result.status is not _ERROR:
             year = claim.first_service_date.year
             context.session.add(info.id, claim.member_key, year, accumulated)
             context.session.remember(claim, result)
@@ -378,7 +378,7 @@ class Engine:
         taken: dict[int, LineAdjudication] = {}
         pricing: Pricing | None = None
         adjudication: Adjudication | None = None
-        check_only = stages is Stages.CHECK or rejected
+        check_only = stages is _CHECK or rejected
         payable = [n for n in range(1, count + 1) if n not in outcomes]
         if not check_only and payable:
             pricing = self._hook.price(claim=claim, context=context)
@@ -424,7 +424,7 @@ class Engine:
             allowed += ln.allowed
             paid += ln.paid
             for a in ln.adjustments:
-                if a.group is Group.PR:
+                if a.group is _PR:
                     patient += a.amount
         if len(findings) > 1:
             findings.sort(key=_finding_order)
@@ -468,7 +468,7 @@ class Engine:
                 billed=billed,
                 allowed=ZERO,
                 paid=ZERO,
-                adjustments=(Adjustment(group=f.group or Group.CO, carc=f.carc or "16", amount=billed),),
+                adjustments=(Adjustment(group=f.group or _CO, carc=f.carc or "16", amount=billed),),
                 rarcs=f.rarcs,
             )
         if check_only:
@@ -477,7 +477,7 @@ class Engine:
                 procedure=line.procedure,
                 modifiers=line.modifiers,
                 units=line.units,
-                status=LineStatus.CLEAN,
+                status=_CLEAN,
                 billed=billed,
                 allowed=ZERO,
                 paid=ZERO,
@@ -510,7 +510,7 @@ class Engine:
             procedure=line.procedure,
             modifiers=line.modifiers,
             units=line.units,
-            status=LineStatus.PAID,
+            status=_PAID,
             billed=billed,
             allowed=allowed,
             paid=paid,
@@ -544,8 +544,18 @@ class Engine:
         return dict(versions)
 
 
+# Enum members as module constants: on Python 3.11 ``Severity.REJECT`` costs a slow class
+# attribute lookup, and these run for every finding and line of every claim.
+_REJECT = Severity.REJECT
+_REJECTED, _DENIED, _PENDED = LineStatus.REJECTED, LineStatus.DENIED, LineStatus.PENDED
+_PR, _CO = Group.PR, Group.CO
+_PAID, _CLEAN, _ERROR = LineStatus.PAID, LineStatus.CLEAN, ClaimStatus.ERROR
+_RANK = {s: s.rank for s in Severity}
+_CHECK, _ADJUDICATE = Stages.CHECK, Stages.ADJUDICATE
+
+
 def _has_reject(findings: Iterable[Finding]) -> bool:
-    return any(f.severity is Severity.REJECT for f in findings)
+    return any(f.severity is _REJECT for f in findings)
 
 
 def _finding_order(f: Finding) -> tuple[int, int, str]:
@@ -560,14 +570,15 @@ def _line_outcomes(count: int, findings: Iterable[Finding]) -> dict[int, _Outcom
         if status is None:
             continue
         targets = range(1, count + 1) if f.line is None else (f.line,)
+        rank = _RANK[f.severity]
         for n in targets:
             current = outcomes.get(n)
-            if current is None or f.severity.rank < current.finding.severity.rank:
+            if current is None or rank < _RANK[current.finding.severity]:
                 outcomes[n] = _Outcome(status, f)
-    if any(o.status is LineStatus.REJECTED for o in outcomes.values()):
-        first = next(o for o in outcomes.values() if o.status is LineStatus.REJECTED)
+    if any(o.status is _REJECTED for o in outcomes.values()):
+        first = next(o for o in outcomes.values() if o.status is _REJECTED)
         for n in range(1, count + 1):
-            if outcomes.get(n, first).status is not LineStatus.REJECTED:
+            if outcomes.get(n, first).status is not _REJECTED:
                 outcomes[n] = first
             outcomes.setdefault(n, first)
     return outcomes
@@ -575,15 +586,15 @@ def _line_outcomes(count: int, findings: Iterable[Finding]) -> dict[int, _Outcom
 
 def _claim_status(lines: Sequence[LineResult], *, check_only: bool) -> ClaimStatus:
     statuses = {ln.status for ln in lines}
-    if LineStatus.REJECTED in statuses:
+    if _REJECTED in statuses:
         return ClaimStatus.REJECTED
-    if statuses == {LineStatus.DENIED}:
+    if len(statuses) == 1 and _DENIED in statuses:
         return ClaimStatus.DENIED
-    if LineStatus.PENDED in statuses:
+    if _PENDED in statuses:
         return ClaimStatus.PENDED
     if check_only:
-        return ClaimStatus.PARTIAL if LineStatus.DENIED in statuses else ClaimStatus.CLEAN
-    if LineStatus.DENIED in statuses:
+        return ClaimStatus.PARTIAL if _DENIED in statuses else ClaimStatus.CLEAN
+    if _DENIED in statuses:
         return ClaimStatus.PARTIAL
     return ClaimStatus.PAID
 

@@ -49,6 +49,8 @@ class Severity(StrEnum):
 
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+#: Severities that change money, so their findings must name a CARC and group code.
+_MONEY_CHANGING = frozenset({Severity.REJECT, Severity.DENY, Severity.PEND})
 
 
 class Group(StrEnum):
@@ -78,6 +80,11 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
     PENDED = "pended"
     ERROR = "error"
+
+
+# Module constants for the checks every result runs: on Python 3.11 an enum member looked up on
+# its class (``LineStatus.CLEAN``) goes through the enum metaclass's slow attribute path.
+_CLEAN, _ERROR = LineStatus.CLEAN, ClaimStatus.ERROR
 
 
 class UnbalancedError(ValueError):
@@ -121,7 +128,7 @@ class Finding:
     group: Group | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.severity.rank <= Severity.PEND.rank and not (self.carc and self.group):
+        if self.severity in _MONEY_CHANGING and not (self.carc and self.group):
             raise ValueError(
                 f"finding {self.code}: a {self.severity} finding must name the CARC and group "
                 "code the payer would send"
@@ -185,7 +192,7 @@ class Adjudication:
 
 
 def _check_line_balance(instance: LineResult) -> None:
-    if instance.status is LineStatus.CLEAN:
+    if instance.status is _CLEAN:
         if instance.paid or instance.allowed or instance.adjustments:
             raise UnbalancedError(f"line {instance.line}: a clean (scrubbed) line carries no money")
         return
@@ -240,11 +247,11 @@ class ClaimResult:
     origin: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.status is ClaimStatus.ERROR:
+        if self.status is _ERROR:
             return
         billed = paid = allowed = adjusted = Decimal(0)
         for ln in self.lines:
-            if ln.status is LineStatus.CLEAN:
+            if ln.status is _CLEAN:
                 return
             billed += ln.billed
             paid += ln.paid

@@ -33,6 +33,8 @@ from .schema import Rule, Status
 
 __all__ = ["CompiledRulepacks", "PayerRules", "compile_packs", "rule_infos"]
 
+_REJECT = Severity.REJECT  # a module constant: enum class lookups are slow on Python 3.11
+
 
 @frozen
 class PayerRules:
@@ -68,7 +70,7 @@ class CompiledRulepacks:
     def validate(self, claim: Claim, ctx: RuleContext, *, rejected: bool = False) -> list[Finding]:
         """Front-end findings, then clinical ones unless the claim was (or now is) rejected."""
         findings = self.front_end(claim, ctx)
-        if not rejected and not any(f.severity is Severity.REJECT for f in findings):
+        if not rejected and not any(f.severity is _REJECT for f in findings):
             findings += self.clinical(claim, ctx)
         return findings
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["PATH_ENV", "RulepackPlugin", "collect_kinds", "env_dirs"]
 
 PATH_ENV = "PAYER_RULES_PATH"
+_REJECT = Severity.REJECT  # a module constant: enum class lookups are slow on Python 3.11
 NAME = "rulepacks"
 
 
@@ -165,7 +166,7 @@ class RulepackPlugin:
         compiled = self.compiled
         if context.payer.id not in compiled:
             return results
-        rejected = any(f.severity is Severity.REJECT for batch in results if batch for f in batch)
+        rejected = any(f.severity is _REJECT for batch in results if batch for f in batch)
         return [*results, compiled.validate(claim, self._ctx(context), rejected=rejected)]
 
     @hookimpl

@@ -17,6 +17,8 @@ from payer_rules_medicare.pricing import is_lab_fee_schedule
 from payer_rules_medicare.rules import SOURCE_NAME
 from payer_rules_medicare.starter import Starter
 
+_PR, _CO = Group.PR, Group.CO  # module constants: enum class lookups are slow on Python 3.11
+
 COST_SHARING_SOURCE = Source(
     name=SOURCE_NAME,
     version=__version__,
@@ -40,13 +42,13 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
             applied_deductible += ded
             coins = split_percent(payable - ded, starter.coinsurance_percent)
             if ded:
-                adjustments.append(Adjustment(group=Group.PR, carc="1", amount=ded))
+                adjustments.append(Adjustment(group=_PR, carc="1", amount=ded))
             if coins:
-                adjustments.append(Adjustment(group=Group.PR, carc="2", amount=coins))
+                adjustments.append(Adjustment(group=_PR, carc="2", amount=coins))
             payable -= ded + coins
             patient_total += ded + coins
         sequestration = split_percent(payable, starter.sequestration_percent)
-        adjustments.append(Adjustment(group=Group.CO, carc="253", amount=sequestration))
+        adjustments.append(Adjustment(group=_CO, carc="253", amount=sequestration))
         out.append(LineAdjudication(line=priced.line, adjustments=tuple(adjustments)))
     accumulated: dict[str, Decimal] = {"deductible": applied_deductible, "out_of_pocket": patient_total}
     return Adjudication(

@@ -26,6 +26,8 @@ from payer_rules_medicare.pricing import price_claim
 from payer_rules_medicare.rules import RULES
 from payer_rules_medicare.starter import load_starter
 
+_REJECT = Severity.REJECT  # a module constant: enum class lookups are slow on Python 3.11
+
 
 @hookimpl
 def register_payers(register: Callable[[PayerInfo], None]) -> None:
@@ -59,9 +61,9 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     findings = list(required_data(claim, context))
     findings += diagnosis_codes(claim, context)
     findings += procedure_codes(claim, context)
-    if not any(f.severity is Severity.REJECT for f in findings):
+    if not any(f.severity is _REJECT for f in findings):
         findings += diagnosis_conventions(claim, context)
-    if any(f.severity is Severity.REJECT for f in findings):
+    if any(f.severity is _REJECT for f in findings):
         return findings  # front-end edits: an unprocessable claim gets no coverage review
     # Claims edits from CMS's files (issue 6): timely filing, duplicates, NCCI PTP and MUE.
     tables = imported()

@@ -403,7 +403,11 @@ class Engine:
                 # Only lines still payable reach cost sharing: a denied line must not use up
                 # the member's deductible.
                 if any(n in outcomes for n in priced):
-                    pricing = evolve(pricing, lines=tuple(p for p in pricing.lines if p.line not in outcomes))
+                    still = tuple(p for p in pricing.lines if p.line not in outcomes)
+                    if type(pricing) is Pricing:  # evolve() introspects; the common case needs none of it
+                        pricing = Pricing(lines=still, source=pricing.source, findings=pricing.findings)
+                    else:
+                        pricing = evolve(pricing, lines=still)
                 adjudication = self._hook.adjudicate(
                     claim=claim, context=context, pricing=pricing, findings=tuple(findings)
                 )
@@ -611,11 +615,18 @@ def _engine_pend(line: int | None, message: str) -> Finding:
     )
 
 
-def _merge(adjustments: Iterable[Adjustment]) -> tuple[Adjustment, ...]:
+def _merge(adjustments: list[Adjustment]) -> tuple[Adjustment, ...]:
     """One adjustment per group and CARC, as an 835 CAS segment carries them."""
-    adjustments = tuple(adjustments)
-    if len({(a.group, a.carc) for a in adjustments}) == len(adjustments):
-        return adjustments
+    if len(adjustments) < 2:
+        return tuple(adjustments)
+    seen: set[tuple[Group, str]] = set()
+    for a in adjustments:
+        key = (a.group, a.carc)
+        if key in seen:
+            break
+        seen.add(key)
+    else:
+        return tuple(adjustments)
     merged: dict[tuple[Group, str], Decimal] = {}
     for a in adjustments:
         merged[(a.group, a.carc)] = merged.get((a.group, a.carc), ZERO) + a.amount

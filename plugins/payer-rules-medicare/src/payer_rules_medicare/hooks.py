@@ -18,7 +18,7 @@ from payer_rules_medicare.claims_edits import duplicates, prior_authorization, t
 from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
 from payer_rules_medicare.edits import required_data
-from payer_rules_medicare.imported import imported
+from payer_rules_medicare.imported import ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
 from payer_rules_medicare.ncci.mue import mue_findings
 from payer_rules_medicare.ncci.ptp import ptp_findings
@@ -66,7 +66,7 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     if any(f.severity is _REJECT for f in findings):
         return findings  # front-end edits: an unprocessable claim gets no coverage review
     # Claims edits from CMS's files (issue 6): timely filing, duplicates, NCCI PTP and MUE.
-    tables = imported()
+    tables = _tables_for(context)
     findings += timely_filing(claim, context)
     findings += duplicates(claim, context)
     findings += ptp_findings(claim, context, tables)
@@ -91,7 +91,21 @@ def register_importers(register: Callable[[ImporterInfo], None]) -> None:
 def price(claim: Claim, context: Context) -> Pricing | None:
     if context.payer.id != PAYER_ID:
         return None
-    return price_claim(claim, context, load_starter())
+    return price_claim(claim, context, load_starter(), _tables_for(context))
+
+
+#: (context, its imported tables): ``validate`` and ``price`` of one adjudication ask once.
+_last_tables: tuple[Context, ImportedTables] | None = None
+
+
+def _tables_for(context: Context) -> ImportedTables:
+    global _last_tables
+    last = _last_tables
+    if last is not None and last[0] is context:
+        return last[1]
+    tables = imported()
+    _last_tables = (context, tables)
+    return tables
 
 
 @hookimpl

@@ -346,7 +346,7 @@ def test_new_york_copays_stop_at_200_dollars_a_year_from_april_first(engine):
     session = Session()
     copays = []
     for i in range(68):
-        day = dt.date(2026, 1, 1) + dt.timedelta(days=i)  # the co-pay year from 2025-04-01
+        day = dt.date(2025, 12, 1) + dt.timedelta(days=i)  # the co-pay year from 2025-04-01
         visit = attrs.evolve(
             claim,
             id=f"NY-{i}",

@@ -127,8 +127,12 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, state: St
     def annual_left(day: dt.date) -> Decimal | None:
         if cs.annual_max is None:
             return None
-        key = f"medicaid_copay_year:{cs.benefit_year(day)}"
-        used = context.accumulated(claim, claim.first_service_date.year, key)
+        start = cs.benefit_year(day)
+        key = f"medicaid_copay_year:{start}"
+        # the engine files a claim's amounts under its calendar year; a benefit year that starts
+        # after January spans two of them
+        first_year = int(start[:4])
+        used = sum((context.accumulated(claim, year, key) for year in (first_year, first_year + 1)), ZERO)
         return max(ZERO, money(cs.annual_max) - used - year_taken.get(key, ZERO))
 
     for priced in pricing.lines:

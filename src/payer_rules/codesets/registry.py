@@ -326,6 +326,7 @@ class CodeSetRegistry:
     def __init__(self, versions: Iterable[CodeSetVersion] = ()) -> None:
         self._by_system: dict[str, list[CodeSetVersion]] = {}
         self._answers: dict[tuple[str, str, dt.date], CodeStatus] = {}
+        self._in_force: dict[tuple[str, dt.date], CodeSetVersion | None] = {}
         for version in versions:
             self.add(version)
 
@@ -341,6 +342,7 @@ class CodeSetRegistry:
                 raise ValueError(msg)
         versions.append(version)
         self._answers = {}
+        self._in_force = {}
         # oldest first; on one start date the higher priority first, so "valid in" lists one name
         versions.sort(key=lambda v: (v.effective_from, -v.priority, v.name))
 
@@ -360,6 +362,16 @@ class CodeSetRegistry:
 
     def version_on(self, system: str, day: dt.date) -> CodeSetVersion | None:
         """The version in force: of those covering ``day``, the highest priority, then the latest."""
+        key = (system, day)
+        if key in self._in_force:
+            return self._in_force[key]
+        best = self._version_on(system, day)
+        if len(self._in_force) >= self.CACHE_SIZE:
+            self._in_force = {}
+        self._in_force[key] = best
+        return best
+
+    def _version_on(self, system: str, day: dt.date) -> CodeSetVersion | None:
         best: CodeSetVersion | None = None
         for version in self._by_system.get(system, ()):
             if version.covers(day) and (

@@ -40,6 +40,7 @@ __all__ = ["PriorAuthList", "duplicates", "load_prior_auth", "prior_authorizatio
 
 PRIOR_AUTH = Path(__file__).parent / "data" / "prior_auth.toml"
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
+_VOID = Frequency.VOID  # a module constant: enum class lookups are slow on Python 3.11
 
 
 @lru_cache(maxsize=4096)
@@ -65,9 +66,10 @@ def timely_filing(claim: Claim, context: Context) -> Iterator[Finding]:
 
 
 def duplicates(claim: Claim, context: Context) -> Iterator[Finding]:
-    if claim.frequency is Frequency.VOID:
+    if claim.frequency is _VOID:
         return
-    seen: dict[tuple[dt.date, str, frozenset[str], str], str] = {}
+    # key -> the earlier service: a claim id on file, or a line number of this claim
+    seen: dict[tuple[dt.date, str, frozenset[str], str], str | int] = {}
     days = {line.service_date for line in claim.lines}
     for prior in context.history(claim):
         # only a service on one of this claim's dates can duplicate it: a cheap test first
@@ -76,18 +78,19 @@ def duplicates(claim: Claim, context: Context) -> Iterator[Finding]:
         if claim.original_claim_id and prior.claim_id == claim.original_claim_id:
             continue
         key = (prior.service_date, prior.procedure, frozenset(prior.modifiers), prior.provider_npi or "")
-        seen.setdefault(key, f"claim {prior.claim_id}")
+        seen.setdefault(key, prior.claim_id)
     for n, line in enumerate(claim.lines, 1):
         key = (line.service_date, line.procedure, frozenset(line.modifiers), claim.rendering_for(line).npi)
         earlier = seen.get(key)
-        if earlier is not None and not REPEAT_MODIFIERS & set(line.modifiers):
+        if earlier is not None and not REPEAT_MODIFIERS.intersection(line.modifiers):
+            what = f"line {earlier} of this claim" if isinstance(earlier, int) else f"claim {earlier}"
             yield finding(
                 "MCR402",
                 f"line {n}: {line.procedure} on {line.service_date} for this beneficiary and "
-                f"rendering provider duplicates {earlier}",
+                f"rendering provider duplicates {what}",
                 line=n,
             )
-        seen.setdefault(key, f"line {n} of this claim")
+        seen.setdefault(key, n)
 
 
 @frozen

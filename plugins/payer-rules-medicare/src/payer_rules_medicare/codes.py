@@ -12,6 +12,7 @@ loaded release shows invalid on the date; MCR016 warns where a loaded list canno
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from payer_rules.codesets.icd10cm import ConventionIssue, Icd10cmNotes, IssueKind, check_conventions
@@ -36,9 +37,13 @@ def diagnosis_codes(claim: Claim, context: Context) -> Iterator[Finding]:
     """Each diagnosis against the ICD-10-CM release in force on the dates of the lines using it."""
     registry = context.code_sets
     checked: set[tuple[str, str | None]] = set()
+    asked: set[tuple[str, dt.date]] = set()
     for n, line in enumerate(claim.lines, 1):
         day = context.rules_date(line.service_date)
         for dx in claim.diagnoses_for(line):
+            if (dx.code, day) in asked:
+                continue  # lines of one date share their diagnoses' answers
+            asked.add((dx.code, day))
             status = registry.lookup(ICD10CM, dx.code, day)
             key = (dx.code, status.version.name if status.version else str(day))
             if key in checked or status.valid:

@@ -57,3 +57,14 @@ def test_paused_collector_restores_the_collector_and_still_collects_young_genera
         assert gc.get_count()[0] < before[0] + 5  # the third tick collected
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_paused_collector_leaves_a_process_s_own_freeze_alone():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused_collector():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen  # still frozen: it was not ours to undo
+    finally:
+        gc.unfreeze()

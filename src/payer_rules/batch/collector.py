@@ -46,11 +46,16 @@ def paused_collector(every: int = COLLECT_EVERY) -> Iterator[Callable[[], None]]
             count = 0
             gc.collect(1)
 
-    gc.freeze()
+    # A process that froze its own start-up objects (gc.freeze) keeps them frozen: we neither
+    # freeze on top of it nor unfreeze what it froze.
+    we_froze = gc.get_freeze_count() == 0
+    if we_froze:
+        gc.freeze()
     gc.disable()
     try:
         yield tick
     finally:
-        gc.unfreeze()
+        if we_froze:
+            gc.unfreeze()
         if was_enabled:
             gc.enable()

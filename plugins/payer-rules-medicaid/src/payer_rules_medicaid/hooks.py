@@ -12,6 +12,8 @@ from collections.abc import Callable, Generator, Iterable
 from functools import cache
 from pathlib import Path
 
+import attrs
+
 from payer_rules import hookimpl
 from payer_rules.context import Context
 from payer_rules.models import Claim
@@ -108,14 +110,17 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
 
 @hookimpl(wrapper=True)
 def price(claim: Claim, context: Context) -> Generator[None, Pricing | None, Pricing | None]:
-    """When nothing prices a state's claim (no fee pack loaded for it), say so and where the
-    state publishes its schedule, instead of the engine's generic pend."""
+    """Lines no loaded fee pack prices for a state (none loaded, or one that does not cover the
+    code) get MCD601, naming where the state publishes its schedule, instead of the engine's
+    generic pend."""
     priced = yield
     state = _state(context.payer.id)
-    if priced is not None or state is None:
+    if state is None:
         return priced
+    covered = {p.line for p in priced.lines} if priced is not None else set()
+    explained = {f.line for f in priced.findings} if priced is not None else set()
     where = state.fees.published if state.fees else "the state's published fee schedule"
-    findings = tuple(
+    missing = tuple(
         finding(
             "MCD601",
             f"line {n}: no {state.state.name} fee schedule is loaded for {line.procedure}; "
@@ -123,8 +128,13 @@ def price(claim: Claim, context: Context) -> Generator[None, Pricing | None, Pri
             n,
         )
         for n, line in enumerate(claim.lines, 1)
+        if n not in covered and n not in explained and None not in explained
     )
-    return Pricing(lines=(), findings=findings, source=source(RULES["MCD601"].citation))
+    if priced is None:
+        return Pricing(lines=(), findings=missing, source=source(RULES["MCD601"].citation))
+    if not missing:
+        return priced
+    return attrs.evolve(priced, findings=(*priced.findings, *missing))
 
 
 @hookimpl

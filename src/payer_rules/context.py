@@ -69,8 +69,7 @@ class Session:
             rendering = claim.rendering_for(line)
             status = _STATUS_TEXT.get((outcome.status, number))
             if status is None:
-                status = share(f"{outcome.status}:line{number}", f"{outcome.status}:line{number}")
-                _STATUS_TEXT[(outcome.status, number)] = status
+                status = _STATUS_TEXT[(outcome.status, number)] = f"{outcome.status}:line{number}"
             kept.append(
                 PriorService(
                     claim_id=claim.id,

@@ -67,11 +67,13 @@ def other_coverage_limit(state: StateDef, claim: Claim, line: ServiceLine) -> dt
 
 
 def filing_tier(
-    state: StateDef, line: ServiceLine, received: dt.date, claim: Claim | None = None
+    state: StateDef, line: ServiceLine, received: dt.date, extended: dt.date | None = None
 ) -> tuple[str, Decimal, dt.date]:
-    """``("timely" | "reduced" | "late", reduction percent, the limit that decided)``."""
+    """``("timely" | "reduced" | "late", reduction percent, the limit that decided)``.
+
+    :param extended: the limit other coverage on the claim gives (:func:`other_coverage_limit`).
+    """
     tf = state.timely_filing
-    extended = other_coverage_limit(state, claim, line) if claim is not None else None
     if extended is not None and received <= extended:
         return "timely", Decimal(0), extended
     if tf.days is not None:
@@ -100,9 +102,9 @@ def timely_filing(claim: Claim, context: Context, state: StateDef) -> Iterator[F
     received = context.received_date
     citation = state.timely_filing.citation
     for n, line in enumerate(claim.lines, 1):
-        tier, percent, limit = filing_tier(state, line, received, claim)
+        extended = other_coverage_limit(state, claim, line)
+        tier, percent, limit = filing_tier(state, line, received, extended)
         if tier == "late":
-            extended = other_coverage_limit(state, claim, line)
             also = f"; the other coverage on the claim allowed until {extended}" if extended else ""
             yield finding(
                 "MCD101",
@@ -123,7 +125,9 @@ def timely_filing(claim: Claim, context: Context, state: StateDef) -> Iterator[F
 
 def filing_reduction(claim: Claim, context: Context, state: StateDef, line: int) -> Decimal:
     """The late-filing reduction percent for a line (0 when timely)."""
-    tier, percent, _limit = filing_tier(state, claim.lines[line - 1], context.received_date, claim)
+    service = claim.lines[line - 1]
+    extended = other_coverage_limit(state, claim, service)
+    tier, percent, _limit = filing_tier(state, service, context.received_date, extended)
     return percent if tier == "reduced" else Decimal(0)
 
 

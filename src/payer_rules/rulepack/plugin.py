@@ -88,6 +88,9 @@ class RulepackPlugin:
         self._lock = threading.Lock()
         self._compiled: CompiledRulepacks | None = None
         self._kinds: dict[str, RuleKind] | None = None
+        #: the last context and its rule context: ``validate`` and ``authorize`` of one
+        #: adjudication share one (a single tuple, replaced whole, so threads never see half)
+        self._last_ctx: tuple[Context, RuleContext] | None = None
 
     # -- building ----------------------------------------------------------------------------
 
@@ -135,7 +138,12 @@ class RulepackPlugin:
         return compile_packs(packs, kinds)
 
     def _ctx(self, context: Context) -> RuleContext:
-        return RuleContext(context=context, code_sets=self._code_sets or getattr(context, "code_sets", None))
+        last = self._last_ctx
+        if last is not None and last[0] is context:
+            return last[1]
+        ctx = RuleContext(context=context, code_sets=self._code_sets or getattr(context, "code_sets", None))
+        self._last_ctx = (context, ctx)
+        return ctx
 
     # -- hooks -------------------------------------------------------------------------------
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from payer_rules import hookimpl
-from payer_rules.context import Context
+from payer_rules.context import Context, Session
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
 from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Severity
@@ -18,7 +19,7 @@ from payer_rules_medicare.claims_edits import duplicates, prior_authorization, t
 from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
 from payer_rules_medicare.edits import required_data
-from payer_rules_medicare.imported import ImportedTables, imported
+from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
 from payer_rules_medicare.ncci.mue import mue_findings
 from payer_rules_medicare.ncci.ptp import ptp_findings
@@ -94,17 +95,20 @@ def price(claim: Claim, context: Context) -> Pricing | None:
     return price_claim(claim, context, load_starter(), _tables_for(context))
 
 
-#: (context, its imported tables): ``validate`` and ``price`` of one adjudication ask once.
-_last_tables: tuple[Context, ImportedTables] | None = None
+#: (session, when asked, its imported tables): the claims of one run share their tables, and
+#: the data directory (an environment lookup and ``stat`` calls) is looked at again only after
+#: :data:`~payer_rules_medicare.imported.RECHECK_SECONDS`, as ``imported()`` itself does.
+_last_tables: tuple[Session, float, ImportedTables] | None = None
 
 
 def _tables_for(context: Context) -> ImportedTables:
     global _last_tables
     last = _last_tables
-    if last is not None and last[0] is context:
-        return last[1]
+    now = time.monotonic()
+    if last is not None and last[0] is context.session and now - last[1] < RECHECK_SECONDS:
+        return last[2]
     tables = imported()
-    _last_tables = (context, tables)
+    _last_tables = (context.session, now, tables)
     return tables
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from payer_rules.batch.collector import paused_collector
 from payer_rules.context import Session
-from payer_rules.engine import Engine
+from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine
 from payer_rules.io.json_claims import read_json_text
 from payer_rules.io.writers import NdjsonWriter
 
@@ -60,7 +60,8 @@ def run(text: str, engine: Engine, payers: list[str]) -> tuple[int, Iterator[Non
     writer = NdjsonWriter(out)
     count = 0
     with paused_collector() as tick:  # as the runner does for a batch
-        for result in engine.adjudicate_many(read_json_text(text, "bench.json"), payers, session=Session()):
+        claims = read_json_text(text, "bench.json")
+        for result in engine.adjudicate_many(claims, payers, session=Session(), chunk_size=RUNNER_CHUNK_SIZE):
             writer.write(result)
             count += 1
             tick()

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from payer_rules.context import Session
-from payer_rules.engine import Engine
+from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.writer_835 import X12_835Writer
 from payer_rules.io.x12.writer_837 import claims_to_837
@@ -78,7 +78,7 @@ def ours(text: str, engine: Engine) -> tuple[int, int, float]:
     writer = X12_835Writer(out)
     count = 0
     for item, result in engine.adjudicate_pairs(
-        read_text(text, "bench.837"), ["medicare"], session=Session()
+        read_text(text, "bench.837"), ["medicare"], session=Session(), chunk_size=RUNNER_CHUNK_SIZE
     ):
         writer.write(result, item)
         count += 1

@@ -134,7 +134,8 @@ def _work(
             while (chunk := inbox.get()) is not None:
                 units = ((seq, _unpack(packed), key) for seq, packed, key in chunk)
                 done: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]] = []
-                for seq, item, results in judge(engine, units, options, session=session):
+                # judged whole, then rendered: each step runs through the chunk at a time
+                for seq, item, results in list(judge(engine, units, options, session=session)):
                     error = _pack(item) if isinstance(item, InputError) else None
                     if render is not None:
                         done.append((seq, error, None, [render(r, item) for r in results]))

@@ -23,12 +23,13 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import islice
 from typing import Any, TypeVar
 
 from attrs import frozen
 
 from payer_rules.context import Session
-from payer_rules.engine import Engine, Stages
+from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.json_claims import structure_claim
 from payer_rules.io.readers import read_text
@@ -157,23 +158,31 @@ def judge(
     run instead of giving wrong accumulators.
     """
     session = session if session is not None else Session()
-    for seq, unit, key in units:
-        item = read_line(unit.text, unit.origin) if isinstance(unit, TextUnit) else unit
-        if isinstance(item, Claim) and item.member_key != key:
-            msg = (
-                f"claim {item.id}: routed as member {key!r} but its member key is "
-                f"{item.member_key!r}; this is a bug in payer_rules.batch"
-            )
-            raise RuntimeError(msg)
-        results = [
-            result
-            for _item, result in engine.adjudicate_pairs(
-                (item,),
-                options.payers,
-                session=session,
-                as_of=options.as_of,
-                received_date=options.received_date,
-                stages=options.stages,
-            )
-        ]
-        yield seq, item, results
+    remaining = iter(units)
+    # Read a chunk, then judge it: each step runs through many claims at a time (see
+    # ``Engine.adjudicate_many``'s ``chunk_size``), with the same results in the same order.
+    while chunk := list(islice(remaining, RUNNER_CHUNK_SIZE)):
+        items = [(seq, _read_unit(unit), key) for seq, unit, key in chunk]
+        for seq, item, key in items:
+            if isinstance(item, Claim) and item.member_key != key:
+                msg = (
+                    f"claim {item.id}: routed as member {key!r} but its member key is "
+                    f"{item.member_key!r}; this is a bug in payer_rules.batch"
+                )
+                raise RuntimeError(msg)
+            results = [
+                result
+                for _item, result in engine.adjudicate_pairs(
+                    (item,),
+                    options.payers,
+                    session=session,
+                    as_of=options.as_of,
+                    received_date=options.received_date,
+                    stages=options.stages,
+                )
+            ]
+            yield seq, item, results
+
+
+def _read_unit(unit: Unit) -> Claim | InputError:
+    return read_line(unit.text, unit.origin) if isinstance(unit, TextUnit) else unit

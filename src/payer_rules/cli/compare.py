@@ -17,6 +17,7 @@ from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
 from payer_rules.compare.run import run_comparison
 from payer_rules.compare.whatif import Movement, apply_changes, parse_change
 from payer_rules.context import Session
+from payer_rules.engine import RUNNER_CHUNK_SIZE
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io.readers import ErrorCollector, read_claims
 from payer_rules.models import Claim
@@ -70,7 +71,7 @@ def compare_command(
         if jobs > 1:
             pairs = _parallel_pairs(inputs, payers, jobs, errors)
         else:
-            pairs = engine.adjudicate_pairs(claims(), payers)
+            pairs = engine.adjudicate_pairs(claims(), payers, chunk_size=RUNNER_CHUNK_SIZE)
         run_comparison(counted(pairs), payers, writer, names)
     progress.done()
     for error in errors:

@@ -13,7 +13,7 @@ import click
 
 from payer_rules.batch.collector import paused_collector
 from payer_rules.cli.state import get_engine
-from payer_rules.engine import Stages
+from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io.readers import ErrorCollector, read_claims
 from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS
@@ -146,6 +146,7 @@ def _run(
                     as_of=as_of.date() if as_of else None,
                     received_date=received_date.date() if received_date else None,
                     stages=stages,
+                    chunk_size=RUNNER_CHUNK_SIZE,
                 ):
                     writer.write(result, item)
                     progress.tick()

@@ -47,7 +47,7 @@ from starlette.routing import Route
 
 from payer_rules import __version__
 from payer_rules.context import Session
-from payer_rules.engine import Engine, Stages
+from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io import writers as _writers
 from payer_rules.io.json_results import result_to_dict
@@ -383,7 +383,13 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
             items = _read_claims(text, name, state.limits)
             pairs = list(
                 engine.adjudicate_pairs(
-                    items, payers, session=Session(), as_of=as_of, received_date=received_date, stages=stage
+                    items,
+                    payers,
+                    session=Session(),
+                    as_of=as_of,
+                    received_date=received_date,
+                    stages=stage,
+                    chunk_size=RUNNER_CHUNK_SIZE,
                 )
             )
             return _render(media, pairs, state, stage), pairs

@@ -626,6 +626,8 @@ _PR, _CO = Group.PR, Group.CO
 _PAID, _CLEAN, _ERROR = LineStatus.PAID, LineStatus.CLEAN, ClaimStatus.ERROR
 _RANK = {s: s.rank for s in Severity}
 _CHECK, _ADJUDICATE = Stages.CHECK, Stages.ADJUDICATE
+_CLAIM_REJECTED, _CLAIM_DENIED, _CLAIM_PENDED = ClaimStatus.REJECTED, ClaimStatus.DENIED, ClaimStatus.PENDED
+_CLAIM_PARTIAL, _CLAIM_CLEAN, _CLAIM_PAID = ClaimStatus.PARTIAL, ClaimStatus.CLEAN, ClaimStatus.PAID
 
 
 def _has_reject(findings: Iterable[Finding]) -> bool:
@@ -661,16 +663,16 @@ def _line_outcomes(count: int, findings: Iterable[Finding]) -> dict[int, _Outcom
 def _claim_status(lines: Sequence[LineResult], *, check_only: bool) -> ClaimStatus:
     statuses = {ln.status for ln in lines}
     if _REJECTED in statuses:
-        return ClaimStatus.REJECTED
+        return _CLAIM_REJECTED
     if len(statuses) == 1 and _DENIED in statuses:
-        return ClaimStatus.DENIED
+        return _CLAIM_DENIED
     if _PENDED in statuses:
-        return ClaimStatus.PENDED
+        return _CLAIM_PENDED
     if check_only:
-        return ClaimStatus.PARTIAL if _DENIED in statuses else ClaimStatus.CLEAN
+        return _CLAIM_PARTIAL if _DENIED in statuses else _CLAIM_CLEAN
     if _DENIED in statuses:
-        return ClaimStatus.PARTIAL
-    return ClaimStatus.PAID
+        return _CLAIM_PARTIAL
+    return _CLAIM_PAID
 
 
 def _engine_pend(line: int | None, message: str) -> Finding:

@@ -69,9 +69,12 @@ class CompiledRulepacks:
 
     def validate(self, claim: Claim, ctx: RuleContext, *, rejected: bool = False) -> list[Finding]:
         """Front-end findings, then clinical ones unless the claim was (or now is) rejected."""
-        findings = self.front_end(claim, ctx)
-        if not rejected and not any(f.severity is _REJECT for f in findings):
-            findings += self.clinical(claim, ctx)
+        rules = self.payers.get(ctx.context.payer.id)
+        if rules is None:
+            return []
+        findings = [f for evaluator in rules.front_end for f in evaluator(claim, ctx)]
+        if rules.clinical and not rejected and not any(f.severity is _REJECT for f in findings):
+            findings += [f for evaluator in rules.clinical for f in evaluator(claim, ctx)]
         return findings
 
     def _run(self, claim: Claim, ctx: RuleContext, stage: str) -> list[Finding]:

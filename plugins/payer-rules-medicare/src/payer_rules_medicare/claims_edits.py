@@ -40,7 +40,7 @@ __all__ = ["PriorAuthList", "duplicates", "load_prior_auth", "prior_authorizatio
 
 PRIOR_AUTH = Path(__file__).parent / "data" / "prior_auth.toml"
 REPEAT_MODIFIERS = frozenset({"76", "77", "91"})
-_VOID = Frequency.VOID  # a module constant: enum class lookups are slow on Python 3.11
+_VOID, _INSTITUTIONAL = Frequency.VOID, ClaimType.INSTITUTIONAL  # enum class lookups are slow on 3.11
 
 
 @lru_cache(maxsize=4096)
@@ -144,7 +144,7 @@ def prior_authorization(claim: Claim, context: Context) -> Iterator[Finding]:
     if claim.prior_authorizations:
         return
     listed = load_prior_auth()
-    institutional = claim.claim_type is ClaimType.INSTITUTIONAL
+    institutional = claim.claim_type is _INSTITUTIONAL
     for n, line in enumerate(claim.lines, 1):
         group = listed.requirement(line.procedure, context.rules_date(line.service_date), institutional)
         if group is not None:

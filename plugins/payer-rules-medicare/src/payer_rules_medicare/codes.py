@@ -22,6 +22,7 @@ from payer_rules.models import Claim
 from payer_rules.results import Finding
 from payer_rules_medicare.edits import finding
 
+_VALID = Outcome.VALID  # a module constant: enum class lookups are slow on Python 3.11
 _NEEDS_CHARACTERS = (Outcome.HEADER, Outcome.MISSING_7TH, Outcome.PLACEHOLDER_X)
 
 _CONVENTION_RULES = {
@@ -45,8 +46,10 @@ def diagnosis_codes(claim: Claim, context: Context) -> Iterator[Finding]:
                 continue  # lines of one date share their diagnoses' answers
             asked.add((dx.code, day))
             status = registry.lookup(ICD10CM, dx.code, day)
+            if status.outcome is _VALID:
+                continue
             key = (dx.code, status.version.name if status.version else str(day))
-            if key in checked or status.valid:
+            if key in checked:
                 continue
             checked.add(key)
             message = f"diagnosis {status.message}"
@@ -103,7 +106,7 @@ def procedure_codes(claim: Claim, context: Context) -> Iterator[Finding]:
         if not registry.versions(system):
             continue  # no list of this system at all: `payer-rules data list` shows what is missing
         status = registry.lookup(system, line.procedure, context.rules_date(line.service_date))
-        if status.valid:
+        if status.outcome is _VALID:
             continue
         if status.outcome.known_invalid:
             yield finding("MCR015", f"line {n}: procedure {status.message}", line=n)

@@ -101,6 +101,7 @@ class RuleContext:
         return tuple(p for p in self.context.history(claim) if p.claim_id != claim.id)
 
 
+_PREVIEW = Status.PREVIEW  # a module constant: enum class lookups are slow on Python 3.11
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 #: Placeholders every kind's messages may use.
@@ -119,12 +120,70 @@ def render(template: str, values: Mapping[str, object]) -> str:
 
 
 @frozen
+class Template:
+    """A message template split once into text and placeholders, so each finding only joins.
+
+    ``render(values)`` equals the module's :func:`render`: a name ``values`` lacks stays as written.
+    """
+
+    text: str
+    #: literal text, then the placeholder after it (``None`` after the last piece)
+    parts: tuple[tuple[str, str | None], ...] = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        pieces = _PLACEHOLDER.split(self.text)  # text, name, text, name, ..., text
+        parts = [
+            (pieces[i], pieces[i + 1] if i + 1 < len(pieces) else None) for i in range(0, len(pieces), 2)
+        ]
+        object.__setattr__(self, "parts", tuple(parts))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(name for _text, name in self.parts if name is not None)
+
+    def render(self, values: Mapping[str, object]) -> str:
+        out = []
+        for text, name in self.parts:
+            out.append(text)
+            if name is not None:
+                out.append(str(values[name]) if name in values else "{" + name + "}")
+        return "".join(out)
+
+
+def _modifiers_text(claim: Claim, line: ServiceLine) -> str:
+    return " ".join(line.modifiers) or "none"
+
+
+def _units_text(claim: Claim, line: ServiceLine) -> str:
+    return format(line.units.normalize(), "f")
+
+
+def _diagnoses_text(claim: Claim, line: ServiceLine) -> str:
+    return ", ".join(d.code for d in claim.diagnoses_for(line)) or "none"
+
+
+#: The line placeholders every kind's messages may use, worked out only when a message uses them.
+_LINE_VALUES: dict[str, Callable[[Claim, ServiceLine], object]] = {
+    "procedure": lambda claim, line: line.procedure,
+    "modifiers": _modifiers_text,
+    "units": _units_text,
+    "date": lambda claim, line: line.service_date.isoformat(),
+    "diagnoses": _diagnoses_text,
+}
+
+
+@frozen
 class BoundRule(Generic[R]):
     """A rule together with the pack it came from: everything needed to raise its finding."""
 
     rule: R
     pack: PackMeta
     source: Source = field(init=False)
+    _message: Template = field(init=False, eq=False, repr=False)
+    #: the line placeholders the message uses
+    _line_values: tuple[tuple[str, Callable[[Claim, ServiceLine], object]], ...] = field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(
@@ -132,6 +191,10 @@ class BoundRule(Generic[R]):
             "source",
             Source(name=self.pack.name, version=self.pack.version, citation=self.rule.citation),
         )
+        message = Template(self.rule.message)
+        object.__setattr__(self, "_message", message)
+        used = tuple((name, fill) for name, fill in _LINE_VALUES.items() if name in message.names)
+        object.__setattr__(self, "_line_values", used)
 
     @property
     def code(self) -> str:
@@ -158,25 +221,21 @@ class BoundRule(Generic[R]):
     ) -> Finding:
         """The rule's finding for line ``number`` (1-based; ``None`` for the claim)."""
         rule = self.rule
-        line = claim.lines[number - 1] if number is not None else None
         base: dict[str, object] = {
             "code": rule.code,
             "line": number if number is not None else "-",
             "payer": ctx.context.payer.id,
             "pack": self.pack.label,
         }
-        if line is not None:
-            base.update(
-                procedure=line.procedure,
-                modifiers=" ".join(line.modifiers) or "none",
-                units=format(line.units.normalize(), "f"),
-                date=line.service_date.isoformat(),
-                diagnoses=", ".join(d.code for d in claim.diagnoses_for(line)) or "none",
-            )
+        if number is not None:
+            line = claim.lines[number - 1]
+            for name, fill in self._line_values:
+                if name not in values:
+                    base[name] = fill(claim, line)
         base.update(values)
         severity = rule.severity
-        message = render(rule.message, base)
-        if rule.status is Status.PREVIEW:
+        message = self._message.render(base)
+        if rule.status is _PREVIEW:
             # preview rules run in shadow: reported, money unchanged
             severity = Severity.WARN if severity.rank < Severity.WARN.rank else severity
             message = f"[preview] {message}"

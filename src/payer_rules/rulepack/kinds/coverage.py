@@ -101,6 +101,9 @@ class Scope(StrEnum):
     ANY = "any"  # any diagnosis on the claim
 
 
+_ANY = Scope.ANY  # a module constant: enum class lookups are slow on Python 3.11
+
+
 @frozen(kw_only=True)
 class DiagnosisCoverageRule(Rule):
     """``diagnosis-coverage``: a procedure needs a covered diagnosis (NCD / LCD lists).
@@ -150,8 +153,7 @@ class _DiagnosisCoverage:
             self._index.add(b.rule.procedures, entry)
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-        address = claim.billing_provider.address
-        state = (address.state or "").upper() if address else ""
+        state: str | None = None  # the billing provider's, worked out for the first LCD asking
         for n, line in enumerate(claim.lines, 1):
             entries = self._index.get(line.procedure)
             if not entries:
@@ -162,9 +164,13 @@ class _DiagnosisCoverage:
                 if not bound.active_on(day):
                     continue
                 rule = bound.rule
-                if rule.states and state not in rule.states:
-                    continue
-                pointed = claim.diagnoses if rule.diagnoses is Scope.ANY else claim.diagnoses_for(line)
+                if rule.states:
+                    if state is None:
+                        address = claim.billing_provider.address
+                        state = (address.state or "").upper() if address else ""
+                    if state not in rule.states:
+                        continue
+                pointed = claim.diagnoses if rule.diagnoses is _ANY else claim.diagnoses_for(line)
                 codes = [d.code for d in pointed]
                 if entry.covered:
                     supported = any(c in entry.covered for c in codes)

@@ -302,7 +302,12 @@ class Claim:
 
     @property
     def first_service_date(self) -> dt.date:
-        return min(line.service_date for line in self.lines)
+        lines = self.lines
+        first = lines[0].service_date  # a claim has at least one line (validated)
+        for line in lines:
+            if line.service_date < first:
+                first = line.service_date
+        return first
 
     def place_of_service_for(self, line: ServiceLine) -> str:
         return line.place_of_service or self.place_of_service
@@ -314,7 +319,11 @@ class Claim:
         """The diagnoses ``line`` points at, in pointer order (pointers outside the list skipped)."""
         diagnoses = self.diagnoses
         count = len(diagnoses)
-        return tuple([diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= count])
+        pointers = line.diagnosis_pointers
+        if len(pointers) == 1:  # the usual line: no comprehension needed
+            p = pointers[0]
+            return (diagnoses[p - 1],) if 0 < p <= count else ()
+        return tuple([diagnoses[p - 1] for p in pointers if 0 < p <= count])
 
     def accumulators_for(self, year: int) -> Accumulators | None:
         return next((a for a in self.accumulators if a.year == year), None)

@@ -7,7 +7,11 @@ serialisation. Unknown keys are refused so a typo (``ammount``) fails instead of
 from __future__ import annotations
 
 import datetime as dt
+import types
+import typing
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from types import NoneType
 from typing import Any
 
 import cattrs
@@ -46,12 +50,69 @@ def _structure_str(value: Any, _type: type) -> str:
     raise ValueError(f"expected a string, got {value!r}")
 
 
+def _json_kind(value: Any) -> str:
+    return "an object" if isinstance(value, dict) else repr(value)
+
+
+def _is_optional(type_: Any) -> bool:
+    args = typing.get_args(type_)
+    return typing.get_origin(type_) in (typing.Union, types.UnionType) and len(args) == 2 and NoneType in args
+
+
+def _is_homogeneous_tuple(type_: Any) -> bool:
+    args = typing.get_args(type_)
+    return typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _fast_optional(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """``X | None`` with ``X``'s hook looked up once, not on every value (cattrs' generic path)."""
+
+    def factory(type_: Any) -> Callable[[Any, Any], Any]:
+        inner = next(a for a in typing.get_args(type_) if a is not NoneType)
+        handler = conv.get_structure_hook(inner)
+
+        def structure(value: Any, _type: Any) -> Any:
+            return None if value is None else handler(value, inner)
+
+        return structure
+
+    return factory
+
+
+def _fast_tuple(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """``tuple[X, ...]``: the plain loop first; on any error, cattrs' own, for its located notes.
+
+    cattrs' detailed path wraps every element in its own ``try``; claims are almost always
+    well formed, so that work is done only for the rare value that fails.
+    """
+
+    def factory(type_: Any) -> Callable[[Any, Any], Any]:
+        inner = typing.get_args(type_)[0]
+        handler = conv.get_structure_hook(inner)
+        detailed = conv._structure_tuple
+
+        def structure(value: Any, type_: Any) -> Any:
+            if not isinstance(value, (list, tuple)):
+                # cattrs would take a string's characters or an object's keys as the items
+                raise ValueError(f"expected a list, got {_json_kind(value)}")
+            try:
+                return tuple([handler(item, inner) for item in value])
+            except Exception:
+                return detailed(value, type_)  # raises again, each problem located
+
+        return structure
+
+    return factory
+
+
 def claim_converter() -> cattrs.Converter:
     """Structures claim JSON (already parsed with ``parse_float=Decimal``) into models."""
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook_factory(_is_optional, _fast_optional(conv))
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, _fast_tuple(conv))
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_unstructure_hook(Decimal, str)
     return conv

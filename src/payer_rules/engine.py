@@ -449,9 +449,12 @@ class Engine:
         pricing: Pricing | None = None
         adjudication: Adjudication | None = None
         check_only = stages is _CHECK or rejected
-        payable = [n for n in range(1, count + 1) if n not in outcomes]
+        payable = (
+            [n for n in range(1, count + 1) if n not in outcomes] if outcomes else [*range(1, count + 1)]
+        )
         if not check_only and payable:
             pricing = self._price({"claim": claim, "context": context})
+            before = len(findings)
             if pricing is None:
                 findings.append(_engine_pend(None, f"no installed plugin prices {context.payer.id}"))
             else:
@@ -468,11 +471,12 @@ class Engine:
                                 f"{claim.lines[n - 1].procedure}",
                             )
                         )
-            outcomes = _line_outcomes(count, findings)
-            if pricing is not None and any(n not in outcomes for n in payable):
+            if len(findings) > before:  # pricing said something: the outcomes may have changed
+                outcomes = _line_outcomes(count, findings)
+            if pricing is not None and (not outcomes or any(n not in outcomes for n in payable)):
                 # Only lines still payable reach cost sharing: a denied line must not use up
                 # the member's deductible.
-                if any(n in outcomes for n in priced):
+                if outcomes and any(n in outcomes for n in priced):
                     still = tuple(p for p in pricing.lines if p.line not in outcomes)
                     if type(pricing) is Pricing:  # evolve() introspects; the common case needs none of it
                         pricing = Pricing(lines=still, source=pricing.source, findings=pricing.findings)
@@ -635,23 +639,25 @@ def _has_reject(findings: Iterable[Finding]) -> bool:
 
 
 def _finding_order(f: Finding) -> tuple[int, int, str]:
-    return (f.line or 0, f.severity.rank, f.code)
+    return (f.line or 0, _RANK[f.severity], f.code)
 
 
 def _line_outcomes(count: int, findings: Iterable[Finding]) -> dict[int, _Outcome]:
     """The strongest money-changing finding for each of ``count`` lines; claim-level ones reach every line."""
     outcomes: dict[int, _Outcome] = {}
+    rejecting = False
     for f in findings:
         status = _STATUS_BY_SEVERITY.get(f.severity)
         if status is None:
             continue
+        rejecting = rejecting or status is _REJECTED
         targets = range(1, count + 1) if f.line is None else (f.line,)
         rank = _RANK[f.severity]
         for n in targets:
             current = outcomes.get(n)
             if current is None or rank < _RANK[current.finding.severity]:
                 outcomes[n] = _Outcome(status, f)
-    if any(o.status is _REJECTED for o in outcomes.values()):
+    if rejecting:  # a reject outranks everything, so one stored is still there
         first = next(o for o in outcomes.values() if o.status is _REJECTED)
         for n in range(1, count + 1):
             if outcomes.get(n, first).status is not _REJECTED:

@@ -54,7 +54,8 @@ class Session:
             self._accumulated[(payer, member, year, name)] += amount
 
     def services(self, payer: str, member: str) -> tuple[PriorService, ...]:
-        return tuple(self._services[(payer, member)])
+        kept = self._services.get((payer, member))
+        return tuple(kept) if kept else ()
 
     def remember(self, claim: Claim, result: ClaimResult) -> None:
         """Keep the claim's processed lines as history for the member's later claims."""
@@ -71,20 +72,38 @@ class Session:
             if status is None:
                 status = _STATUS_TEXT[(outcome.status, number)] = f"{outcome.status}:line{number}"
             kept.append(
-                PriorService(
-                    claim_id=claim.id,
-                    service_date=share(line.service_date, line.service_date),
-                    procedure=share(line.procedure, line.procedure),
-                    modifiers=share(line.modifiers, line.modifiers),
-                    units=share(line.units, line.units),
-                    charge=share(line.charge, line.charge),
-                    provider_npi=share(rendering.npi, rendering.npi),
-                    provider_tax_id=tax_id,
-                    provider_taxonomy=share(rendering.taxonomy, rendering.taxonomy),
-                    payer_id=result.payer,
-                    status=status,
+                _prior_service(
+                    claim.id,
+                    share(line.service_date, line.service_date),
+                    share(line.procedure, line.procedure),
+                    share(line.modifiers, line.modifiers),
+                    share(line.units, line.units),
+                    share(line.charge, line.charge),
+                    share(rendering.npi, rendering.npi),
+                    tax_id,
+                    share(rendering.taxonomy, rendering.taxonomy),
+                    result.payer,
+                    status,
                 )
             )
+
+
+_FIELDS = tuple(a.name for a in PriorService.__attrs_attrs__)
+_SETTERS = tuple(getattr(PriorService, name).__set__ for name in _FIELDS)
+
+
+def _prior_service(*values: object) -> PriorService:
+    """A :class:`PriorService` from a line already read, its fields in declaration order.
+
+    The line's code and modifiers are normal already (``ServiceLine`` ran the same converters),
+    so the record is filled in directly: half the cost of ``PriorService(...)``, which matters
+    for a history of millions of lines. ``tests/test_context.py`` checks it equals the record
+    ``PriorService(...)`` builds.
+    """
+    record = object.__new__(PriorService)
+    for set_field, value in zip(_SETTERS, values, strict=True):
+        set_field(record, value)
+    return record
 
 
 @frozen(kw_only=True)
@@ -130,4 +149,5 @@ class Context:
 
     def history(self, claim: Claim) -> tuple[PriorService, ...]:
         """The member's prior services: those on the claim plus those judged earlier in this run."""
-        return claim.history + self.session.services(self.payer.id, claim.member_key)
+        services = self.session.services(self.payer.id, claim.member_key)
+        return claim.history + services if claim.history else services

@@ -44,8 +44,7 @@ class NdjsonWriter:
         self._stream = stream
 
     def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
-        self._stream.write(result_to_json(result))
-        self._stream.write("\n")
+        self._stream.write(result_to_json(result) + "\n")
 
     def close(self) -> None:
         pass

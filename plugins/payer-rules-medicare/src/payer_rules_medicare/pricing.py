@@ -61,7 +61,7 @@ class _Fee:
     line: int
     fee: Decimal
     row: FeeRow
-    basis: list[str]
+    basis: tuple[str, ...]
     group: tuple[dt.date, str]
 
 
@@ -120,7 +120,7 @@ def physician_fee(
         return found
     fee, row, basis = found
     rendering = claim.rendering_for(line)
-    return _Fee(line=number, fee=fee, row=row, basis=list(basis), group=(line.service_date, rendering.npi))
+    return _Fee(line=number, fee=fee, row=row, basis=basis, group=(line.service_date, rendering.npi))
 
 
 def _unit_fee(
@@ -191,6 +191,14 @@ def _multiple_procedures(fees: list[_Fee], claim: Claim) -> dict[int, tuple[Deci
     return out
 
 
+def _assistant(modifiers: tuple[str, ...]) -> str | None:
+    """The assistant-at-surgery modifier among ``modifiers``, if any (most lines have none)."""
+    for modifier in modifiers:
+        if modifier in ASSISTANT:
+            return modifier
+    return None
+
+
 PRICING_SOURCE = Source(name=SOURCE_NAME, version=__version__, citation="Pub. 100-04 Ch. 12 §20; Ch. 16 §20")
 
 
@@ -213,7 +221,7 @@ def price_claim(
         if isinstance(found, str):
             findings.append(finding("MCR201", f"line {n}: {found}", line=n))
             continue
-        assistant = next((m for m in line.modifiers if m in ASSISTANT), None)
+        assistant = _assistant(line.modifiers)
         if assistant and found.row.assistant != "2":
             why = {
                 "0": "only with documentation of medical necessity (ASST SURG 0)",
@@ -235,7 +243,7 @@ def price_claim(
         basis = list(f.basis)
         if note:
             basis.append(note)
-        assistant = next((m for m in line.modifiers if m in ASSISTANT), None)
+        assistant = _assistant(line.modifiers)
         if assistant:
             amount = money(amount * ASSISTANT[assistant])
             basis.append(f"assistant at surgery {assistant} {ASSISTANT[assistant] * 100:.1f}%")

@@ -19,6 +19,7 @@ machine; wall time is what a user waits.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -198,12 +199,43 @@ def main() -> None:
         )
         reports.append(measure(name, commands[mode], args.claims))
         print(json.dumps(reports[-1]), flush=True)
+    outputs = {
+        "serial": workdir / "serial.ndjson",
+        "jobs": workdir / "jobs.ndjson",
+        "spark": workdir / "spark",
+    }
+    ran = [mode for mode in args.modes.split(",") if outputs[mode].exists()]
+    summary = {mode: output_digest(outputs[mode]) for mode in ran}
     print(
         json.dumps(
-            {"benchmark": "batch", "claims": args.claims, "python": sys.version.split()[0], "runs": reports},
+            {
+                "benchmark": "batch",
+                "claims": args.claims,
+                "python": sys.version.split()[0],
+                "runs": reports,
+                # every mode must write the same result lines; serial and --jobs in the same order
+                "same_results": len({d["lines"] for d in summary.values()}) <= 1,
+                "same_order": len({d["ordered"] for d in summary.values() if d["ordered"]}) <= 1,
+            },
             indent=2,
         )
     )
+
+
+def output_digest(path: Path) -> dict[str, str | None]:
+    """Digests of a run's result lines: as a set (any mode) and in order (a single file)."""
+    files = sorted(path.glob("part-*")) if path.is_dir() else [path]
+    ordered = hashlib.sha256() if not path.is_dir() else None
+    as_set, count = 0, 0
+    for file in files:
+        with file.open("rb") as handle:
+            for line in handle:
+                line = line.rstrip(b"\n")
+                count += 1
+                as_set = (as_set + int.from_bytes(hashlib.blake2b(line, digest_size=8).digest())) % 2**64
+                if ordered is not None:
+                    ordered.update(line + b"\n")
+    return {"lines": f"{count}:{as_set:016x}", "ordered": ordered.hexdigest() if ordered else None}
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ def _fast_tuple(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], 
     def factory(type_: Any) -> Callable[[Any, Any], Any]:
         inner = typing.get_args(type_)[0]
         handler = conv.get_structure_hook(inner)
+        # cattrs' own tuple structuring (a method without a public name), so nested fields keep
+        # this converter's hooks and every error its JSON path
         detailed = conv._structure_tuple
 
         def structure(value: Any, type_: Any) -> Any:

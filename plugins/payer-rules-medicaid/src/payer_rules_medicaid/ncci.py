@@ -10,18 +10,15 @@ imported there are no NCCI findings (NCCI has no starter table).
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.results import Finding
-from payer_rules.store import ImporterInfo, ImportOptions, ImportReport, data_dir
+from payer_rules.store import ImporterInfo, ImportOptions, ImportReport
 from payer_rules_medicaid.rules import recode
-from payer_rules_medicare.imported import ImportedTables
+from payer_rules_medicare.imported import ImportedTables, TableFiles, imported
 from payer_rules_medicare.ncci.mue import import_mue, mue_findings
 from payer_rules_medicare.ncci.ptp import import_ptp, ptp_findings
 
@@ -53,48 +50,13 @@ IMPORTERS = (
 )
 
 
-def _open(path: Path) -> sqlite3.Connection | None:
-    if not path.is_file():
-        return None
-    # read-only and shared across threads, as the Medicare plugin opens its own tables
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    conn.execute("PRAGMA query_only = 1")
-    return conn
-
-
-_lock = threading.Lock()
-_cache: dict[Path, tuple[tuple[int, int], ImportedTables]] = {}
-
-
-def _stamp(directory: Path) -> tuple[int, int]:
-    def one(name: str) -> int:
-        try:
-            return os.stat(directory / name).st_mtime_ns
-        except FileNotFoundError:
-            return 0
-
-    return one(PTP_DB), one(MUE_DB)
+#: Medicaid's NCCI databases, opened and cached as the Medicare plugin opens its own.
+MEDICAID_FILES = TableFiles(mpfs=None, clfs=None, ptp=PTP_DB, mue=MUE_DB)
 
 
 def tables(directory: Path | None = None) -> ImportedTables:
     """Medicaid's NCCI tables in the data directory, opened once per process (and per import)."""
-    directory = directory or data_dir(create=False)
-    stamp = _stamp(directory)
-    with _lock:
-        cached = _cache.get(directory)
-        if cached is None or cached[0] != stamp:
-            cached = (
-                stamp,
-                ImportedTables(
-                    directory=directory,
-                    mpfs=None,
-                    clfs=None,
-                    ptp=_open(directory / PTP_DB),
-                    mue=_open(directory / MUE_DB),
-                ),
-            )
-            _cache[directory] = cached
-        return cached[1]
+    return imported(directory, MEDICAID_FILES)
 
 
 def ncci_findings(claim: Claim, context: Context) -> Iterator[Finding]:

@@ -24,10 +24,12 @@ from payer_rules.store import data_dir
 
 __all__ = [
     "CLFS_DB",
+    "MEDICARE_FILES",
     "MPFS_DB",
     "MUE_DB",
     "PTP_DB",
     "ImportedTables",
+    "TableFiles",
     "connect_for_write",
     "imported",
 ]
@@ -36,7 +38,27 @@ MPFS_DB = "medicare-mpfs.sqlite"
 CLFS_DB = "medicare-clfs.sqlite"
 PTP_DB = "medicare-ncci-ptp.sqlite"
 MUE_DB = "medicare-ncci-mue.sqlite"
-_ALL = (MPFS_DB, CLFS_DB, PTP_DB, MUE_DB)
+
+
+@frozen
+class TableFiles:
+    """Which database file in the data directory holds each table (``None``: none is read).
+
+    Medicare reads its own four; Medicaid NCCI reads the same PTP / MUE layouts from Medicaid's
+    files, through the same opening and caching.
+    """
+
+    mpfs: str | None = MPFS_DB
+    clfs: str | None = CLFS_DB
+    ptp: str | None = PTP_DB
+    mue: str | None = MUE_DB
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name in (self.mpfs, self.clfs, self.ptp, self.mue) if name is not None)
+
+
+MEDICARE_FILES = TableFiles()
 
 
 @frozen
@@ -50,7 +72,10 @@ class ImportedTables:
     mue: sqlite3.Connection | None
 
 
-def _open(path: Path) -> sqlite3.Connection | None:
+def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
+    if name is None:
+        return None
+    path = directory / name
     if not path.is_file():
         return None
     # check_same_thread=False: the engine is shared across threads; the sqlite3 module
@@ -60,9 +85,9 @@ def _open(path: Path) -> sqlite3.Connection | None:
     return conn
 
 
-def _stamp(directory: Path) -> tuple[int, ...]:
+def _stamp(directory: Path, files: TableFiles) -> tuple[int, ...]:
     stamps = []
-    for name in _ALL:
+    for name in files.names:
         try:
             stamps.append(os.stat(directory / name).st_mtime_ns)
         except FileNotFoundError:
@@ -71,51 +96,51 @@ def _stamp(directory: Path) -> tuple[int, ...]:
 
 
 _lock = threading.Lock()
-_cache: dict[Path, tuple[tuple[int, ...], ImportedTables]] = {}
+_cache: dict[tuple[Path, TableFiles], tuple[tuple[int, ...], ImportedTables]] = {}
 
 
 #: How often the configured data directory is looked at again for a newer import. Checking
 #: costs several ``stat`` calls and a platformdirs lookup; doing it per claim cost a third of
 #: the adjudication time.
 RECHECK_SECONDS = 2.0
-_recent: dict[str | None, tuple[float, ImportedTables]] = {}
+_recent: dict[tuple[str | None, TableFiles], tuple[float, ImportedTables]] = {}
 
 
-def imported(directory: Path | None = None) -> ImportedTables:
+def imported(directory: Path | None = None, files: TableFiles = MEDICARE_FILES) -> ImportedTables:
     """The imported tables of ``directory`` (default: the configured data directory).
 
     For the configured directory the answer is reused for :data:`RECHECK_SECONDS`, so a new
     import reaches a running process within seconds without a filesystem check per claim.
     """
     if directory is not None:
-        return _imported_at(directory)
-    key = os.environ.get("PAYER_RULES_DATA_DIR")
+        return _imported_at(directory, files)
+    key = (os.environ.get("PAYER_RULES_DATA_DIR"), files)
     now = time.monotonic()
     hit = _recent.get(key)
     if hit is not None and now - hit[0] < RECHECK_SECONDS:
         return hit[1]
-    tables = _imported_at(data_dir(create=False))
+    tables = _imported_at(data_dir(create=False), files)
     _recent[key] = (now, tables)
     return tables
 
 
-def _imported_at(directory: Path) -> ImportedTables:
-    stamp = _stamp(directory)
-    cached = _cache.get(directory)
+def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
+    stamp = _stamp(directory, files)
+    cached = _cache.get((directory, files))
     if cached is not None and cached[0] == stamp:
         return cached[1]
     with _lock:
-        cached = _cache.get(directory)
+        cached = _cache.get((directory, files))
         if cached is not None and cached[0] == stamp:
             return cached[1]
         tables = ImportedTables(
             directory=directory,
-            mpfs=_open(directory / MPFS_DB),
-            clfs=_open(directory / CLFS_DB),
-            ptp=_open(directory / PTP_DB),
-            mue=_open(directory / MUE_DB),
+            mpfs=_open(directory, files.mpfs),
+            clfs=_open(directory, files.clfs),
+            ptp=_open(directory, files.ptp),
+            mue=_open(directory, files.mue),
         )
-        _cache[directory] = (stamp, tables)
+        _cache[(directory, files)] = (stamp, tables)
         return tables
 
 

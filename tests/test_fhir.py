@@ -65,6 +65,25 @@ def test_bad_fhir_claim_is_located():
     assert isinstance(items[1], Claim)  # the rest are still read
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        (
+            "net",
+            {"value": "NaN", "currency": "USD"},
+            "expected an amount (Money.value), got 'NaN' @ $.item[0].net",
+        ),
+        ("net", {"value": "Infinity"}, "expected an amount (Money.value), got 'Infinity' @ $.item[0].net"),
+        ("quantity", {"value": "abc"}, "expected a quantity, got 'abc' @ $.item[0].quantity.value"),
+    ],
+)
+def test_an_amount_or_quantity_that_is_not_a_finite_number_is_located(field, value, expected):
+    bundle = claim_bundle(example_claims()[:1])
+    bundle["entry"][0]["resource"]["item"][0][field] = value
+    [item] = read_text(json.dumps(bundle), "b.json")
+    assert str(item) == f"b.json: entry[0] Claim/CLM-1001: {expected}"
+
+
 def test_writer_output_validates_as_r4():
     from fhir.resources.R4B.bundle import Bundle
 

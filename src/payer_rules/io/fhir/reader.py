@@ -155,10 +155,18 @@ def _date(value: Any, path: str) -> dt.date:
 
 def _money(value: Any, path: str) -> Decimal:
     raw = value.get("value") if isinstance(value, dict) else None
+    return _number(raw, path, "an amount (Money.value)")
+
+
+def _number(raw: Any, path: str, what: str) -> Decimal:
+    """A finite decimal, or a located problem naming ``what`` was expected."""
     try:
-        return Decimal(str(raw))
-    except (InvalidOperation, TypeError):
-        raise _Problem(path, f"expected an amount (Money.value), got {raw!r}") from None
+        number = Decimal(str(raw)) if raw is not None and not isinstance(raw, bool) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise _Problem(path, f"expected {what}, got {raw!r}")
+    return number
 
 
 def _address(res: Mapping[str, Any] | None) -> Address | None:
@@ -307,7 +315,8 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
             raise _Problem(
                 f"{path}.servicedDate", "no date of service; expected servicedDate or servicedPeriod"
             )
-        quantity = Decimal(str((item.get("quantity") or {}).get("value", 1)))
+        raw_quantity = (item.get("quantity") or {}).get("value", 1)
+        quantity = _number(raw_quantity, f"{path}.quantity.value", "a quantity")
         if item.get("net"):
             charge = _money(item["net"], f"{path}.net")
         elif item.get("unitPrice"):

@@ -402,3 +402,51 @@ def test_pytest_plugin_runs_a_policy_repo_with_one_line_of_configuration(tmp_pat
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "5 passed" in proc.stdout
+
+
+def test_a_retired_fee_schedule_rule_does_not_hide_the_rule_that_replaced_it(tmp_path):
+    rule = """
+[[rules]]
+code = "{code}"
+name = "fees-{year}"
+kind = "fee-schedule"
+severity = "pend"
+status = "stable"
+effective_from = {start}
+{end}
+citation = "fees"
+summary = "fees"
+message = "no fee"
+carc = "133"
+group = "OA"
+fees = [{{ procedure = "99213", amount = "{amount}" }}]
+"""
+    pack = tmp_path / "fees.toml"
+    pack.write_text(
+        """
+[pack]
+name = "fees"
+prefix = "FEE"
+version = "1"
+payers = ["demo"]
+effective_from = 2023-01-01
+source = "test"
+"""
+        + rule.format(
+            code="FEE301", year="2023", start="2023-01-01", end="effective_to = 2023-12-31", amount="80.00"
+        )
+        + rule.format(code="FEE302", year="2024", start="2024-01-01", end="", amount="90.00")
+    )
+    compiled = compile_packs([load_pack(pack, KINDS)], KINDS)
+    ctx = RuleContext(
+        context=Context(payer=PayerInfo(id="demo", name="Demo"), received_date=dt.date(2024, 6, 1))
+    )
+
+    def allowed(day: dt.date) -> Decimal | None:
+        claim = make_claim(lines=[{"procedure": "99213", "charge": Decimal(200), "service_date": day}])
+        pricing = compiled.price(claim, ctx)
+        assert pricing is not None
+        return pricing.lines[0].allowed if pricing.lines else None
+
+    assert allowed(dt.date(2023, 6, 1)) == Decimal("80.00")
+    assert allowed(dt.date(2024, 6, 1)) == Decimal("90.00")  # not unpriced behind FEE301's row

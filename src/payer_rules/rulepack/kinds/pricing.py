@@ -120,16 +120,19 @@ class _Schedule:
         self.rules = rules
         self.index: FeeIndex[BoundRule[FeeScheduleRule]] = FeeIndex()
         for bound in rules:
-            for row in bound.rule.fees:
-                self.index.add(
-                    row.procedure, row.amount, bound, row.modifier, row.effective_from, row.effective_to
-                )
+            rule = bound.rule
+            for row in rule.fees:
+                # a row is in force only while its rule is: a retired rule's fee must not stand
+                # in front of the rule that replaced it
+                start = max(row.effective_from or rule.effective_from, rule.effective_from)
+                ends = [d for d in (row.effective_to, rule.effective_to) if d is not None]
+                self.index.add(row.procedure, row.amount, bound, row.modifier, start, min(ends, default=None))
 
     def price_line(self, claim: Claim, number: int, ctx: RuleContext) -> LinePrice | None:
         line = claim.lines[number - 1]
         day = ctx.day(line)
         fee = self.index.fee(line, day)
-        if fee is None or not fee.owner.active_on(day):
+        if fee is None:
             return None
         rule = fee.owner.rule
         basis = rule.basis or f"{rule.code} {fee.owner.pack.label}"
@@ -245,7 +248,7 @@ class _Percent:
                     allowed, f"{bound.rule.percent}% of {schedule} ({reference.basis or 'reference'})"
                 )
             fee = schedule.index.fee(line, day)
-            if fee is None or not fee.owner.active_on(day):
+            if fee is None:
                 continue
             amount = fee.amount * bound.rule.percent / 100
             allowed = _allowed(line, amount, fee.owner.rule.per_unit, bound.rule.lesser_of_charge)

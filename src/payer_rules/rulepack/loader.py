@@ -433,33 +433,28 @@ def lint_cases(packs: Sequence[Pack]) -> list[Problem]:
             quiet = [c for c in rule.cases if rule.code not in c.expect]
             if not fires:
                 problems.append(
-                    Problem(
-                        file=pack.file,
-                        line=pack.rule_line(i),
-                        subject=rule.code,
-                        message='no case that fires: add [[rules.cases]] with expect = ["' + rule.code + '"]',
+                    pack.problem(
+                        ("rules", i),
+                        rule.code,
+                        'no case that fires: add [[rules.cases]] with expect = ["' + rule.code + '"]',
                     )
                 )
             if not quiet:
                 problems.append(
-                    Problem(
-                        file=pack.file,
-                        line=pack.rule_line(i),
-                        subject=rule.code,
-                        message="no case that does not fire: add [[rules.cases]] with expect = []",
+                    pack.problem(
+                        ("rules", i),
+                        rule.code,
+                        "no case that does not fire: add [[rules.cases]] with expect = []",
                     )
                 )
             for j, case in enumerate(rule.cases):
                 for code in case.expect:
                     if code not in pack.codes:
                         problems.append(
-                            Problem(
-                                file=pack.file,
-                                line=pack.rule_line(i, "cases", j, "expect"),
-                                subject=rule.code,
-                                message=(
-                                    f"case {case.name!r} expects {code}, which is not a rule of this pack"
-                                ),
+                            pack.problem(
+                                ("rules", i, "cases", j, "expect"),
+                                rule.code,
+                                f"case {case.name!r} expects {code}, which is not a rule of this pack",
                             )
                         )
                 if not case.claim and case.claim_file is None:

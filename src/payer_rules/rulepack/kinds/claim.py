@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from attrs import frozen
 
@@ -34,8 +33,6 @@ __all__ = [
     "SEX_LIMIT",
     "TIMELY_FILING",
 ]
-
-R = TypeVar("R", bound=Rule)
 
 #: A per-line check: the placeholder values of its finding, or ``None`` when the line passes.
 LineCheck = Callable[[Any, Claim, int, RuleContext], "dict[str, object] | None"]
@@ -249,11 +246,6 @@ def _age_values(rule: AgeLimitRule, claim: Claim, n: int, ctx: RuleContext) -> d
         bounds = f"{low} to {rule.max_age if rule.max_age is not None else 'any age'}"
         return {"age": age, "limits": bounds}
     return None
-
-
-class Subject(StrEnum):
-    PROCEDURES = "procedures"
-    DIAGNOSES = "diagnoses"
 
 
 class _ByDiagnosis:

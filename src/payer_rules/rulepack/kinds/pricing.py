@@ -53,6 +53,11 @@ class FeeRow:
     effective_to: dt.date | None = None
 
 
+def _fee_key(procedure: str, modifier: str | None) -> tuple[str, str | None]:
+    """How fees are told apart: code and modifier, blanks and case ignored (index and lint alike)."""
+    return procedure.strip().upper(), modifier.strip().upper() if modifier else None
+
+
 @frozen
 class _Fee(Generic[OwnerT]):
     amount: Decimal
@@ -76,8 +81,9 @@ class FeeIndex(Generic[OwnerT]):
         effective_from: dt.date | None = None,
         effective_to: dt.date | None = None,
     ) -> None:
-        key = (procedure.strip().upper(), modifier.strip().upper() if modifier else None)
-        self._fees[key].append(_Fee(Decimal(amount), effective_from, effective_to, owner))
+        self._fees[_fee_key(procedure, modifier)].append(
+            _Fee(Decimal(amount), effective_from, effective_to, owner)
+        )
 
     def fee(self, line: ServiceLine, day: dt.date) -> _Fee[OwnerT] | None:
         """The fee in force on ``day``: a modifier-specific one first, then the plain code's."""
@@ -159,7 +165,7 @@ def _lint_fees(rule: FeeScheduleRule) -> Iterator[tuple[Path, str]]:
             yield ("fees", i, "amount"), f"amount must not be negative, got {row.amount}"
         if row.effective_from and row.effective_to and row.effective_to < row.effective_from:
             yield ("fees", i, "effective_to"), "effective_to is before effective_from"
-        key = (row.procedure.upper(), row.modifier.upper() if row.modifier else None)
+        key = _fee_key(row.procedure, row.modifier)
         for other in seen.get(key, []):
             lo = max(row.effective_from or dt.date.min, other.effective_from or dt.date.min)
             hi = min(row.effective_to or dt.date.max, other.effective_to or dt.date.max)
@@ -241,9 +247,8 @@ class _Percent:
                 reference = ctx.context.reference_price(schedule, claim, number)
                 if reference is None:
                     continue
-                allowed = money(reference.allowed * bound.rule.percent / 100)
-                if bound.rule.lesser_of_charge:
-                    allowed = min(allowed, money(line.charge))
+                percent = reference.allowed * bound.rule.percent / 100
+                allowed = _allowed(line, percent, False, bound.rule.lesser_of_charge)
                 return LinePrice(
                     allowed, f"{bound.rule.percent}% of {schedule} ({reference.basis or 'reference'})"
                 )

@@ -23,7 +23,8 @@ from payer_rules.rulepack.kinds.base import (
     RuleContext,
     RuleKind,
     Stage,
-    lint_codes,
+    need_procedures,
+    paid,
     procedure_index,
 )
 from payer_rules.rulepack.positions import Path
@@ -109,11 +110,7 @@ class _Visits:
             if not bounds:
                 continue
             if history is None:
-                history = [
-                    (p.service_date, p.procedure)
-                    for p in ctx.history(claim)
-                    if p.status.split(":", 1)[0] == "paid"
-                ]
+                history = [(p.service_date, p.procedure) for p in ctx.history(claim) if paid(p)]
             day = ctx.day(line)
             start = line.service_date.replace(month=1, day=1)
             for bound in bounds:
@@ -128,9 +125,7 @@ class _Visits:
 
 
 def _lint_visits(rule: VisitPriorAuthorizationRule) -> Iterator[tuple[Path, str]]:
-    yield from lint_codes(rule, "procedures")
-    if not rule.procedures:
-        yield ("procedures",), "list at least one procedure code"
+    yield from need_procedures(rule)
     if rule.visits < 0:
         yield ("visits",), f"visits must be 0 or more, got {rule.visits}"
 

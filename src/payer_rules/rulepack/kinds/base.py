@@ -37,6 +37,8 @@ __all__ = [
     "RuleContext",
     "RuleKind",
     "Stage",
+    "need_procedures",
+    "paid",
     "render",
 ]
 
@@ -429,6 +431,18 @@ def lint_codes(rule: Any, *names: str) -> Iterator[tuple[Path, str]]:
             problem = code_problem(value)
             if problem:
                 yield (name, i), problem
+
+
+def need_procedures(rule: Any, *also: str) -> Iterator[tuple[Path, str]]:
+    """Lint ``procedures`` (and the ``also`` code lists) and refuse an empty ``procedures``."""
+    yield from lint_codes(rule, "procedures", *also)
+    if not rule.procedures:
+        yield ("procedures",), "list at least one procedure code"
+
+
+def paid(prior: PriorService) -> bool:
+    """A service on file that was paid (its status is ``paid`` or ``paid:lineN``)."""
+    return prior.status.split(":", 1)[0] == "paid"
 
 
 class RuleCompileError(ValueError):

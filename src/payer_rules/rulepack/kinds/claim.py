@@ -20,6 +20,7 @@ from .base import (
     RuleKind,
     Stage,
     lint_codes,
+    need_procedures,
     procedure_index,
 )
 
@@ -70,12 +71,6 @@ class _EveryLine:
                         yield bound.finding_with(claim, ctx, n, values)
 
 
-def _need_procedures(rule: Any) -> Iterator[tuple[Path, str]]:
-    yield from lint_codes(rule, "procedures")
-    if not rule.procedures:
-        yield ("procedures",), "list at least one procedure code"
-
-
 def _modifier_problems(rule: Any, name: str) -> Iterator[tuple[Path, str]]:
     for i, m in enumerate(getattr(rule, name)):
         if len(m) != 2 or not m.isalnum():
@@ -102,7 +97,7 @@ def _check_required(
 
 
 def _lint_required(rule: ModifierRequiredRule) -> Iterator[tuple[Path, str]]:
-    yield from _need_procedures(rule)
+    yield from need_procedures(rule)
     yield from _modifier_problems(rule, "any_of")
     if not rule.any_of:
         yield ("any_of",), "list at least one modifier"
@@ -202,7 +197,7 @@ def _check_laterality(
 
 
 def _lint_laterality(rule: LateralityRequiredRule) -> Iterator[tuple[Path, str]]:
-    yield from _need_procedures(rule)
+    yield from need_procedures(rule)
     yield from _modifier_problems(rule, "modifiers")
 
 
@@ -367,7 +362,7 @@ def _check_pos(rule: PlaceOfServiceRule, claim: Claim, n: int, ctx: RuleContext)
 
 
 def _lint_pos(rule: PlaceOfServiceRule) -> Iterator[tuple[Path, str]]:
-    yield from _need_procedures(rule)
+    yield from need_procedures(rule)
     if bool(rule.allowed) == bool(rule.not_allowed):
         yield ("allowed",), "give exactly one of 'allowed' or 'not_allowed' (a non-empty list)"
     for name in ("allowed", "not_allowed"):
@@ -424,7 +419,7 @@ PRIOR_AUTHORIZATION = RuleKind(
     stage=Stage.AUTHORIZE,
     compile=lambda rules, env: _ByProcedure(rules, _check_auth),
     placeholders=frozenset({"place_of_service"}),
-    lint=_need_procedures,
+    lint=need_procedures,
     summary="a procedure that needs prior authorization is billed without an authorization number",
 )
 

@@ -23,7 +23,7 @@ from .base import (
     RuleKind,
     Stage,
     active,
-    lint_codes,
+    need_procedures,
 )
 
 __all__ = ["CODE_VALIDITY", "DIAGNOSIS_COVERAGE", "CodeValidityRule", "DiagnosisCoverageRule"]
@@ -130,9 +130,7 @@ class DiagnosisCoverageRule(Rule):
 def _lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
     if bool(rule.covered) == bool(rule.non_covered):
         yield ("covered",), "give exactly one of 'covered' or 'non_covered' (a non-empty list)"
-    yield from lint_codes(rule, "procedures", "covered", "non_covered")
-    if not rule.procedures:
-        yield ("procedures",), "list at least one procedure code"
+    yield from need_procedures(rule, "covered", "non_covered")
     for i, state in enumerate(rule.states):
         if len(state) != 2 or not state.isalpha() or not state.isupper():
             yield ("states", i), f"a state is two upper-case letters (e.g. 'OH'), got {state!r}"

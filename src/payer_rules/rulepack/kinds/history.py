@@ -21,15 +21,12 @@ from .base import (
     RuleContext,
     RuleKind,
     Stage,
-    lint_codes,
+    need_procedures,
+    paid,
     procedure_index,
 )
 
 __all__ = ["FREQUENCY_LIMIT", "NEW_PATIENT", "FrequencyLimitRule", "NewPatientRule"]
-
-
-def _paid(prior: PriorService) -> bool:
-    return prior.status.split(":", 1)[0] == "paid"
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -74,7 +71,7 @@ class _Frequency:
             if not bounds:
                 continue
             if history is None:
-                history = [p for p in ctx.history(claim) if _paid(p)]
+                history = [p for p in ctx.history(claim) if paid(p)]
             day = ctx.day(line)
             for bound in bounds:
                 if not bound.active_on(day):
@@ -113,9 +110,7 @@ class _Frequency:
 
 
 def _lint_frequency(rule: FrequencyLimitRule) -> Iterator[tuple[Path, str]]:
-    yield from lint_codes(rule, "procedures")
-    if not rule.procedures:
-        yield ("procedures",), "list at least one procedure code"
+    yield from need_procedures(rule)
     if (rule.per_days is None) == (not rule.per_year):
         yield ("per_days",), "give exactly one of 'per_days' or 'per_year = true'"
     if rule.per_days is not None and rule.per_days < 1:
@@ -203,9 +198,7 @@ class _NewPatient:
 
 
 def _lint_new_patient(rule: NewPatientRule) -> Iterator[tuple[Path, str]]:
-    yield from lint_codes(rule, "procedures", "services")
-    if not rule.procedures:
-        yield ("procedures",), "list at least one procedure code"
+    yield from need_procedures(rule, "services")
     if rule.lookback_years < 1:
         yield ("lookback_years",), f"lookback_years must be 1 or more, got {rule.lookback_years}"
 

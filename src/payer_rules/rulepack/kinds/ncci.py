@@ -18,12 +18,22 @@ from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
-from payer_rules.models import Claim, PriorService
+from payer_rules.models import Claim
 from payer_rules.results import Finding
 
 from ..positions import Path
 from ..schema import Rule
-from .base import BoundRule, CompileEnv, RuleContext, RuleKind, Stage, code_problem, expand_codes, lint_codes
+from .base import (
+    BoundRule,
+    CompileEnv,
+    RuleContext,
+    RuleKind,
+    Stage,
+    code_problem,
+    expand_codes,
+    lint_codes,
+    paid,
+)
 
 __all__ = [
     "DEFAULT_BYPASS_MODIFIERS",
@@ -48,10 +58,6 @@ DEFAULT_BYPASS_MODIFIERS = (
     "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9",
     "LT", "RT", "LC", "LD", "LM", "RC", "RI",
 )  # fmt: skip
-
-
-def _paid(prior: PriorService) -> bool:
-    return prior.status.split(":", 1)[0] == "paid"
 
 
 def _in_force(day: dt.date, start: dt.date | None, end_exclusive: dt.date | None) -> bool:
@@ -161,7 +167,7 @@ class PairEvaluator:
                 history_loaded = True
                 for prior in ctx.history(claim):
                     pkey = (prior.provider_npi or "", prior.service_date)
-                    if pkey in groups and _paid(prior):
+                    if pkey in groups and paid(prior):
                         groups[pkey].append(_Billed(prior.procedure, prior.modifiers, None))
             day = ctx.day(line)
             fired: set[str] = set()
@@ -339,7 +345,7 @@ class UnitLimitEvaluator:
         codes = {line.procedure for line in claim.lines}
         for prior in ctx.history(claim):
             key = (prior.provider_npi or "", prior.procedure, prior.service_date)
-            if prior.procedure in codes and key in totals and _paid(prior):
+            if prior.procedure in codes and key in totals and paid(prior):
                 totals[key] += prior.units
         return totals
 

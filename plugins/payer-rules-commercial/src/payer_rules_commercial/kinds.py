@@ -105,6 +105,7 @@ class _Visits:
         if claim.prior_authorizations:
             return
         history: list[tuple[dt.date, str]] | None = None
+        visit_dates: dict[str, set[dt.date]] = {}  # by rule: the same for every line of the claim
         for n, line in enumerate(claim.lines, 1):
             bounds = self.index.get(line.procedure)
             if not bounds:
@@ -116,9 +117,12 @@ class _Visits:
             for bound in bounds:
                 if not bound.active_on(day):
                     continue
-                codes = self.sets[bound.code]
-                dates = {d for d, code in history if code in codes}
-                dates |= {other.service_date for other in claim.lines if other.procedure in codes}
+                dates = visit_dates.get(bound.code)
+                if dates is None:
+                    codes = self.sets[bound.code]
+                    dates = {d for d, code in history if code in codes}
+                    dates |= {other.service_date for other in claim.lines if other.procedure in codes}
+                    visit_dates[bound.code] = dates
                 visit = len({d for d in dates if start <= d <= line.service_date})
                 if visit > bound.rule.visits:
                     yield bound.finding(claim, ctx, n, visit=visit, visits=bound.rule.visits)

@@ -157,6 +157,7 @@ class _NewPatient:
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         history: tuple[PriorService, ...] | None = None
+        group = claim.billing_provider.tax_id or claim.billing_provider.npi
         for n, line in enumerate(claim.lines, 1):
             bounds = self.index.get(line.procedure)
             if not bounds:
@@ -164,7 +165,6 @@ class _NewPatient:
             if history is None:
                 history = ctx.history(claim)
             rendering = claim.rendering_for(line)
-            group = claim.billing_provider.tax_id or claim.billing_provider.npi
             for bound in bounds:
                 if not bound.active_on(ctx.day(line)):
                     continue

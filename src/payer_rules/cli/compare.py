@@ -11,7 +11,7 @@ from typing import TextIO
 import click
 
 from payer_rules.batch.collector import paused_collector
-from payer_rules.cli.run import Progress, open_output
+from payer_rules.cli.run import JOBS_OPTION, Progress, open_output
 from payer_rules.cli.state import get_engine
 from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
 from payer_rules.compare.run import run_comparison
@@ -31,14 +31,7 @@ from payer_rules.results import ClaimResult
     "--format", "fmt", type=click.Choice(sorted(COMPARISON_WRITERS)), default="table", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
-)
+@JOBS_OPTION
 def compare_command(
     inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, output: Path | None, jobs: int
 ) -> None:

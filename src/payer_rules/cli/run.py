@@ -22,6 +22,17 @@ from payer_rules.models import Claim
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+#: ``--jobs`` for every command that judges a batch (``adjudicate``, ``check``, ``compare``).
+JOBS_OPTION = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
+)
+
+
 def _common(func: Callable[..., None]) -> Callable[..., None]:
     options = [
         click.argument("inputs", nargs=-1, required=True),
@@ -52,14 +63,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             type=_DATE,
             help="Date the payer received the claims (overrides the claims' own).",
         ),
-        click.option(
-            "--jobs",
-            "-j",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
-        ),
+        JOBS_OPTION,
     ]
     for option in reversed(options):
         func = option(func)

@@ -21,6 +21,8 @@ __all__ = [
     "Coverage",
     "Diagnosis",
     "Frequency",
+    "OccurrenceCode",
+    "OccurrenceSpan",
     "OtherCoverage",
     "OtherPayerAdjustment",
     "OtherPayment",
@@ -31,6 +33,7 @@ __all__ = [
     "Relationship",
     "ServiceLine",
     "Sex",
+    "ValueCode",
 ]
 
 
@@ -209,6 +212,31 @@ class Procedure:
 
 
 @frozen(kw_only=True)
+class OccurrenceCode:
+    """A UB-04 occurrence code and its date (837I HI BH; FL 31-34)."""
+
+    code: str = field(converter=_code)
+    date: dt.date
+
+
+@frozen(kw_only=True)
+class OccurrenceSpan:
+    """A UB-04 occurrence span code and its dates (837I HI BI; FL 35-36)."""
+
+    code: str = field(converter=_code)
+    start: dt.date
+    end: dt.date
+
+
+@frozen(kw_only=True)
+class ValueCode:
+    """A UB-04 value code and its amount (837I HI BE; FL 39-41), e.g. 80 covered days."""
+
+    code: str = field(converter=_code)
+    amount: Decimal
+
+
+@frozen(kw_only=True)
 class ServiceLine:
     procedure: str = field(converter=_code)
     code_system: CodeSystem = CodeSystem.CPT
@@ -294,6 +322,19 @@ class Claim:
     attending_provider: Provider | None = None
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
+    #: The facility's CMS Certification Number (provider number, 837I 2010BB REF*G2).
+    provider_ccn: str | None = None
+    operating_provider: Provider | None = None
+    #: UB-04 condition codes (HI BG), occurrence codes (BH), occurrence spans (BI), value codes (BE).
+    condition_codes: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    occurrence_codes: tuple[OccurrenceCode, ...] = ()
+    occurrence_spans: tuple[OccurrenceSpan, ...] = ()
+    value_codes: tuple[ValueCode, ...] = ()
+    # -- assignment (CLM07 / CLM08): who Medicare pays and what the provider may charge
+    #: The provider accepts assignment (CLM07 ``A``; ``C`` is not assigned).
+    accept_assignment: bool = True
+    #: The patient assigned benefits to the provider (CLM08 ``Y``).
+    benefits_assigned: bool = True
 
     @property
     def member_key(self) -> str:

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from attrs import field, frozen
 
+from payer_rules.claim_kinds import ClaimKind
+
 
 class PayerKind(StrEnum):
     MEDICARE = "medicare"
@@ -21,6 +23,10 @@ def _payer_id(value: str) -> str:
     return value
 
 
+def _claim_kinds(kinds: object) -> frozenset[ClaimKind]:
+    return frozenset(ClaimKind(k) for k in kinds)  # type: ignore[attr-defined]
+
+
 @frozen(kw_only=True)
 class PayerInfo:
     """A payer a plugin registers through ``register_payers``.
@@ -30,6 +36,8 @@ class PayerInfo:
         name: the name a person reads.
         kind: medicare, medicaid or commercial.
         provider: filled in by the engine: ``distribution@version`` of the plugin that registered it.
+        claim_kinds: the kinds of claim (:class:`~payer_rules.claim_kinds.ClaimKind`) this payer
+            prices; a claim of any other kind gets an explicit not-modelled finding, never a price.
     """
 
     id: str = field(converter=_payer_id)
@@ -37,3 +45,6 @@ class PayerInfo:
     kind: PayerKind = PayerKind.OTHER
     description: str = ""
     provider: str = ""
+    claim_kinds: frozenset[ClaimKind] = field(
+        default=frozenset({ClaimKind.PROFESSIONAL}), converter=_claim_kinds
+    )

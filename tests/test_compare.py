@@ -122,13 +122,54 @@ def test_json_comparison_names_the_rule_behind_every_difference():
     assert summary["generous"]["clean_claim_rate"] == "87.5"
 
 
-def test_csv_and_table():
+def test_csv_has_one_header_and_one_kind_of_row_and_loads_in_pandas(tmp_path):
+    summary_path = tmp_path / "summary.csv"
     out = invoke(
-        "compare", str(EXAMPLES / "claims"), "--payer", "medicare", "--payer", "generous", "--format", "csv"
+        "compare",
+        str(EXAMPLES / "claims"),
+        "--payer",
+        "medicare",
+        "--payer",
+        "generous",
+        "--format",
+        "csv",
+        "--summary",
+        str(summary_path),
     )
-    rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert {r["payer"] for r in rows} == {"medicare", "generous"}
-    assert any(r["claim_id"] == "#summary" for r in rows)
+    assert out.exit_code == 0, out.output
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    header, body = rows[0], rows[1:]
+    assert all(len(row) == len(header) for row in body)  # every row as wide as the header
+    assert not any(row[0].startswith("#") for row in body)  # no summary rows mixed in
+    records = [dict(zip(header, row, strict=True)) for row in body]
+    assert {r["payer"] for r in records} == {"medicare", "generous"}
+    assert {r["status"] for r in records} <= {"paid", "partial", "denied", "rejected", "pended", "error"}
+    paid_generous = [r for r in records if r["payer"] == "generous" and r["status"] == "paid"]
+    assert paid_generous and all(r["basis"] == "" for r in paid_generous)  # basis is its own column
+    # written and read back by the csv module, byte for byte
+    again = io.StringIO()
+    csv.writer(again, lineterminator="\n").writerows(rows)
+    assert again.getvalue() == out.stdout
+
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_csv(io.StringIO(out.stdout), dtype={"claim_id": str, "procedure": str})
+    assert list(frame.columns) == header
+    assert set(frame["payer"]) == {"medicare", "generous"}
+    assert frame["paid"].dtype.kind == "f" and frame["allowed"].dtype.kind == "f"
+    assert frame["line"].dtype.kind in "if"
+
+    summary = pandas.read_csv(summary_path)
+    assert list(summary["payer"]) == ["medicare", "generous"]
+    assert list(summary["claims"]) == [8, 8]
+    assert list(summary["clean_claim_rate"]) == [62.5, 87.5]  # as in the JSON summary
+    # the summary figures are the sums of the result rows' money
+    for payer in ("medicare", "generous"):
+        paid = sum(Decimal(r["paid"]) for r in records if r["payer"] == payer)
+        (row,) = [r for r in csv.DictReader(summary_path.open()) if r["payer"] == payer]
+        assert Decimal(row["expected_reimbursement"]) == paid
+
+
+def test_table_names_rule_and_summary():
     table = invoke("compare", str(EXAMPLES / "claims"), "--payer", "medicare", "--payer", "generous")
     assert "MCR101" in table.stdout and "Summary" in table.stdout
 

@@ -13,7 +13,7 @@ import click
 from payer_rules.batch.collector import paused_collector
 from payer_rules.cli.run import JOBS_OPTION, Progress, open_output
 from payer_rules.cli.state import get_engine
-from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter
+from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter, write_summary_csv
 from payer_rules.compare.run import run_comparison
 from payer_rules.compare.whatif import Movement, apply_changes, parse_change
 from payer_rules.context import Session
@@ -31,9 +31,20 @@ from payer_rules.results import ClaimResult
     "--format", "fmt", type=click.Choice(sorted(COMPARISON_WRITERS)), default="table", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the per-payer summary here, as CSV (one row per payer).",
+)
 @JOBS_OPTION
 def compare_command(
-    inputs: tuple[str, ...], payers: tuple[str, ...], fmt: str, output: Path | None, jobs: int
+    inputs: tuple[str, ...],
+    payers: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    summary_path: Path | None,
+    jobs: int,
 ) -> None:
     """Judge INPUTS against every --payer and show where they differ, and why."""
     engine = get_engine()
@@ -65,7 +76,10 @@ def compare_command(
             pairs = _parallel_pairs(inputs, payers, jobs, errors)
         else:
             pairs = engine.adjudicate_pairs(claims(), payers, chunk_size=RUNNER_CHUNK_SIZE)
-        run_comparison(counted(pairs), payers, writer, names)
+        summaries = run_comparison(counted(pairs), payers, writer, names)
+    if summary_path is not None:
+        with open_output(summary_path) as stream:
+            write_summary_csv(stream, summaries)
     progress.done()
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)

@@ -63,7 +63,12 @@ class JsonComparison:
 
 
 class CsvComparison:
-    """One row per claim, line and payer; the summary goes in rows whose claim_id is ``#summary``."""
+    """One row per claim, line and payer under one header: loads as is in pandas or a spreadsheet.
+
+    The per-payer summary is a different kind of row, so it never goes in this table: it is in
+    ``--format json`` and ``html``, and ``--summary PATH`` writes it as a CSV of its own
+    (:class:`SummaryCsv`).
+    """
 
     FIELDS = (
         "claim_id",
@@ -77,6 +82,7 @@ class CsvComparison:
         "differs",
         "rule_codes",
         "reasons",
+        "basis",
     )
 
     def __init__(self, stream: TextIO, payers: Sequence[str]) -> None:
@@ -104,22 +110,49 @@ class CsvComparison:
                 )
 
     def finish(self, summaries: Sequence[PayerSummary], rule_names: dict[str, str]) -> None:
-        for s in summaries:
-            self._w.writerow(
-                [
-                    "#summary",
-                    "",
-                    "",
-                    s.payer,
-                    f"clean {s.clean_claim_rate}%",
-                    f"{s.allowed:.2f}",
-                    f"{s.paid:.2f}",
-                    f"{s.patient_responsibility:.2f}",
-                    f"denial {s.denial_rate}%",
-                    " ".join(k for k, _, _ in s.top_rules()),
-                    "",
-                ]
-            )
+        """Nothing: the summary is another kind of row (see ``--summary``)."""
+
+
+SUMMARY_FIELDS = (
+    "payer",
+    "claims",
+    "errors",
+    "clean_claim_rate",
+    "denial_rate",
+    "pended",
+    "billed",
+    "allowed",
+    "expected_reimbursement",
+    "patient_responsibility",
+    "top_denial_rules",
+    "top_denial_carcs",
+)
+
+
+def write_summary_csv(stream: TextIO, summaries: Sequence[PayerSummary]) -> None:
+    """The per-payer summary as its own CSV: one header, one row per payer, plain numbers.
+
+    Rates are percentages (``62.5``); the top reasons are ``CODE:count`` separated by spaces.
+    """
+    w = csv.writer(stream, lineterminator="\n")
+    w.writerow(SUMMARY_FIELDS)
+    for s in summaries:
+        w.writerow(
+            [
+                s.payer,
+                s.claims,
+                s.errors,
+                s.clean_claim_rate,
+                s.denial_rate,
+                s.by_status.get("pended", 0),
+                f"{s.billed:.2f}",
+                f"{s.allowed:.2f}",
+                f"{s.paid:.2f}",
+                f"{s.patient_responsibility:.2f}",
+                " ".join(f"{k}:{c}" for k, c, _ in s.top_rules()),
+                " ".join(f"{k}:{c}" for k, c, _ in s.top_carcs()),
+            ]
+        )
 
 
 class TableComparison:

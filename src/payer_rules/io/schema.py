@@ -71,6 +71,8 @@ def _type_schema(tp: Any, defs: dict[str, Any], *, output: bool = False) -> dict
         return inner
     if origin is tuple:
         return {"type": "array", "items": _type_schema(args[0], defs, output=output)}
+    if origin is frozenset:
+        return {"type": "array", "items": _type_schema(args[0], defs, output=output), "uniqueItems": True}
     if origin is Mapping and args[0] is str:
         return {"type": "object", "additionalProperties": _type_schema(args[1], defs, output=output)}
     if isinstance(tp, type) and issubclass(tp, Enum):

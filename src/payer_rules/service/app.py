@@ -102,6 +102,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 _catalog = cattrs.Converter()
 _catalog.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+# sets (PayerInfo.claim_kinds) as sorted lists: JSON has no set, and the order must not vary
+_catalog.register_unstructure_hook_func(
+    lambda t: t is frozenset or getattr(t, "__origin__", None) is frozenset,
+    lambda values: sorted(str(v) for v in values),
+)
 
 
 class Problem(Exception):

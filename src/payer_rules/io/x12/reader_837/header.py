@@ -1,0 +1,136 @@
+"""Claim header segments (loop 2300 / 2310): CLM, the claim's parties (NM1) and HI code lists."""
+
+from __future__ import annotations
+
+from payer_rules.io.x12.reader_837.loops import Draft, Level, Line, OtherPayer, Party
+from payer_rules.io.x12.reader_837.values import parse_amount, parse_date
+from payer_rules.io.x12.segments import Segment
+from payer_rules.models import ClaimType, CodeSystem, Diagnosis, Frequency, Procedure
+
+__all__ = ["clm", "hi", "nm1"]
+
+_FREQUENCIES = {"1": Frequency.ORIGINAL, "7": Frequency.REPLACEMENT, "8": Frequency.VOID}
+# HI qualifiers -> (ICD system, kind); kind: principal, other, admitting, reason, external
+_DIAGNOSIS_QUALIFIERS = {
+    "ABK": ("icd-10-cm", "principal"),
+    "ABF": ("icd-10-cm", "other"),
+    "ABJ": ("icd-10-cm", "admitting"),
+    "APR": ("icd-10-cm", "reason"),
+    "ABN": ("icd-10-cm", "external"),
+    "BK": ("icd-9-cm", "principal"),
+    "BF": ("icd-9-cm", "other"),
+    "BJ": ("icd-9-cm", "admitting"),
+    "PR": ("icd-9-cm", "reason"),
+    "BN": ("icd-9-cm", "external"),
+}
+_PROCEDURE_QUALIFIERS = {
+    "BBR": CodeSystem.ICD10PCS,
+    "BBQ": CodeSystem.ICD10PCS,
+    "CAH": CodeSystem.CPT,
+    "BR": CodeSystem.ICD10PCS,  # ICD-9-CM procedures in 4010 files; kept, payers refuse them
+    "BQ": CodeSystem.ICD10PCS,
+}
+_OTHER_HI = {"BH", "BI", "BE", "BG", "DR", "TC", "ABU", "BU", "BP", "BO"}
+
+
+def clm(seg: Segment, draft: Draft, component: str) -> None:
+    if not draft.id:
+        raise ValueError("CLM01 (the claim id) is empty")
+    draft.charge = parse_amount(seg.get(2), "CLM02 total charge")
+    composite = seg.get(5).split(component)
+    draft.facility_code = composite[0]
+    draft.frequency_code = composite[2] if len(composite) > 2 else "1"
+    frequency = _FREQUENCIES.get(draft.frequency_code)
+    if frequency is None:
+        if draft.txn.claim_type is ClaimType.PROFESSIONAL:
+            raise ValueError(
+                f"CLM05-3 claim frequency {draft.frequency_code!r} is not 1 (original), 7 (replacement) "
+                "or 8 (void)"
+            )
+        frequency = Frequency.ORIGINAL  # 837I interim bills (2, 3, 4) and late charges (5)
+    draft.frequency = frequency
+
+
+def nm1(
+    seg: Segment,
+    level: Level | None,
+    draft: Draft | None,
+    other: OtherPayer | None,
+    line: Line | None,
+) -> Party | None:
+    code = seg.get(1)
+    if draft is None:
+        if level is None:
+            return None  # 1000A submitter / 1000B receiver
+        party = Party(seg)
+        if code == "85":
+            level.billing = party
+            party.taxonomy = level.taxonomy
+        elif code == "IL":
+            level.subscriber = party
+        elif code == "PR":
+            level.party_payer = party
+        elif code == "QC":
+            level.patient = party
+        else:
+            return party  # pay-to (87), pay-to plan (PE) ... read and dropped
+        return party
+    party = Party(seg)
+    if line is not None:
+        if code == "82":
+            line.rendering = party
+        return party
+    if other is not None:
+        if code == "IL":
+            other.member_id = party.id
+        elif code == "PR":
+            other.payer_id = party.id
+        return party
+    if code == "82":
+        draft.rendering = party
+    elif code == "DN":
+        draft.referring = party
+    elif code == "71":
+        draft.attending = party
+    elif code == "77":
+        draft.facility = party
+    return party
+
+
+def hi(seg: Segment, draft: Draft, component: str) -> None:
+    for index, element in enumerate(seg.elements[1:], 1):
+        if not element:
+            continue
+        parts = element.split(component)
+        qualifier = parts[0]
+        code = parts[1] if len(parts) > 1 else ""
+        if qualifier in _OTHER_HI:
+            continue
+        where = f"HI{index:02d}"
+        if not code:
+            raise ValueError(
+                f"{where} {element!r} has no code; expected qualifier{component}code, e.g. "
+                f"ABK{component}E119 (ISA16 declares {component!r} as the component separator)"
+            )
+        if qualifier in _DIAGNOSIS_QUALIFIERS:
+            system, kind = _DIAGNOSIS_QUALIFIERS[qualifier]
+            poa = parts[8] if len(parts) > 8 and parts[8] else None
+            dx = Diagnosis(code=code, system=system, present_on_admission=poa)
+            if kind == "principal":
+                draft.diagnoses.insert(0, dx)
+            elif kind == "admitting":
+                draft.admitting = dx
+            else:
+                draft.diagnoses.append(dx)
+        elif qualifier in _PROCEDURE_QUALIFIERS:
+            when = parse_date(parts[3]) if len(parts) > 3 and parts[3] else None
+            proc = Procedure(code=code, system=_PROCEDURE_QUALIFIERS[qualifier], date=when)
+            if qualifier in ("BBR", "BR", "CAH"):
+                draft.procedures.insert(0, proc)
+            else:
+                draft.procedures.append(proc)
+        else:
+            raise ValueError(
+                f"{where} qualifier {qualifier!r} is not a diagnosis or procedure code list; expected "
+                "ABK / ABF (ICD-10-CM), BBR / BBQ (ICD-10-PCS) ..."
+            )

@@ -1,0 +1,256 @@
+"""What the walk keeps of the loops the current claim sits in, until the claim is built.
+
+An HL level (2000A / 2000B / 2000C) with its parties, a 2300 claim being read (:class:`Draft`)
+with its 2310 providers, 2320 / 2330 other payers (:class:`OtherPayer`) and 2400 lines
+(:class:`Line`), and the ST transaction set around them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from payer_rules.io.x12.segments import Segment
+from payer_rules.models import (
+    Address,
+    ClaimType,
+    CodeSystem,
+    Diagnosis,
+    Frequency,
+    OtherPayerAdjustment,
+    Person,
+    Procedure,
+    Provider,
+    Sex,
+)
+
+__all__ = [
+    "INSTITUTIONAL_GUIDES",
+    "PROFESSIONAL_GUIDES",
+    "Draft",
+    "Level",
+    "Line",
+    "LineError",
+    "OtherPayer",
+    "Party",
+    "Problem",
+    "Transaction",
+]
+
+PROFESSIONAL_GUIDES = ("X222", "X098")
+INSTITUTIONAL_GUIDES = ("X223", "X096")
+_PRIORITY = {"P": "primary", "S": "secondary", "T": "tertiary"}
+
+
+class Party:
+    """An NM1 and the N3 / N4 / REF / PRV / DMG that follow it."""
+
+    __slots__ = (
+        "birth",
+        "city",
+        "first",
+        "id",
+        "last",
+        "line1",
+        "org",
+        "segment",
+        "sex",
+        "state",
+        "tax_id",
+        "taxonomy",
+        "zip",
+    )
+
+    def __init__(self, seg: Segment) -> None:
+        self.segment = seg
+        self.org = seg.get(2) == "2"
+        self.last = seg.get(3) or None
+        self.first = seg.get(4) or None
+        self.id = seg.get(9) or None
+        self.line1: str | None = None
+        self.city: str | None = None
+        self.state: str | None = None
+        self.zip: str | None = None
+        self.taxonomy: str | None = None
+        self.tax_id: str | None = None
+        self.birth: dt.date | None = None
+        self.sex = Sex.UNKNOWN
+
+    @property
+    def name(self) -> str | None:
+        if self.org or not self.first:
+            return self.last
+        return f"{self.first} {self.last}" if self.last else self.first
+
+    def address(self) -> Address | None:
+        if not (self.line1 or self.city or self.state or self.zip):
+            return None
+        return Address(line1=self.line1, city=self.city, state=self.state, zip=self.zip)
+
+    def provider(self) -> Provider:
+        return Provider(
+            npi=self.id if self.segment.get(8) == "XX" and self.id else "",
+            name=self.name,
+            taxonomy=self.taxonomy,
+            tax_id=self.tax_id,
+            address=self.address(),
+        )
+
+    def person(self, person_id: str) -> Person:
+        return Person(
+            id=person_id,
+            last_name=self.last,
+            first_name=self.first,
+            birth_date=self.birth,
+            sex=self.sex,
+            address=self.address(),
+        )
+
+
+Problem = tuple[Segment, str]
+
+
+class Level:
+    """An HL: billing provider (20), subscriber (22) or patient (23), with what it carries."""
+
+    __slots__ = (
+        "billing",
+        "code",
+        "filing",
+        "group_name",
+        "group_number",
+        "parent",
+        "party_payer",
+        "patient",
+        "problems",
+        "relationship",
+        "responsibility",
+        "segment",
+        "subscriber",
+        "taxonomy",
+    )
+
+    def __init__(self, seg: Segment, code: str, parent: Level | None) -> None:
+        self.segment = seg
+        self.code = code
+        self.parent = parent
+        self.problems: list[Problem] = list(parent.problems) if parent else []
+        self.billing: Party | None = None
+        self.subscriber: Party | None = None
+        self.party_payer: Party | None = None
+        self.patient: Party | None = None
+        self.responsibility = ""
+        self.relationship = ""
+        self.group_number: str | None = None
+        self.group_name: str | None = None
+        self.filing: str | None = None
+        self.taxonomy: str | None = None
+
+    def find(self, code: str) -> Level | None:
+        level: Level | None = self
+        while level is not None and level.code != code:
+            level = level.parent
+        return level
+
+
+class OtherPayer:
+    """A 2320 other-subscriber loop and its 2330A / 2330B payer."""
+
+    __slots__ = ("adjustments", "member_id", "paid", "paid_date", "payer_id", "plan", "priority")
+
+    def __init__(self, seg: Segment) -> None:
+        self.priority = _PRIORITY.get(seg.get(1), "primary")
+        self.plan = seg.get(4) or None
+        self.adjustments: list[OtherPayerAdjustment] = []
+        self.paid: Decimal | None = None
+        self.paid_date: dt.date | None = None
+        self.member_id: str | None = None
+        self.payer_id: str | None = None
+
+
+class Line:
+    __slots__ = (
+        "charge",
+        "code_system",
+        "date",
+        "date_end",
+        "modifiers",
+        "ndc",
+        "other",
+        "pointers",
+        "pos",
+        "procedure",
+        "rendering",
+        "revenue",
+        "segment",
+        "units",
+    )
+
+    def __init__(self, seg: Segment) -> None:
+        self.segment = seg
+        self.procedure: str | None = None
+        self.code_system = CodeSystem.CPT
+        self.modifiers: list[str] = []
+        self.charge: Decimal | None = None
+        self.units = Decimal(1)
+        self.pos: str | None = None
+        self.pointers: tuple[int, ...] = ()
+        self.date: dt.date | None = None
+        self.date_end: dt.date | None = None
+        self.revenue: str | None = None
+        self.ndc: str | None = None
+        self.rendering: Party | None = None
+        #: other payer id -> [paid, adjustments, date]
+        self.other: dict[str, tuple[Decimal, list[OtherPayerAdjustment]]] = {}
+
+
+class Draft:
+    """A claim being read: from its CLM to the next CLM, HL or SE."""
+
+    def __init__(self, seg: Segment, level: Level, txn: Transaction) -> None:
+        self.segment = seg
+        self.level = level
+        self.txn = txn
+        self.problems: list[Problem] = []
+        self.id = seg.get(1)
+        self.charge: Decimal | None = None
+        self.diagnoses: list[Diagnosis] = []
+        self.admitting: Diagnosis | None = None
+        self.procedures: list[Procedure] = []
+        self.prior_auth: list[str] = []
+        self.original_id: str | None = None
+        self.referring: Party | None = None
+        self.rendering: Party | None = None
+        self.attending: Party | None = None
+        self.facility: Party | None = None
+        self.statement: tuple[dt.date, dt.date | None] | None = None
+        self.admission: dt.date | None = None
+        self.cl1: tuple[str | None, str | None, str | None] = (None, None, None)
+        self.others: list[OtherPayer] = []
+        self.lines: list[Line] = []
+        self.frequency = Frequency.ORIGINAL
+        self.facility_code = ""
+        self.frequency_code = "1"
+
+
+class Transaction:
+    __slots__ = ("claim_type", "control", "count_from", "problems", "received", "segment", "version")
+
+    def __init__(self, seg: Segment, version: str) -> None:
+        self.segment = seg
+        self.control = seg.get(2)
+        self.version = version
+        self.claim_type = (
+            ClaimType.INSTITUTIONAL
+            if any(g in version for g in INSTITUTIONAL_GUIDES)
+            else ClaimType.PROFESSIONAL
+        )
+        self.count_from = seg.number
+        self.received: dt.date | None = None
+        self.problems: list[Problem] = []
+
+
+class LineError(ValueError):
+    def __init__(self, seg: Segment, message: str) -> None:
+        self.segment = seg
+        super().__init__(message)

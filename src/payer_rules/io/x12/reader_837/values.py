@@ -1,0 +1,56 @@
+"""Element values: dates, periods, amounts and procedure code systems, each refused by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from payer_rules.models import CodeSystem
+
+__all__ = ["code_system_of", "parse_amount", "parse_date", "parse_period"]
+
+
+def parse_date(value: str) -> dt.date:
+    if len(value) != 8 or not value.isdigit():
+        raise ValueError(f"expected a date as CCYYMMDD, got {value!r}")
+    try:
+        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date; expected CCYYMMDD") from None
+
+
+def parse_period(qualifier: str, value: str) -> tuple[dt.date, dt.date | None]:
+    if qualifier == "D8":
+        return parse_date(value), None
+    if qualifier == "RD8":
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError(f"expected a range as CCYYMMDD-CCYYMMDD (RD8), got {value!r}")
+        first, last = parse_date(start), parse_date(end)
+        if last < first:
+            raise ValueError(f"the range {value!r} ends before it starts")
+        return first, (last if last != first else None)
+    if qualifier == "DT":
+        return parse_date(value[:8]), None
+    raise ValueError(f"date format qualifier {qualifier!r} is not D8, RD8 or DT")
+
+
+def parse_amount(value: str, what: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{what} {value!r} is not a number; expected e.g. 125.00") from None
+    if not amount.is_finite():
+        raise ValueError(f"{what} {value!r} is not a number; expected e.g. 125.00")
+    return amount
+
+
+def code_system_of(qualifier: str, code: str) -> CodeSystem:
+    if (
+        qualifier == "HC"
+        and len(code) == 5
+        and code[:4].isdigit()
+        and (code[4].isdigit() or code[4] in "FTU")
+    ):
+        return CodeSystem.CPT
+    return CodeSystem.HCPCS

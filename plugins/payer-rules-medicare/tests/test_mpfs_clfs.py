@@ -27,6 +27,8 @@ from payer_rules.store import ImportOptions
 from payer_rules_medicare.clfs import import_clfs
 from payer_rules_medicare.mpfs.importer import import_mpfs
 
+from .mpfs_files import fee, gpci
+
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 MPFS = SHARED / "mpfs"
 needs_bundle = pytest.mark.skipif(
@@ -97,9 +99,43 @@ def test_cli_imports_every_recognised_file_of_the_bundle(tmp_path, monkeypatch):
     reset_engine()
     assert out.exit_code == 0, out.output
     assert "imported mpfs PPRRVU2025_Oct (released 09/11/2025)" in out.output
-    assert "effective 2025-01-01 .. 2025-12-31" in out.output
-    for part in ("19090 RVU rows, conversion factor 32.3465", "109 localities", "ZIP5 2025 Q4: 42956"):
+    # GPCI2026.csv (RVU26C) sits beside the CY2025 bundle: its year is imported too, and the
+    # report says that CY2026 has no RVU file, so CY2026 is not a fee schedule of its own.
+    assert "effective 2025-01-01 .. 2026-12-31" in out.output
+    for part in (
+        "PPRRVU2025_Oct.csv: CY2025 19090 RVU rows, conversion factor 32.3465",
+        "GPCI2025.csv: CY2025 109 localities",
+        "GPCI2026.csv: CY2026 109 localities",
+        "ZIP5 2025 Q4: 42956",
+        "CY2026: GPCIs only, no CY2026 RVU file (PPRRVU2026*.csv) imported",
+    ):
         assert part in out.output
+
+
+@pytest.mark.skipif(not (MPFS / "GPCI2026.csv").exists(), reason=f"GPCI2026.csv not found under {MPFS}")
+@needs_bundle
+def test_a_2026_line_is_never_priced_from_2025_rvus(engine, with_bundle):
+    """CY2026 GPCIs imported without a CY2026 RVU file: the starter's CY2026 codes price with the
+    imported GPCIs; any other code pends, naming the missing file, rather than take CY2025 RVUs."""
+    phoenix = {"service_facility_zip": "85004"}  # ZIP5_OCT2025: 03102, locality 00 (Arizona)
+    knee = engine.adjudicate(
+        make_claim(line("27447", place_of_service="22", day=dt.date(2026, 2, 2)), **phoenix), "medicare"
+    )
+    (pend,) = [f for f in knee.findings if f.code == "MCR201"]
+    assert knee.status == "pended" and knee.lines[0].allowed == 0
+    assert "no CY2026 RVU file (PPRRVU2026*.csv" in pend.message
+    # 99213 in CY2026: RVU26A work 1.30, non-facility PE 1.46, MP 0.09 (the starter pack's CMS
+    # values), CF 33.4009 (CY2026 non-QP), with Arizona's GPCIs from GPCI2026.csv (RVU26C).
+    work, pe, mp = gpci("GPCI2026.csv", "03102", "00")
+    expected = (
+        (Decimal("1.30") * work + Decimal("1.46") * pe + Decimal("0.09") * mp) * Decimal("33.4009")
+    ).quantize(Decimal("0.01"))
+    visit = make_claim(line("99213", day=dt.date(2026, 2, 2), charge=Decimal("150.00")), **phoenix)
+    assert allowed(engine, visit) == [expected]
+    # and CY2025 in the same place still prices from the CY2025 files
+    expected_2025 = fee("99213", locality=("03102", "00"))
+    earlier = make_claim(line("99213", charge=Decimal("150.00")), **phoenix)
+    assert allowed(engine, earlier) == [expected_2025]
 
 
 @needs_bundle

@@ -36,7 +36,13 @@ from payer_rules_medicare import __version__
 from payer_rules_medicare.clfs import lab_fee
 from payer_rules_medicare.edits import finding
 from payer_rules_medicare.imported import ImportedTables, imported
-from payer_rules_medicare.mpfs.schedule import FeeRow, Schedule, locality_for_zip, schedule_for
+from payer_rules_medicare.mpfs.schedule import (
+    FeeRow,
+    Schedule,
+    StarterSchedule,
+    locality_for_zip,
+    schedule_for,
+)
 from payer_rules_medicare.rules import SOURCE_NAME
 from payer_rules_medicare.starter import Starter
 
@@ -131,6 +137,8 @@ def _unit_fee(
         return f"no physician fee schedule for CY{day.year} is loaded"
     row, which = _row(schedule, line)
     if row is None:
+        if isinstance(schedule, StarterSchedule):
+            return f"{line.procedure} on {line.service_date}: {schedule.missing}"
         return f"{line.procedure} is not in the loaded CY{day.year} fee schedule ({schedule.release})"
     if row.status not in PAID_STATUSES:
         return (

@@ -278,6 +278,23 @@ def _files(paths: Sequence[Path], skipped: list[str]) -> dict[str, list[Path]]:
     return found
 
 
+def _years_without_rvus(conn: sqlite3.Connection, years: set[int]) -> list[str]:
+    """A note for each year whose GPCIs are in the database but whose RVU file is not.
+
+    Such a year is not a fee schedule: its lines price only where the starter pack holds the
+    code's RVUs for that same year, and pend otherwise; another year's RVUs are never used.
+    """
+    notes = []
+    for year in sorted(years):
+        if conn.execute("SELECT 1 FROM years WHERE year = ?", (year,)).fetchone() is None:
+            notes.append(
+                f"  CY{year}: GPCIs only, no CY{year} RVU file (PPRRVU{year}*.csv) imported: "
+                f"CY{year} lines price only for the starter pack's CY{year} codes, with these "
+                f"GPCIs; every other CY{year} code pends (MCR201) until the RVU file is imported"
+            )
+    return notes
+
+
 def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     """Import every recognised file of an unzipped RVU bundle (and ZIP5 file) given or inside ``paths``."""
     skipped: list[str] = []
@@ -347,6 +364,7 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
             total += len(zip_rows)
             years.add(override or quarter // 10)
             notes.append(f"  ZIP5 {quarter // 10} Q{quarter % 10}: {len(zip_rows)} ZIP codes")
+        notes += _years_without_rvus(conn, {y for y, *_ in gpcis})
         conn.commit()
     except sqlite3.Error as exc:
         conn.rollback()

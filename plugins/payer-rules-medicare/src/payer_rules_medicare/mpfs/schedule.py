@@ -78,9 +78,16 @@ class Schedule(Protocol):
 
 @frozen
 class StarterSchedule:
-    """The starter pack's few codes and localities for one year."""
+    """The starter pack's few codes and localities for one year.
+
+    When the data directory holds that year's GPCIs but not its RVU file (CY2026: ``GPCI2026.csv``
+    imported, no ``PPRRVU2026*.csv``), the imported GPCIs answer for every locality and the
+    starter pack's RVUs for its few codes; every other code of that year pends (MCR201), naming
+    the missing RVU file. Another year's RVUs are never used.
+    """
 
     fee_year: FeeYear
+    imported_gpci: sqlite3.Connection | None = None
 
     @property
     def year(self) -> int:
@@ -88,7 +95,18 @@ class StarterSchedule:
 
     @property
     def release(self) -> str:
+        if self.imported_gpci is not None:
+            return f"{self.fee_year.release} RVUs (starter pack), imported CY{self.year} GPCIs"
         return self.fee_year.release
+
+    @property
+    def missing(self) -> str:
+        """What would price the codes the starter pack lacks, for the pend message."""
+        return (
+            f"no CY{self.year} RVU file (PPRRVU{self.year}*.csv of CMS's RVU{self.year % 100} bundle) "
+            f"is imported; the starter pack prices only {', '.join(sorted(self.fee_year.rvu))} for "
+            f"CY{self.year}: import the bundle with `payer-rules data import mpfs`"
+        )
 
     @property
     def conversion_factor(self) -> Decimal:
@@ -114,10 +132,25 @@ class StarterSchedule:
         )
 
     def gpci(self, mac: str, locality: str) -> Gpci | None:
+        if self.imported_gpci is not None:
+            imported = _gpci(self.imported_gpci, self.year, mac, locality)
+            if imported is not None:
+                return imported
         found = self.fee_year.gpci.get((mac, locality))
         if found is None:
             return None
         return Gpci(work=found.work, pe=found.pe, mp=found.mp, name=found.name)
+
+
+def _gpci(conn: sqlite3.Connection, year: int, mac: str, locality: str) -> Gpci | None:
+    found = conn.execute(
+        "SELECT work, pe, mp, name, state FROM gpci WHERE year = ? AND mac = ? AND locality = ?",
+        (year, mac, locality),
+    ).fetchone()
+    if found is None:
+        return None
+    name = f"{found[3]}, {found[4]}" if found[4] else found[3]
+    return Gpci(work=Decimal(found[0]), pe=Decimal(found[1]), mp=Decimal(found[2]), name=name)
 
 
 @frozen
@@ -153,14 +186,7 @@ class ImportedSchedule:
         )
 
     def gpci(self, mac: str, locality: str) -> Gpci | None:
-        found = self.conn.execute(
-            "SELECT work, pe, mp, name, state FROM gpci WHERE year = ? AND mac = ? AND locality = ?",
-            (self.year, mac, locality),
-        ).fetchone()
-        if found is None:
-            return None
-        name = f"{found[3]}, {found[4]}" if found[4] else found[3]
-        return Gpci(work=Decimal(found[0]), pe=Decimal(found[1]), mp=Decimal(found[2]), name=name)
+        return _gpci(self.conn, self.year, mac, locality)
 
 
 def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | None:
@@ -179,14 +205,27 @@ def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | No
     return ImportedSchedule(conn=conn, year=year, release=found[0], conversion_factor=factor)
 
 
+def _has_gpci(conn: sqlite3.Connection, year: int) -> bool:
+    try:
+        return conn.execute("SELECT 1 FROM gpci WHERE year = ? LIMIT 1", (year,)).fetchone() is not None
+    except sqlite3.OperationalError:  # a database from a partial import (ZIP5 only)
+        return False
+
+
 def schedule_for(day: dt.date, tables: ImportedTables, starter: Starter) -> Schedule | None:
-    """The fee schedule in force on ``day``: imported (RVUs and GPCIs) when present, else starter."""
+    """The fee schedule in force on ``day``: imported (RVUs and GPCIs) when present, else starter.
+
+    The starter pack's year takes the imported GPCIs of that year when only they were imported.
+    """
     if tables.mpfs is not None:
         imported = _imported_year(tables.mpfs, day.year)
         if imported is not None:
             return imported
     fee_year = starter.fee_years.get(day.year)
-    return StarterSchedule(fee_year) if fee_year is not None else None
+    if fee_year is None:
+        return None
+    gpcis = tables.mpfs if tables.mpfs is not None and _has_gpci(tables.mpfs, day.year) else None
+    return StarterSchedule(fee_year, gpcis)
 
 
 def locality_for_zip(

@@ -7,10 +7,13 @@ Every record is a frozen attrs value. Money is :class:`~decimal.Decimal`, dates 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from attrs import field, frozen, validators
+from attrs import Attribute, field, frozen, validators
 
 __all__ = [
     "Accumulators",
@@ -92,6 +95,25 @@ def _code(value: object) -> str:
 def _diagnosis_code(value: str) -> str:
     """ICD-10-CM codes are stored without the dot, upper case, as the X12 HI segment carries them."""
     return value.replace(".", "").strip().upper()
+
+
+def _optional_code(value: object) -> str | None:
+    return None if value is None or str(value).strip() == "" else _code(value)
+
+
+def _shaped(what: str, pattern: str, example: str) -> Callable[[Any, Attribute[Any], Any], None]:
+    """A validator: ``None`` or a string matching ``pattern``, else a message naming ``what`` is expected."""
+    compiled = re.compile(pattern)
+
+    def check(_instance: Any, _attribute: Attribute[Any], value: Any) -> None:
+        if value is not None and not (isinstance(value, str) and compiled.fullmatch(value)):
+            raise ValueError(f"{what} {value!r} is not valid; expected {example}")
+
+    return check
+
+
+#: UB-04 present-on-admission indicators (FL 67 ...; 837I HI C022-9).
+POA_INDICATORS = frozenset({"Y", "N", "U", "W", "1"})
 
 
 @frozen(kw_only=True)
@@ -199,7 +221,12 @@ class Diagnosis:
     code: str = field(converter=_diagnosis_code)
     #: "icd-10-cm" for diagnoses; kept so ICD-9 history or other systems can be refused clearly.
     system: str = "icd-10-cm"
-    present_on_admission: str | None = None
+    #: Y, N, U, W or 1 (exempt); see :data:`POA_INDICATORS`.
+    present_on_admission: str | None = field(
+        default=None,
+        converter=_optional_code,
+        validator=_shaped("present-on-admission indicator", "[YNUW1]", "Y, N, U, W or 1 (exempt)"),
+    )
 
 
 @frozen(kw_only=True)
@@ -225,7 +252,15 @@ class OccurrenceSpan:
 
     code: str = field(converter=_code)
     start: dt.date
-    end: dt.date
+    end: dt.date = field()
+
+    @end.validator
+    def _not_before_start(self, _attribute: object, value: dt.date) -> None:
+        if value < self.start:
+            raise ValueError(
+                f"occurrence span {self.code} ends ({value}) before it starts ({self.start}); "
+                "expected start <= end"
+            )
 
 
 @frozen(kw_only=True)
@@ -310,20 +345,35 @@ class Claim:
     accumulators: tuple[Accumulators, ...] = ()
     # -- institutional (837I / UB-04) only; the first entry of ``diagnoses`` is the principal one
     #: Type of bill: facility type (CLM05-1) and frequency (CLM05-3), e.g. ``111``.
-    bill_type: str | None = None
+    bill_type: str | None = field(
+        default=None,
+        validator=_shaped("type of bill", "0?[1-9][0-9A-Z][0-9A-Z]", "3 characters as 111, 131 (UB-04 FL 4)"),
+    )
     statement_from: dt.date | None = None
     statement_to: dt.date | None = None
     admission_date: dt.date | None = None
     #: CL101 / CL102 / CL103: admission type, admission source, patient (discharge) status.
-    admission_type: str | None = None
-    admission_source: str | None = None
-    discharge_status: str | None = None
+    admission_type: str | None = field(
+        default=None, validator=_shaped("admission type", "[0-9]", "one digit, e.g. 1 (emergency)")
+    )
+    admission_source: str | None = field(
+        default=None,
+        validator=_shaped("admission source", "[0-9A-Z]", "one character, e.g. 1 (non-health-care point)"),
+    )
+    discharge_status: str | None = field(
+        default=None,
+        validator=_shaped("patient discharge status", "[0-9]{2}", "two digits, e.g. 01 (home)"),
+    )
     admitting_diagnosis: Diagnosis | None = None
     attending_provider: Provider | None = None
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
     #: The facility's CMS Certification Number (provider number, 837I 2010BB REF*G2).
-    provider_ccn: str | None = None
+    provider_ccn: str | None = field(
+        default=None,
+        converter=_optional_code,
+        validator=_shaped("CCN", "[0-9]{2}[0-9A-Z][0-9]{3}", "6 characters, e.g. 050454"),
+    )
     operating_provider: Provider | None = None
     #: UB-04 condition codes (HI BG), occurrence codes (BH), occurrence spans (BI), value codes (BE).
     condition_codes: tuple[str, ...] = field(default=(), converter=_upper_tuple)

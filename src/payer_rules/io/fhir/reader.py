@@ -8,6 +8,25 @@ located as ``file: entry[3] Claim/abc: what is wrong @ $.item[0].servicedDate``.
 Plain dicts are read here rather than ``fhir.resources`` models: it is a heavy import (pydantic)
 for a reader that needs a dozen paths, and its validation errors name pydantic internals, not
 what a biller should fix. The tests validate what the writer produces with ``fhir.resources``.
+
+Institutional claims (``type`` institutional) carry the UB-04 data as CARIN Blue Button (C4BB)
+and HL7 terminology spell it:
+
+* ``supportingInfo`` by category (``C4BBSupportingInfoType``): ``typeofbill`` (type of bill),
+  ``admtype`` (admission type), ``pointoforigin`` (admission source), ``discharge-status``
+  (patient status; R4's own ``discharge`` category too) and ``admissionperiod``
+  (``timingPeriod.start`` is the admission date); the value is the ``code``.
+* ``supportingInfo`` by the ``code``'s system: condition codes (HL7 v2 table 0043), occurrence
+  codes with ``timingDate`` (0350), occurrence spans with ``timingPeriod`` (0351) and value codes
+  with ``valueQuantity.value`` (0153).
+* ``diagnosis.type`` ``principal`` / ``admitting``, ``diagnosis.onAdmission`` (POA);
+  ``procedure`` ICD-10-PCS with ``date``, principal (``type`` primary / principal) first.
+* ``careTeam.role`` ``attending`` / ``operating`` (C4BB claim care team roles).
+* ``item.revenue`` (NUBC revenue code); an item whose ``productOrService`` has no code, or the
+  data-absent-reason ``not-applicable``, is a revenue-code-only line.
+* The facility's CCN: an ``identifier`` of the billing provider whose ``system`` is the CMS
+  Certification Number OID (``urn:oid:2.16.840.1.113883.4.336``, HL7 NamingSystem ``CCN``),
+  Blue Button's ``prvdr_num``, or whose ``type`` is HL7 v2-0203 ``PRN`` (provider number).
 """
 
 from __future__ import annotations
@@ -18,6 +37,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import attrs
+
 from payer_rules.errors import InputError
 from payer_rules.models import (
     Address,
@@ -26,17 +47,51 @@ from payer_rules.models import (
     CodeSystem,
     Coverage,
     Diagnosis,
+    OccurrenceCode,
+    OccurrenceSpan,
     Person,
     Procedure,
     Provider,
     Relationship,
     ServiceLine,
     Sex,
+    ValueCode,
 )
 
-__all__ = ["is_fhir_text", "read_fhir_text"]
+__all__ = [
+    "CCN_SYSTEM",
+    "CONDITION_SYSTEM",
+    "INFO_CATEGORY",
+    "NPI_SYSTEM",
+    "OCCURRENCE_SPAN_SYSTEM",
+    "OCCURRENCE_SYSTEM",
+    "VALUE_SYSTEM",
+    "is_fhir_text",
+    "read_fhir_text",
+]
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+#: CMS Certification Number (HL7 NamingSystem CCN, OID 2.16.840.1.113883.4.336)
+CCN_SYSTEM = "urn:oid:2.16.840.1.113883.4.336"
+_CCN_SYSTEMS = frozenset(
+    {CCN_SYSTEM, "http://hl7.org/fhir/sid/ccn", "https://bluebutton.cms.gov/resources/variables/prvdr_num"}
+)
+INFO_CATEGORY = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType"
+CONDITION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0043"
+OCCURRENCE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0350"
+OCCURRENCE_SPAN_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0351"
+VALUE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0153"
+#: supportingInfo category -> Claim field it carries (the value is the info's ``code``)
+_INFO_FIELDS = {
+    "typeofbill": "bill_type",
+    "admtype": "admission_type",
+    "pointoforigin": "admission_source",
+    "discharge-status": "discharge_status",
+    "discharge": "discharge_status",
+}
+_UB04_SYSTEMS = frozenset({CONDITION_SYSTEM, OCCURRENCE_SYSTEM, OCCURRENCE_SPAN_SYSTEM, VALUE_SYSTEM})
+_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+_CLAIM_FIELDS = attrs.fields_dict(Claim)
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 _SEX = {"male": Sex.MALE, "female": Sex.FEMALE}
 _RELATIONSHIP = {"self": Relationship.SELF, "spouse": Relationship.SPOUSE, "child": Relationship.CHILD}
@@ -274,33 +329,62 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
     if not payer_id:
         raise _Problem("insurer", "no payer: expected Coverage.payor or Claim.insurer with an identifier")
     patient_id = (patient_res or {}).get("id") or member_id
-    billing = _provider(_resolve(res.get("provider"), res, index), index)
+    billing_res = _resolve(res.get("provider"), res, index)
+    billing = _provider(billing_res, index)
     if billing is None:
         raise _Problem("provider", "the billing provider reference does not resolve inside the file")
     rendering = None
+    institutional_roles: dict[str, Provider | None] = {}
     for member in res.get("careTeam") or []:
-        if _code(member.get("role")) in ("primary", "rendering", "performing") or rendering is None:
+        role = _code(member.get("role"))
+        if role in ("attending", "operating"):
+            institutional_roles[role] = _provider(_resolve(member.get("provider"), res, index), index)
+            continue
+        if role in ("primary", "rendering", "performing") or rendering is None:
             rendering = _provider(_resolve(member.get("provider"), res, index), index) or rendering
     diagnoses: list[Diagnosis] = []
+    admitting: Diagnosis | None = None
     position: dict[int, int] = {}
     for n, d in enumerate(sorted(res.get("diagnosis") or [], key=lambda d: d.get("sequence", 0))):
         code = _code(d.get("diagnosisCodeableConcept"))
         if not code:
             raise _Problem(f"diagnosis[{n}]", "expected diagnosisCodeableConcept with an ICD-10-CM coding")
-        diagnoses.append(Diagnosis(code=code))
+        types = {_code(t) for t in d.get("type") or []}
+        try:
+            dx = Diagnosis(code=code, present_on_admission=_code(d.get("onAdmission")))
+        except ValueError as exc:
+            raise _Problem(f"diagnosis[{n}].onAdmission", str(exc)) from None
+        if "admitting" in types and claim_type is ClaimType.INSTITUTIONAL:
+            admitting = dx
+            continue
+        if "principal" in types:
+            diagnoses.insert(0, dx)
+            position = {k: v + 1 for k, v in position.items()}
+            position[int(d.get("sequence", n + 1))] = 1
+            continue
+        diagnoses.append(dx)
         position[int(d.get("sequence", n + 1))] = len(diagnoses)
-    procedures = []
-    for n, p in enumerate(res.get("procedure") or []):
+    procedures: list[Procedure] = []
+    for n, p in enumerate(sorted(res.get("procedure") or [], key=lambda p: p.get("sequence", 0))):
         code = _code(p.get("procedureCodeableConcept"))
         if code:
-            procedures.append(
-                Procedure(code=code, date=_date(p["date"], f"procedure[{n}].date") if p.get("date") else None)
+            proc = Procedure(
+                code=code, date=_date(p["date"], f"procedure[{n}].date") if p.get("date") else None
             )
+            if {_code(t) for t in p.get("type") or []} & {"primary", "principal"}:
+                procedures.insert(0, proc)
+            else:
+                procedures.append(proc)
     period = res.get("billablePeriod") or {}
+    ub04 = _ub04(res) if claim_type is ClaimType.INSTITUTIONAL else {}
     lines = []
     for n, item in enumerate(res.get("item") or []):
         path = f"item[{n}]"
-        code = _code(item.get("productOrService"))
+        code = _product_code(item.get("productOrService"))
+        revenue = _code(item.get("revenue"))
+        code_system = None
+        if not code and revenue and claim_type is ClaimType.INSTITUTIONAL:
+            code, code_system = revenue, CodeSystem.REVENUE  # a revenue-code-only line
         if not code:
             raise _Problem(f"{path}.productOrService", "expected a CPT / HCPCS coding")
         if item.get("servicedDate"):
@@ -324,12 +408,11 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
         else:
             raise _Problem(f"{path}.net", "no charge; expected net or unitPrice")
         pointers = tuple(position.get(int(s), int(s)) for s in item.get("diagnosisSequence") or []) or (1,)
-        revenue = _code(item.get("revenue"))
         try:
             lines.append(
                 ServiceLine(
                     procedure=code,
-                    code_system=CodeSystem.CPT if code[:4].isdigit() else CodeSystem.HCPCS,
+                    code_system=code_system or (CodeSystem.CPT if code[:4].isdigit() else CodeSystem.HCPCS),
                     modifiers=tuple(c for c in (_code(m) for m in item.get("modifier") or []) if c),
                     units=quantity,
                     charge=charge,
@@ -367,4 +450,117 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
         statement_to=_date(period["end"], "billablePeriod.end")
         if claim_type is ClaimType.INSTITUTIONAL and period.get("end")
         else None,
+        admitting_diagnosis=admitting,
+        attending_provider=institutional_roles.get("attending"),
+        operating_provider=institutional_roles.get("operating"),
+        provider_ccn=_ccn(billing_res) if claim_type is ClaimType.INSTITUTIONAL else None,
+        **ub04,
     )
+
+
+def _checked(name: str, value: Any, path: str) -> Any:
+    """``value`` for the Claim field ``name``; a problem located at ``path`` if its validator refuses it."""
+    field = _CLAIM_FIELDS[name]
+    if field.validator is not None:
+        try:
+            field.validator(None, field, value)
+        except ValueError as exc:
+            raise _Problem(path, str(exc)) from None
+    return value
+
+
+def _systems(concept: Any) -> set[str]:
+    if not isinstance(concept, dict):
+        return set()
+    return {str(c.get("system")) for c in concept.get("coding") or [] if isinstance(c, dict)}
+
+
+def _codes(concept: Any) -> set[str]:
+    if not isinstance(concept, dict):
+        return set()
+    return {str(c.get("code")) for c in concept.get("coding") or [] if isinstance(c, dict)}
+
+
+def _product_code(concept: Any) -> str | None:
+    """The CPT / HCPCS code of ``productOrService``; ``None`` when absent or data-absent-reason."""
+    if not isinstance(concept, dict):
+        return None
+    for coding in concept.get("coding") or []:
+        if isinstance(coding, dict) and coding.get("code") and coding.get("system") != _ABSENT:
+            return str(coding["code"])
+    return None
+
+
+def _ccn(res: Mapping[str, Any] | None) -> str | None:
+    for ident in (res or {}).get("identifier") or []:
+        if not isinstance(ident, dict) or not ident.get("value"):
+            continue
+        if ident.get("system") in _CCN_SYSTEMS or "PRN" in _codes(ident.get("type")):
+            return str(_checked("provider_ccn", str(ident["value"]).strip().upper(), "provider.identifier"))
+    return None
+
+
+def _ub04(res: Mapping[str, Any]) -> dict[str, Any]:
+    """The UB-04 fields an institutional Claim carries in ``supportingInfo`` (module docstring)."""
+    found: dict[str, Any] = {}
+    conditions: list[str] = []
+    occurrences: list[OccurrenceCode] = []
+    spans: list[OccurrenceSpan] = []
+    values: list[ValueCode] = []
+    for n, info in enumerate(res.get("supportingInfo") or []):
+        if not isinstance(info, dict):
+            continue
+        path = f"supportingInfo[{n}]"
+        categories = _codes(info.get("category"))
+        systems = _systems(info.get("code"))
+        code = _code(info.get("code"))
+        timing = info.get("timingPeriod") or {}
+        if "admissionperiod" in categories:
+            if timing.get("start"):
+                found["admission_date"] = _date(timing["start"], f"{path}.timingPeriod.start")
+            continue
+        name = next((_INFO_FIELDS[c] for c in sorted(categories) if c in _INFO_FIELDS), None)
+        if name is None and not systems & _UB04_SYSTEMS:
+            continue  # other supporting information: nothing judged on it
+        if not code:
+            raise _Problem(f"{path}.code", "expected a code (supportingInfo.code.coding[0].code)")
+        if name is not None:
+            found[name] = _checked(name, code, f"{path}.code")
+        elif CONDITION_SYSTEM in systems:
+            conditions.append(code)
+        elif OCCURRENCE_SYSTEM in systems:
+            if not info.get("timingDate"):
+                raise _Problem(
+                    f"{path}.timingDate", f"occurrence code {code} has no date; expected timingDate"
+                )
+            occurrences.append(
+                OccurrenceCode(code=code, date=_date(info["timingDate"], f"{path}.timingDate"))
+            )
+        elif OCCURRENCE_SPAN_SYSTEM in systems:
+            if not (timing.get("start") and timing.get("end")):
+                raise _Problem(
+                    f"{path}.timingPeriod", f"occurrence span {code} needs timingPeriod.start and .end"
+                )
+            try:
+                spans.append(
+                    OccurrenceSpan(
+                        code=code,
+                        start=_date(timing["start"], f"{path}.timingPeriod.start"),
+                        end=_date(timing["end"], f"{path}.timingPeriod.end"),
+                    )
+                )
+            except ValueError as exc:
+                if isinstance(exc, _Problem):
+                    raise
+                raise _Problem(f"{path}.timingPeriod", str(exc)) from None
+        else:
+            raw = (info.get("valueQuantity") or {}).get("value")
+            amount = _number(raw, f"{path}.valueQuantity.value", f"an amount for value code {code}")
+            values.append(ValueCode(code=code, amount=amount))
+    return {
+        **found,
+        "condition_codes": tuple(conditions),
+        "occurrence_codes": tuple(occurrences),
+        "occurrence_spans": tuple(spans),
+        "value_codes": tuple(values),
+    }

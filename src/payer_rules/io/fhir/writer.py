@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from payer_rules.errors import InputError
-from payer_rules.models import Claim, ClaimType
+from payer_rules.models import Claim, ClaimType, CodeSystem
 from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, LineResult, LineStatus
 
 __all__ = ["FhirWriter", "result_resources"]
@@ -278,7 +278,16 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
                         if ln.modifiers
                         else {}
                     ),
-                    "servicedDate": ln.service_date.isoformat(),
+                    **(
+                        {
+                            "servicedPeriod": {
+                                "start": ln.service_date.isoformat(),
+                                "end": ln.service_date_end.isoformat(),
+                            }
+                        }
+                        if ln.service_date_end
+                        else {"servicedDate": ln.service_date.isoformat()}
+                    ),
                     "quantity": {"value": float(ln.units)},
                     "net": _money(ln.charge),
                     **(
@@ -315,6 +324,105 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
                 }
             )
             claim["facility"] = {"reference": "#facility"}
+        if c.claim_type is ClaimType.INSTITUTIONAL:
+            _institutional(c, claim, provider)
         for res in (claim, patient, coverage, provider):
             entries.append({"fullUrl": f"urn:payer-rules:{res['resourceType']}/{res['id']}", "resource": res})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _coding(system: str, code: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+def _institutional(c: Claim, claim: dict[str, Any], provider: dict[str, Any]) -> None:
+    """The UB-04 data of an institutional claim, as :mod:`payer_rules.io.fhir.reader` reads it."""
+    from payer_rules.io.fhir import reader as r
+
+    if c.provider_ccn:
+        provider["identifier"].append({"system": r.CCN_SYSTEM, "value": c.provider_ccn})
+    if c.statement_from:
+        claim["billablePeriod"] = {
+            "start": c.statement_from.isoformat(),
+            "end": (c.statement_to or c.statement_from).isoformat(),
+        }
+    info: list[dict[str, Any]] = []
+
+    def add(category: str, **rest: Any) -> None:
+        info.append({"sequence": len(info) + 1, "category": _coding(r.INFO_CATEGORY, category), **rest})
+
+    for category, value, system in (
+        ("typeofbill", c.bill_type, "https://www.nubc.org/CodeSystem/TypeOfBill"),
+        ("admtype", c.admission_type, "https://www.nubc.org/CodeSystem/PriorityTypeOfAdmitOrVisit"),
+        ("pointoforigin", c.admission_source, "https://www.nubc.org/CodeSystem/PointOfOrigin"),
+        ("discharge-status", c.discharge_status, "https://www.nubc.org/CodeSystem/PatDischargeStatus"),
+    ):
+        if value:
+            add(category, code=_coding(system, value))
+    if c.admission_date:
+        add("admissionperiod", timingPeriod={"start": c.admission_date.isoformat()})
+    for code in c.condition_codes:
+        add("info", code=_coding(r.CONDITION_SYSTEM, code))
+    for o in c.occurrence_codes:
+        add("info", code=_coding(r.OCCURRENCE_SYSTEM, o.code), timingDate=o.date.isoformat())
+    for span in c.occurrence_spans:
+        period = {"start": span.start.isoformat(), "end": span.end.isoformat()}
+        add("info", code=_coding(r.OCCURRENCE_SPAN_SYSTEM, span.code), timingPeriod=period)
+    for v in c.value_codes:
+        add("info", code=_coding(r.VALUE_SYSTEM, v.code), valueQuantity={"value": float(v.amount)})
+    if info:
+        claim["supportingInfo"] = info
+    diagnosis_type = "http://terminology.hl7.org/CodeSystem/ex-diagnosistype"
+    for n, (entry, dx) in enumerate(zip(claim["diagnosis"], c.diagnoses, strict=True)):
+        if n == 0:
+            entry["type"] = [_coding(diagnosis_type, "principal")]
+        if dx.present_on_admission:
+            entry["onAdmission"] = {"coding": [{"code": dx.present_on_admission}]}
+    if c.admitting_diagnosis is not None:
+        claim["diagnosis"].append(
+            {
+                "sequence": len(claim["diagnosis"]) + 1,
+                "diagnosisCodeableConcept": _coding(
+                    "http://hl7.org/fhir/sid/icd-10-cm", c.admitting_diagnosis.code
+                ),
+                "type": [_coding(diagnosis_type, "admitting")],
+            }
+        )
+    if c.procedures:
+        claim["procedure"] = [
+            {
+                "sequence": n,
+                **({"type": [{"coding": [{"code": "primary"}]}]} if n == 1 else {}),
+                **({"date": p.date.isoformat()} if p.date else {}),
+                "procedureCodeableConcept": _coding("http://www.cms.gov/Medicare/Coding/ICD10", p.code),
+            }
+            for n, p in enumerate(c.procedures, 1)
+        ]
+    team = claim.setdefault("careTeam", [])
+    for role, who in (("attending", c.attending_provider), ("operating", c.operating_provider)):
+        if who is None:
+            continue
+        claim.setdefault("contained", []).append(
+            {
+                "resourceType": "Practitioner",
+                "id": role,
+                "name": [{"text": who.name}],
+                "identifier": [{"system": NPI, "value": who.npi}],
+            }
+        )
+        team.append(
+            {
+                "sequence": len(team) + 1,
+                "provider": {"reference": f"#{role}"},
+                "role": _coding("http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole", role),
+            }
+        )
+    if not team:
+        del claim["careTeam"]
+    for item, ln in zip(claim["item"], c.lines, strict=True):
+        if ln.revenue_code:
+            item["revenue"] = _coding("https://www.nubc.org/CodeSystem/RevenueCodes", ln.revenue_code)
+        if ln.code_system is CodeSystem.REVENUE:
+            item["productOrService"] = _coding(
+                "http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-applicable"
+            )

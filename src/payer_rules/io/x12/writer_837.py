@@ -91,6 +91,8 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
     segs.append(_person_nm1("IL", subscriber, cov.member_id))
     segs += _address(subscriber) + _dmg(subscriber)
     segs.append(f"NM1*PR*2*{_clean(cov.payer_id).upper()}*****PI*{_clean(cov.payer_id, 80)}")
+    if inst and claim.provider_ccn:
+        segs.append(f"REF*G2*{claim.provider_ccn}")  # 2010BB billing provider secondary id
     next_hl = hl + 2
     if not is_self:
         segs.append(f"HL*{hl + 2}*{hl + 1}*23*0")
@@ -139,12 +141,16 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
         segs.append(f"HI*{proc('BBR', first_proc)}")
         for start_at in range(0, len(other_procs), 12):
             segs.append("HI*" + "*".join(proc("BBQ", p) for p in other_procs[start_at : start_at + 12]))
+    if inst:
+        segs += _ub04_codes(claim)
     if claim.referring_provider is not None:
         segs.append(_provider_nm1("DN", claim.referring_provider))
     if inst and claim.attending_provider is not None:
         segs.append(_provider_nm1("71", claim.attending_provider))
         if claim.attending_provider.taxonomy:
             segs.append(f"PRV*AT*PXC*{claim.attending_provider.taxonomy}")
+    if inst and claim.operating_provider is not None:
+        segs.append(_provider_nm1("72", claim.operating_provider))
     if claim.rendering_provider is not None:
         segs.append(_provider_nm1("82", claim.rendering_provider))
         if claim.rendering_provider.taxonomy and not inst:
@@ -215,6 +221,17 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
             if pay.paid_date:
                 segs.append(f"DTP*573*D8*{_d8(pay.paid_date)}")
     return segs, next_hl
+
+
+def _ub04_codes(claim: Claim) -> list[str]:
+    """HI segments of occurrence spans (BI), occurrences (BH), values (BE), conditions (BG): 12 a segment."""
+    lists = (
+        [f"BI:{o.code}:RD8:{_d8(o.start)}-{_d8(o.end)}" for o in claim.occurrence_spans],
+        [f"BH:{o.code}:D8:{_d8(o.date)}" for o in claim.occurrence_codes],
+        [f"BE:{v.code}:::{amount(v.amount)}" for v in claim.value_codes],
+        [f"BG:{c}" for c in claim.condition_codes],
+    )
+    return ["HI*" + "*".join(items[i : i + 12]) for items in lists for i in range(0, len(items), 12)]
 
 
 def _cas_segments(adjustments: Iterable[object]) -> list[str]:

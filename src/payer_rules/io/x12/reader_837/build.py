@@ -164,4 +164,10 @@ def build_claim(draft: Draft) -> Claim:
         admitting_diagnosis=draft.admitting,
         attending_provider=draft.attending.provider() if draft.attending else None,
         procedures=tuple(draft.procedures),
+        provider_ccn=sub_level.ccn if institutional else None,
+        operating_provider=draft.operating.provider() if draft.operating else None,
+        condition_codes=tuple(draft.condition_codes),
+        occurrence_codes=tuple(draft.occurrence_codes),
+        occurrence_spans=tuple(draft.occurrence_spans),
+        value_codes=tuple(draft.value_codes),
     )

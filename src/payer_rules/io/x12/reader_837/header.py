@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from payer_rules.io.x12.reader_837.institutional import UB04_QUALIFIERS, ub04_code
 from payer_rules.io.x12.reader_837.loops import Draft, Level, Line, OtherPayer, Party
-from payer_rules.io.x12.reader_837.values import parse_amount, parse_date
+from payer_rules.io.x12.reader_837.values import checked, parse_amount, parse_date
 from payer_rules.io.x12.segments import Segment
 from payer_rules.models import ClaimType, CodeSystem, Diagnosis, Frequency, Procedure
 
@@ -30,7 +31,8 @@ _PROCEDURE_QUALIFIERS = {
     "BR": CodeSystem.ICD10PCS,  # ICD-9-CM procedures in 4010 files; kept, payers refuse them
     "BQ": CodeSystem.ICD10PCS,
 }
-_OTHER_HI = {"BH", "BI", "BE", "BG", "DR", "TC", "ABU", "BU", "BP", "BO"}
+# DRG (DR), treatment codes (TC) and the 4010 / other lists: read past, nothing judged on them
+_OTHER_HI = {"DR", "TC", "ABU", "BU", "BP", "BO"}
 
 
 def clm(seg: Segment, draft: Draft, component: str) -> None:
@@ -49,6 +51,8 @@ def clm(seg: Segment, draft: Draft, component: str) -> None:
             )
         frequency = Frequency.ORIGINAL  # 837I interim bills (2, 3, 4) and late charges (5)
     draft.frequency = frequency
+    if draft.txn.claim_type is ClaimType.INSTITUTIONAL and draft.facility_code:
+        checked("bill_type", draft.facility_code + draft.frequency_code)
 
 
 def nm1(
@@ -92,6 +96,8 @@ def nm1(
         draft.referring = party
     elif code == "71":
         draft.attending = party
+    elif code == "72":
+        draft.operating = party
     elif code == "77":
         draft.facility = party
     return party
@@ -115,13 +121,18 @@ def hi(seg: Segment, draft: Draft, component: str) -> None:
         if qualifier in _DIAGNOSIS_QUALIFIERS:
             system, kind = _DIAGNOSIS_QUALIFIERS[qualifier]
             poa = parts[8] if len(parts) > 8 and parts[8] else None
-            dx = Diagnosis(code=code, system=system, present_on_admission=poa)
+            try:
+                dx = Diagnosis(code=code, system=system, present_on_admission=poa)
+            except ValueError as exc:
+                raise ValueError(f"{where} {code}: {exc}") from None
             if kind == "principal":
                 draft.diagnoses.insert(0, dx)
             elif kind == "admitting":
                 draft.admitting = dx
             else:
                 draft.diagnoses.append(dx)
+        elif qualifier in UB04_QUALIFIERS:
+            ub04_code(qualifier, parts, where, component, draft)
         elif qualifier in _PROCEDURE_QUALIFIERS:
             when = parse_date(parts[3]) if len(parts) > 3 and parts[3] else None
             proc = Procedure(code=code, system=_PROCEDURE_QUALIFIERS[qualifier], date=when)
@@ -132,5 +143,5 @@ def hi(seg: Segment, draft: Draft, component: str) -> None:
         else:
             raise ValueError(
                 f"{where} qualifier {qualifier!r} is not a diagnosis or procedure code list; expected "
-                "ABK / ABF (ICD-10-CM), BBR / BBQ (ICD-10-PCS) ..."
+                "ABK / ABF (ICD-10-CM), BBR / BBQ (ICD-10-PCS), BG / BH / BI / BE (UB-04 codes) ..."
             )

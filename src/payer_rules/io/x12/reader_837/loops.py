@@ -17,11 +17,14 @@ from payer_rules.models import (
     CodeSystem,
     Diagnosis,
     Frequency,
+    OccurrenceCode,
+    OccurrenceSpan,
     OtherPayerAdjustment,
     Person,
     Procedure,
     Provider,
     Sex,
+    ValueCode,
 )
 
 __all__ = [
@@ -115,6 +118,7 @@ class Level:
 
     __slots__ = (
         "billing",
+        "ccn",
         "code",
         "filing",
         "group_name",
@@ -145,6 +149,8 @@ class Level:
         self.group_name: str | None = None
         self.filing: str | None = None
         self.taxonomy: str | None = None
+        #: 2010BB REF*G2 (837I): the billing provider's number with this payer, the CCN for Medicare
+        self.ccn: str | None = None
 
     def find(self, code: str) -> Level | None:
         level: Level | None = self
@@ -217,11 +223,16 @@ class Draft:
         self.diagnoses: list[Diagnosis] = []
         self.admitting: Diagnosis | None = None
         self.procedures: list[Procedure] = []
+        self.condition_codes: list[str] = []
+        self.occurrence_codes: list[OccurrenceCode] = []
+        self.occurrence_spans: list[OccurrenceSpan] = []
+        self.value_codes: list[ValueCode] = []
         self.prior_auth: list[str] = []
         self.original_id: str | None = None
         self.referring: Party | None = None
         self.rendering: Party | None = None
         self.attending: Party | None = None
+        self.operating: Party | None = None
         self.facility: Party | None = None
         self.statement: tuple[dt.date, dt.date | None] | None = None
         self.admission: dt.date | None = None

@@ -5,9 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from payer_rules.models import CodeSystem
+import attrs
 
-__all__ = ["code_system_of", "parse_amount", "parse_date", "parse_period"]
+from payer_rules.models import Claim, CodeSystem
+
+__all__ = ["checked", "code_system_of", "parse_amount", "parse_date", "parse_period"]
+
+_CLAIM_FIELDS = attrs.fields_dict(Claim)
+
+
+def checked(name: str, value: str | None) -> str | None:
+    """``value`` for the Claim field ``name``, refused here (at its segment) if the model would refuse it."""
+    field = _CLAIM_FIELDS[name]
+    if value is not None and field.validator is not None:
+        field.validator(None, field, value)
+    return value
 
 
 def parse_date(value: str) -> dt.date:

@@ -24,7 +24,7 @@ from payer_rules.io.x12.reader_837.loops import (
     Party,
     Transaction,
 )
-from payer_rules.io.x12.reader_837.values import parse_amount, parse_date, parse_period
+from payer_rules.io.x12.reader_837.values import checked, parse_amount, parse_date, parse_period
 from payer_rules.io.x12.segments import Segment, X12Error, excerpt, tokenize
 from payer_rules.models import Claim, OtherPayerAdjustment, Sex
 
@@ -161,6 +161,9 @@ class Reader:
                             draft.prior_auth.append(seg.get(2))
                     elif qualifier == "EI" and party is not None:
                         party.tax_id = seg.get(2) or None
+                    elif qualifier == "G2" and draft is None and level is not None and party is not None:
+                        if party is level.party_payer:  # 2010BB: billing provider secondary id
+                            level.ccn = checked("provider_ccn", seg.get(2) or None)
                     elif qualifier == "F8" and draft is not None and other is None:
                         draft.original_id = seg.get(2) or None
                 elif sid == "HI":
@@ -227,7 +230,11 @@ class Reader:
                         level.relationship = seg.get(1)
                 elif sid == "CL1":
                     if draft is not None:
-                        draft.cl1 = (seg.get(1) or None, seg.get(2) or None, seg.get(3) or None)
+                        draft.cl1 = (
+                            checked("admission_type", seg.get(1) or None),
+                            checked("admission_source", seg.get(2) or None),
+                            checked("discharge_status", seg.get(3) or None),
+                        )
                 elif sid == "LIN":
                     if line is not None and seg.get(2) == "N4":
                         line.ndc = seg.get(3) or None

@@ -345,7 +345,7 @@ def test_json_bad_institutional_values_are_located(path, value, expected):
 
 
 def test_occurrence_span_refuses_an_end_before_its_start():
-    with pytest.raises(ValueError, match="ends .* before it starts"):
+    with pytest.raises(ValueError, match=r"ends .* before it starts"):
         OccurrenceSpan(code="70", start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 1))
     span = OccurrenceSpan(code="70", start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2))
     assert evolve(span, code="74").code == "74"

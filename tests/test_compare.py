@@ -114,12 +114,12 @@ def test_json_comparison_names_the_rule_behind_every_difference():
             denied = [p for p in ln["payers"].values() if p["status"] in ("denied", "rejected", "pended")]
             assert all(p["rule_codes"] for p in denied)
     summary = {s["payer"]: s for s in data["summary"]}
-    assert summary["medicare"]["claims"] == 8
+    assert summary["medicare"]["claims"] == 9
     assert summary["generous"]["top_denial_rules"][0]["code"] == "GEN001"
     assert summary["medicare"]["top_denial_carcs"][0]["carc"] in {"CO-50", "CO-16", "PR-50"}
-    # clean-claim rate: medicare denies or rejects 3 of 8 claims (1003, 1004, 1005), generous 1 of 8
-    assert summary["medicare"]["clean_claim_rate"] == "62.5"
-    assert summary["generous"]["clean_claim_rate"] == "87.5"
+    # clean-claim rate: medicare denies or rejects 3 of 9 claims (1003, 1004, 1005), generous 1 of 9
+    assert summary["medicare"]["clean_claim_rate"] == "66.7"
+    assert summary["generous"]["clean_claim_rate"] == "88.9"
 
 
 def test_csv_has_one_header_and_one_kind_of_row_and_loads_in_pandas(tmp_path):

@@ -188,7 +188,7 @@ def test_bad_date_fails_only_its_claim():
     assert (
         "(DTP*472*D8*20260230): claim CLM-1001: '20260230' is not a real date; expected CCYYMMDD" in errors[0]
     )
-    assert len([i for i in items if isinstance(i, Claim)]) == 7
+    assert len([i for i in items if isinstance(i, Claim)]) == 8
 
 
 def test_se_count_mismatch_is_located():

@@ -45,6 +45,10 @@ class Session:
     #: a million remembered lines repeat a few thousand values, so sharing them keeps a batch's
     #: history at about the size of the records themselves.
     _shared: dict[Any, Any] = field(factory=dict)
+    #: What a plugin keeps for the run besides accumulators and history: indexes it builds over
+    #: the members' services as claims arrive (Medicare's surgeries by date), under a key the
+    #: plugin chooses. The engine never reads it.
+    plugin_state: dict[str, Any] = field(factory=dict)
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -56,6 +60,12 @@ class Session:
     def services(self, payer: str, member: str) -> tuple[PriorService, ...]:
         kept = self._services.get((payer, member))
         return tuple(kept) if kept else ()
+
+    def services_since(self, payer: str, member: str, start: int) -> list[PriorService]:
+        """The member's services remembered after the first ``start`` (an index kept up to date
+        reads only what is new, never the whole history again)."""
+        kept = self._services.get((payer, member))
+        return kept[start:] if kept is not None and len(kept) > start else []
 
     def remember(self, claim: Claim, result: ClaimResult) -> None:
         """Keep the claim's processed lines as history for the member's later claims."""

@@ -289,10 +289,14 @@ class Engine:
             reference_pricer=self._reference_price,
             code_sets=self.code_sets,
         )
-        result, accumulated = self._run(claim, context, stages, origin)
+        result, adjudication = self._run(claim, context, stages, origin)
         if stages is _ADJUDICATE and result.status is not _ERROR:
-            year = claim.first_service_date.year
-            context.session.add(info.id, claim.member_key, year, accumulated)
+            if adjudication is not None:
+                if adjudication.accumulated:
+                    year = claim.first_service_date.year
+                    context.session.add(info.id, claim.member_key, year, adjudication.accumulated)
+                for year, amounts in adjudication.accumulated_by_year.items():
+                    context.session.add(info.id, claim.member_key, year, amounts)
             context.session.remember(claim, result)
         return result
 
@@ -436,7 +440,7 @@ class Engine:
 
     def _run(
         self, claim: Claim, context: Context, stages: Stages, origin: str | None
-    ) -> tuple[ClaimResult, Mapping[str, Decimal]]:
+    ) -> tuple[ClaimResult, Adjudication | None]:
         count = len(claim.lines)
         findings = _flatten(self._validate({"claim": claim, "context": context}))
         rejected = _has_reject(findings)
@@ -520,8 +524,7 @@ class Engine:
             versions=self._versions(context.payer, findings, pricing, adjudication),
             origin=origin,
         )
-        accumulated = adjudication.accumulated if adjudication is not None else {}
-        return result, accumulated
+        return result, adjudication
 
     def _line_result(
         self,

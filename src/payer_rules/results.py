@@ -184,8 +184,12 @@ class Adjudication:
     source: Source
     findings: tuple[Finding, ...] = ()
     #: Amounts this claim adds to the member's year-to-date accumulators, by name
-    #: (``deductible``, ``out_of_pocket``), so later claims in the batch see them.
+    #: (``deductible``, ``out_of_pocket``), so later claims in the batch see them. They count
+    #: toward the year of the claim's first date of service.
     accumulated: Mapping[str, Decimal] = field(factory=dict)
+    #: Amounts by calendar year, for a claim whose lines fall in two years (a claim spanning
+    #: 1 January takes each year's deductible for its own lines); added besides ``accumulated``.
+    accumulated_by_year: Mapping[int, Mapping[str, Decimal]] = field(factory=dict)
 
     def for_line(self, line: int) -> LineAdjudication | None:
         return next((a for a in self.lines if a.line == line), None)

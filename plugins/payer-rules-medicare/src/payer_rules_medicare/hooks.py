@@ -19,6 +19,7 @@ from payer_rules_medicare.claims_edits import duplicates, prior_authorization, t
 from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
 from payer_rules_medicare.edits import required_data
+from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
 from payer_rules_medicare.ncci.mue import mue_findings
@@ -70,6 +71,7 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     tables = _tables_for(context)
     findings += timely_filing(claim, context)
     findings += duplicates(claim, context)
+    findings += global_surgery(claim, context, tables, load_starter())
     findings += ptp_findings(claim, context, tables)
     findings += mue_findings(claim, context, tables)
     return findings

@@ -15,6 +15,10 @@ Only status A, R and T codes are paid. Then, in this order, each step rounded to
    taxonomy, 85% (§110, §120);
 6. non-participating providers 95% (§20.4.5).
 
+Split care (54 / 55 / 56) and a return to the operating room (78) take their share of the
+global package (PRE / INTRA / POST OP) before the multiple-procedure ranking
+(:mod:`payer_rules_medicare.global_surgery`, MCR623 where the code has no period to split).
+
 Lab tests on the CLFS are paid its amount (Ch. 16 §20). The allowed amount is the lesser of the
 fee and the actual charge. Fee data: the imported tables for the date of service when present,
 else the starter pack (:mod:`payer_rules_medicare.mpfs.schedule`).
@@ -26,7 +30,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from payer_rules.context import Context
 from payer_rules.models import Claim, ServiceLine
@@ -35,6 +39,7 @@ from payer_rules.results import Finding, PricedLine, Pricing, Source
 from payer_rules_medicare import __version__
 from payer_rules_medicare.clfs import lab_fee
 from payer_rules_medicare.edits import finding
+from payer_rules_medicare.global_surgery import split_care_share
 from payer_rules_medicare.imported import ImportedTables, imported
 from payer_rules_medicare.mpfs.schedule import (
     FeeRow,
@@ -243,6 +248,13 @@ def price_claim(
                 )
             )
             continue
+        split = split_care_share(found.row, line.modifiers) if line.modifiers else None
+        if isinstance(split, str):
+            findings.append(finding("MCR623", f"line {n}: {split}", line=n))
+            continue
+        if split is not None:  # 54 / 55 / 56 / 78: the share of the global package (§40.2.A)
+            share, why = split
+            found = evolve(found, fee=money(found.fee * share), basis=(*found.basis, why))
         fees.append(found)
     amounts = _multiple_procedures(fees, claim)
     for f in fees:

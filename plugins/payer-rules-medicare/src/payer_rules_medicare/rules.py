@@ -261,6 +261,131 @@ RULES = {
             "18",
             group=Group.OA,
         ),
+        # -- issue 18: cost sharing by year, preventive services, global surgery, assignment ---
+        _rule(
+            "MCR600",
+            "part-b-deductible-year-unknown",
+            "A line's calendar year has no Part B deductible in the loaded data, so its cost "
+            "sharing cannot be worked out.",
+            "Each line takes the deductible of its own calendar year; a year the plugin does not "
+            "know is pended rather than given another year's amount.",
+            "42 CFR 410.160 (Part B annual deductible); CMS 'Medicare Parts A & B Premiums and "
+            "Deductibles' fact sheets (2025: $257; 2026: $283)",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR601",
+            "preventive-service-without-cost-sharing",
+            "A preventive service on CMS's list (AWV, IPPE, screening colonoscopy and mammography, "
+            "vaccines and their administration ...): no deductible and no coinsurance.",
+            "Medicare pays 100% of the fee schedule amount for the preventive services the "
+            "Affordable Care Act §4104 made free of cost sharing; told, not a money change.",
+            "42 CFR 410.152(l), 410.160(b); Pub. 100-04 Ch. 18 §1.2 (Table of Preventive and "
+            "Screening Services); CMS MLN006559",
+            Severity.INFO,
+            group=None,
+        ),
+        _rule(
+            "MCR602",
+            "screening-became-diagnostic-pt",
+            "Modifier PT: a colorectal cancer screening became diagnostic or therapeutic in the same "
+            "encounter; no deductible, and the coinsurance of the year (20% 2022, 15% 2023-2026, "
+            "10% 2027-2029, 0% from 2030).",
+            "The Consolidated Appropriations Act, 2021 §122 phases out the coinsurance on screening "
+            "colonoscopies and sigmoidoscopies that find and remove a polyp.",
+            "SSA §1833(a)(1)(Y) and §1833(dd) (CAA 2021 Div. CC §122); CMS CR 12656 / MLN Matters "
+            "MM12656; 42 CFR 410.152(l)(5)",
+            Severity.INFO,
+            group=None,
+        ),
+        _rule(
+            "MCR620",
+            "em-on-day-of-global-surgery",
+            "An E/M visit by the surgeon (same NPI, or the same group and specialty) on the day of "
+            "a surgery with a global period, or the day before a major (090) one, without the "
+            "modifier that separates it: 57 (decision for major surgery), 25 (significant, "
+            "separately identifiable, with a 000 / 010 procedure) or FT (unrelated).",
+            "Pre-operative visits after the decision to operate are part of the global surgical "
+            "package: the day before and the day of a major surgery, the day of a minor one.",
+            "Pub. 100-04 Ch. 12 §40.1 (definition of a global surgical package), §40.2.A; NCCI "
+            "Policy Manual for Medicare Services Ch. I §D; PPRRVU GLOB DAYS",
+            Severity.DENY,
+            "97",
+            ("M144",),
+        ),
+        _rule(
+            "MCR621",
+            "em-in-postoperative-period",
+            "An E/M visit by the surgeon (same NPI, or the same group and specialty) inside the "
+            "post-operative period of a 010 / 090 surgery (10 or 90 days after it), without "
+            "modifier 24 (unrelated) or FT.",
+            "Post-operative visits related to recovery are paid in the global surgery amount.",
+            "Pub. 100-04 Ch. 12 §40.1.A and §40.2.A.8 (modifier 24); PPRRVU GLOB DAYS",
+            Severity.DENY,
+            "97",
+            ("M144",),
+        ),
+        _rule(
+            "MCR622",
+            "procedure-in-postoperative-period",
+            "A procedure by the surgeon inside the post-operative period of an earlier 010 / 090 "
+            "surgery without modifier 58 (staged or related), 78 (return to the operating room) or "
+            "79 (unrelated).",
+            "Services for complications that need no return to the operating room are part of "
+            "the global package; other procedures must say why they are not.",
+            "Pub. 100-04 Ch. 12 §40.1.A and §40.2.A (modifiers 58, 78, 79)",
+            Severity.DENY,
+            "97",
+            ("M144",),
+        ),
+        _rule(
+            "MCR623",
+            "split-care-modifier-without-global-period",
+            "Modifier 54, 55, 56 or 78 on a code whose GLOB DAYS is not 010 or 090 (or whose RVU "
+            "row gives no pre/intra/post-operative shares).",
+            "Split care is priced with the PRE / INTRA / POST OP shares of a global package; a code "
+            "without a post-operative period has no such shares.",
+            "Pub. 100-04 Ch. 12 §40.2.A; PPRRVU PRE OP / INTRA OP / POST OP and GLOB DAYS",
+            Severity.DENY,
+            "4",
+        ),
+        _rule(
+            "MCR640",
+            "unassigned-claim-paid-to-beneficiary",
+            "A non-participating provider did not accept assignment: Medicare pays the beneficiary, "
+            "and the remittance is for the provider's information (MA28).",
+            "On an unassigned claim the provider bills the patient and Medicare reimburses the "
+            "patient; the amounts are unchanged.",
+            "SSA §1842(b)(3)(B)(ii); Pub. 100-04 Ch. 1 §30.3 (assignment); RARC MA28",
+            Severity.INFO,
+            rarcs=("MA28",),
+            group=None,
+        ),
+        _rule(
+            "MCR641",
+            "charge-over-limiting-charge",
+            "An unassigned line of a non-participating provider charges more than the limiting "
+            "charge, 115% of the non-participating fee schedule amount.",
+            "The provider may not collect more than the limiting charge from the patient and must "
+            "refund any excess; Medicare's allowed amount and payment do not change.",
+            "SSA §1848(g)(1) and (2); 42 CFR 414.48 (limits on actual charges of non-participating "
+            "suppliers)",
+            Severity.WARN,
+            group=None,
+        ),
+        _rule(
+            "MCR642",
+            "unassigned-claim-treated-as-assigned",
+            "A service Medicare pays only on assignment (clinical lab, services of nurse "
+            "practitioners, physician assistants, clinical nurse specialists) is billed unassigned: "
+            "it is processed as assigned.",
+            "Assignment is mandatory for these services; Medicare processes such claims as assigned.",
+            "SSA §1833(h)(5)(C), §1842(b)(18); Pub. 100-04 Ch. 1 §30.3.1 (mandatory assignment)",
+            Severity.INFO,
+            group=None,
+        ),
         _rule(
             "MCR501",
             "prior-authorization-absent",

@@ -21,6 +21,8 @@ class Rvu:
     pe_nonfacility: Decimal
     pe_facility: Decimal
     mp: Decimal
+    global_days: str = "XXX"
+    split: tuple[Decimal, Decimal, Decimal] | None = None
 
 
 @frozen
@@ -57,6 +59,14 @@ def _d(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+def _rvu(row: list[str]) -> Rvu:
+    """``[code, status, work, PE non-facility, PE facility, MP, GLOB DAYS?, PRE, INTRA, POST?]``."""
+    work, pe_nf, pe_f, mp = (_d(v) for v in row[2:6])
+    days = row[6] if len(row) > 6 else "XXX"
+    split = (_d(row[7]), _d(row[8]), _d(row[9])) if len(row) > 9 else None
+    return Rvu(row[1], work, pe_nf, pe_f, mp, days, split)
+
+
 @cache
 def load_starter(path: Path = STARTER) -> Starter:
     with path.open("rb") as fh:
@@ -67,7 +77,7 @@ def load_starter(path: Path = STARTER) -> Starter:
             year=y["year"],
             release=y["release"],
             conversion_factor=_d(y["conversion_factor"]),
-            rvu={row[0]: Rvu(row[1], *(_d(v) for v in row[2:6])) for row in y["rvu"]},
+            rvu={row[0]: _rvu(row) for row in y["rvu"]},
             gpci={(g[0], g[1]): Gpci(_d(g[2]), _d(g[3]), _d(g[4]), g[5]) for g in y["gpci"]},
         )
     clfs = raw["clfs"]

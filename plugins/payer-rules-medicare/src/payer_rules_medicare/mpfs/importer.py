@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS rvu (
     work TEXT NOT NULL, pe_nonfacility TEXT NOT NULL, pe_facility TEXT NOT NULL, mp TEXT NOT NULL,
     pctc TEXT, global_days TEXT, mult_proc TEXT, bilateral TEXT, assistant TEXT,
     co_surgery TEXT, team_surgery TEXT, conversion_factor TEXT, pricing_indicator TEXT,
+    pre_op TEXT, intra_op TEXT, post_op TEXT,
     PRIMARY KEY (year, code, modifier)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gpci (
     year INTEGER NOT NULL, mac TEXT NOT NULL, locality TEXT NOT NULL, state TEXT, name TEXT,
@@ -57,6 +58,22 @@ CREATE TABLE IF NOT EXISTS zip (
     quarter INTEGER NOT NULL, zip TEXT NOT NULL, state TEXT, mac TEXT NOT NULL,
     locality TEXT NOT NULL, rural TEXT, PRIMARY KEY (zip, quarter)) WITHOUT ROWID;
 """
+
+#: The rvu table's columns in the order :func:`_read_pprrvu` fills them (after ``year``).
+RVU_COLUMNS = (
+    "year", "code", "modifier", "status", "work", "pe_nonfacility", "pe_facility", "mp", "pctc",
+    "global_days", "mult_proc", "bilateral", "assistant", "co_surgery", "team_surgery",
+    "conversion_factor", "pricing_indicator", "pre_op", "intra_op", "post_op",
+)  # fmt: skip
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Columns added since a database was first written (an older import is extended, not lost)."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(rvu)")}
+    for name in RVU_COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE rvu ADD COLUMN {name} TEXT")
+
 
 _KINDS = {
     "pprrvu": re.compile(r"^PPRRVU.*\.csv$", re.I),
@@ -111,6 +128,10 @@ def _read_pprrvu(path: Path) -> tuple[int | None, str, list[tuple[str, ...]]]:
     team = cols.find("TEAM", required=False)
     cf = cols.find("CONV FACTOR", required=False)
     pricing = cols.find("PRICING", required=False)
+    # PRE OP / INTRA OP / POST OP: the shares of a global package (modifiers 54, 55, 56, 78)
+    pre_op = cols.find("PRE", "OP", exclude=("OPPS",), required=False)
+    intra_op = cols.find("INTRA", required=False)
+    post_op = cols.find("POST", "OP", exclude=("OPPS",), required=False)
     caption = " ".join(c.strip() for r in rows[:head] for c in r if c.strip()).upper()
     titled = re.search(r"(20\d\d) NATIONAL PHYSICIAN", caption)
     year = int(titled.group(1)) if titled else _year_from(path.stem)
@@ -141,6 +162,9 @@ def _read_pprrvu(path: Path) -> tuple[int | None, str, list[tuple[str, ...]]]:
                 cell(r, team),
                 _decimal(cell(r, cf), where, "CONV FACTOR") if cell(r, cf) else "",
                 cell(r, pricing),
+                _decimal(cell(r, pre_op), where, "PRE OP") if pre_op is not None else "",
+                _decimal(cell(r, intra_op), where, "INTRA OP") if intra_op is not None else "",
+                _decimal(cell(r, post_op), where, "POST OP") if post_op is not None else "",
             )
         )
     if not out:
@@ -330,10 +354,12 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     notes: list[str] = []
     try:
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
         for year, rows, label, path in rvus:
             conn.execute("DELETE FROM rvu WHERE year = ?", (year,))
             conn.executemany(
-                "INSERT OR REPLACE INTO rvu VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO rvu ({', '.join(RVU_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(RVU_COLUMNS))})",
                 ((year, *r) for r in rows),
             )
             factors = Counter(r[14] for r in rows if r[14])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from attrs import frozen
@@ -51,6 +52,12 @@ class FeeRow:
     bilateral: str = "9"
     assistant: str = "9"
     conversion_factor: Decimal | None = None
+    #: GLOB DAYS (000, 010, 090, MMM, XXX, YYY, ZZZ) and the PRE / INTRA / POST OP shares of
+    #: the global package (fractions, e.g. 0.10 / 0.69 / 0.21); ``None`` where not known.
+    global_days: str = "XXX"
+    pre_op: Decimal | None = None
+    intra_op: Decimal | None = None
+    post_op: Decimal | None = None
 
 
 @frozen(kw_only=True)
@@ -116,7 +123,7 @@ class StarterSchedule:
         rvu = self.fee_year.rvu.get(code)
         if rvu is None or modifier:
             return None
-        # The starter codes are office visits: no PC/TC split, no surgical indicators.
+        # The starter codes are visits and screenings: no PC/TC split, no surgical indicators.
         return FeeRow(
             code=code,
             modifier="",
@@ -129,6 +136,10 @@ class StarterSchedule:
             mult_proc="0",
             bilateral="0",
             assistant="0",
+            global_days=rvu.global_days,
+            pre_op=rvu.split[0] if rvu.split else None,
+            intra_op=rvu.split[1] if rvu.split else None,
+            post_op=rvu.split[2] if rvu.split else None,
         )
 
     def gpci(self, mac: str, locality: str) -> Gpci | None:
@@ -161,15 +172,18 @@ class ImportedSchedule:
     year: int
     release: str
     conversion_factor: Decimal
+    #: The database has the GLOB DAYS and PRE / INTRA / POST OP columns (imports before those
+    #: columns were kept answer without them until imported again).
+    split_care: bool = True
 
     def row(self, code: str, modifier: str = "") -> FeeRow | None:
         found = self.conn.execute(
-            "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
-            "assistant, conversion_factor FROM rvu WHERE year = ? AND code = ? AND modifier = ?",
+            _ROW_QUERY if self.split_care else _OLD_ROW_QUERY,
             (self.year, code, modifier),
         ).fetchone()
         if found is None:
             return None
+        global_days, pre, intra, post = found[10:14] if self.split_care else ("", "", "", "")
         return FeeRow(
             code=code,
             modifier=modifier,
@@ -183,10 +197,25 @@ class ImportedSchedule:
             bilateral=found[7] or "9",
             assistant=found[8] or "9",
             conversion_factor=Decimal(found[9]) if found[9] else None,
+            global_days=global_days or "XXX",
+            pre_op=Decimal(pre) if pre else None,
+            intra_op=Decimal(intra) if intra else None,
+            post_op=Decimal(post) if post else None,
         )
 
     def gpci(self, mac: str, locality: str) -> Gpci | None:
         return _gpci(self.conn, self.year, mac, locality)
+
+
+_OLD_ROW_QUERY = (
+    "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
+    "assistant, conversion_factor FROM rvu WHERE year = ? AND code = ? AND modifier = ?"
+)
+_ROW_QUERY = (
+    "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
+    "assistant, conversion_factor, global_days, pre_op, intra_op, post_op "
+    "FROM rvu WHERE year = ? AND code = ? AND modifier = ?"
+)
 
 
 def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | None:
@@ -202,7 +231,14 @@ def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | No
     factor = Decimal(found[1]) if found[1] else KNOWN_CONVERSION_FACTORS.get(year)
     if factor is None:
         return None
-    return ImportedSchedule(conn=conn, year=year, release=found[0], conversion_factor=factor)
+    return ImportedSchedule(
+        conn=conn, year=year, release=found[0], conversion_factor=factor, split_care=_has_split_care(conn)
+    )
+
+
+@lru_cache(maxsize=16)
+def _has_split_care(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "post_op" for row in conn.execute("PRAGMA table_info(rvu)"))
 
 
 def _has_gpci(conn: sqlite3.Connection, year: int) -> bool:

@@ -215,9 +215,10 @@ def test_bilateral_and_multiple_procedure_reductions(engine, with_bundle):
         engine, make_claim(line("64721", place_of_service="22"), line("27447", place_of_service="22"))
     )
     assert paired == [(one / 2).quantize(Decimal("0.01")), knee]
-    # another date of service is not reduced
+    # another date of service is not reduced (79: unrelated to the 64721 whose global period it is in)
     apart = make_claim(
-        line("64721", place_of_service="22"), line("27447", place_of_service="22", day=dt.date(2025, 6, 3))
+        line("64721", place_of_service="22"),
+        line("27447", "79", place_of_service="22", day=dt.date(2025, 6, 3)),
     )
     assert allowed(engine, apart) == [one, knee]
 

@@ -12,6 +12,7 @@ from typing import TextIO
 import click
 
 from payer_rules.batch.collector import paused_collector
+from payer_rules.cli.acks import ACK_FORMAT, AckWriter, write_999
 from payer_rules.cli.state import get_engine
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
 from payer_rules.errors import InputError, UsageError
@@ -42,7 +43,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(sorted(WRITERS)),
+            type=click.Choice(sorted([*WRITERS, ACK_FORMAT])),
             default="table",
             show_default=True,
             help="Output format.",
@@ -64,6 +65,12 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             help="Date the payer received the claims (overrides the claims' own).",
         ),
         JOBS_OPTION,
+        click.option(
+            "--ack",
+            "ack_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Also write acknowledgments here: a 999 per X12 input and claims.277ca (claim by claim).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -109,7 +116,14 @@ def _run(
     received_date: dt.datetime | None,
     stages: Stages,
     jobs: int = 1,
+    ack_dir: Path | None = None,
 ) -> None:
+    if fmt == ACK_FORMAT:
+        with open_output(output) as stream:
+            write_999(inputs, stream)
+        return
+    if ack_dir is not None and jobs > 1:
+        raise UsageError("--ack writes the 277CA from one process; leave out --jobs")
     engine = get_engine()
     for payer in payers:
         engine.payer(payer)
@@ -143,6 +157,8 @@ def _run(
             )
         else:
             writer = WRITERS[fmt](stream)
+            if ack_dir is not None:
+                writer = AckWriter(writer, ack_dir, inputs)
             with paused_collector() as tick:
                 for item, result in engine.adjudicate_pairs(
                     claims(),

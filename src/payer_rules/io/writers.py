@@ -96,6 +96,12 @@ def _x12_835(stream: TextIO) -> ResultWriter:
     return X12_835Writer(stream)
 
 
+def _x12_277ca(stream: TextIO) -> ResultWriter:
+    from payer_rules.io.x12.writer_277ca import X12_277CAWriter
+
+    return X12_277CAWriter(stream)
+
+
 def _fhir(stream: TextIO) -> ResultWriter:
     from payer_rules.io.fhir.writer import FhirWriter
 
@@ -107,6 +113,7 @@ WRITERS: dict[str, Callable[[TextIO], ResultWriter]] = {
     "json": JsonWriter,
     "ndjson": NdjsonWriter,
     "x12-835": _x12_835,
+    "x12-277ca": _x12_277ca,
     "fhir": _fhir,
 }
 #: Formats that report money and so make no sense in scrubber mode (``check``).

@@ -1,0 +1,96 @@
+"""Acknowledgments from a run: ``--format x12-999`` and ``--ack DIR`` (999 per X12 input + 277CA).
+
+The 999 is about the files as received, so it needs no payer and no judging: each X12 input is
+validated against its implementation guide and acknowledged. The 277CA is about the claims as
+judged at the front end, so it is written from the run's results, one transaction set per payer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from payer_rules.errors import InputError, UsageError
+from payer_rules.io.readers import expand_inputs
+from payer_rules.io.writers import ResultWriter
+from payer_rules.models import Claim
+from payer_rules.results import ClaimResult
+
+__all__ = ["ACK_FORMAT", "AckWriter", "write_999", "x12_inputs"]
+
+#: The ``--format`` that writes 999s instead of results.
+ACK_FORMAT = "x12-999"
+
+
+def x12_inputs(inputs: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """``(name, text)`` of every X12 input (directories expanded as the readers do)."""
+    for item in expand_inputs(inputs):
+        if isinstance(item, InputError):
+            continue  # the run itself reports it
+        if item == "-":
+            text = sys.stdin.read()
+            name = "<stdin>"
+        else:
+            try:
+                text = Path(item).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            name = item
+        if text.lstrip("\ufeff \t\r\n").startswith("ISA"):
+            yield name, text
+
+
+def _acknowledge(text: str) -> tuple[str, int, int]:
+    try:
+        from payer_rules.io.x12.ack_999 import acknowledge_837
+
+        ack = acknowledge_837(text)
+    except ModuleNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    return ack.text, ack.accepted, ack.rejected
+
+
+def write_999(inputs: tuple[str, ...], stream: TextIO) -> None:
+    """``--format x12-999``: one 999 interchange per X12 input, one after another."""
+    found = 0
+    for name, text in x12_inputs(inputs):
+        found += 1
+        body, accepted, rejected = _acknowledge(text)
+        stream.write(body)
+        click.echo(f"{name}: 999 {accepted} transaction set(s) accepted, {rejected} rejected", err=True)
+    if not found:
+        raise UsageError("--format x12-999 acknowledges X12 837 files; no input is X12")
+
+
+class AckWriter:
+    """Tees results to the run's writer and to a 277CA; on close writes the 999s beside it."""
+
+    def __init__(self, inner: ResultWriter, directory: Path, inputs: tuple[str, ...]) -> None:
+        from payer_rules.io.x12.writer_277ca import X12_277CAWriter
+
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._handle = (directory / "claims.277ca").open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"{directory}: cannot write acknowledgments: {exc.strerror or exc}") from exc
+        self._inner = inner
+        self._directory = directory
+        self._inputs = inputs
+        self._277ca = X12_277CAWriter(self._handle)
+
+    def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
+        self._inner.write(result, claim)
+        self._277ca.write(result, claim)
+
+    def close(self) -> None:
+        self._inner.close()
+        with self._handle:
+            self._277ca.close()
+        for name, text in x12_inputs(self._inputs):
+            body, _accepted, _rejected = _acknowledge(text)
+            target = self._directory / f"{Path(name).name if name != '<stdin>' else 'stdin'}.999"
+            target.write_text(body, encoding="utf-8", newline="")

@@ -76,7 +76,7 @@ def test_999_names_each_segment_and_element_in_error(tmp_path: Path) -> None:
     first = first[: next(i for i, s in enumerate(first) if s[0] == "SE") + 1]
     ik3 = [s for s in first if s[0] == "IK3"]
     ik4 = [s for s in first if s[0] == "IK4"]
-    assert ["XYZ", "1"] == [ik3[0][1], ik3[0][4]]  # unrecognized segment ID
+    assert [ik3[0][1], ik3[0][4]] == ["XYZ", "1"]  # unrecognized segment ID
     by_element = {(s[1], s[2]): s[3] for s in ik4}
     assert by_element[("2", "1065")] == "7"  # NM102 invalid code value
     assert by_element[("3", "1251")] == "8"  # DTP03 invalid date

@@ -134,3 +134,20 @@ def test_shared_fhir_samples_give_claims_or_located_errors():
         for item in read_text(path.read_text(encoding="utf-8"), str(path)):
             if isinstance(item, InputError):
                 assert str(item).startswith(f"{path}"), str(item)
+
+
+def test_assignment_maps_to_payee_type_and_the_accept_assignment_extension():
+    from attrs import evolve
+
+    from payer_rules.io.fhir.reader import ACCEPT_ASSIGNMENT
+
+    claim = evolve(example_claims()[0], accept_assignment=False, benefits_assigned=False)
+    bundle = claim_bundle([claim])
+    resource = bundle["entry"][0]["resource"]
+    assert resource["payee"]["type"]["coding"][0]["code"] == "subscriber"
+    assert resource["extension"] == [{"url": ACCEPT_ASSIGNMENT, "valueBoolean": False}]
+    [back] = read_text(json.dumps(bundle), "b.json")
+    assert isinstance(back, Claim) and (back.accept_assignment, back.benefits_assigned) == (False, False)
+    resource["payee"]["type"]["coding"][0]["code"] = "somebody"
+    [bad] = read_text(json.dumps(bundle), "b.json")
+    assert isinstance(bad, InputError) and "@ $.payee.type" in str(bad)

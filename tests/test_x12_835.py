@@ -188,3 +188,52 @@ def test_source_date_epoch_makes_the_835_reproducible(monkeypatch, tmp_path):
     args = ["adjudicate", str(claims), "--payer", "medicare", "--format", "x12-835"]
     runs = [CliRunner().invoke(cli, args).stdout for _ in range(2)]
     assert runs[0] == runs[1] and "*260101*0000*" in runs[0]
+
+
+def test_835_says_it_as_medicare_does(engine, tmp_path):
+    """MOA MA130 on an unprocessable claim, LQ M38 on a GA denial, LQ M144 on a global-period
+    denial, MOA MA28 on an unassigned non-participating claim; pyx12 accepts the file."""
+    claims = {c.id: c for c in read_path(str(PROFESSIONAL)) if isinstance(c, Claim)}
+    rejected, abn, visit = claims["CLM-1005"], claims["CLM-1004"], claims["CLM-1001"]
+    # G0121 (screening colonoscopy, GLOB DAYS 000 in the starter pack's CY2025) and an office
+    # visit by the same physician the same day
+    day = dt.date(2025, 6, 2)
+    same_day = evolve(
+        visit,
+        id="GLOBAL-1",
+        lines=(
+            evolve(visit.lines[0], procedure="G0121", service_date=day),
+            evolve(visit.lines[0], charge=Decimal("120"), service_date=day),
+        ),
+    )
+    unassigned = evolve(
+        visit,
+        id="UNASSIGNED-1",
+        accept_assignment=False,
+        billing_provider=evolve(visit.billing_provider, participating=False),
+    )
+    text = write_835(engine, [rejected, abn, same_day], tmp_path / "medicare.835")
+    assert pyx12_errors(tmp_path / "medicare.835") == []
+    # pyx12's remark-code list lacks MA28 (a current CMS RARC since 1997); the rest is accepted
+    text += write_835(engine, [unassigned], tmp_path / "unassigned.835")
+    assert pyx12_errors(tmp_path / "unassigned.835") == [
+        "(MA28) is not a valid code for Claim Payment Remark Code (MOA03)"
+    ]
+    assert_balanced(text)
+    by_claim: dict[str, list[list[str]]] = {}
+    current = ""
+    for s in segments(text):
+        if s[0] == "CLP":
+            current = s[1]
+        if current:
+            by_claim.setdefault(current, []).append(s)
+    moa = {cid: [s for s in segs if s[0] == "MOA"] for cid, segs in by_claim.items()}
+    assert moa["CLM-1005"] and moa["CLM-1005"][0][3] == "MA130"
+    assert ["LQ", "HE", "M38"] in by_claim["CLM-1004"]
+    assert ["LQ", "HE", "M144"] in by_claim["GLOBAL-1"]
+    assert moa["UNASSIGNED-1"] and "MA28" in moa["UNASSIGNED-1"][0]
+    assert moa["CLM-1004"] == [] and moa["GLOBAL-1"] == []
+    # MOA sits after the claim's NM1 segments and before its dates (loop 2100 order)
+    names = [s[0] for s in by_claim["CLM-1005"]]
+    assert names.index("MOA") > max(i for i, n in enumerate(names) if n == "NM1")
+    assert names.index("MOA") < names.index("DTM")

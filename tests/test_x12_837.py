@@ -246,3 +246,24 @@ def test_other_transactions_are_refused(transaction):
 def test_tokenizer_reports_bad_segment_ids():
     bad = [s for s in tokenize(PROFESSIONAL.replace("N4*San", "n4*San", 1)) if isinstance(s, X12Error)]
     assert bad and "'n4' is not a segment id" in str(bad[0])
+
+
+@pytest.mark.parametrize(
+    ("clm07", "clm08", "accept", "benefits"),
+    [("A", "Y", True, True), ("C", "N", False, False), ("B", "W", False, False), ("", "", True, True)],
+)
+def test_clm07_assignment_and_clm08_benefits_are_read(clm07, clm08, accept, benefits):
+    text = PROFESSIONAL.replace(
+        "CLM*CLM-1001*150***11:B:1*Y*A*Y*Y~", f"CLM*CLM-1001*150***11:B:1*Y*{clm07}*{clm08}*Y~"
+    )
+    claim = next(c for c in claims_of(read(text)) if c.id == "CLM-1001")
+    assert (claim.accept_assignment, claim.benefits_assigned) == (accept, benefits)
+
+
+def test_a_bad_clm07_is_located_and_unassigned_claims_round_trip():
+    text = PROFESSIONAL.replace("CLM*CLM-1001*150***11:B:1*Y*A*Y*Y~", "CLM*CLM-1001*150***11:B:1*Y*X*Y*Y~")
+    (error,) = errors_of(read(text))
+    assert "CLM07 assignment code 'X' is not A (assigned)" in error
+    claim = _roundtrip_claim(accept_assignment=False, benefits_assigned=False)
+    [back] = claims_of(read(claims_to_837([claim])))
+    assert back == claim

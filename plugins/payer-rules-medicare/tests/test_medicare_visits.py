@@ -446,3 +446,55 @@ def test_split_care_is_priced_with_the_pre_intra_post_shares(engine, with_bundle
     # a code with no post-operative period cannot be split: CO-4
     bad = engine.adjudicate(make_claim(line("99213", "54", charge=Decimal("200.00"))), "medicare")
     assert line_codes(bad, 1) == ["MCR623"] and status(bad, 1) == ("denied", ["CO-4"])
+
+
+# -- assignment ------------------------------------------------------------------------------------
+
+NON_PAR = attrs.evolve(BILLING, participating=False)
+
+
+@needs_files
+@pytest.mark.parametrize("day", [dt.date(2025, 6, 2), dt.date(2026, 2, 3)])
+def test_unassigned_non_par_claim_over_the_limiting_charge(engine, day):
+    fee = fee_2025("99213") if day.year == 2025 else fee_2026_starter("1.30", "1.46", "0.09")
+    non_par = cents(fee * Decimal("0.95"))  # the non-participating fee schedule amount
+    limit = cents(non_par * Decimal("1.15"))  # the limiting charge
+    claim = make_claim(
+        line("99213", day=day, charge=Decimal("200.00")),
+        billing_provider=NON_PAR,
+        accept_assignment=False,
+        rendering_provider=Provider(npi="1987654328", taxonomy="207Q00000X"),
+    )
+    result = engine.adjudicate(claim, "medicare")
+    assert result.lines[0].allowed == non_par
+    (over,) = [f for f in result.findings if f.code == "MCR641"]
+    assert over.line == 1 and over.severity == "warn"
+    assert f"limiting charge {limit}" in over.message and f"({Decimal('200.00') - limit})" in over.message
+    (to_patient,) = [f for f in result.findings if f.code == "MCR640"]
+    assert to_patient.line is None and to_patient.rarcs == ("MA28",)
+    # at the limiting charge: nothing to refund; the money never changes
+    at_limit = engine.adjudicate(
+        attrs.evolve(claim, lines=(line("99213", day=day, charge=limit),)), "medicare"
+    )
+    assert "MCR641" not in codes(at_limit) and at_limit.lines[0].paid == result.lines[0].paid
+    # the same provider accepting assignment: no limiting charge, nothing to the patient
+    assigned = engine.adjudicate(attrs.evolve(claim, accept_assignment=True), "medicare")
+    assert not {"MCR640", "MCR641"} & set(codes(assigned))
+
+
+def test_mandatory_assignment_and_participating_providers_are_processed_as_assigned(engine):
+    npp = Provider(npi="1987654328", taxonomy="363LF0000X")  # nurse practitioner
+    claim = make_claim(
+        line("99213", charge=Decimal("900.00"), rendering_provider=npp),
+        line("82947", charge=Decimal("90.00")),
+        billing_provider=NON_PAR,
+        accept_assignment=False,
+        diagnoses=(Diagnosis(code="E11.9"),),
+    )
+    result = engine.adjudicate(claim, "medicare", received_date=dt.date(2025, 7, 1))
+    assert sorted((f.code, f.line) for f in result.findings if f.code.startswith("MCR64")) == [
+        ("MCR642", 1),
+        ("MCR642", 2),
+    ]
+    par = engine.adjudicate(make_claim(line("99213"), accept_assignment=False), "medicare")
+    assert [f.code for f in par.findings if f.code.startswith("MCR64")] == ["MCR642"]

@@ -9,6 +9,7 @@
   (:mod:`payer_rules_medicare.preventive`, MCR601 / MCR602).
 - Clinical lab fee schedule services carry no deductible or coinsurance (42 CFR 410.152(e)).
 - Sequestration reduces the Medicare payment itself, after cost sharing (CO-253).
+- Assignment (:mod:`payer_rules_medicare.assignment`): who is paid and the limiting charge.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from payer_rules.results import (
     Source,
 )
 from payer_rules_medicare import __version__
+from payer_rules_medicare.assignment import assignment_findings
 from payer_rules_medicare.edits import finding
 from payer_rules_medicare.preventive import cost_sharing_for, load_preventive
 from payer_rules_medicare.pricing import is_lab_fee_schedule
@@ -89,6 +91,7 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
         sequestration = split_percent(payable, starter.sequestration_percent)
         adjustments.append(Adjustment(group=_CO, carc="253", amount=sequestration))
         out.append(LineAdjudication(line=priced.line, adjustments=tuple(adjustments)))
+    findings.extend(assignment_findings(claim, pricing.lines))
     return Adjudication(
         lines=tuple(out),
         source=COST_SHARING_SOURCE,

@@ -379,10 +379,11 @@ RULES = {
             "MCR642",
             "unassigned-claim-treated-as-assigned",
             "A service Medicare pays only on assignment (clinical lab, services of nurse "
-            "practitioners, physician assistants, clinical nurse specialists) is billed unassigned: "
-            "it is processed as assigned.",
-            "Assignment is mandatory for these services; Medicare processes such claims as assigned.",
-            "SSA §1833(h)(5)(C), §1842(b)(18); Pub. 100-04 Ch. 1 §30.3.1 (mandatory assignment)",
+            "practitioners, physician assistants, clinical nurse specialists), or any claim of a "
+            "participating provider, is billed unassigned: it is processed as assigned.",
+            "Assignment is mandatory for these services, and a participating provider agreed to "
+            "accept it on every claim; Medicare processes such claims as assigned.",
+            "SSA §1833(h)(5)(C), §1842(b)(18), §1842(h)(1); Pub. 100-04 Ch. 1 §30.3.1 (mandatory assignment)",
             Severity.INFO,
             group=None,
         ),

@@ -431,6 +431,7 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
     facility_address = _address(facility)
     created = res.get("created")
     auths = [str(a) for i in insurance if isinstance(i, dict) for a in i.get("preAuthRef") or []]
+    accept_assignment, benefits_assigned = _assignment(res)
     return Claim(
         id=claim_id,
         claim_type=claim_type,
@@ -440,6 +441,8 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
         rendering_provider=rendering,
         service_facility_zip=facility_address.zip if facility_address else None,
         received_date=_date(created, "created") if created else None,
+        accept_assignment=accept_assignment,
+        benefits_assigned=benefits_assigned,
         prior_authorizations=tuple(auths),
         diagnoses=tuple(diagnoses),
         lines=tuple(lines),
@@ -456,6 +459,37 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
         provider_ccn=_ccn(billing_res) if claim_type is ClaimType.INSTITUTIONAL else None,
         **ub04,
     )
+
+
+#: The provider's acceptance of assignment (837 CLM07), which FHIR R4 Claim has no element for:
+#: a payer-rules extension on the Claim, ``valueBoolean`` (absent: assigned).
+ACCEPT_ASSIGNMENT = "https://payer-rules.dev/fhir/StructureDefinition/accept-assignment"
+_PAYEE_TYPES = {"provider": True, "subscriber": False, "other": False}
+
+
+def _assignment(res: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(accept assignment, benefits assigned) of a FHIR Claim.
+
+    Benefits assigned (837 CLM08) is ``Claim.payee.type``: ``provider`` ("any benefit payable will
+    be paid to the provider (Assignment of Benefit)", payeetype code system) or ``subscriber`` /
+    ``other``; absent, assigned. Acceptance of assignment is the :data:`ACCEPT_ASSIGNMENT` extension.
+    """
+    accept, benefits = True, True
+    for n, ext in enumerate(res.get("extension") or []):
+        if isinstance(ext, dict) and ext.get("url") == ACCEPT_ASSIGNMENT:
+            value = ext.get("valueBoolean")
+            if not isinstance(value, bool):
+                raise _Problem(f"extension[{n}].valueBoolean", f"expected true or false, got {value!r}")
+            accept = value
+    payee = res.get("payee")
+    if isinstance(payee, dict) and payee.get("type") is not None:
+        code = _code(payee.get("type"))
+        if code not in _PAYEE_TYPES:
+            raise _Problem(
+                "payee.type", f"expected a payeetype code (provider, subscriber or other), got {code!r}"
+            )
+        benefits = _PAYEE_TYPES[code]
+    return accept, benefits
 
 
 def _checked(name: str, value: Any, path: str) -> Any:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from payer_rules.errors import InputError
+from payer_rules.io.fhir.reader import ACCEPT_ASSIGNMENT
 from payer_rules.models import Claim, ClaimType, CodeSystem
 from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, LineResult, LineStatus
 
@@ -31,6 +32,7 @@ CARC = "https://x12.org/codes/claim-adjustment-reason-codes"
 RARC = "https://x12.org/codes/remittance-advice-remark-codes"
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 NPI = "http://hl7.org/fhir/sid/us-npi"
+PAYEE_TYPE = "http://terminology.hl7.org/CodeSystem/payeetype"
 _OUTCOME = {
     ClaimStatus.PAID: "complete",
     ClaimStatus.DENIED: "complete",
@@ -244,6 +246,11 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
         claim: dict[str, Any] = {
             "resourceType": "Claim",
             "id": c.id,
+            **(
+                {}
+                if c.accept_assignment
+                else {"extension": [{"url": ACCEPT_ASSIGNMENT, "valueBoolean": False}]}
+            ),
             "status": "active",
             "type": {"coding": [{"system": CLAIM_TYPE, "code": str(c.claim_type)}]},
             "use": "claim",
@@ -251,6 +258,13 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
             "created": (c.received_date or dt.date.today()).isoformat(),
             "provider": {"reference": f"Organization/org-{c.id}"},
             "priority": {"coding": [{"code": "normal"}]},
+            "payee": {
+                "type": {
+                    "coding": [
+                        {"system": PAYEE_TYPE, "code": "provider" if c.benefits_assigned else "subscriber"}
+                    ]
+                }
+            },
             "insurance": [
                 {
                     "sequence": 1,

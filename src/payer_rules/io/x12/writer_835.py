@@ -172,6 +172,9 @@ class X12_835Writer:
                 f"NM1*82*{'1' if rendering.name else '2'}*{_clean(rendering.name) or 'PROVIDER'}*****XX*"
                 f"{rendering.npi}"
             )
+        remarks = _claim_remarks(r, filing)
+        if remarks:
+            segs.append("MOA***" + "*".join(remarks))
         if institutional and claim.statement_from:
             segs.append(f"DTM*232*{claim.statement_from:%Y%m%d}")
             if claim.statement_to:
@@ -269,6 +272,31 @@ def _status(r: ClaimResult, claim: Claim) -> str:
         return "4"
     prior = sum(1 for o in claim.coverage.other_coverage if o.payment is not None)
     return "1" if prior == 0 else "2" if prior == 1 else "3"
+
+
+#: Claim filing indicators of Medicare (CLP06): Part A, Part B.
+_MEDICARE_FILING = frozenset({"MA", "MB"})
+
+
+def _claim_remarks(r: ClaimResult, filing: str) -> list[str]:
+    """MOA03-MOA07: the claim-level remark codes, at most five.
+
+    The remark codes of claim-level findings (MA28 on an unassigned claim ...), and, as Medicare
+    sends it, MA130 on a claim returned as unprocessable (CO-16: no appeal rights, submit a new
+    claim; Pub. 100-04 Ch. 1 §80.3.2).
+    """
+    remarks: dict[str, None] = {}
+    if (
+        filing in _MEDICARE_FILING
+        and r.status is ClaimStatus.REJECTED
+        and any(f.carc == "16" for f in r.findings)
+    ):
+        remarks["MA130"] = None
+    for f in r.findings:
+        if f.line is None:
+            for code in f.rarcs:
+                remarks.setdefault(_clean(code, 30), None)
+    return [x for x in remarks if x][:5]
 
 
 def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:

@@ -102,9 +102,10 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
         next_hl = hl + 3
     total = sum((ln.charge for ln in claim.lines), start=claim.lines[0].charge * 0)
     freq = _FREQUENCY[claim.frequency]
+    assigned = f"{'A' if claim.accept_assignment else 'C'}*{'Y' if claim.benefits_assigned else 'N'}"
     if inst:
         facility = (claim.bill_type or "13")[:2]
-        segs.append(f"CLM*{_clean(claim.id, 38)}*{amount(total)}***{facility}:A:{freq}**A*Y*Y")
+        segs.append(f"CLM*{_clean(claim.id, 38)}*{amount(total)}***{facility}:A:{freq}**{assigned}*Y")
         start = claim.statement_from or claim.first_service_date
         end = claim.statement_to or max(ln.last_service_date for ln in claim.lines)
         if claim.admission_date:
@@ -114,7 +115,8 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
             f"CL1*{claim.admission_type or ''}*{claim.admission_source or ''}*{claim.discharge_status or ''}"
         )
     else:
-        segs.append(f"CLM*{_clean(claim.id, 38)}*{amount(total)}***{claim.place_of_service}:B:{freq}*Y*A*Y*Y")
+        pos = claim.place_of_service
+        segs.append(f"CLM*{_clean(claim.id, 38)}*{amount(total)}***{pos}:B:{freq}*Y*{assigned}*Y")
     if claim.original_claim_id:
         segs.append(f"REF*F8*{_clean(claim.original_claim_id, 50)}")
     for auth in claim.prior_authorizations:

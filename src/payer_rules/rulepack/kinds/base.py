@@ -219,9 +219,11 @@ class BoundRule(Generic[R]):
         *,
         group: Group | None = None,
         carc: str | None = None,
+        rarcs: tuple[str, ...] | None = None,
         **values: object,
     ) -> Finding:
-        """The rule's finding for line ``number`` (1-based; ``None`` for the claim)."""
+        """The rule's finding for line ``number`` (1-based; ``None`` for the claim); ``group``,
+        ``carc`` and ``rarcs`` replace the rule's own where given."""
         rule = self.rule
         base: dict[str, object] = {
             "code": rule.code,
@@ -248,7 +250,7 @@ class BoundRule(Generic[R]):
             source=self.source,
             line=number,
             carc=carc or rule.carc,
-            rarcs=rule.rarcs,
+            rarcs=rule.rarcs if rarcs is None else rarcs,
             group=group or rule.group,
         )
 

@@ -177,11 +177,14 @@ class _DiagnosisCoverage:
                 if supported:
                     continue
                 group, carc, liability = None, None, "no ABN modifier; provider liable"
+                rarcs: tuple[str, ...] | None = None
                 if rule.abn_modifiers and "GY" in line.modifiers:
                     group, carc = Group.PR, "96"
                     liability = "GY: statutorily excluded; patient liable"
                 elif rule.abn_modifiers and "GA" in line.modifiers:
                     group = Group.PR
+                    # M38: the patient was told in writing (the ABN) and agreed to pay
+                    rarcs = (*rule.rarcs, "M38")
                     liability = "a signed ABN is on file (GA), so the patient is liable"
                 elif rule.abn_modifiers and "GZ" in line.modifiers:
                     liability = "GZ: no ABN; provider liable"
@@ -191,6 +194,7 @@ class _DiagnosisCoverage:
                     n,
                     group=group,
                     carc=carc,
+                    rarcs=rarcs,
                     diagnoses=", ".join(codes) or "none",
                     liability=liability,
                 )

@@ -149,6 +149,8 @@ def build_claim(draft: Draft) -> Claim:
         place_of_service=draft.facility_code if not institutional and draft.facility_code else "11",
         service_facility_zip=facility_zip,
         received_date=txn.received,
+        accept_assignment=draft.accept_assignment,
+        benefits_assigned=draft.benefits_assigned,
         prior_authorizations=tuple(draft.prior_auth),
         diagnoses=tuple(draft.diagnoses),
         lines=tuple(lines),

@@ -53,6 +53,29 @@ def clm(seg: Segment, draft: Draft, component: str) -> None:
     draft.frequency = frequency
     if draft.txn.claim_type is ClaimType.INSTITUTIONAL and draft.facility_code:
         checked("bill_type", draft.facility_code + draft.frequency_code)
+    assignment, benefits = seg.get(7), seg.get(8)
+    if assignment:
+        if assignment not in _ASSIGNMENT:
+            raise ValueError(
+                f"CLM07 assignment code {assignment!r} is not A (assigned), B (assigned for clinical "
+                "lab services only) or C (not assigned)"
+            )
+        draft.accept_assignment = _ASSIGNMENT[assignment]
+    if benefits:
+        if benefits not in _BENEFITS:
+            raise ValueError(
+                f"CLM08 benefits assignment {benefits!r} is not Y (yes), N (no) or W (not applicable)"
+            )
+        draft.benefits_assigned = _BENEFITS[benefits]
+
+
+#: CLM07 (005010X222A1 / X223A2): A assigned; B assignment accepted on clinical lab services
+#: only, which Medicare pays on assignment anyway (mandatory), so the claim is unassigned for
+#: everything else; C not assigned.
+_ASSIGNMENT = {"A": True, "B": False, "C": False}
+#: CLM08: Y the patient assigned benefits to the provider; N no; W not applicable (the patient
+#: refused to assign benefits).
+_BENEFITS = {"Y": True, "N": False, "W": False}
 
 
 def nm1(

@@ -242,6 +242,8 @@ class Draft:
         self.frequency = Frequency.ORIGINAL
         self.facility_code = ""
         self.frequency_code = "1"
+        self.accept_assignment = True  # CLM07
+        self.benefits_assigned = True  # CLM08
 
 
 class Transaction:

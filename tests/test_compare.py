@@ -34,6 +34,9 @@ from .conftest import EXAMPLES
 
 SRC = Source(name="generous-test-payer", version="1.0", citation="test contract")
 
+#: The example files numbered 01-09: the figures below are theirs, whatever examples are added later.
+ORIGINAL_EXAMPLES = [str(p) for p in sorted((EXAMPLES / "claims").glob("0*.json"))]
+
 
 class GenerousPayer:
     """Pays 60% of charges, no medical-necessity edits, denies 99214 (rule GEN001)."""
@@ -97,7 +100,7 @@ def invoke(*args):
 
 def test_json_comparison_names_the_rule_behind_every_difference():
     out = invoke(
-        "compare", str(EXAMPLES / "claims"), "--payer", "medicare", "--payer", "generous", "--format", "json"
+        "compare", *ORIGINAL_EXAMPLES, "--payer", "medicare", "--payer", "generous", "--format", "json"
     )
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
@@ -126,7 +129,7 @@ def test_csv_has_one_header_and_one_kind_of_row_and_loads_in_pandas(tmp_path):
     summary_path = tmp_path / "summary.csv"
     out = invoke(
         "compare",
-        str(EXAMPLES / "claims"),
+        *ORIGINAL_EXAMPLES,
         "--payer",
         "medicare",
         "--payer",

@@ -92,6 +92,16 @@ def _code(value: object) -> str:
     return text if normal == text else normal
 
 
+def _unit_basis(value: object) -> str | None:
+    """837P SV103: ``UN`` (units) or ``MJ`` (minutes); ``None`` when the source does not say."""
+    if value is None:
+        return None
+    basis = _code(value)
+    if basis not in ("UN", "MJ"):
+        raise ValueError(f"unit basis must be UN (units) or MJ (minutes), got {value!r}")
+    return basis
+
+
 def _diagnosis_code(value: str) -> str:
     """ICD-10-CM codes are stored without the dot, upper case, as the X12 HI segment carries them."""
     return value.replace(".", "").strip().upper()
@@ -277,6 +287,9 @@ class ServiceLine:
     code_system: CodeSystem = CodeSystem.CPT
     modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
     units: Decimal = Decimal(1)
+    #: What ``units`` count (837P SV103): ``UN`` units of service, ``MJ`` minutes (anesthesia
+    #: time); ``None`` when the source does not say (Medicare reads anesthesia units as minutes).
+    unit_basis: str | None = field(default=None, converter=_unit_basis)
     charge: Decimal
     service_date: dt.date
     service_date_end: dt.date | None = None

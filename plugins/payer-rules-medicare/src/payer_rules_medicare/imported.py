@@ -23,6 +23,7 @@ from attrs import frozen
 from payer_rules.store import data_dir
 
 __all__ = [
+    "ASP_DB",
     "CLFS_DB",
     "MEDICARE_FILES",
     "MPFS_DB",
@@ -38,6 +39,7 @@ MPFS_DB = "medicare-mpfs.sqlite"
 CLFS_DB = "medicare-clfs.sqlite"
 PTP_DB = "medicare-ncci-ptp.sqlite"
 MUE_DB = "medicare-ncci-mue.sqlite"
+ASP_DB = "medicare-asp.sqlite"
 
 
 @frozen
@@ -52,13 +54,15 @@ class TableFiles:
     clfs: str | None = CLFS_DB
     ptp: str | None = PTP_DB
     mue: str | None = MUE_DB
+    asp: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(name for name in (self.mpfs, self.clfs, self.ptp, self.mue) if name is not None)
+        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp)
+        return tuple(name for name in files if name is not None)
 
 
-MEDICARE_FILES = TableFiles()
+MEDICARE_FILES = TableFiles(asp=ASP_DB)
 
 
 @frozen
@@ -70,6 +74,7 @@ class ImportedTables:
     clfs: sqlite3.Connection | None
     ptp: sqlite3.Connection | None
     mue: sqlite3.Connection | None
+    asp: sqlite3.Connection | None = None
 
 
 def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
@@ -139,6 +144,7 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
             clfs=_open(directory, files.clfs),
             ptp=_open(directory, files.ptp),
             mue=_open(directory, files.mue),
+            asp=_open(directory, files.asp),
         )
         _cache[(directory, files)] = (stamp, tables)
         return tables

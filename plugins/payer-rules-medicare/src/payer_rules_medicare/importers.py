@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from payer_rules.store import ImporterInfo
+from payer_rules_medicare.anesthesia import import_base_units
 from payer_rules_medicare.clfs import import_clfs
+from payer_rules_medicare.drugs import import_asp
 from payer_rules_medicare.mpfs.importer import import_mpfs
 from payer_rules_medicare.ncci.mue import import_mue
 from payer_rules_medicare.ncci.ptp import import_ptp
@@ -11,8 +13,18 @@ from payer_rules_medicare.ncci.ptp import import_ptp
 IMPORTERS = (
     ImporterInfo(
         kind="mpfs",
-        summary="CMS physician fee schedule RVU bundle (dir: PPRRVU, GPCI, LOCCO CSVs; ZIP5 file)",
+        summary="CMS physician fee schedule RVU bundle (dir: PPRRVU, GPCI, LOCCO, ANES CSVs; ZIP5 file)",
         run=import_mpfs,
+    ),
+    ImporterInfo(
+        kind="anesthesia-base-units",
+        summary="CMS anesthesia base units by CPT code (CSV: code and Base Unit columns), one year",
+        run=import_base_units,
+    ),
+    ImporterInfo(
+        kind="asp",
+        summary="CMS quarterly ASP pricing file for Part B drugs and vaccines (CSV, 508 version)",
+        run=import_asp,
     ),
     ImporterInfo(
         kind="clfs", summary="CMS clinical laboratory fee schedule CSV (CLFS yyyy Qn)", run=import_clfs

@@ -45,9 +45,10 @@ from payer_rules_medicare.mpfs.schedule import (
     FeeRow,
     Schedule,
     StarterSchedule,
-    locality_for_zip,
+    claim_locality,
     schedule_for,
 )
+from payer_rules_medicare.other_schedules import price_other
 from payer_rules_medicare.rules import SOURCE_NAME
 from payer_rules_medicare.starter import Starter
 
@@ -74,18 +75,6 @@ class _Fee:
     row: FeeRow
     basis: tuple[str, ...]
     group: tuple[dt.date, str]
-
-
-def locality_for(
-    claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter
-) -> tuple[str, str] | None:
-    address = claim.billing_provider.address
-    for z in (claim.service_facility_zip, address.zip if address else None):
-        if z:
-            found = locality_for_zip(z[:5], day, tables, starter)
-            if found is not None:
-                return found
-    return None
 
 
 def _row(schedule: Schedule, line: ServiceLine) -> tuple[FeeRow | None, str]:
@@ -150,7 +139,7 @@ def _unit_fee(
             f"{line.procedure} has status {row.status} in CY{day.year}; "
             "not paid under the physician fee schedule"
         )
-    locality = locality_for(claim, day, tables, starter)
+    locality = claim_locality(claim, day, tables, starter)
     gpci = schedule.gpci(*locality) if locality else None
     if locality is None or gpci is None:
         zip_ = claim.service_facility_zip or (
@@ -225,6 +214,14 @@ def price_claim(
     participating = claim.billing_provider.participating
     for n, line in enumerate(claim.lines, 1):
         day = context.rules_date(line.service_date)
+        other = price_other(n, line, claim, day, tables, starter)
+        if other is not None:
+            for item in other:
+                if isinstance(item, PricedLine):
+                    lines.append(item)
+                else:
+                    findings.append(item)
+            continue
         lab = lab_fee(line, day, tables, starter)
         if lab is not None:
             amount = money(lab.amount * line.units)

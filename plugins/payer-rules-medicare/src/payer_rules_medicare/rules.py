@@ -41,6 +41,8 @@ def _rule(
 
 
 UNPROCESSABLE = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 1, §80.3.2 (unprocessable claims)"
+DRUGS = "42 CFR 414.904 (106% of ASP); Pub. 100-04 Ch. 17 §20 (drugs and biologicals)"
+ANESTHESIA = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 12, §50; 42 CFR 414.46"
 
 RULES = {
     r.code: r
@@ -214,6 +216,90 @@ RULES = {
             "Pub. 100-04 Ch. 12 §20.4.3 and §40.8; PPRRVU ASST SURG indicator",
             Severity.DENY,
             "54",
+        ),
+        # -- issue 18: anesthesia (MCR700-MCR709) -------------------------------------------
+        _rule(
+            "MCR700",
+            "anesthesia-base-units-not-loaded",
+            "An anesthesia code (00100-01999) has no CMS base units for its year in the loaded data.",
+            "Anesthesia is paid (base units + time units) x the locality's anesthesia conversion "
+            "factor; without the code's base units the line cannot be priced. Import CMS's "
+            "anesthesia base units file (payer-rules data import anesthesia-base-units).",
+            f"{ANESTHESIA}; CMS Anesthesia Base Units by CPT code (anesthesiologists center)",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR701",
+            "anesthesia-conversion-factor-not-loaded",
+            "No anesthesia conversion factor is loaded for the line's year and payment locality.",
+            "The anesthesia conversion factor varies by locality and year (the RVU bundle's "
+            "ANESyyyy file); import it with payer-rules data import mpfs.",
+            f"{ANESTHESIA}; RVU bundle ANESyyyy file (anesthesia conversion factors by locality)",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR702",
+            "anesthesia-payment-modifier-missing",
+            "An anesthesia line carries no payment modifier (AA, AD, QK, QX, QY, QZ), or two that "
+            "contradict each other.",
+            "The payment modifier says who furnished the anesthesia and how (personally performed, "
+            "medically directed, supervised, CRNA alone) and so what share of the fee is paid "
+            "(100%, 50%, 3 base units); without exactly one the line cannot be paid.",
+            f"{ANESTHESIA} A-C (payment modifiers); 42 CFR 414.46(c)-(d)",
+            Severity.DENY,
+            "4",
+        ),
+        _rule(
+            "MCR703",
+            "anesthesia-time-not-in-minutes",
+            "An anesthesia line reports its units as units of service (837P SV103 UN) instead of "
+            "minutes of anesthesia time (MJ).",
+            "Time units are the reported minutes divided by 15; a count of units does not say how "
+            "long the anesthesia lasted.",
+            f"{ANESTHESIA} G (anesthesia time and time units); ASC X12 837P SV103 (MJ = minutes)",
+            Severity.DENY,
+            "16",
+            ("M53",),
+        ),
+        # -- issue 18: drugs and biologicals (MCR710-MCR719) --------------------------------
+        _rule(
+            "MCR710",
+            "drug-asp-quarter-not-loaded",
+            "A Part B drug or vaccine is billed for a quarter whose ASP pricing file is not loaded.",
+            "Drugs are paid 106% of the average sales price per HCPCS billing unit from CMS's "
+            "quarterly file, by the quarter of the date of service; never from the physician fee "
+            "schedule. Import that quarter's file (payer-rules data import asp).",
+            f"{DRUGS}; CMS ASP Pricing File (quarterly)",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR711",
+            "drug-without-asp-payment-limit",
+            "A drug code is not in the quarter's ASP pricing file, or its payment limit there is N/A.",
+            "CMS publishes no ASP payment limit for it; the contractor prices it (invoice, WAC or "
+            "AWP methodology), which this engine does not model.",
+            f"{DRUGS}; Pub. 100-04 Ch. 17 §20.1.3",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR712",
+            "drug-coinsurance-inflation-adjusted",
+            "The quarter's ASP file sets a drug's coinsurance below 20% (Part B inflation rebate).",
+            "For drugs whose price rose faster than inflation the beneficiary's coinsurance is "
+            "reduced (Social Security Act §1847A(i)(5), from April 2023); the file's Co-insurance "
+            "Percentage column says by how much. Reported as a warning: cost sharing here still "
+            "takes the standard 20%.",
+            f"{DRUGS}; Social Security Act §1847A(i)(5); CMS ASP Pricing File, Co-insurance Percentage",
+            Severity.WARN,
+            group=None,
         ),
         _rule(
             "MCR301",

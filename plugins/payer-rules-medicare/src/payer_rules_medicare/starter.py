@@ -43,6 +43,24 @@ class FeeYear:
 
 
 @frozen
+class AnesthesiaYear:
+    """One year of anesthesia conversion factors (by MAC and locality) and base units."""
+
+    cf_release: str
+    conversion_factors: dict[tuple[str, str], Decimal]
+    base_release: str
+    base_units: dict[str, Decimal]
+
+
+@frozen
+class AspQuarter:
+    """A few rows of one quarter's ASP pricing file: code -> (dosage, payment limit or None)."""
+
+    release: str
+    limits: dict[str, tuple[str, Decimal | None]]
+
+
+@frozen
 class Starter:
     fee_years: dict[int, FeeYear]
     zip_locality: dict[str, tuple[str, str]]
@@ -53,6 +71,8 @@ class Starter:
     deductible: dict[int, Decimal]
     coinsurance_percent: Decimal
     sequestration_percent: Decimal
+    anesthesia: dict[int, AnesthesiaYear]
+    asp: dict[int, AspQuarter]
 
 
 def _d(value: Any) -> Decimal:
@@ -92,4 +112,20 @@ def load_starter(path: Path = STARTER) -> Starter:
         deductible={int(k): _d(v) for k, v in partb["deductible"].items()},
         coinsurance_percent=_d(partb["coinsurance_percent"]),
         sequestration_percent=_d(partb["sequestration_percent"]),
+        anesthesia={
+            a["year"]: AnesthesiaYear(
+                cf_release=a["cf_release"],
+                conversion_factors={(c[0], c[1]): _d(c[2]) for c in a["conversion_factors"]},
+                base_release=a["base_release"],
+                base_units={k: _d(v) for k, v in a["base_units"].items()},
+            )
+            for a in raw.get("anesthesia", {}).get("year", [])
+        },
+        asp={
+            q["quarter"]: AspQuarter(
+                release=q["release"],
+                limits={r[0]: (r[1], _d(r[2]) if r[2] != "N/A" else None) for r in q["rows"]},
+            )
+            for q in raw.get("asp", {}).get("quarter", [])
+        },
     )

@@ -401,6 +401,9 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
             )
         raw_quantity = (item.get("quantity") or {}).get("value", 1)
         quantity = _number(raw_quantity, f"{path}.quantity.value", "a quantity")
+        # A Quantity in UCUM minutes ("min") is anesthesia time, as 837P SV103 MJ says it.
+        quantity_unit = (item.get("quantity") or {}).get("code") or (item.get("quantity") or {}).get("unit")
+        unit_basis = "MJ" if quantity_unit == "min" else None
         if item.get("net"):
             charge = _money(item["net"], f"{path}.net")
         elif item.get("unitPrice"):
@@ -415,6 +418,7 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
                     code_system=code_system or (CodeSystem.CPT if code[:4].isdigit() else CodeSystem.HCPCS),
                     modifiers=tuple(c for c in (_code(m) for m in item.get("modifier") or []) if c),
                     units=quantity,
+                    unit_basis=unit_basis,
                     charge=charge,
                     service_date=start,
                     service_date_end=end if end != start else None,

@@ -211,6 +211,13 @@ class FhirWriter:
             self._stream.write("\n]}\n")
 
 
+def _quantity(units: Decimal, basis: str | None) -> dict[str, Any]:
+    """A line's quantity; minutes of anesthesia time (837P SV103 MJ) in UCUM ``min``."""
+    if basis == "MJ":
+        return {"value": float(units), "system": "http://unitsofmeasure.org", "code": "min", "unit": "min"}
+    return {"value": float(units)}
+
+
 def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
     """Claims as a FHIR Bundle of Claim resources (with Patient and Coverage), for round trips."""
     entries: list[dict[str, Any]] = []
@@ -302,7 +309,7 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
                         if ln.service_date_end
                         else {"servicedDate": ln.service_date.isoformat()}
                     ),
-                    "quantity": {"value": float(ln.units)},
+                    "quantity": _quantity(ln.units, ln.unit_basis),
                     "net": _money(ln.charge),
                     **(
                         {"locationCodeableConcept": {"coding": [{"code": ln.place_of_service}]}}

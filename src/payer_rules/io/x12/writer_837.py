@@ -194,7 +194,8 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
         else:
             pointers = ":".join(str(p) for p in ln.diagnosis_pointers[:4])
             segs.append(
-                f"SV1*HC:{ln.procedure}{mods}*{amount(ln.charge)}*UN*{_quantity(ln.units)}*"
+                f"SV1*HC:{ln.procedure}{mods}*{amount(ln.charge)}*{ln.unit_basis or 'UN'}*"
+                f"{_quantity(ln.units)}*"
                 f"{ln.place_of_service or ''}**{pointers}"
             )
         if ln.service_date_end and ln.service_date_end != ln.service_date:

@@ -13,6 +13,8 @@ PPRRVU*.csv    code, modifier, status, work / PE (non-facility, facility) / MP R
 GPCI*.csv      MAC, locality, state, name, work (with floors) / PE / MP GPCI
 *LOCCO*.csv    MAC, locality, state, fee schedule area, counties
 ZIP5*.txt      ZIP code -> state, carrier (MAC), pricing locality, rural flag, YYYYQ
+ANES*.csv      MAC, locality, name, anesthesia conversion factor; the national
+               anesthesia CF from the header ("National Anes CF of 20.3178")
 =============  ======================================================================
 
 The year comes from the files (caption, column names, the ZIP5 YYYYQ field, or the file name),
@@ -54,6 +56,11 @@ CREATE TABLE IF NOT EXISTS gpci (
 CREATE TABLE IF NOT EXISTS locality (
     year INTEGER NOT NULL, mac TEXT NOT NULL, locality TEXT NOT NULL, state TEXT, area TEXT,
     counties TEXT, PRIMARY KEY (year, mac, locality)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anes_cf (
+    year INTEGER NOT NULL, mac TEXT NOT NULL, locality TEXT NOT NULL, name TEXT,
+    conversion_factor TEXT NOT NULL, PRIMARY KEY (year, mac, locality)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anes_years (
+    year INTEGER PRIMARY KEY, national_cf TEXT, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS zip (
     quarter INTEGER NOT NULL, zip TEXT NOT NULL, state TEXT, mac TEXT NOT NULL,
     locality TEXT NOT NULL, rural TEXT, PRIMARY KEY (zip, quarter)) WITHOUT ROWID;
@@ -80,11 +87,12 @@ _KINDS = {
     "gpci": re.compile(r"^GPCI.*\.csv$", re.I),
     "locco": re.compile(r"^\d*LOCCO.*\.csv$", re.I),
     "zip5": re.compile(r"^ZIP5_.*\.txt$", re.I),
+    "anes": re.compile(r"^ANES.*\.csv$", re.I),
 }
 
 
 def recognise(path: Path) -> str | None:
-    """Which bundle file this is (``pprrvu``, ``gpci``, ``locco``, ``zip5``), by its name."""
+    """Which bundle file this is (``pprrvu``, ``gpci``, ``locco``, ``zip5``, ``anes``), by its name."""
     for kind, pattern in _KINDS.items():
         if pattern.match(path.name):
             return kind
@@ -251,6 +259,36 @@ def _read_locco(path: Path) -> tuple[int | None, list[tuple[str, ...]]]:
     return year, out
 
 
+def _read_anes(path: Path) -> tuple[int | None, str | None, list[tuple[str, ...]]]:
+    """ANESyyyy.csv: ``Contractor, Locality, Locality Name, National Anes CF of 20.3178``, then
+    one row per locality (values carry trailing spaces; names may end in footnote stars)."""
+    rows, line_of = csv_records(path)
+    head = _header_row(path, rows, "CONTRACTOR")
+    names = [header_name(c) for c in rows[head]]
+    cols = Columns(path, line_of[head], names)
+    mac, loc = cols.need("CONTRACTOR"), cols.exact("LOCALITY")
+    name, cf = cols.need("LOCALITY NAME"), cols.need("ANES")
+    national = re.search(r"(\d+\.\d+)", names[cf])
+    year = _year_from(" ".join(c for r in rows[:head] for c in r)) or _year_from(path.stem)
+    out: list[tuple[str, ...]] = []
+    for number in range(head + 1, len(rows)):
+        r = rows[number]
+        if not cell(r, mac).isdigit():
+            continue  # the blank row and footnotes under the table
+        where = f"{path}:{line_of[number]}"
+        out.append(
+            (
+                _mac(cell(r, mac)),
+                _locality(cell(r, loc)),
+                cell(r, name).rstrip("*").strip(),
+                _decimal(cell(r, cf), where, "anesthesia conversion factor"),
+            )
+        )
+    if not out:
+        raise InputError(str(path), "no anesthesia conversion factor rows after the header")
+    return year, national.group(1) if national else None, out
+
+
 # -- ZIP5 --------------------------------------------------------------------------------------
 
 
@@ -292,12 +330,12 @@ def _files(paths: Sequence[Path], skipped: list[str]) -> dict[str, list[Path]]:
                 raise InputError(
                     str(candidate),
                     "not a recognised MPFS bundle file (expected PPRRVU*.csv, GPCI*.csv, "
-                    "*LOCCO*.csv or ZIP5_*.txt)",
+                    "*LOCCO*.csv, ANES*.csv or ZIP5_*.txt)",
                 )
     if not found:
         raise InputError(
             ", ".join(str(p) for p in paths),
-            "no MPFS bundle file found (PPRRVU*.csv, GPCI*.csv, *LOCCO*.csv, ZIP5_*.txt)",
+            "no MPFS bundle file found (PPRRVU*.csv, GPCI*.csv, *LOCCO*.csv, ANES*.csv, ZIP5_*.txt)",
         )
     return found
 
@@ -328,6 +366,7 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     gpcis: list[tuple[int, list[tuple[str, ...]], Path]] = []
     loccos: list[tuple[int, list[tuple[str, ...]], Path]] = []
     zips: list[tuple[int, list[tuple[object, ...]]]] = []
+    anes: list[tuple[int, str | None, list[tuple[str, ...]], Path]] = []
 
     def year_of(found: int | None, path: Path) -> int:
         year = override or found
@@ -346,6 +385,9 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
         loccos.append((year_of(year, path), rows, path))
     for path in files.get("zip5", []):
         zips.append(_read_zip5(path))
+    for path in files.get("anes", []):
+        year, national, rows = _read_anes(path)
+        anes.append((year_of(year, path), national, rows, path))
 
     database = options.data_dir / MPFS_DB
     conn = connect_for_write(database)
@@ -384,6 +426,18 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
             total += len(rows)
             years.add(year)
             notes.append(f"  {path.name}: CY{year} {len(rows)} locality/county rows")
+        for year, national, rows, path in anes:
+            conn.execute("DELETE FROM anes_cf WHERE year = ?", (year,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO anes_cf VALUES (?, ?, ?, ?, ?)", ((year, *r) for r in rows)
+            )
+            conn.execute("INSERT OR REPLACE INTO anes_years VALUES (?, ?, ?)", (year, national, path.name))
+            total += len(rows)
+            years.add(year)
+            notes.append(
+                f"  {path.name}: CY{year} {len(rows)} anesthesia conversion factors "
+                f"(national {national or 'not stated'})"
+            )
         for quarter, zip_rows in zips:
             conn.execute("DELETE FROM zip WHERE quarter = ?", (quarter,))
             conn.executemany("INSERT OR REPLACE INTO zip VALUES (?, ?, ?, ?, ?, ?)", zip_rows)

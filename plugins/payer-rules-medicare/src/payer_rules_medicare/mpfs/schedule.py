@@ -18,6 +18,7 @@ from typing import Protocol
 
 from attrs import frozen
 
+from payer_rules.models import Claim
 from payer_rules_medicare.imported import ImportedTables
 from payer_rules_medicare.starter import FeeYear, Starter
 
@@ -26,6 +27,7 @@ __all__ = [
     "FeeRow",
     "Gpci",
     "Schedule",
+    "claim_locality",
     "locality_for_zip",
     "schedule_for",
 ]
@@ -282,3 +284,16 @@ def locality_for_zip(
             chosen = max(in_force) if in_force else min(rows)
             return chosen[1], chosen[2]
     return starter.zip_locality.get(zip5)
+
+
+def claim_locality(
+    claim: Claim, day: dt.date, tables: ImportedTables, starter: Starter
+) -> tuple[str, str] | None:
+    """(MAC, locality) of the service facility's ZIP code, else the billing provider's."""
+    address = claim.billing_provider.address
+    for z in (claim.service_facility_zip, address.zip if address else None):
+        if z:
+            found = locality_for_zip(z[:5], day, tables, starter)
+            if found is not None:
+                return found
+    return None

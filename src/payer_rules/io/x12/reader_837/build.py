@@ -75,6 +75,7 @@ def build_claim(draft: Draft) -> Claim:
                     code_system=ln.code_system,
                     modifiers=tuple(ln.modifiers),
                     units=ln.units,
+                    unit_basis=ln.unit_basis,
                     charge=ln.charge,
                     service_date=date,
                     service_date_end=end,

@@ -22,6 +22,7 @@ def sv1(seg: Segment, line: Line | None, draft: Draft | None, component: str) ->
     line.code_system = code_system_of(qualifier, code)
     line.modifiers = [m for m in parts[2:6] if m]
     line.charge = parse_amount(seg.get(2), "SV102 line charge")
+    line.unit_basis = seg.get(3) or None
     if seg.get(4):
         line.units = parse_amount(seg.get(4), "SV104 units")
     line.pos = seg.get(5) or None

@@ -189,6 +189,7 @@ class Line:
         "rendering",
         "revenue",
         "segment",
+        "unit_basis",
         "units",
     )
 
@@ -199,6 +200,7 @@ class Line:
         self.modifiers: list[str] = []
         self.charge: Decimal | None = None
         self.units = Decimal(1)
+        self.unit_basis: str | None = None
         self.pos: str | None = None
         self.pointers: tuple[int, ...] = ()
         self.date: dt.date | None = None

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from payer_rules.context import Session, _prior_service
+from payer_rules.context import Context, Session, _prior_service
 from payer_rules.engine import Engine
 from payer_rules.models import PriorService, Provider
 
@@ -67,3 +67,37 @@ def test_remembered_lines_keep_what_the_claim_said_and_how_each_line_ended():
             payer_id="medicare",
             status=f"{outcome.status}:line{number}",
         )
+
+
+def test_the_date_index_answers_as_a_scan_of_the_whole_history_would():
+    """history_on / history_between give exactly the services a filter over history() gives,
+    in the same order: the claim's own history first, then this run's, each as kept (claims
+    judged out of date order included)."""
+    engine = Engine.from_installed()
+    session = Session()
+    days = [dt.date(2026, 3, d) for d in (5, 1, 9, 1, 5, 20, 2)]  # out of order on purpose
+    for n, day in enumerate(days):
+        claim = make_claim(
+            f"D{n}",
+            lines=[
+                {"procedure": "99213", "charge": Decimal("100.00"), "service_date": day},
+                {"procedure": "36415", "charge": Decimal("10.00"), "service_date": day},
+            ],
+        )
+        engine.adjudicate(claim, "medicare", session=session)
+    own = tuple(
+        PriorService(claim_id=f"H{d}", service_date=dt.date(2026, 3, d), procedure="97110")
+        for d in (9, 1, 14, 5)
+    )
+    claim = make_claim("NEW", history=own)
+    context = Context(payer=engine.payer("medicare"), received_date=dt.date(2026, 4, 1), session=session)
+    everything = context.history(claim)
+    for wanted in ({dt.date(2026, 3, 1)}, {dt.date(2026, 3, 5), dt.date(2026, 3, 9)}, {dt.date(2026, 4, 1)}):
+        assert context.history_on(claim, wanted) == [p for p in everything if p.service_date in wanted]
+    for start, end in (
+        (dt.date(2026, 3, 1), dt.date(2026, 3, 5)),
+        (dt.date(2026, 3, 2), dt.date(2026, 3, 30)),
+    ):
+        assert context.history_between(claim, start, end) == [
+            p for p in everything if start <= p.service_date <= end
+        ]

@@ -7,8 +7,9 @@ engine itself holds no per-claim state, so it can be shared across threads.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,64 @@ _REJECTED = LineStatus.REJECTED  # a module constant: enum class lookups are slo
 
 #: ``"paid:line2"`` and the like, made once: history repeats a few dozen of them.
 _STATUS_TEXT: dict[tuple[LineStatus, int], str] = {}
+
+
+class DateIndex:
+    """Services by date of service, each with its position in the order they were kept.
+
+    Same-day edits (duplicates, NCCI PTP and MUE) and look-back windows ask what a member had
+    on or around a date; with this index each question costs a dictionary lookup or a binary
+    search plus what it returns, whatever the length of the member's history. Answers keep the
+    order the services were kept in, so findings that name "the earlier" service stay the same.
+    """
+
+    __slots__ = ("by_date", "dates", "size")
+
+    def __init__(self, services: Collection[PriorService] = ()) -> None:
+        self.by_date: dict[dt.date, list[tuple[int, PriorService]]] = {}
+        self.dates: list[dt.date] = []  # the distinct dates, sorted
+        self.size = 0
+        for service in services:
+            self.add(service)
+
+    def add(self, service: PriorService) -> None:
+        day = service.service_date
+        bucket = self.by_date.get(day)
+        if bucket is None:
+            self.by_date[day] = [(self.size, service)]
+            if not self.dates or self.dates[-1] < day:
+                self.dates.append(day)  # claims mostly arrive in date order
+            else:
+                insort(self.dates, day)
+        else:
+            bucket.append((self.size, service))
+        self.size += 1
+
+    def on(self, days: Collection[dt.date]) -> list[tuple[int, PriorService]]:
+        """The services on any of ``days``, in the order they were kept."""
+        found: list[tuple[int, PriorService]] = []
+        by_date = self.by_date
+        for day in days:
+            bucket = by_date.get(day)
+            if bucket:
+                found.extend(bucket)
+        if len(days) > 1:
+            found.sort(key=_position)
+        return found
+
+    def between(self, start: dt.date, end: dt.date) -> list[tuple[int, PriorService]]:
+        """The services from ``start`` to ``end`` inclusive, in the order they were kept."""
+        dates = self.dates
+        found: list[tuple[int, PriorService]] = []
+        by_date = self.by_date
+        for day in dates[bisect_left(dates, start) : bisect_right(dates, end)]:
+            found.extend(by_date[day])
+        found.sort(key=_position)
+        return found
+
+
+def _position(item: tuple[int, PriorService]) -> int:
+    return item[0]
 
 
 @define
@@ -49,6 +108,11 @@ class Session:
     #: the members' services as claims arrive (Medicare's surgeries by date), under a key the
     #: plugin chooses. The engine never reads it.
     plugin_state: dict[str, Any] = field(factory=dict)
+    #: The same services as ``_services``, by date of service (see :class:`DateIndex`).
+    _by_date: dict[tuple[str, str], DateIndex] = field(factory=dict)
+    #: The date index of the claim being judged's own ``history`` (built once per claim, not per
+    #: question): the claim's history tuple and its index.
+    _claim_history: tuple[tuple[PriorService, ...], DateIndex] | None = None
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -61,6 +125,25 @@ class Session:
         kept = self._services.get((payer, member))
         return tuple(kept) if kept else ()
 
+    def services_on(self, payer: str, member: str, days: Collection[dt.date]) -> list[PriorService]:
+        """The member's services remembered in this run on any of ``days``, in the order kept."""
+        index = self._by_date.get((payer, member))
+        return [s for _, s in index.on(days)] if index is not None else []
+
+    def services_between(self, payer: str, member: str, start: dt.date, end: dt.date) -> list[PriorService]:
+        """The member's services remembered in this run from ``start`` to ``end`` inclusive."""
+        index = self._by_date.get((payer, member))
+        return [s for _, s in index.between(start, end)] if index is not None else []
+
+    def claim_history_index(self, history: tuple[PriorService, ...]) -> DateIndex:
+        """The date index of a claim's own history, kept while the same claim is asked about."""
+        cached = self._claim_history
+        if cached is not None and cached[0] is history:
+            return cached[1]
+        index = DateIndex(history)
+        self._claim_history = (history, index)
+        return index
+
     def services_since(self, payer: str, member: str, start: int) -> list[PriorService]:
         """The member's services remembered after the first ``start`` (an index kept up to date
         reads only what is new, never the whole history again)."""
@@ -72,6 +155,10 @@ class Session:
         if result.status in ("error", "rejected"):
             return
         kept = self._services[(result.payer, claim.member_key)]
+        index = self._by_date.get((result.payer, claim.member_key))
+        if index is None:
+            index = self._by_date[(result.payer, claim.member_key)] = DateIndex()
+        before = len(kept)
         share = self._shared.setdefault
         tax_id = share(claim.billing_provider.tax_id, claim.billing_provider.tax_id)
         for number, (line, outcome) in enumerate(zip(claim.lines, result.lines, strict=True), 1):
@@ -96,6 +183,8 @@ class Session:
                     status,
                 )
             )
+        for service in kept[before:]:
+            index.add(service)
 
 
 _FIELDS = tuple(a.name for a in PriorService.__attrs_attrs__)
@@ -161,3 +250,24 @@ class Context:
         """The member's prior services: those on the claim plus those judged earlier in this run."""
         services = self.session.services(self.payer.id, claim.member_key)
         return claim.history + services if claim.history else services
+
+    def history_on(self, claim: Claim, days: Collection[dt.date]) -> list[PriorService]:
+        """The member's prior services on any of ``days``: as :meth:`history` (the claim's own
+        first, then this run's, each in the order kept), found through the date index instead
+        of a scan of the member's whole history."""
+        session = self.session
+        found = session.services_on(self.payer.id, claim.member_key, days)
+        if claim.history:
+            own = [s for _, s in session.claim_history_index(claim.history).on(days)]
+            return own + found if found else own
+        return found
+
+    def history_between(self, claim: Claim, start: dt.date, end: dt.date) -> list[PriorService]:
+        """The member's prior services from ``start`` to ``end`` inclusive, ordered as
+        :meth:`history`, through the date index."""
+        session = self.session
+        found = session.services_between(self.payer.id, claim.member_key, start, end)
+        if claim.history:
+            own = [s for _, s in session.claim_history_index(claim.history).between(start, end)]
+            return own + found if found else own
+        return found

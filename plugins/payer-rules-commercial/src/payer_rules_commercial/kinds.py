@@ -111,7 +111,12 @@ class _Visits:
             if not bounds:
                 continue
             if history is None:
-                history = [(p.service_date, p.procedure) for p in ctx.history(claim) if paid(p)]
+                # only visits of the lines' calendar years count: ask the date index for those
+                first = min(other.service_date for other in claim.lines).replace(month=1, day=1)
+                last = max(other.service_date for other in claim.lines)
+                history = [
+                    (p.service_date, p.procedure) for p in ctx.history_between(claim, first, last) if paid(p)
+                ]
             day = ctx.day(line)
             start = line.service_date.replace(month=1, day=1)
             for bound in bounds:

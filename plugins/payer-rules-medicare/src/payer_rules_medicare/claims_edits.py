@@ -71,9 +71,8 @@ def duplicates(claim: Claim, context: Context) -> Iterator[Finding]:
     # key -> the earlier service: a claim id on file, or a line number of this claim
     seen: dict[tuple[dt.date, str, frozenset[str], str], str | int] = {}
     days = {line.service_date for line in claim.lines}
-    for prior in context.history(claim):
-        # only a service on one of this claim's dates can duplicate it: a cheap test first
-        if prior.service_date not in days or prior.status.startswith("rejected"):
+    for prior in context.history_on(claim, days):
+        if prior.status.startswith("rejected"):
             continue
         if claim.original_claim_id and prior.claim_id == claim.original_claim_id:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -101,6 +101,14 @@ class RuleContext:
 
     def history(self, claim: Claim) -> tuple[PriorService, ...]:
         return tuple(p for p in self.context.history(claim) if p.claim_id != claim.id)
+
+    def history_on(self, claim: Claim, days: Collection[dt.date]) -> list[PriorService]:
+        """:meth:`history` on any of ``days`` only, through the date index."""
+        return [p for p in self.context.history_on(claim, days) if p.claim_id != claim.id]
+
+    def history_between(self, claim: Claim, start: dt.date, end: dt.date) -> list[PriorService]:
+        """:meth:`history` from ``start`` to ``end`` inclusive only, through the date index."""
+        return [p for p in self.context.history_between(claim, start, end) if p.claim_id != claim.id]
 
 
 _PREVIEW = Status.PREVIEW  # a module constant: enum class lookups are slow on Python 3.11

@@ -8,7 +8,7 @@ from typing import Any
 
 from attrs import frozen
 
-from payer_rules.models import Claim, PriorService
+from payer_rules.models import Claim
 from payer_rules.results import Finding
 
 from ..positions import Path
@@ -65,13 +65,10 @@ class _Frequency:
         self.sets = {b.code: CodeSet(b.rule.procedures) for b in rules}
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-        history: list[PriorService] | None = None
         for n, line in enumerate(claim.lines, 1):
             bounds = self.index.get(line.procedure)
             if not bounds:
                 continue
-            if history is None:
-                history = [p for p in ctx.history(claim) if paid(p)]
             day = ctx.day(line)
             for bound in bounds:
                 if not bound.active_on(day):
@@ -87,8 +84,8 @@ class _Frequency:
                     start, window = line.service_date - dt.timedelta(days=days - 1), f"{days} days"
                 earlier = [
                     _Service(p.service_date, p.procedure)
-                    for p in history
-                    if p.procedure in codes and start <= p.service_date <= line.service_date
+                    for p in ctx.history_between(claim, start, line.service_date)
+                    if p.procedure in codes and paid(p)
                 ]
                 earlier += [
                     _Service(other.service_date, other.procedure)
@@ -156,21 +153,19 @@ class _NewPatient:
         self.services = {b.code: CodeSet(b.rule.services) for b in rules}
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-        history: tuple[PriorService, ...] | None = None
         group = claim.billing_provider.tax_id or claim.billing_provider.npi
         for n, line in enumerate(claim.lines, 1):
             bounds = self.index.get(line.procedure)
             if not bounds:
                 continue
-            if history is None:
-                history = ctx.history(claim)
             rendering = claim.rendering_for(line)
             for bound in bounds:
                 if not bound.active_on(ctx.day(line)):
                     continue
                 services = self.services[bound.code]
                 since = _years_before(line.service_date, bound.rule.lookback_years)
-                for prior in history:
+                before = line.service_date - dt.timedelta(days=1)
+                for prior in ctx.history_between(claim, since, before):
                     same_group = (prior.provider_tax_id or prior.provider_npi) == group or (
                         prior.provider_npi == rendering.npi
                     )

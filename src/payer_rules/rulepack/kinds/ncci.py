@@ -165,7 +165,7 @@ class PairEvaluator:
             key = (claim.rendering_for(line).npi, line.service_date)
             if not history_loaded:
                 history_loaded = True
-                for prior in ctx.history(claim):
+                for prior in ctx.history_on(claim, {day for _npi, day in groups}):
                     pkey = (prior.provider_npi or "", prior.service_date)
                     if pkey in groups and paid(prior):
                         groups[pkey].append(_Billed(prior.procedure, prior.modifiers, None))
@@ -343,7 +343,7 @@ class UnitLimitEvaluator:
         for line in claim.lines:
             totals[(claim.rendering_for(line).npi, line.procedure, line.service_date)] += line.units
         codes = {line.procedure for line in claim.lines}
-        for prior in ctx.history(claim):
+        for prior in ctx.history_on(claim, {line.service_date for line in claim.lines}):
             key = (prior.provider_npi or "", prior.procedure, prior.service_date)
             if prior.procedure in codes and key in totals and paid(prior):
                 totals[key] += prior.units

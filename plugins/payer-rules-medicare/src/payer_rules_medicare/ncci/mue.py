@@ -151,7 +151,7 @@ def mue_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iter
     for line in claim.lines:
         by_day[line.service_date].add(line.procedure)
     on_file: defaultdict[tuple[dt.date, str, str], Decimal] = defaultdict(Decimal)
-    for prior in context.history(claim):
+    for prior in context.history_on(claim, by_day.keys()):
         if prior.status.startswith(("denied", "rejected")) or prior.claim_id in {
             claim.id,
             claim.original_claim_id,

@@ -270,7 +270,7 @@ def ptp_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iter
     for n, line in enumerate(claim.lines, 1):
         npi = claim.rendering_for(line).npi
         groups[(line.service_date, npi)].append(_Service(line.procedure, line.modifiers, n, claim.id))
-    for prior in context.history(claim):
+    for prior in context.history_on(claim, {day for day, _npi in groups}):
         key = (prior.service_date, prior.provider_npi or "")
         if (
             key in groups

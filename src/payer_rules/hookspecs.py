@@ -262,7 +262,10 @@ def adjudicate(
         sequestration...), or ``None`` when the payer is not yours.
 
     Stops at first non-None result. Whatever the adjudication does not take from ``allowed`` is
-    paid. The engine rejects an adjudication that takes more than ``allowed``.
+    paid. The engine rejects an adjudication that takes more than ``allowed``. What the claim
+    adds to the member's accumulators goes in ``Adjudication.accumulated`` (counted in the year
+    of the claim's first date of service) or, for a claim whose lines fall in two calendar years,
+    ``Adjudication.accumulated_by_year``.
 
     .. versionadded:: 0.1
     """

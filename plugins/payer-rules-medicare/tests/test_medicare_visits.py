@@ -498,3 +498,30 @@ def test_mandatory_assignment_and_participating_providers_are_processed_as_assig
     ]
     par = engine.adjudicate(make_claim(line("99213"), accept_assignment=False), "medicare")
     assert [f.code for f in par.findings if f.code.startswith("MCR64")] == ["MCR642"]
+
+
+@needs_files
+def test_split_care_packages_and_78_79(engine, with_bundle):
+    # the physician who billed 55 (post-operative care only) has no same-day package, but the post-op one
+    post_only = PriorService(
+        claim_id="POST-1", service_date=KNEE, procedure="27447", modifiers=("55",), provider_npi=SURGEON.npi
+    )
+    same_day = make_claim(line("99213", charge=Decimal("200.00")), history=(post_only,))
+    assert line_codes(engine.adjudicate(same_day, "medicare"), 1) == []
+    later = make_claim(
+        line("99213", day=KNEE + dt.timedelta(days=30), charge=Decimal("200.00")), history=(post_only,)
+    )
+    assert line_codes(engine.adjudicate(later, "medicare"), 1) == ["MCR621"]
+    # the surgeon who billed 54 gave up the post-operative care
+    surgery_only = attrs.evolve(post_only, modifiers=("54",))
+    assert line_codes(engine.adjudicate(attrs.evolve(later, history=(surgery_only,)), "medicare"), 1) == []
+    # a 78 return to the operating room starts no new package; a 79 procedure does
+    knee = PriorService(claim_id="K-1", service_date=KNEE, procedure="27447", provider_npi=SURGEON.npi)
+    for modifier, expected in (("78", []), ("79", ["MCR621"])):
+        redo = attrs.evolve(
+            knee, claim_id="K-2", modifiers=(modifier,), service_date=KNEE + dt.timedelta(days=80)
+        )
+        visit = make_claim(
+            line("99213", day=KNEE + dt.timedelta(days=100), charge=Decimal("200.00")), history=(knee, redo)
+        )
+        assert line_codes(engine.adjudicate(visit, "medicare"), 1) == expected, modifier

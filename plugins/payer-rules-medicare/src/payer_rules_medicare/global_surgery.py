@@ -14,9 +14,11 @@ Edits, each a denial CO-97 with M144 (the payment is included in the surgery's):
   25 (significant, separately identifiable, beside a 000 / 010 procedure) or FT (unrelated);
 - MCR621: an E/M visit in the post-operative days unless modifier 24 (unrelated) or FT; a
   surgery billed with 54 or 56 (the surgeon gave up the post-operative care) starts no
-  post-operative package for that surgeon;
+  post-operative package for that surgeon, one billed 55 alone (post-operative care only) no
+  pre-operative one;
 - MCR622: a procedure with a global period in the post-operative days of an earlier surgery
-  unless 58 (staged or related), 78 (return to the operating room) or 79 (unrelated).
+  unless 58 (staged or related), 78 (return to the operating room) or 79 (unrelated). A 58 or
+  79 procedure starts its own package; a 78 one does not (Ch. 12 §40.2.A).
 
 Split care is priced in :mod:`payer_rules_medicare.pricing` with :func:`split_care_share`:
 54 the PRE + INTRA OP shares, 55 POST OP, 56 PRE OP, 78 INTRA OP (MCR623 when the code has no
@@ -94,8 +96,22 @@ class _Surgery:
     where: str
 
     @property
+    def keeps_pre_operative_care(self) -> bool:
+        """The package holds the pre-operative and same-day care: not when billed 55 alone."""
+        return _parts(self.modifiers) & {"pre_op", "intra_op"} != set()
+
+    @property
     def keeps_post_operative_care(self) -> bool:
-        return "54" not in self.modifiers and "56" not in self.modifiers
+        """The package holds the post-operative care: not when billed 54 or 56 without 55."""
+        return "post_op" in _parts(self.modifiers)
+
+
+def _parts(modifiers: tuple[str, ...]) -> set[str]:
+    """The shares of the package a line with these modifiers covers (all three without 54-56)."""
+    parts: set[str] = set()
+    for modifier in modifiers:
+        parts.update(_SPLIT.get(modifier, ()))
+    return parts or {"pre_op", "intra_op", "post_op"}
 
 
 class _Index:
@@ -121,8 +137,8 @@ def _from_history(
     services: Iterable[PriorService], tables: ImportedTables, starter: Starter
 ) -> Iterator[_Surgery]:
     for s in services:
-        if s.status.startswith(("denied", "rejected", "pended")):
-            continue
+        if s.status.startswith(("denied", "rejected", "pended")) or "78" in s.modifiers:
+            continue  # a return to the operating room (78) starts no new package (§40.2.A)
         days = POST_OPERATIVE_DAYS.get(global_days(s.procedure, s.service_date, tables, starter))
         if days is None:
             continue
@@ -167,7 +183,7 @@ def global_surgery(
         days = POST_OPERATIVE_DAYS.get(
             global_days(line.procedure, context.rules_date(line.service_date), tables, starter)
         )
-        if days is not None:
+        if days is not None and "78" not in line.modifiers:
             rendering = claim.rendering_for(line)
             on_claim.append(
                 (
@@ -241,7 +257,7 @@ def _visit_in_package(
                 continue
             if surgery.day == day or (surgery.days == 90 and surgery.day == day + _ONE_DAY):
                 separate = "57" if surgery.days == 90 else "25"
-                if separate not in modifiers:
+                if separate not in modifiers and surgery.keeps_pre_operative_care:
                     return "MCR620", surgery
             elif (
                 surgery.day < day <= surgery.day + dt.timedelta(days=surgery.days)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from payer_rules import hookimpl
+from payer_rules.claim_kinds import ClaimKind, claim_kind
 from payer_rules.context import Context, Session
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
@@ -15,6 +16,7 @@ from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Seve
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
 from payer_rules_medicare import PAYER_ID
+from payer_rules_medicare.asc.pricing import price_asc_claim
 from payer_rules_medicare.claims_edits import duplicates, prior_authorization, timely_filing
 from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
@@ -38,7 +40,9 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
             id=PAYER_ID,
             name="Medicare Part B (fee-for-service)",
             kind=PayerKind.MEDICARE,
-            description="Original Medicare, professional claims (837P / CMS-1500).",
+            description="Original Medicare Part B: professional claims (837P / CMS-1500) and "
+            "ambulatory surgical center facility claims (837P, taxonomy 261QA1903X).",
+            claim_kinds=frozenset({ClaimKind.PROFESSIONAL, ClaimKind.ASC}),
         )
     )
 
@@ -94,6 +98,8 @@ def register_importers(register: Callable[[ImporterInfo], None]) -> None:
 def price(claim: Claim, context: Context) -> Pricing | None:
     if context.payer.id != PAYER_ID:
         return None
+    if claim_kind(claim) is ClaimKind.ASC:
+        return price_asc_claim(claim, context, _tables_for(context))
     return price_claim(claim, context, load_starter(), _tables_for(context))
 
 
@@ -127,7 +133,10 @@ def reference_price(reference: str, claim: Claim, line: int, context: Context) -
     last = _last_reference
     if last is not None and last[0] is claim and last[1] == context.as_of:
         return last[2].for_line(line)
-    pricing = price_claim(claim, context, load_starter())
+    if claim_kind(claim) is ClaimKind.ASC:
+        pricing = price_asc_claim(claim, context, imported())
+    else:
+        pricing = price_claim(claim, context, load_starter())
     _last_reference = (claim, context.as_of, pricing)
     return pricing.for_line(line)
 

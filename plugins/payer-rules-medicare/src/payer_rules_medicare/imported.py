@@ -23,6 +23,7 @@ from attrs import frozen
 from payer_rules.store import data_dir
 
 __all__ = [
+    "ASC_DB",
     "ASP_DB",
     "CLFS_DB",
     "MEDICARE_FILES",
@@ -40,13 +41,15 @@ CLFS_DB = "medicare-clfs.sqlite"
 PTP_DB = "medicare-ncci-ptp.sqlite"
 MUE_DB = "medicare-ncci-mue.sqlite"
 ASP_DB = "medicare-asp.sqlite"
+#: CMS ASC addenda AA / BB / EE / FF by quarter, and the ASCs' wage index records.
+ASC_DB = "medicare-asc.sqlite"
 
 
 @frozen
 class TableFiles:
     """Which database file in the data directory holds each table (``None``: none is read).
 
-    Medicare reads its own four; Medicaid NCCI reads the same PTP / MUE layouts from Medicaid's
+    Medicare reads its own five; Medicaid NCCI reads the same PTP / MUE layouts from Medicaid's
     files, through the same opening and caching.
     """
 
@@ -55,14 +58,15 @@ class TableFiles:
     ptp: str | None = PTP_DB
     mue: str | None = MUE_DB
     asp: str | None = None
+    asc: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp)
+        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp, self.asc)
         return tuple(name for name in files if name is not None)
 
 
-MEDICARE_FILES = TableFiles(asp=ASP_DB)
+MEDICARE_FILES = TableFiles(asp=ASP_DB, asc=ASC_DB)
 
 
 @frozen
@@ -75,6 +79,7 @@ class ImportedTables:
     ptp: sqlite3.Connection | None
     mue: sqlite3.Connection | None
     asp: sqlite3.Connection | None = None
+    asc: sqlite3.Connection | None = None
 
 
 def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
@@ -145,6 +150,7 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
             ptp=_open(directory, files.ptp),
             mue=_open(directory, files.mue),
             asp=_open(directory, files.asp),
+            asc=_open(directory, files.asc),
         )
         _cache[(directory, files)] = (stamp, tables)
         return tables

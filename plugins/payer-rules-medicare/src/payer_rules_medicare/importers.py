@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from payer_rules.store import ImporterInfo
 from payer_rules_medicare.anesthesia import import_base_units
+from payer_rules_medicare.asc.importer import import_asc
+from payer_rules_medicare.asc.wage_index import import_wage_index
 from payer_rules_medicare.clfs import import_clfs
 from payer_rules_medicare.drugs import import_asp
 from payer_rules_medicare.mpfs.importer import import_mpfs
@@ -38,5 +40,15 @@ IMPORTERS = (
         kind="ncci-mue",
         summary="NCCI practitioner services MUE table (MCR_MUE_PractitionerServices_Eff_*.csv)",
         run=import_mue,
+    ),
+    ImporterInfo(
+        kind="asc",
+        summary="CMS ASC payment addenda AA / BB / EE / FF (a quarter's CSVs, or a folder per quarter)",
+        run=import_asc,
+    ),
+    ImporterInfo(
+        kind="asc-wage-index",
+        summary="ASC wage index records (TOML: [[asc]] npi / ccn, cbsa, wage_index, dates, source)",
+        run=import_wage_index,
     ),
 )

@@ -40,6 +40,7 @@ def _rule(
     )
 
 
+ASC_CITATION = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 14 (Ambulatory Surgical Centers)"
 UNPROCESSABLE = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 1, §80.3.2 (unprocessable claims)"
 DRUGS = "42 CFR 414.904 (106% of ASP); Pub. 100-04 Ch. 17 §20 (drugs and biologicals)"
 ANESTHESIA = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 12, §50; 42 CFR 414.46"
@@ -484,6 +485,76 @@ RULES = {
             "authorization list)",
             Severity.DENY,
             "197",
+        ),
+        # -- issue 20: ambulatory surgical centers (MCR850-MCR899) -----------------------------
+        _rule(
+            "MCR850",
+            "asc-addenda-not-loaded",
+            "An ASC facility line's date of service falls in a quarter for which no CMS ASC addenda "
+            "are imported.",
+            "ASC payment rates and payment indicators change every quarter; the line is held until "
+            "the quarter's Addenda AA / BB / EE / FF are imported, never priced from another schedule.",
+            f"{ASC_CITATION}, §30.1 (where to obtain current rates); CMS ASC payment addenda",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR851",
+            "asc-wage-index-not-on-file",
+            "No wage index is on file for the ASC (by billing NPI or CCN) on the date of service.",
+            "50% of an ASC payment rate is adjusted by the wage index of the ASC's CBSA (the IPPS "
+            "pre-floor, pre-reclassified wage index); without it the line is held, never paid "
+            "unadjusted.",
+            f"{ASC_CITATION}, §40.2; 42 CFR 416.172(c); CY2026 OPPS/ASC final rule (CMS-1834-FC), "
+            "ASC wage index",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR852",
+            "asc-procedure-excluded",
+            "The procedure is on Addendum EE: excluded from payment when furnished in an ASC.",
+            "Medicare pays an ASC only for procedures on its covered list (Addendum AA) and their "
+            "covered ancillary services (BB); EE lists surgical procedures CMS excludes (inpatient-only, "
+            "unlisted codes, procedures that pose a significant safety risk).",
+            f"42 CFR 416.166; {ASC_CITATION}, §10.2 and §60 (service not payable in this "
+            "location, CARC 58); CMS ASC Addendum EE",
+            Severity.DENY,
+            "58",
+        ),
+        _rule(
+            "MCR853",
+            "asc-packaged-service",
+            "The code's ASC payment indicator packages it (N1, L1, D1): no separate payment.",
+            "Its payment is included in the covered surgical procedure's rate.",
+            f"42 CFR 416.164(a); {ASC_CITATION}, §40; CMS ASC Addenda AA / BB payment indicators",
+            Severity.DENY,
+            "97",
+        ),
+        _rule(
+            "MCR854",
+            "asc-code-not-in-addenda",
+            "The code is on none of the loaded ASC addenda (AA, BB, EE) of the quarter in force.",
+            "Only codes on Addenda AA and BB are paid in an ASC; a code on none of them may be new, "
+            "deleted, or not an ASC service. The line is held for review.",
+            f"{ASC_CITATION}, §20 and §70; CMS ASC addenda",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR855",
+            "asc-payment-not-modelled",
+            "The code's ASC payment is contractor-priced, at reasonable cost, has no rate yet, or "
+            "follows a policy this plugin does not model (device credits FB / FC, OPPS-rate items "
+            "whose geographic treatment is not modelled).",
+            "Held, naming why, rather than paid at a wrong amount.",
+            f"{ASC_CITATION}, §40.7, §40.8; CMS ASC Addendum DD1 (payment indicators)",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
         ),
     )
 }

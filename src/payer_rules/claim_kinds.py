@@ -61,7 +61,7 @@ _BY_FACILITY_CLASS: dict[str, ClaimKind] = {
 
 def claim_kind(claim: Claim) -> ClaimKind:
     """The payment-system kind of ``claim`` (see the module docstring for the rules)."""
-    claim_type = claim.claim_type.value
+    claim_type = str(claim.claim_type)  # a ClaimType (StrEnum) or, from the fast JSON reader, its value
     if claim_type == "professional":
         if claim.billing_provider.taxonomy == ASC_TAXONOMY:
             return ClaimKind.ASC

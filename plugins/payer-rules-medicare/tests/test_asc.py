@@ -393,3 +393,33 @@ def test_asc_rules_are_explained(code: str) -> None:
     out = CliRunner().invoke(cli, ["explain", code])
     assert out.exit_code == 0, out.output
     assert "Ch. 14" in out.output
+
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "x12" / "asc.837"
+
+
+def test_example_asc_837_pends_naming_the_import_when_nothing_is_imported() -> None:
+    out = CliRunner().invoke(cli, ["adjudicate", str(EXAMPLE), "--payer", "medicare", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    [result] = json.loads(out.output)
+    assert result["status"] == "pended"
+    assert [f["code"] for f in result["findings"]] == ["MCR850", "MCR850"]
+
+
+@needs_addenda
+def test_example_asc_837_is_priced_once_the_addenda_and_wage_index_are_imported(
+    asc_dir: Path, tmp_path: Path
+) -> None:
+    toml = tmp_path / "bayview.toml"
+    toml.write_text(WAGE_TOML.replace(ASC_NPI, "1497758544"))
+    env = {"PAYER_RULES_DATA_DIR": str(asc_dir)}
+    assert CliRunner().invoke(cli, ["data", "import", "asc-wage-index", str(toml)], env=env).exit_code == 0
+    out = CliRunner().invoke(
+        cli, ["adjudicate", str(EXAMPLE), "--payer", "medicare", "--format", "json"], env=env
+    )
+    [result] = json.loads(out.output)
+    cataract, capsulotomy = published("20260701", "66984"), published("20260701", "66821")
+    assert [ln["allowed"] for ln in result["lines"]] == [
+        str(adjusted(cataract[1], Decimal(0))),
+        str(money(adjusted(capsulotomy[1], Decimal(0)) * Decimal("0.5"))),
+    ]

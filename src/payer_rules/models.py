@@ -381,11 +381,17 @@ class Claim:
     attending_provider: Provider | None = None
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
-    #: The facility's CMS Certification Number (provider number, 837I 2010BB REF*G2).
+    #: The facility's CMS Certification Number (provider number, 837I 2010BB REF*G2): six
+    #: characters for providers (050454); ten for suppliers such as an ASC (state, ``C``, seven
+    #: digits: 05C0001234).
     provider_ccn: str | None = field(
         default=None,
         converter=_optional_code,
-        validator=_shaped("CCN", "[0-9]{2}[0-9A-Z][0-9]{3}", "6 characters, e.g. 050454"),
+        validator=_shaped(
+            "CCN",
+            "[0-9]{2}[0-9A-Z][0-9]{3}|[0-9]{2}C[0-9]{7}",
+            "6 characters, e.g. 050454 (an ASC: 10, e.g. 05C0001234)",
+        ),
     )
     operating_provider: Provider | None = None
     #: UB-04 condition codes (HI BG), occurrence codes (BH), occurrence spans (BI), value codes (BE).

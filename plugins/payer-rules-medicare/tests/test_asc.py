@@ -423,3 +423,37 @@ def test_example_asc_837_is_priced_once_the_addenda_and_wage_index_are_imported(
         str(adjusted(cataract[1], Decimal(0))),
         str(money(adjusted(capsulotomy[1], Decimal(0)) * Decimal("0.5"))),
     ]
+
+
+MPFS = SHARED_ASC.parent / "mpfs"
+
+
+@pytest.mark.skipif(
+    not (MPFS / "PPRRVU2025_Oct.csv").exists(), reason=f"CMS RVU25D bundle not found under {MPFS}"
+)
+def test_an_asc_facility_claim_is_no_surgeons_global_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The professional claim's global surgery edit (MCR622) flags the same two claims billed by
+    a physician; the ASC's facility claims are not in anyone's package."""
+    from payer_rules_medicare.mpfs.importer import import_mpfs
+
+    import_mpfs([MPFS], ImportOptions(data_dir=tmp_path))
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path))
+    engine = Engine.from_installed()
+    surgeon = Provider(npi="1987654328", taxonomy="207X00000X", tax_id="941234567")
+    claim = asc_claim(
+        line("27447", day=dt.date(2025, 6, 2)),
+        line("29881", day=dt.date(2025, 6, 20)),
+        rendering_provider=surgeon,
+        received_date=dt.date(2025, 7, 1),
+    )
+    physician = attrs.evolve(
+        claim, billing_provider=Provider(npi=ASC_NPI, taxonomy="207X00000X", tax_id="941234567")
+    )
+    codes = {
+        kind: [f.code for f in engine.adjudicate(c, "medicare", session=Session()).findings]
+        for kind, c in {"asc": claim, "professional": physician}.items()
+    }
+    assert "MCR622" in codes["professional"]
+    assert not [c for c in codes["asc"] if c.startswith("MCR62")]

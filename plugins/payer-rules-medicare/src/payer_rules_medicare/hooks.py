@@ -75,7 +75,8 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     tables = _tables_for(context)
     findings += timely_filing(claim, context)
     findings += duplicates(claim, context)
-    findings += global_surgery(claim, context, tables, load_starter())
+    if claim_kind(claim) is not ClaimKind.ASC:  # a facility fee is no surgeon's global package
+        findings += global_surgery(claim, context, tables, load_starter())
     findings += ptp_findings(claim, context, tables)
     findings += mue_findings(claim, context, tables)
     return findings

@@ -13,6 +13,7 @@ from payer_rules.context import Context, Session
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
 from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Severity
+from payer_rules.rulepack.kinds.base import RuleKind
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
 from payer_rules_medicare import PAYER_ID
@@ -26,6 +27,7 @@ from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, impor
 from payer_rules_medicare.importers import IMPORTERS
 from payer_rules_medicare.ncci.mue import mue_findings
 from payer_rules_medicare.ncci.ptp import ptp_findings
+from payer_rules_medicare.ncd_lists import NCD_LAB_COVERAGE
 from payer_rules_medicare.pricing import price_claim
 from payer_rules_medicare.rules import RULES
 from payer_rules_medicare.starter import load_starter
@@ -52,6 +54,12 @@ def register_rulepacks(register: Callable[[Path], None]) -> None:
     """NCD medical-necessity rules as data (MCR101 NCD 190.20, MCR102 190.22, MCR103 190.23)."""
     for pack in sorted((Path(__file__).parent / "rulepacks").glob("*.toml")):
         register(pack)
+
+
+@hookimpl
+def register_rule_kinds(register: Callable[[RuleKind], None]) -> None:
+    """``ncd-lab-coverage``: the NCD packs' coverage, from CMS's imported lab NCD code lists."""
+    register(NCD_LAB_COVERAGE)
 
 
 @hookimpl

@@ -29,6 +29,7 @@ __all__ = [
     "MEDICARE_FILES",
     "MPFS_DB",
     "MUE_DB",
+    "NCD_DB",
     "PTP_DB",
     "ImportedTables",
     "TableFiles",
@@ -43,6 +44,7 @@ MUE_DB = "medicare-ncci-mue.sqlite"
 ASP_DB = "medicare-asp.sqlite"
 #: CMS ASC addenda AA / BB / EE / FF by quarter, and the ASCs' wage index records.
 ASC_DB = "medicare-asc.sqlite"
+NCD_DB = "medicare-ncd-lab.sqlite"
 
 
 @frozen
@@ -59,14 +61,15 @@ class TableFiles:
     mue: str | None = MUE_DB
     asp: str | None = None
     asc: str | None = None
+    ncd: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp, self.asc)
+        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp, self.asc, self.ncd)
         return tuple(name for name in files if name is not None)
 
 
-MEDICARE_FILES = TableFiles(asp=ASP_DB, asc=ASC_DB)
+MEDICARE_FILES = TableFiles(asp=ASP_DB, asc=ASC_DB, ncd=NCD_DB)
 
 
 @frozen
@@ -80,6 +83,7 @@ class ImportedTables:
     mue: sqlite3.Connection | None
     asp: sqlite3.Connection | None = None
     asc: sqlite3.Connection | None = None
+    ncd: sqlite3.Connection | None = None
 
 
 def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
@@ -151,6 +155,7 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
             mue=_open(directory, files.mue),
             asp=_open(directory, files.asp),
             asc=_open(directory, files.asc),
+            ncd=_open(directory, files.ncd),
         )
         _cache[(directory, files)] = (stamp, tables)
         return tables

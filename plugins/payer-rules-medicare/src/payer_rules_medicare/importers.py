@@ -11,6 +11,7 @@ from payer_rules_medicare.drugs import import_asp
 from payer_rules_medicare.mpfs.importer import import_mpfs
 from payer_rules_medicare.ncci.mue import import_mue
 from payer_rules_medicare.ncci.ptp import import_ptp
+from payer_rules_medicare.ncd_lists import import_ncd_lab
 
 IMPORTERS = (
     ImporterInfo(
@@ -30,6 +31,11 @@ IMPORTERS = (
     ),
     ImporterInfo(
         kind="clfs", summary="CMS clinical laboratory fee schedule CSV (CLFS yyyy Qn)", run=import_clfs
+    ),
+    ImporterInfo(
+        kind="ncd-lab",
+        summary="CMS lab NCD ICD-10-CM code lists (NCD coding policy manual and change report, as text)",
+        run=import_ncd_lab,
     ),
     ImporterInfo(
         kind="ncci-ptp",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Any
@@ -26,7 +27,15 @@ from .base import (
     need_procedures,
 )
 
-__all__ = ["CODE_VALIDITY", "DIAGNOSIS_COVERAGE", "CodeValidityRule", "DiagnosisCoverageRule"]
+__all__ = [
+    "CODE_VALIDITY",
+    "DIAGNOSIS_COVERAGE",
+    "CodeValidityRule",
+    "Coverage",
+    "DiagnosisCoverage",
+    "DiagnosisCoverageRule",
+    "lint_coverage",
+]
 
 
 class Target(StrEnum):
@@ -127,7 +136,7 @@ class DiagnosisCoverageRule(Rule):
     states: tuple[str, ...] = ()
 
 
-def _lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
+def lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
     if bool(rule.covered) == bool(rule.non_covered):
         yield ("covered",), "give exactly one of 'covered' or 'non_covered' (a non-empty list)"
     yield from need_procedures(rule, "covered", "non_covered")
@@ -137,18 +146,29 @@ def _lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
 
 
 @frozen
-class _Coverage:
+class Coverage:
+    """One coverage rule compiled: the rule and its covered / non-covered code sets."""
+
     bound: BoundRule[DiagnosisCoverageRule]
     covered: CodeSet
     non_covered: CodeSet
 
 
-class _DiagnosisCoverage:
+class DiagnosisCoverage:
+    """The ``diagnosis-coverage`` evaluator. A plugin kind whose covered list can come from
+    elsewhere (an imported NCD code list) subclasses it and overrides :meth:`supported`."""
+
     def __init__(self, rules: Sequence[BoundRule[DiagnosisCoverageRule]]) -> None:
-        self._index: CodeIndex[_Coverage] = CodeIndex()
+        self._index: CodeIndex[Coverage] = CodeIndex()
         for b in rules:
-            entry = _Coverage(b, CodeSet(b.rule.covered), CodeSet(b.rule.non_covered))
+            entry = Coverage(b, CodeSet(b.rule.covered), CodeSet(b.rule.non_covered))
             self._index.add(b.rule.procedures, entry)
+
+    def supported(self, entry: Coverage, codes: list[str], day: dt.date) -> bool:
+        """Whether any of ``codes`` supports the rule's procedures on ``day`` (its own lists)."""
+        if entry.covered:
+            return any(c in entry.covered for c in codes)
+        return any(c not in entry.non_covered for c in codes)
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         state: str | None = None  # the billing provider's, worked out for the first LCD asking
@@ -170,11 +190,7 @@ class _DiagnosisCoverage:
                         continue
                 pointed = claim.diagnoses if rule.diagnoses is _ANY else claim.diagnoses_for(line)
                 codes = [d.code for d in pointed]
-                if entry.covered:
-                    supported = any(c in entry.covered for c in codes)
-                else:
-                    supported = any(c not in entry.non_covered for c in codes)
-                if supported:
+                if self.supported(entry, codes, day):
                     continue
                 group, carc, liability = None, None, "no ABN modifier; provider liable"
                 rarcs: tuple[str, ...] | None = None
@@ -200,8 +216,8 @@ class _DiagnosisCoverage:
                 )
 
 
-def _compile_coverage(rules: Sequence[BoundRule[Any]], env: CompileEnv) -> _DiagnosisCoverage:
-    return _DiagnosisCoverage(rules)
+def _compile_coverage(rules: Sequence[BoundRule[Any]], env: CompileEnv) -> DiagnosisCoverage:
+    return DiagnosisCoverage(rules)
 
 
 DIAGNOSIS_COVERAGE = RuleKind(
@@ -210,6 +226,6 @@ DIAGNOSIS_COVERAGE = RuleKind(
     stage=Stage.CLINICAL,
     compile=_compile_coverage,
     placeholders=frozenset({"liability"}),
-    lint=_lint_coverage,
+    lint=lint_coverage,
     summary="a procedure is billed without a diagnosis the coverage policy lists (NCD / LCD)",
 )

@@ -388,7 +388,7 @@ def test_medicare_registers_asc_claims() -> None:
     assert kinds == {ClaimKind.PROFESSIONAL, ClaimKind.ASC}
 
 
-@pytest.mark.parametrize("code", ["MCR850", "MCR851", "MCR852", "MCR853", "MCR854", "MCR855"])
+@pytest.mark.parametrize("code", ["MCR850", "MCR851", "MCR852", "MCR853", "MCR854", "MCR855", "MCR856"])
 def test_asc_rules_are_explained(code: str) -> None:
     out = CliRunner().invoke(cli, ["explain", code])
     assert out.exit_code == 0, out.output
@@ -457,3 +457,13 @@ def test_an_asc_facility_claim_is_no_surgeons_global_package(
     }
     assert "MCR622" in codes["professional"]
     assert not [c for c in codes["asc"] if c.startswith("MCR62")]
+
+
+@needs_addenda
+def test_an_ancillary_service_alone_pends(engine: Engine) -> None:
+    """A9513 (BB) is paid with 10121 (AA) the same day, and held without a surgical procedure."""
+    _, rate, _, _ = published("20260701", "A9513")
+    alone = judge(engine, asc_claim(line("A9513"), line("10121", day=dt.date(2026, 7, 16))))
+    assert [(f.code, f.line) for f in alone.findings] == [("MCR856", 1)]
+    with_surgery = judge(engine, asc_claim(line("A9513"), line("10121")))
+    assert with_surgery.findings == () and with_surgery.lines[0].allowed == rate

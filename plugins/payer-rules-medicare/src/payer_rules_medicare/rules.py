@@ -556,6 +556,18 @@ RULES = {
             "133",
             group=Group.OA,
         ),
+        _rule(
+            "MCR856",
+            "asc-ancillary-without-surgical-procedure",
+            "An ASC covered ancillary service (Addendum BB) is billed with no covered surgical "
+            "procedure (Addendum AA) on the claim for the same date of service.",
+            "Covered ancillary services are paid only when integral to a covered surgical procedure "
+            "furnished in the ASC; the line is held until the procedure is known.",
+            f"42 CFR 416.164(b); {ASC_CITATION}, §10.2; CMS ASC Addendum BB",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
     )
 }
 

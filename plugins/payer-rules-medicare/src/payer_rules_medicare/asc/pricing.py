@@ -18,6 +18,8 @@ For each line, from the CMS addenda in force on its date of service:
   (150% when the code is discounted, 200% when not).
 * Discontinued procedures (§40.4): modifier 73 50% and not further discounted (for J8 the
   device portion is removed first, §40.10); 52 50%, not further discounted; 74 100%.
+* Ancillary services (BB) are paid only with a covered surgical procedure (AA) of the same
+  date on the claim (42 CFR 416.164(b)); alone they pend (MCR856).
 * The allowed amount is the lesser of the payment and the line's charge; Part B deductible
   and 20% coinsurance follow in :mod:`payer_rules_medicare.cost_sharing`.
 """
@@ -166,13 +168,21 @@ def price_asc_claim(claim: Claim, context: Context, tables: ImportedTables) -> P
     findings: list[Finding] = []
     units: list[_Unit] = []
     indexes: dict[dt.date, WageIndex | str] = {}
-    for n, line in enumerate(claim.lines, 1):
+    looked_up: list[tuple[dt.date, Release | None, AscRate | None]] = []
+    for line in claim.lines:
         day = context.rules_date(line.service_date)
         release = release_for(conn, day)
+        found = rate(conn, release, line.procedure) if release is not None and conn is not None else None
+        looked_up.append((day, release, found))
+    # Ancillary services (BB) are paid only as part of a covered surgical procedure (AA) of the
+    # same ASC visit (42 CFR 416.164(b)).
+    surgical_days = {
+        claim.lines[i].service_date for i, (_, _, f) in enumerate(looked_up) if f and f.addendum == "AA"
+    }
+    for n, (line, (day, release, found)) in enumerate(zip(claim.lines, looked_up, strict=True), 1):
         if release is None or conn is None:
             findings.append(finding("MCR850", f"line {n}: {_import_hint(day)}", line=n))
             continue
-        found = rate(conn, release, line.procedure)
         if found is None:
             if "EE" in release.addenda and excluded(conn, release, line.procedure):
                 findings.append(
@@ -194,6 +204,16 @@ def price_asc_claim(claim: Claim, context: Context, tables: ImportedTables) -> P
                 )
             continue
         pi = found.indicator
+        if found.addendum == "BB" and line.service_date not in surgical_days:
+            findings.append(
+                finding(
+                    "MCR856",
+                    f"line {n}: {line.procedure} is an ASC ancillary service (Addendum BB) with no covered "
+                    f"surgical procedure (Addendum AA) on this claim for {line.service_date}",
+                    line=n,
+                )
+            )
+            continue
         if pi in PACKAGED:
             findings.append(finding("MCR853", f"line {n}: {line.procedure}: {PACKAGED[pi]}", line=n))
             continue

@@ -11,13 +11,14 @@ and the actual charge.
   anesthesia-base-units FILE``, else the starter pack's few codes; MCR700 pends the rest).
 - **Conversion factor**: the ANESyyyy file of the RVU bundle, read by ``data import mpfs``
   (locality from the service ZIP as for every MPFS line), else the starter pack (MCR701).
-- **Payment modifiers** (§50 A-C, J): ``AA`` personally performed 100%; ``QK`` medical direction
-  of two to four concurrent procedures 50%; ``QY`` medical direction of one CRNA 50%; ``QX`` CRNA
-  medically directed 50%; ``QZ`` CRNA without medical direction 100%; ``AD`` medical supervision of
-  more than four procedures: 3 base units, no time units (the fourth unit for presence at induction
-  needs documentation a claim does not carry, so it is not allowed automatically). ``GC``
-  (teaching anesthesiologist) does not change the amount: the line is paid by its payment modifier.
-  A line with none of these, or with two that contradict each other, is denied CO-4 (MCR702).
+- **Payment modifiers** (§50; 42 CFR 414.46, 415.110): ``AA`` personally performed 100%; ``QK``
+  medical direction of two to four concurrent procedures 50%; ``QY`` medical direction of one CRNA
+  50%; ``QX`` CRNA medically directed 50%; ``QZ`` CRNA without medical direction 100%; ``AD``
+  medical supervision of more than four procedures: 3 base units, no time units (the fourth unit
+  for presence at induction needs documentation a claim does not carry, so it is not allowed
+  automatically). ``GC`` (teaching anesthesiologist) does not change the amount: the line is paid
+  by its payment modifier. A line with none of these, or with two that contradict each other, is
+  denied CO-4 (MCR702).
 
 The amount is rounded once, to the cent, after the percentage: ``round((base + time) x CF x
 share)``. Non-participating providers then get 95% (§20.4.5), as for every fee schedule line.
@@ -61,7 +62,7 @@ PAYMENT_MODIFIERS = {
     "QX": Decimal("0.5"),
     "AD": Decimal(1),
 }
-#: Medical supervision (AD): three base units per procedure, no time units (§50 C).
+#: Medical supervision (AD): three base units per procedure, no time units (§50).
 SUPERVISION_BASE_UNITS = Decimal(3)
 MINUTES_PER_UNIT = Decimal(15)
 TENTH = Decimal("0.1")

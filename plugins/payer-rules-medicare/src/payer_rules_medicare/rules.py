@@ -250,7 +250,8 @@ RULES = {
             "The payment modifier says who furnished the anesthesia and how (personally performed, "
             "medically directed, supervised, CRNA alone) and so what share of the fee is paid "
             "(100%, 50%, 3 base units); without exactly one the line cannot be paid.",
-            f"{ANESTHESIA} A-C (payment modifiers); 42 CFR 414.46(c)-(d)",
+            "Medicare Claims Processing Manual (Pub. 100-04), Ch. 12, §50 (anesthesia payment "
+            "modifiers, medical direction and supervision); 42 CFR 414.46; 42 CFR 415.110",
             Severity.DENY,
             "4",
         ),
@@ -261,7 +262,8 @@ RULES = {
             "minutes of anesthesia time (MJ).",
             "Time units are the reported minutes divided by 15; a count of units does not say how "
             "long the anesthesia lasted.",
-            f"{ANESTHESIA} G (anesthesia time and time units); ASC X12 837P SV103 (MJ = minutes)",
+            "Medicare Claims Processing Manual (Pub. 100-04), Ch. 12, §50 G (anesthesia time and "
+            "time units); 42 CFR 414.46; ASC X12 837P SV103 (MJ = minutes)",
             Severity.DENY,
             "16",
             ("M53",),

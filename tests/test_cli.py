@@ -21,15 +21,13 @@ def test_plugins_and_payers_list_the_medicare_plugin():
     assert out.exit_code == 0
     assert any(p["name"] == "medicare" and "validate" in p["hooks"] for p in json.loads(out.output))
     # other installed plugins (commercial, medicaid) list their payers beside it
-    payers = [p for p in json.loads(run("payers", "--json").output) if p["id"] == "medicare"]
-    assert payers == [
-        {
-            "id": "medicare",
-            "name": "Medicare Part B (fee-for-service)",
-            "kind": "medicare",
-            "provider": payers[0]["provider"],
-        }
-    ]
+    [medicare] = [p for p in json.loads(run("payers", "--json").output) if p["id"] == "medicare"]
+    assert medicare["kind"] == "medicare" and medicare["provider"].startswith("payer-rules-medicare@")
+    assert "professional" in medicare["claim_kinds"]
+    # the kinds it does not price say how Medicare pays them and what would price them
+    opps = medicare["not_priced"]["outpatient-hospital"]
+    assert "OPPS" in opps["method"] and opps["citation"].startswith("42 CFR Part 419")
+    assert not set(medicare["not_priced"]) & set(medicare["claim_kinds"])
 
 
 def test_adjudicate_examples_as_json_gives_a_result_per_claim():

@@ -21,9 +21,11 @@ from attrs import evolve, frozen
 from pluggy import HookCaller
 
 from payer_rules import __version__
+from payer_rules.claim_kinds import claim_kind
 from payer_rules.codesets.registry import CodeSetRegistry, CodeSetVersion
 from payer_rules.context import Context, Session
 from payer_rules.errors import ConfigurationError, InputError, PluginError, UsageError
+from payer_rules.kind_check import ENGINE_RULES, not_priced, revenue_only_lines
 from payer_rules.models import Claim
 from payer_rules.money import ZERO, money
 from payer_rules.payers import PayerInfo
@@ -188,6 +190,8 @@ class Engine:
                 )
             rules[info.code] = info
 
+        for info in ENGINE_RULES:  # the core's own (ENG005 / ENG006): explainable like any rule
+            register(info)
         self._hook.register_rules(register=register)
         return dict(sorted(rules.items()))
 
@@ -442,7 +446,11 @@ class Engine:
         self, claim: Claim, context: Context, stages: Stages, origin: str | None
     ) -> tuple[ClaimResult, Adjudication | None]:
         count = len(claim.lines)
-        findings = _flatten(self._validate({"claim": claim, "context": context}))
+        kind = claim_kind(claim)
+        if kind not in context.payer.claim_kinds:
+            return self._not_priced(claim, context, not_priced(claim, kind, context.payer), origin), {}
+        findings = revenue_only_lines(claim, kind, context.payer)
+        findings += _flatten(self._validate({"claim": claim, "context": context}))
         rejected = _has_reject(findings)
         if not rejected:
             findings += _flatten(self._authorize({"claim": claim, "context": context}))
@@ -525,6 +533,31 @@ class Engine:
             origin=origin,
         )
         return result, adjudication
+
+    def _not_priced(
+        self, claim: Claim, context: Context, findings: list[Finding], origin: str | None
+    ) -> ClaimResult:
+        """A claim of a kind the payer does not price: every line pended, no plugin asked."""
+        outcomes = _line_outcomes(len(claim.lines), findings)
+        lines = tuple(
+            self._line_result(claim, n, outcomes[n], {}, {}, True, None)
+            for n in range(1, len(claim.lines) + 1)
+        )
+        billed = sum((ln.billed for ln in lines), ZERO)
+        return ClaimResult(
+            claim_id=claim.id,
+            payer=context.payer.id,
+            status=_CLAIM_PENDED,
+            as_of=context.as_of or claim.first_service_date,
+            billed=billed,
+            allowed=ZERO,
+            paid=ZERO,
+            patient_responsibility=ZERO,
+            findings=tuple(findings),
+            lines=lines,
+            versions=self._versions(context.payer, findings),
+            origin=origin,
+        )
 
     def _line_result(
         self,

@@ -33,7 +33,7 @@ from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
 from payer_rules.io.readers import expand_inputs, is_other_format, is_utf8, iter_lines, read_path
-from payer_rules.io.writers import WRITERS
+from payer_rules.io.writers import WRITERS, ResultWriter
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
@@ -280,9 +280,12 @@ def write_parallel(
     jobs: int,
     engine_factory: Callable[[], Engine],
     on_result: Callable[[], None] = lambda: None,
+    on_close: Callable[[ResultWriter], None] = lambda _writer: None,
 ) -> list[InputError]:
     """What ``payer-rules adjudicate --jobs N`` does: the serial output, from N processes.
 
+    :param on_close: called with the result writer once it is closed (the runner asks it what
+        it held back).
     :returns: the input errors, in input order, for the runner to report.
     """
     errors: list[InputError] = []
@@ -305,4 +308,5 @@ def write_parallel(
             writer.write(result, judged.item)
             on_result()
     writer.close()
+    on_close(writer)
     return errors

@@ -17,7 +17,7 @@ from payer_rules.cli.state import get_engine
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
 from payer_rules.errors import InputError, UsageError
 from payer_rules.io.readers import ErrorCollector, read_claims
-from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS
+from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS, ResultWriter, held_back, held_back_notice
 from payer_rules.models import Claim
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -136,6 +136,12 @@ def _run(
         return collector.watch(read_claims(inputs))
 
     progress = Progress()
+    held = 0
+
+    def closed(writer: ResultWriter) -> None:
+        nonlocal held
+        held = held_back(writer)
+
     with open_output(output) as stream:
         if jobs > 1:
             from payer_rules.batch.parallel import RunOptions, write_parallel
@@ -154,6 +160,7 @@ def _run(
                 jobs=jobs,
                 engine_factory=get_engine,
                 on_result=progress.tick,
+                on_close=closed,
             )
         else:
             writer = WRITERS[fmt](stream)
@@ -172,6 +179,9 @@ def _run(
                     progress.tick()
                     tick()
             writer.close()
+            closed(writer)
+    if held:
+        click.echo(held_back_notice(held), err=True)
     _finish(progress, errors)
 
 

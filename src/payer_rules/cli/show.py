@@ -32,10 +32,24 @@ def plugins_command(as_json: bool) -> None:
 @click.command("payers")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def payers_command(as_json: bool) -> None:
-    """Payer ids you can pass to --payer, with who provides each."""
+    """Payer ids you can pass to --payer, who provides each and the kinds of claim it prices.
+
+    A claim of any other kind gets a not-modelled pend (ENG005) on every line, never a price.
+    """
     engine = get_engine()
     rows = [
-        {"id": p.id, "name": p.name, "kind": str(p.kind), "provider": p.provider}
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": str(p.kind),
+            "provider": p.provider,
+            "claim_kinds": sorted(str(k) for k in p.claim_kinds),
+            "not_priced": {
+                str(h.kind): {"method": h.method, "remedy": h.remedy, "citation": h.citation}
+                for h in sorted(p.kind_hints, key=lambda h: str(h.kind))
+                if h.kind not in p.claim_kinds
+            },
+        }
         for p in engine.payers.values()
     ]
     if as_json:
@@ -47,6 +61,7 @@ def payers_command(as_json: bool) -> None:
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         click.echo(f"{r['id']:<{width}}  {r['kind']:<10}  {r['name']}  ({r['provider']})")
+        click.echo(f"{'':<{width}}  prices: {', '.join(r['claim_kinds']) or 'nothing'}")
 
 
 @click.command("explain")

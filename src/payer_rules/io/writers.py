@@ -108,6 +108,20 @@ def _fhir(stream: TextIO) -> ResultWriter:
     return FhirWriter(stream)
 
 
+def held_back(writer: ResultWriter) -> int:
+    """How many results ``writer`` held back as not adjudicated (pended results on an 835)."""
+    return len(getattr(writer, "held_back", ()))
+
+
+def held_back_notice(count: int) -> str:
+    """What the runner says on stderr about results held back from an 835."""
+    results = "result was" if count == 1 else "results were"
+    return (
+        f"payer-rules: {count} pended claim {results} held back from the 835: a pend is not an "
+        "adjudication (see them with --format json, ndjson, table or fhir)"
+    )
+
+
 WRITERS: dict[str, Callable[[TextIO], ResultWriter]] = {
     "table": TableWriter,
     "json": JsonWriter,

@@ -25,6 +25,7 @@ from payer_rules_medicare.edits import required_data
 from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
+from payer_rules_medicare.kinds import MEDICARE_KIND_HINTS
 from payer_rules_medicare.ncci.mue import mue_findings
 from payer_rules_medicare.ncci.ptp import ptp_findings
 from payer_rules_medicare.ncd_lists import NCD_LAB_COVERAGE
@@ -45,6 +46,7 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
             description="Original Medicare Part B: professional claims (837P / CMS-1500) and "
             "ambulatory surgical center facility claims (837P, taxonomy 261QA1903X).",
             claim_kinds=frozenset({ClaimKind.PROFESSIONAL, ClaimKind.ASC}),
+            kind_hints=MEDICARE_KIND_HINTS,
         )
     )
 

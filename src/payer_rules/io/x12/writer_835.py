@@ -14,9 +14,11 @@ Balancing, as the TR3 requires and pyx12 checks:
 Claim status (CLP02): 1 / 2 / 3 processed as primary / secondary / tertiary (by the prior
 payments in the claim's 2320 loops), 4 denied (every line denied, or the claim rejected by a
 front-end edit), 22 reversal of a previous payment (a void, CLM05-3 = 8, with every amount
-negated). Pended lines go out with OA-133 (disposition pending), as payers that report pends
-on the 835 do. Error results (claims that could not be read) and clean results (scrubber mode,
-no money) have no place on an 835 and are left out; the runner reports them on stderr.
+negated). A pended claim, or one with any pended line, is not an adjudication: it is held back
+(:attr:`X12_835Writer.held_back`) until something decides it, and the runner says on stderr how
+many were held back; JSON, NDJSON, the table and FHIR still carry it. Error results (claims that
+could not be read) and clean results (scrubber mode, no money) have no place on an 835 either
+and are left out; the runner reports the errors on stderr.
 
 Memory: segments are built per claim as it arrives and kept, per transaction, until
 :meth:`X12_835Writer.close` writes the file (BPR02 and SE01 come first but are only known at the
@@ -120,6 +122,8 @@ class X12_835Writer:
         self._now = now or _production_time()
         self._transactions: dict[tuple[str, str], _Transaction] = {}
         self.skipped: list[ClaimResult] = []
+        #: pended results: not adjudications, so not on the 835 (issue 18 item 8)
+        self.held_back: list[ClaimResult] = []
 
     # -- per claim --------------------------------------------------------------------------------
 
@@ -129,6 +133,9 @@ class X12_835Writer:
             return
         if any(ln.status is LineStatus.CLEAN for ln in result.lines):
             self.skipped.append(result)
+            return
+        if result.status is ClaimStatus.PENDED or any(ln.status is LineStatus.PENDED for ln in result.lines):
+            self.held_back.append(result)
             return
         billing = claim.billing_provider
         key = (result.payer, billing.npi or billing.tax_id or "")

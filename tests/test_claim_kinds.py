@@ -15,7 +15,17 @@ from payer_rules.cli import cli
 from payer_rules.engine import Engine, Stages
 from payer_rules.models import ClaimType, CodeSystem, Provider
 from payer_rules.payers import KindHint, PayerInfo, PayerKind
-from payer_rules.results import Adjudication, ClaimStatus, LineStatus, PricedLine, Pricing, Source
+from payer_rules.results import (
+    Adjudication,
+    ClaimStatus,
+    Finding,
+    Group,
+    LineStatus,
+    PricedLine,
+    Pricing,
+    Severity,
+    Source,
+)
 
 from .conftest import EXAMPLES
 from .helpers import assert_balanced, make_claim
@@ -171,6 +181,37 @@ def test_revenue_only_lines_are_fine_on_a_kind_paid_per_case():
     result = engine_with(plugin).adjudicate(institutional("111"), "greedy")
     assert not [f for f in result.findings if f.code in ("ENG005", "ENG006")]
     assert result.status is ClaimStatus.PAID
+
+
+class AuthorizingPayer(GreedyPayer):
+    """Also requires prior authorization for 71046, whatever the kind of claim."""
+
+    @hookimpl
+    def authorize(self, claim, context):
+        self.calls.append("authorize")
+        return [
+            Finding(
+                code="TST197",
+                severity=Severity.DENY,
+                message="71046 needs prior authorization",
+                source=SRC,
+                line=n,
+                carc="197",
+                group=Group.CO,
+            )
+            for n, ln in enumerate(claim.lines, 1)
+            if ln.procedure == "71046"
+        ]
+
+
+def test_authorization_still_binds_a_kind_the_payer_does_not_price():
+    plugin = AuthorizingPayer()
+    result = engine_with(plugin).adjudicate(institutional("131"), "greedy")
+    assert plugin.calls == ["authorize"]  # never validate or price
+    assert [ln.status for ln in result.lines] == [LineStatus.PENDED, LineStatus.DENIED]
+    assert result.status is ClaimStatus.PENDED
+    assert [(f.code, f.line) for f in result.findings] == [("ENG005", 1), ("TST197", 2), ("ENG005", 2)]
+    assert_balanced(result)
 
 
 def test_check_mode_pends_the_kind_too():

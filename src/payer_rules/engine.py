@@ -448,7 +448,11 @@ class Engine:
         count = len(claim.lines)
         kind = claim_kind(claim)
         if kind not in context.payer.claim_kinds:
-            return self._not_priced(claim, context, not_priced(claim, kind, context.payer), origin), {}
+            # No plugin validates or prices a kind its payer does not price (a professional edit or
+            # fee schedule would answer wrongly); authorization requirements bind however it is paid.
+            unpriced = not_priced(claim, kind, context.payer)
+            unpriced += _flatten(self._authorize({"claim": claim, "context": context}))
+            return self._not_priced(claim, context, unpriced, origin), None
         findings = revenue_only_lines(claim, kind, context.payer)
         findings += _flatten(self._validate({"claim": claim, "context": context}))
         rejected = _has_reject(findings)
@@ -537,7 +541,9 @@ class Engine:
     def _not_priced(
         self, claim: Claim, context: Context, findings: list[Finding], origin: str | None
     ) -> ClaimResult:
-        """A claim of a kind the payer does not price: every line pended, no plugin asked."""
+        """A claim of a kind the payer does not price: every line pended (or denied by authorization)."""
+        if len(findings) > 1:
+            findings.sort(key=_finding_order)
         outcomes = _line_outcomes(len(claim.lines), findings)
         lines = tuple(
             self._line_result(claim, n, outcomes[n], {}, {}, True, None)
@@ -547,7 +553,7 @@ class Engine:
         return ClaimResult(
             claim_id=claim.id,
             payer=context.payer.id,
-            status=_CLAIM_PENDED,
+            status=_claim_status(lines, check_only=False),
             as_of=context.as_of or claim.first_service_date,
             billed=billed,
             allowed=ZERO,

@@ -5,7 +5,9 @@ Each payer declares the kinds of claim it prices (:attr:`PayerInfo.claim_kinds
 plugins at all: a Part B fee schedule must never price an outpatient-hospital line, and a
 professional edit must never deny one. Every line gets ENG005 instead, a pend naming the kind,
 how the payer pays it and what would price it (the payer's :class:`~payer_rules.payers.KindHint`
-where it registered one).
+where it registered one). Only ``authorize`` still runs: a prior-authorization requirement
+(Medicare's hospital outpatient department list, say) binds however the claim is paid, so a
+line it denies is denied, not pended.
 
 On kinds priced line by line from HCPCS codes (professional, ASC, outpatient hospital), a line
 with a revenue code and no HCPCS code cannot be priced from any fee schedule; it gets ENG006

@@ -200,3 +200,12 @@ def test_quarter_from_the_file_name_or_effective(tmp_path) -> None:
     nameless.write_text(headless)
     with pytest.raises(InputError, match="quarter"):
         import_asp([nameless], ImportOptions(data_dir=tmp_path))
+
+
+@pytest.mark.parametrize("code", ["G0008", "G0009", "G0010"])
+def test_vaccine_administration_pends_naming_its_rate(engine, asp_dir, code) -> None:
+    """The vaccine is priced from the ASP file; its administration (status X) pends, MCR713."""
+    result = judged(engine, claim(drug("90662", "1"), drug(code, "1")))
+    assert result.lines[0].allowed == cms_amount("1", "90662")
+    assert [f.code for f in result.findings if f.line == 2] == ["MCR713"]
+    assert result.lines[1].status == "pended"

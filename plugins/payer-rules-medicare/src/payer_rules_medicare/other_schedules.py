@@ -14,11 +14,15 @@ from payer_rules.models import Claim, ServiceLine
 from payer_rules.results import Finding, PricedLine
 from payer_rules_medicare.anesthesia import anesthesia_line, is_anesthesia
 from payer_rules_medicare.drugs import drug_line
+from payer_rules_medicare.edits import finding
 from payer_rules_medicare.imported import ImportedTables
 from payer_rules_medicare.mpfs.schedule import claim_locality
 from payer_rules_medicare.starter import Starter
 
-__all__ = ["price_other"]
+__all__ = ["VACCINE_ADMINISTRATION", "price_other"]
+
+#: Part B preventive vaccine administration: influenza, pneumococcal, hepatitis B.
+VACCINE_ADMINISTRATION = frozenset({"G0008", "G0009", "G0010"})
 
 
 def price_other(
@@ -29,4 +33,13 @@ def price_other(
     if is_anesthesia(line):
         locality = claim_locality(claim, day, tables, starter)
         return [anesthesia_line(number, line, claim, day, tables, starter, locality)]
+    if line.procedure in VACCINE_ADMINISTRATION:
+        return [
+            finding(
+                "MCR713",
+                f"line {number}: {line.procedure} (vaccine administration) is paid at CMS's annual, "
+                f"geographically adjusted administration rate for CY{day.year}, which is not loaded",
+                line=number,
+            )
+        ]
     return drug_line(number, line, day, tables, starter)

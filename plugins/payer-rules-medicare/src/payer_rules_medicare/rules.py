@@ -305,6 +305,20 @@ RULES = {
             group=None,
         ),
         _rule(
+            "MCR713",
+            "vaccine-administration-rate-not-loaded",
+            "Influenza, pneumococcal or hepatitis B vaccine administration (G0008, G0009, G0010).",
+            "These codes carry status X and no RVUs in the physician fee schedule file: Medicare pays "
+            "them at an annual vaccine administration rate set in the PFS rule and adjusted by "
+            "locality, which this engine does not load; the line pends rather than being priced "
+            "from the wrong schedule. The vaccine itself is priced from the ASP file.",
+            "42 CFR 410.57, 410.63; CMS Part B vaccine pricing (cms.gov/medicare/payment/part-b-drugs/"
+            "vaccine-pricing); PPRRVU status X",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
             "MCR301",
             "ncci-procedure-to-procedure-pair",
             "A column-2 code of an NCCI procedure-to-procedure edit is billed with its column-1 code "

@@ -467,3 +467,49 @@ def test_an_ancillary_service_alone_pends(engine: Engine) -> None:
     assert [(f.code, f.line) for f in alone.findings] == [("MCR856", 1)]
     with_surgery = judge(engine, asc_claim(line("A9513"), line("10121")))
     assert with_surgery.findings == () and with_surgery.lines[0].allowed == rate
+
+
+@needs_addenda
+def test_what_if_and_compare_on_the_example(asc_dir: Path, tmp_path: Path) -> None:
+    """what-if: 73 on the cataract line halves it and lifts the second procedure to 100%;
+    compare: a percent-of-Medicare payer's reference is the ASC price, not the MPFS."""
+    toml = tmp_path / "bayview.toml"
+    toml.write_text(WAGE_TOML.replace(ASC_NPI, "1497758544"))
+    env = {"PAYER_RULES_DATA_DIR": str(asc_dir)}
+    assert CliRunner().invoke(cli, ["data", "import", "asc-wage-index", str(toml)], env=env).exit_code == 0
+    out = CliRunner().invoke(
+        cli,
+        [
+            "what-if",
+            str(EXAMPLE),
+            "--payer",
+            "medicare",
+            "--change",
+            "line1.modifiers+=73",
+            "--format",
+            "json",
+        ],
+        env=env,
+    )
+    assert out.exit_code == 0, out.output
+    [change] = json.loads(out.output)
+    cataract, capsulotomy = published("20260701", "66984"), published("20260701", "66821")
+    full = adjusted(cataract[1], Decimal(0))
+    second = adjusted(capsulotomy[1], Decimal(0))
+    assert [ln["allowed"] for ln in change["before"]["lines"]] == [
+        str(full),
+        str(money(second * Decimal("0.5"))),
+    ]
+    assert [ln["allowed"] for ln in change["after"]["lines"]] == [
+        str(money(full * Decimal("0.5"))),
+        str(second),
+    ]
+    out = CliRunner().invoke(
+        cli,
+        ["compare", str(EXAMPLE), "--payer", "medicare", "--payer", "bluepeak", "--format", "json"],
+        env=env,
+    )
+    assert out.exit_code == 0, out.output
+    [claim] = json.loads(out.output)["claims"]
+    bluepeak = claim["lines"][0]["payers"]["bluepeak"]
+    assert bluepeak["basis"].startswith(f"130% of medicare {full} (ASC ")  # bluepeak's CY2026 contract

@@ -36,9 +36,29 @@ class AscRate:
     marker: str
 
 
+#: Answers already read, keyed by the connection object itself (a strong reference, so a closed
+#: database's answers are never mistaken for a new one's) and the question: a batch asks the same
+#: few quarters and codes over and over.
+_RELEASES: dict[tuple[sqlite3.Connection, dt.date], Release] = {}
+_RATES: dict[tuple[sqlite3.Connection, str, str], AscRate | None] = {}
+_CACHE_MAX = 100_000
+
+
 def release_for(conn: sqlite3.Connection | None, day: dt.date) -> Release | None:
     if conn is None:
         return None
+    key = (conn, day)
+    if key in _RELEASES:
+        return _RELEASES[key]
+    found = _release_for(conn, day)
+    if found is not None:  # a quarter not imported yet may be imported any moment
+        if len(_RELEASES) >= _CACHE_MAX:
+            _RELEASES.clear()
+        _RELEASES[key] = found
+    return found
+
+
+def _release_for(conn: sqlite3.Connection, day: dt.date) -> Release | None:
     try:
         found = conn.execute(
             "SELECT effective_from, label, addenda FROM releases WHERE year = ? AND effective_from <= ? "
@@ -53,6 +73,17 @@ def release_for(conn: sqlite3.Connection | None, day: dt.date) -> Release | None
 
 
 def rate(conn: sqlite3.Connection, release: Release, code: str) -> AscRate | None:
+    key = (conn, release.effective_from, code)
+    if key in _RATES:
+        return _RATES[key]
+    found = _rate(conn, release, code)
+    if len(_RATES) >= _CACHE_MAX:
+        _RATES.clear()
+    _RATES[key] = found
+    return found
+
+
+def _rate(conn: sqlite3.Connection, release: Release, code: str) -> AscRate | None:
     found = conn.execute(
         "SELECT addendum, indicator, discounted, rate, device_portion, marker FROM rates "
         "WHERE effective_from = ? AND code = ?",

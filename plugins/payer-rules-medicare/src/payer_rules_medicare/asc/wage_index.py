@@ -204,10 +204,28 @@ def _in_force(rows: list[tuple[Any, ...]], day: str, start: int, end: int) -> tu
     return max(live, key=lambda r: r[start]) if live else None
 
 
+#: Answers by (database connection, NPI, CCN, day): one ASC's claims ask the same question.
+_ANSWERS: dict[tuple[sqlite3.Connection | None, str, str | None, dt.date], WageIndex] = {}
+_ANSWERS_MAX = 100_000
+
+
 def wage_index_for(claim: Claim, day: dt.date, conn: sqlite3.Connection | None) -> WageIndex | str:
     """The ASC's wage index on ``day``, or what to supply when there is none."""
-    npi = claim.billing_provider.npi
-    ccn = claim.provider_ccn
+    key = (conn, claim.billing_provider.npi, claim.provider_ccn, day)
+    known = _ANSWERS.get(key)
+    if known is not None:
+        return known
+    found = _wage_index_for(key[1], key[2], day, conn)
+    if isinstance(found, WageIndex):  # a missing record may be imported any moment
+        if len(_ANSWERS) >= _ANSWERS_MAX:
+            _ANSWERS.clear()
+        _ANSWERS[key] = found
+    return found
+
+
+def _wage_index_for(
+    npi: str, ccn: str | None, day: dt.date, conn: sqlite3.Connection | None
+) -> WageIndex | str:
     wanted = (
         f"a wage index record for the ASC (billing NPI {npi}{f', CCN {ccn}' if ccn else ''}) in force on "
         f"{day}: `payer-rules data import asc-wage-index FILE.toml` with an [[asc]] table (npi or ccn, "

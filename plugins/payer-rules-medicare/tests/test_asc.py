@@ -472,7 +472,7 @@ def test_an_ancillary_service_alone_pends(engine: Engine) -> None:
 @needs_addenda
 def test_what_if_and_compare_on_the_example(asc_dir: Path, tmp_path: Path) -> None:
     """what-if: 73 on the cataract line halves it and lifts the second procedure to 100%;
-    compare: a percent-of-Medicare payer's reference is the ASC price, not the MPFS."""
+    compare: Medicare prices the ASC claim, a payer that prices no ASC claims pends it."""
     toml = tmp_path / "bayview.toml"
     toml.write_text(WAGE_TOML.replace(ASC_NPI, "1497758544"))
     env = {"PAYER_RULES_DATA_DIR": str(asc_dir)}
@@ -511,5 +511,7 @@ def test_what_if_and_compare_on_the_example(asc_dir: Path, tmp_path: Path) -> No
     )
     assert out.exit_code == 0, out.output
     [claim] = json.loads(out.output)["claims"]
-    bluepeak = claim["lines"][0]["payers"]["bluepeak"]
-    assert bluepeak["basis"].startswith(f"130% of medicare {full} (ASC ")  # bluepeak's CY2026 contract
+    payers = claim["lines"][0]["payers"]
+    assert (payers["medicare"]["status"], payers["medicare"]["allowed"]) == ("paid", str(full))
+    # BluePeak's contract prices professional claims only: an ASC claim pends, saying so.
+    assert (payers["bluepeak"]["status"], payers["bluepeak"]["rule_codes"]) == ("pended", ["ENG005"])

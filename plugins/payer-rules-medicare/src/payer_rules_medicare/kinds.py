@@ -31,7 +31,7 @@ MEDICARE_KIND_HINTS: tuple[KindHint, ...] = (
         kind=ClaimKind.ASC,
         method="the ASC payment system (ASC addenda AA / BB rates, wage-adjusted)",
         remedy="the ASC part of payer-rules-medicare with the CMS ASC addenda imported",
-        citation="42 CFR Part 416 subpart D; Medicare Claims Processing Manual (Pub. 100-04) ch. 14",
+        citation="42 CFR Part 416 subpart F; Medicare Claims Processing Manual (Pub. 100-04) ch. 14",
     ),
     KindHint(
         kind=ClaimKind.SNF,

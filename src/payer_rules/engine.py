@@ -21,6 +21,7 @@ from attrs import evolve, frozen
 from pluggy import HookCaller
 
 from payer_rules import __version__
+from payer_rules.chains import CHAIN_WAITING, after, waiting_on
 from payer_rules.claim_kinds import claim_kind
 from payer_rules.codesets.registry import CodeSetRegistry, CodeSetVersion
 from payer_rules.context import Context, Session
@@ -318,6 +319,7 @@ class Engine:
         received_date: dt.date | None = None,
         stages: Stages = Stages.ADJUDICATE,
         chunk_size: int = 1,
+        chain: bool = False,
     ) -> Iterator[ClaimResult]:
         """Stream results: one per claim and payer, in input order, errors included.
 
@@ -332,6 +334,9 @@ class Engine:
             many claims at a time keeps each step's code and data in the processor's caches
             (about 8% faster than one at a time). The default, 1, hands each result on as soon
             as it exists, for input that arrives a claim at a time.
+        :param chain: judge the payers as a chain, in order: each later payer sees the earlier
+            payers' results as other coverage with their payments (:mod:`payer_rules.chains`),
+            as a secondary payer sees the primary's remittance.
         """
         for _item, result in self.adjudicate_pairs(
             claims,
@@ -341,6 +346,7 @@ class Engine:
             received_date=received_date,
             stages=stages,
             chunk_size=chunk_size,
+            chain=chain,
         ):
             yield result
 
@@ -354,17 +360,20 @@ class Engine:
         received_date: dt.date | None = None,
         stages: Stages = Stages.ADJUDICATE,
         chunk_size: int = 1,
+        chain: bool = False,
     ) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
         """As :meth:`adjudicate_many`, each result paired with the claim (or error) it judged.
 
-        Writers that echo claim data (835 patient names, FHIR references) use the pairs.
+        Writers that echo claim data (835 patient names, FHIR references) use the pairs. In a
+        chain, a later payer's pair holds the claim as that payer saw it (with the earlier
+        payers as other coverage), so its 835 says "processed as secondary".
         """
         for payer in payers:
             self.payer(payer)
         if chunk_size < 1:
             raise UsageError(f"chunk_size must be at least 1, got {chunk_size}")
         session = session if session is not None else Session()
-        options = (session, as_of, received_date, stages)
+        options = (session, as_of, received_date, stages, chain)
         if chunk_size == 1:
             for item in claims:
                 yield from self._judge(item, payers, *options)
@@ -381,13 +390,23 @@ class Engine:
         as_of: dt.date | None,
         received_date: dt.date | None,
         stages: Stages,
+        chain: bool = False,
     ) -> list[tuple[Claim | InputError, ClaimResult]]:
-        """One claim (or unreadable input) against each payer, in order."""
+        """One claim (or unreadable input) against each payer, in order (a chain: see
+        :mod:`payer_rules.chains`)."""
         pairs: list[tuple[Claim | InputError, ClaimResult]] = []
+        previous: ClaimResult | None = None
         for payer in payers:
             if isinstance(item, InputError):
                 pairs.append((item, self.error_result(item, payer)))
                 continue
+            if chain and previous is not None:
+                if waiting_on(previous):
+                    waiting = self._waiting(item, payer, previous, session, as_of, received_date, stages)
+                    pairs.append((item, waiting))
+                    previous = waiting
+                    continue
+                item = after(item, previous)
             try:
                 result = self.adjudicate(
                     item, payer, session=session, as_of=as_of, received_date=received_date, stages=stages
@@ -405,7 +424,45 @@ class Engine:
                 )
                 result = self.error_result(failure, payer, code="ENG004")
             pairs.append((item, result))
+            previous = result
         return pairs
+
+    def _waiting(
+        self,
+        claim: Claim,
+        payer: str,
+        primary: ClaimResult,
+        session: Session,
+        as_of: dt.date | None,
+        received_date: dt.date | None,
+        stages: Stages,
+    ) -> ClaimResult:
+        """A later payer's result while an earlier one has not finished: every line pended."""
+        info = self.payer(payer)
+        context = Context(
+            payer=info,
+            received_date=received_date or claim.received_date or as_of or dt.date.today(),
+            as_of=as_of,
+            session=session,
+            code_sets=self.code_sets,
+        )
+        unfinished = "could not judge it" if primary.status is _ERROR else "has pended it"
+        findings = [
+            Finding(
+                code=CHAIN_WAITING,
+                severity=Severity.PEND,
+                message=(
+                    f"{info.id} coordinates benefits after {primary.payer}, which {unfinished}: "
+                    f"held until {primary.payer}'s adjudication is final"
+                ),
+                source=ENGINE_SOURCE,
+                carc="133",
+                group=Group.OA,
+            )
+        ]
+        outcomes = _line_outcomes(len(claim.lines), findings)
+        check_only = stages is _CHECK
+        return self._assemble(claim, context, findings, outcomes, {}, {}, check_only, None, None, None)
 
     def error_result(self, error: InputError, payer: str, *, code: str = "ENG001") -> ClaimResult:
         """The result for a claim that could not be read (ENG001) or judged (ENG004)."""
@@ -508,9 +565,28 @@ class Engine:
                     taken = {a.line: a for a in adjudication.lines}
                 if adjudication is None or adjudication.findings:
                     outcomes = _line_outcomes(count, findings)
+        result = self._assemble(
+            claim, context, findings, outcomes, priced, taken, check_only, pricing, adjudication, origin
+        )
+        return result, adjudication
+
+    def _assemble(
+        self,
+        claim: Claim,
+        context: Context,
+        findings: list[Finding],
+        outcomes: dict[int, _Outcome],
+        priced: dict[int, PricedLine],
+        taken: dict[int, LineAdjudication],
+        check_only: bool,
+        pricing: Pricing | None,
+        adjudication: Adjudication | None,
+        origin: str | None,
+    ) -> ClaimResult:
+        """The claim's result from what the stages decided: lines, totals, findings in order."""
         lines = tuple(
             self._line_result(claim, n, outcomes.get(n), priced, taken, check_only, adjudication)
-            for n in range(1, count + 1)
+            for n in range(1, len(claim.lines) + 1)
         )
         billed = allowed = paid = patient = ZERO
         for ln in lines:
@@ -522,7 +598,7 @@ class Engine:
                     patient += a.amount
         if len(findings) > 1:
             findings.sort(key=_finding_order)
-        result = ClaimResult(
+        return ClaimResult(
             claim_id=claim.id,
             payer=context.payer.id,
             status=_claim_status(lines, check_only=check_only),
@@ -536,34 +612,13 @@ class Engine:
             versions=self._versions(context.payer, findings, pricing, adjudication),
             origin=origin,
         )
-        return result, adjudication
 
     def _not_priced(
         self, claim: Claim, context: Context, findings: list[Finding], origin: str | None
     ) -> ClaimResult:
         """A claim of a kind the payer does not price: every line pended (or denied by authorization)."""
-        if len(findings) > 1:
-            findings.sort(key=_finding_order)
         outcomes = _line_outcomes(len(claim.lines), findings)
-        lines = tuple(
-            self._line_result(claim, n, outcomes[n], {}, {}, True, None)
-            for n in range(1, len(claim.lines) + 1)
-        )
-        billed = sum((ln.billed for ln in lines), ZERO)
-        return ClaimResult(
-            claim_id=claim.id,
-            payer=context.payer.id,
-            status=_claim_status(lines, check_only=False),
-            as_of=context.as_of or claim.first_service_date,
-            billed=billed,
-            allowed=ZERO,
-            paid=ZERO,
-            patient_responsibility=ZERO,
-            findings=tuple(findings),
-            lines=lines,
-            versions=self._versions(context.payer, findings),
-            origin=origin,
-        )
+        return self._assemble(claim, context, findings, outcomes, {}, {}, True, None, None, origin)
 
     def _line_result(
         self,

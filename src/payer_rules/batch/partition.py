@@ -78,6 +78,8 @@ class RunOptions:
     as_of: dt.date | None = None
     received_date: dt.date | None = None
     stages: Stages = Stages.ADJUDICATE
+    #: The payers form a chain (coordination of benefits), see :mod:`payer_rules.chains`.
+    chain: bool = False
 
 
 def member_key_of(data: Any) -> str | None:
@@ -179,6 +181,7 @@ def judge(
                     as_of=options.as_of,
                     received_date=options.received_date,
                     stages=options.stages,
+                    chain=options.chain,
                 )
             ]
             yield seq, item, results

@@ -66,6 +66,16 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
         ),
         JOBS_OPTION,
         click.option(
+            "--then",
+            "then",
+            multiple=True,
+            metavar="ID",
+            help=(
+                "After the one --payer, judge each claim by this payer with the earlier payers' "
+                "results as other coverage (coordination of benefits); repeat for a tertiary."
+            ),
+        ),
+        click.option(
             "--ack",
             "ack_dir",
             type=click.Path(file_okay=False, path_type=Path),
@@ -117,6 +127,7 @@ def _run(
     stages: Stages,
     jobs: int = 1,
     ack_dir: Path | None = None,
+    then: tuple[str, ...] = (),
 ) -> None:
     if fmt == ACK_FORMAT:
         with open_output(output) as stream:
@@ -124,6 +135,10 @@ def _run(
         return
     if ack_dir is not None and jobs > 1:
         raise UsageError("--ack writes the 277CA from one process; leave out --jobs")
+    if then:
+        if len(payers) != 1:
+            raise UsageError("--then follows one --payer (the primary); give the others with --then")
+        payers = (*payers, *then)
     engine = get_engine()
     for payer in payers:
         engine.payer(payer)
@@ -151,6 +166,7 @@ def _run(
                 as_of=as_of.date() if as_of else None,
                 received_date=received_date.date() if received_date else None,
                 stages=stages,
+                chain=bool(then),
             )
             errors = write_parallel(
                 inputs,
@@ -174,6 +190,7 @@ def _run(
                     received_date=received_date.date() if received_date else None,
                     stages=stages,
                     chunk_size=RUNNER_CHUNK_SIZE,
+                    chain=bool(then),
                 ):
                     writer.write(result, item)
                     progress.tick()

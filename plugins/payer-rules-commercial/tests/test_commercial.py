@@ -289,3 +289,23 @@ def test_an_unknown_plan_is_rejected_and_a_plan_without_out_of_network_benefits_
     result = engine.adjudicate(claim_from_dict(hmo), "bluepeak")
     assert result.status == "denied"
     assert [(f.code, f.group, f.carc) for f in result.findings] == [("COM003", "CO", "242")]
+
+
+# -- facility claims: not contracted in payer.toml, so they pend (ENG005) --------------------------
+
+
+@pytest.mark.parametrize("payer", ["bluepeak", "harborline"])
+def test_an_outpatient_hospital_claim_pends_until_the_contract_has_facility_terms(payer):
+    from payer_rules.claim_kinds import ClaimKind
+    from payer_rules.results import ClaimStatus
+
+    engine = Engine.from_installed()
+    info = engine.payer(payer)
+    assert info.claim_kinds == frozenset({ClaimKind.PROFESSIONAL})
+    path = Path(__file__).resolve().parents[3] / "examples" / "x12" / "outpatient-hospital.837"
+    [claim] = [c for c in read_claims([str(path)]) if isinstance(c, Claim)]
+    result = engine.adjudicate(claim, payer)
+    assert result.status is ClaimStatus.PENDED and result.paid == 0
+    assert {f.code for f in result.findings} == {"ENG005"}
+    assert "facility contract terms (not in its payer.toml)" in result.findings[0].message
+    assert "payer-rules-commercial prices professional lines only so far" in result.findings[0].message

@@ -20,8 +20,9 @@ from pathlib import Path as FsPath
 
 from attrs import field, frozen
 
+from payer_rules.claim_kinds import ClaimKind
 from payer_rules.money import ZERO
-from payer_rules.payers import _payer_id
+from payer_rules.payers import KindHint, _payer_id
 from payer_rules.rulepack.kinds.base import CodeSet, code_problem
 from payer_rules.rulepack.kinds.pricing import FeeIndex, FeeRow
 from payer_rules.rulepack.positions import Path, Positions, syntax_location
@@ -54,6 +55,25 @@ DEFINITION_FILE = "payer.toml"
 OTHER = "other"
 
 _TOP_KEYS = ("payer", "network", "contract", "categories", "plans")
+
+#: The kinds of claim a ``payer.toml`` contract prices: professional lines. Facility terms
+#: (inpatient as a percent of the Medicare IPPS amount, a case rate per DRG, per diems; outpatient
+#: and ASC terms) are the seam: a ``[contract]`` table for them adds its kind in
+#: :attr:`PayerDefinition.claim_kinds`; until then such claims pend (ENG005), never priced from
+#: the professional terms.
+PRICED_KINDS = frozenset({ClaimKind.PROFESSIONAL})
+#: Facility kinds a commercial payer contracts for, named in the not-modelled finding.
+FACILITY_KINDS = (
+    ClaimKind.INPATIENT,
+    ClaimKind.OUTPATIENT_HOSPITAL,
+    ClaimKind.ASC,
+    ClaimKind.SNF,
+    ClaimKind.HOME_HEALTH,
+    ClaimKind.HOSPICE,
+    ClaimKind.CLINIC,
+    ClaimKind.CRITICAL_ACCESS,
+    ClaimKind.INSTITUTIONAL_OTHER,
+)
 
 
 class DefinitionError(RulepackError):
@@ -271,6 +291,25 @@ class PayerDefinition:
         object.__setattr__(self, "_oon_fees", _fee_index(oon.fees if oon else self.contract.fees))
         carve = tuple((c, CodeSet(c.procedures)) for c in self.contract.carve_outs)
         object.__setattr__(self, "_carve_outs", carve)
+
+    @property
+    def claim_kinds(self) -> frozenset[ClaimKind]:
+        """The kinds of claim this definition prices (see :data:`PRICED_KINDS`)."""
+        return PRICED_KINDS
+
+    def kind_hints(self) -> tuple[KindHint, ...]:
+        """For each facility kind it does not price: the payer's facility contract, not held here."""
+        return tuple(
+            KindHint(
+                kind=kind,
+                method=f"{self.payer.name}'s facility contract terms (not in its payer.toml)",
+                remedy="facility terms in the payer definition's [contract] (payer-rules-commercial "
+                "prices professional lines only so far)",
+                citation=self.file,
+            )
+            for kind in FACILITY_KINDS
+            if kind not in self.claim_kinds
+        )
 
     @property
     def label(self) -> str:

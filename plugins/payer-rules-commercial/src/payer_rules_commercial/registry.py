@@ -32,6 +32,8 @@ def payer_info(definition: PayerDefinition) -> PayerInfo:
         name=definition.payer.name,
         kind=PayerKind.COMMERCIAL,
         description=f"{words} ({where})" if words else where,
+        claim_kinds=definition.claim_kinds,
+        kind_hints=definition.kind_hints(),
     )
 
 

@@ -57,6 +57,7 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
                 name=state.state.name,
                 kind=PayerKind.MEDICAID,
                 description=state.state.description or f"{state.state.state} Medicaid ({state.directory})",
+                kind_hints=state.kind_hints(),
             )
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from attrs import field, frozen
 
+from payer_rules.claim_kinds import ClaimKind
+from payer_rules.payers import KindHint
 from payer_rules.rulepack.kinds.base import CodeSet, code_problem
 from payer_rules.rulepack.positions import Positions, syntax_location
 from payer_rules.rulepack.problems import Problem, RulepackError
@@ -36,6 +39,7 @@ __all__ = [
     "Copay",
     "CostSharing",
     "FilingClock",
+    "InstitutionalMethod",
     "Reduction",
     "StateDef",
     "StateInfo",
@@ -175,6 +179,28 @@ class FeeSource:
 
 
 @frozen(kw_only=True)
+class InstitutionalMethod:
+    """One ``[[institutional]]`` row: how the state pays a kind of facility claim.
+
+    Nothing here prices: the row names the state's method so a claim of that kind pends (ENG005)
+    saying what the state would do and what would price it, until a fee pack models it.
+
+    Args:
+        kind: a claim kind (``inpatient``, ``outpatient-hospital``, ``snf`` ...).
+        method: the state's named method (``APR-DRG per discharge``, ``EAPG``).
+        citation: where the state sets it (statute, rule, manual page).
+        remedy: what would price it; by default a fee pack with the method's weights and rates.
+        note: what could not be confirmed.
+    """
+
+    kind: str
+    method: str
+    citation: str
+    remedy: str = ""
+    note: str = ""
+
+
+@frozen(kw_only=True)
 class StateDef:
     """One state's program: everything in its ``state.toml``."""
 
@@ -184,12 +210,27 @@ class StateDef:
     fees: FeeSource | None = None
     copays: tuple[Copay, ...] = ()
     modifiers: tuple[StateModifier, ...] = ()
+    institutional: tuple[InstitutionalMethod, ...] = ()
     #: set by the loader: the folder the definition came from and its rulepacks
     directory: Path = field(default=Path(), eq=False)
 
     @property
     def payer_id(self) -> str:
         return self.state.payer_id
+
+    def kind_hints(self) -> tuple[KindHint, ...]:
+        """The ``[[institutional]]`` rows as the payer's hints for the kinds it does not price."""
+        return tuple(
+            KindHint(
+                kind=row.kind,
+                method=f"{self.state.name}: {row.method}",
+                remedy=row.remedy
+                or f"a fee pack that models this method for {self.state.name} (none is loaded; "
+                "payer-rules-medicaid prices professional claims only so far)",
+                citation=row.citation,
+            )
+            for row in self.institutional
+        )
 
     @property
     def packs(self) -> tuple[Path, ...]:
@@ -206,7 +247,7 @@ def _code_set(patterns: tuple[str, ...]) -> CodeSet:
     return CodeSet(patterns)
 
 
-_TOP = ("state", "fees", "timely_filing", "cost_sharing", "copays", "modifiers")
+_TOP = ("state", "fees", "timely_filing", "cost_sharing", "copays", "modifiers", "institutional")
 _CONVERTER = rulepack_converter()
 _CONVERTER.register_structure_hook(Path, lambda value, _type: Path(value))
 
@@ -278,6 +319,17 @@ def _lint(state: StateDef) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
                 yield ("copays", i, "procedures", j), subject, problem
         if c.effective_from and c.effective_to and c.effective_to < c.effective_from:
             yield ("copays", i, "effective_to"), subject, "effective_to is before effective_from"
+    kinds = {k.value for k in ClaimKind}
+    seen: set[str] = set()
+    for i, row in enumerate(state.institutional):
+        if row.kind not in kinds:
+            close = difflib.get_close_matches(row.kind, sorted(kinds), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"kind {row.kind!r} is not a claim kind{hint} (one of: {', '.join(sorted(kinds))})"
+            yield ("institutional", i, "kind"), "[[institutional]]", message
+        elif row.kind in seen:
+            yield ("institutional", i, "kind"), "[[institutional]]", f"kind {row.kind!r} is given twice"
+        seen.add(row.kind)
     for i, m in enumerate(state.modifiers):
         if len(m.code) != 2 or not m.code.isalnum() or m.code != m.code.upper():
             yield (
@@ -339,6 +391,7 @@ def load_state(directory: Path) -> StateDef:
         fees=state.fees,
         copays=state.copays,
         modifiers=state.modifiers,
+        institutional=state.institutional,
         directory=directory,
     )
 

@@ -515,3 +515,14 @@ def test_what_if_and_compare_on_the_example(asc_dir: Path, tmp_path: Path) -> No
     assert (payers["medicare"]["status"], payers["medicare"]["allowed"]) == ("paid", str(full))
     # BluePeak's contract prices professional claims only: an ASC claim pends, saying so.
     assert (payers["bluepeak"]["status"], payers["bluepeak"]["rule_codes"]) == ("pended", ["ENG005"])
+
+
+@needs_addenda
+def test_a_drug_with_inflation_adjusted_coinsurance_pends(engine: Engine) -> None:
+    """BB's IRA-adjusted copayment column: the patient's share is not 20%, so the line says so."""
+    row = _rows(SHARED_ASC / "20260701" / "BB.csv")["J0121"]
+    copay = _dollars(_col(row, "Copayment"))
+    assert copay > 0
+    result = judge(engine, asc_claim(line("10121"), line("J0121")))
+    [f] = result.findings
+    assert (f.code, f.line) == ("MCR855", 2) and str(copay) in f.message

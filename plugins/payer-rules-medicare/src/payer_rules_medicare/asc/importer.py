@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS releases (
 CREATE TABLE IF NOT EXISTS rates (
     effective_from TEXT NOT NULL, code TEXT NOT NULL, addendum TEXT NOT NULL,
     indicator TEXT NOT NULL, discounted TEXT NOT NULL, weight TEXT, rate TEXT, marker TEXT,
-    device_percent TEXT, device_portion TEXT,
+    device_percent TEXT, device_portion TEXT, ira_copay TEXT,
     PRIMARY KEY (effective_from, code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS excluded (
     effective_from TEXT NOT NULL, code TEXT NOT NULL,
@@ -72,7 +72,7 @@ class _Addendum:
     kind: str  # AA, BB, EE or FF
     quarter: dt.date | None
     year: int | None
-    #: code -> (indicator, discounted, weight, rate, marker) for AA / BB; (device offset as a
+    #: code -> (indicator, discounted, weight, rate, marker, IRA copayment) for AA / BB; (device offset as a
     #: fraction, device portion in dollars) for FF; () for EE.
     rows: dict[str, tuple[str, ...]]
 
@@ -164,6 +164,8 @@ def _read(path: Path) -> _Addendum:
     if kind in ("AA", "BB"):
         discounted = cols.find("MULTIPLE PROCEDURE", required=False) if kind == "AA" else None
         columns = [discounted, cols.need("PAYMENT WEIGHT"), cols.need("PAYMENT RATE", exclude=("OPPS",))]
+        # BB: the coinsurance of a drug whose price rose faster than inflation (IRA section 11101)
+        columns.append(cols.find("COPAYMENT", required=False) if kind == "BB" else None)
     elif kind == "FF":
         columns = [cols.need("DEVICE OFFSET PERCENTAGE", exclude=("APC",)), cols.need("DEVICE PORTION")]
     else:
@@ -190,6 +192,7 @@ def _read(path: Path) -> _Addendum:
                 _plain(cell(r, columns[1]), where, "payment weight"),
                 _dollars(cell(r, columns[2]), where, "payment rate"),
                 cell(r, marker),
+                _dollars(cell(r, columns[3]), where, "IRA-adjusted copayment"),
             )
         elif kind == "FF":
             out[hcpcs] = (
@@ -261,6 +264,8 @@ def import_asc(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     notes: list[str] = []
     try:
         conn.executescript(SCHEMA)
+        if "ira_copay" not in {row[1] for row in conn.execute("PRAGMA table_info(rates)")}:
+            conn.execute("ALTER TABLE rates ADD COLUMN ira_copay TEXT")  # a database from 0.1 before it
         for quarter in sorted(grouped):
             key = quarter.isoformat()
             files = sorted(grouped[quarter], key=lambda a: ADDENDA.index(a.kind))
@@ -268,7 +273,7 @@ def import_asc(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
                 if a.kind in ("AA", "BB"):
                     conn.execute("DELETE FROM rates WHERE effective_from = ? AND addendum = ?", (key, a.kind))
                     conn.executemany(
-                        "INSERT OR REPLACE INTO rates VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                        "INSERT OR REPLACE INTO rates VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
                         ((key, code, a.kind, *row) for code, row in a.rows.items()),
                     )
                 elif a.kind == "EE":

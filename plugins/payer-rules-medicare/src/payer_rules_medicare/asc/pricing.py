@@ -8,7 +8,8 @@ For each line, from the CMS addenda in force on its date of service:
   rate, not wage-adjusted; N1, L1, D1 are packaged (no separate payment, CO-97); codes on
   Addendum EE are excluded from ASC payment. F4, J7, K7, L6 (contractor-priced or reasonable
   cost), H2, S2 (paid at OPPS rates; their geographic treatment is not modelled here) and K5
-  (no price yet) pend, naming why.
+  (no price yet) pend, naming why; so does a BB drug with an inflation-adjusted coinsurance
+  (its patient share is not 20%).
 * Wage adjustment: ``rate x (0.5 x wage index + 0.5)``, the labor-related share being 50%
   (§40.2), with the ASC's wage index (:mod:`.wage_index`). For J8 the device portion from
   Addendum FF is taken out first and added back unadjusted.
@@ -224,6 +225,12 @@ def price_asc_claim(claim: Claim, context: Context, tables: ImportedTables) -> P
             why = f"has no payment rate in Addendum {found.addendum} of {release.label}"
         elif pi == "J8" and ("FB" in line.modifiers or "FC" in line.modifiers):
             why = "is device-intensive and billed with FB / FC (device at no cost or with credit, §40.8)"
+        elif found.ira_copay is not None:
+            why = (
+                f"has an inflation-adjusted coinsurance of {found.ira_copay} per unit in Addendum BB of "
+                f"{release.label} (Inflation Reduction Act), not 20%; this plugin's cost sharing does "
+                "not apply it yet"
+            )
         elif pi == "J8" and found.device_portion is None:
             why = f"is device-intensive but no Addendum FF device portion is loaded for {release.label}"
         if why is not None:

@@ -34,6 +34,9 @@ class AscRate:
     rate: Decimal | None
     device_portion: Decimal | None
     marker: str
+    #: BB's inflation-adjusted copayment (Inflation Reduction Act): the coinsurance per unit
+    #: when it is less than 20% of the rate.
+    ira_copay: Decimal | None = None
 
 
 #: Answers already read, keyed by the connection object itself (a strong reference, so a closed
@@ -84,11 +87,18 @@ def rate(conn: sqlite3.Connection, release: Release, code: str) -> AscRate | Non
 
 
 def _rate(conn: sqlite3.Connection, release: Release, code: str) -> AscRate | None:
-    found = conn.execute(
-        "SELECT addendum, indicator, discounted, rate, device_portion, marker FROM rates "
-        "WHERE effective_from = ? AND code = ?",
-        (release.effective_from, code),
-    ).fetchone()
+    try:
+        found = conn.execute(
+            "SELECT addendum, indicator, discounted, rate, device_portion, marker, ira_copay FROM rates "
+            "WHERE effective_from = ? AND code = ?",
+            (release.effective_from, code),
+        ).fetchone()
+    except sqlite3.OperationalError:  # imported before the IRA column was kept: import again
+        found = conn.execute(
+            "SELECT addendum, indicator, discounted, rate, device_portion, marker, NULL FROM rates "
+            "WHERE effective_from = ? AND code = ?",
+            (release.effective_from, code),
+        ).fetchone()
     if found is None:
         return None
     return AscRate(
@@ -99,6 +109,7 @@ def _rate(conn: sqlite3.Connection, release: Release, code: str) -> AscRate | No
         rate=Decimal(found[3]) if found[3] else None,
         device_portion=Decimal(found[4]) if found[4] else None,
         marker=found[5] or "",
+        ira_copay=Decimal(found[6]) if found[6] else None,
     )
 
 

@@ -10,6 +10,7 @@
 - Clinical lab fee schedule services carry no deductible or coinsurance (42 CFR 410.152(e)).
 - Sequestration reduces the Medicare payment itself, after cost sharing (CO-253).
 - Assignment (:mod:`payer_rules_medicare.assignment`): who is paid and the limiting charge.
+- Medicare as a secondary payer (:mod:`payer_rules_medicare.msp`): the lowest of three amounts.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 
 from payer_rules.context import Context
 from payer_rules.models import Claim
-from payer_rules.money import ZERO, split_percent
+from payer_rules.money import ZERO, money, split_percent
 from payer_rules.results import (
     Adjudication,
     Adjustment,
@@ -31,6 +32,7 @@ from payer_rules.results import (
 from payer_rules_medicare import __version__
 from payer_rules_medicare.assignment import assignment_findings
 from payer_rules_medicare.edits import finding
+from payer_rules_medicare.msp import msp_findings, msp_primary, primary_lines, secondary_payment
 from payer_rules_medicare.preventive import cost_sharing_for, load_preventive
 from payer_rules_medicare.pricing import is_lab_fee_schedule
 from payer_rules_medicare.rules import SOURCE_NAME
@@ -51,12 +53,20 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
     by_year: dict[int, dict[str, Decimal]] = {}
     out: list[LineAdjudication] = []
     findings: list[Finding] = []
+    primary = msp_primary(claim)
+    before = (
+        primary_lines(primary.payment, [money(ln.charge) for ln in claim.lines])
+        if primary is not None and primary.payment is not None
+        else None
+    )
     for priced in pricing.lines:
         line = claim.lines[priced.line - 1]
         year = line.service_date.year
         adjustments: list[Adjustment] = []
         payable = priced.allowed
-        if not is_lab_fee_schedule(priced):
+        ded = coins = ZERO
+        lab = is_lab_fee_schedule(priced)
+        if not lab:
             left = remaining.get(year)
             if left is None:
                 deductible = starter.deductible.get(year)
@@ -80,14 +90,24 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, starter: 
                 ded = min(left, payable)
                 coins = split_percent(payable - ded, starter.coinsurance_percent)
             remaining[year] = left - ded
+        if before is not None and primary is not None:
+            # Medicare Secondary Payer: the deductible is credited whoever paid it (MSP Manual ch.1 §40).
+            msp = secondary_payment(money(line.charge), priced.allowed, ded, coins, before[priced.line - 1])
+            adjustments.extend(msp.adjustments())
+            findings.extend(msp_findings(priced.line, primary.payer_id, priced.allowed, before, msp))
+            payable = msp.payment
+            patient = msp.deductible + msp.coinsurance
+        else:
             if ded:
                 adjustments.append(Adjustment(group=_PR, carc="1", amount=ded))
             if coins:
                 adjustments.append(Adjustment(group=_PR, carc="2", amount=coins))
             payable -= ded + coins
+            patient = ded + coins
+        if not lab:
             totals = by_year.setdefault(year, {"deductible": ZERO, "out_of_pocket": ZERO})
             totals["deductible"] += ded
-            totals["out_of_pocket"] += ded + coins
+            totals["out_of_pocket"] += patient
         sequestration = split_percent(payable, starter.sequestration_percent)
         adjustments.append(Adjustment(group=_CO, carc="253", amount=sequestration))
         out.append(LineAdjudication(line=priced.line, adjustments=tuple(adjustments)))

@@ -26,6 +26,7 @@ from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
 from payer_rules_medicare.kinds import MEDICARE_KIND_HINTS
+from payer_rules_medicare.msp import MSP_RULES, msp_checks
 from payer_rules_medicare.ncci.mue import mue_findings
 from payer_rules_medicare.ncci.ptp import ptp_findings
 from payer_rules_medicare.ncd_lists import NCD_LAB_COVERAGE
@@ -66,7 +67,7 @@ def register_rule_kinds(register: Callable[[RuleKind], None]) -> None:
 
 @hookimpl
 def register_rules(register: Callable[[RuleInfo], None]) -> None:
-    for rule in RULES.values():
+    for rule in (*RULES.values(), *MSP_RULES.values()):
         register(rule)
 
 
@@ -75,6 +76,7 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     if context.payer.id != PAYER_ID:
         return ()
     findings = list(required_data(claim, context))
+    findings += msp_checks(claim)
     findings += diagnosis_codes(claim, context)
     findings += procedure_codes(claim, context)
     if not any(f.severity is _REJECT for f in findings):

@@ -45,18 +45,22 @@ def office_visit() -> Claim:
 def after_primary(claim: Claim, paid: Decimal, allowed: Decimal, *, contracted: bool = True) -> Claim:
     """The claim as Medicare receives it after a group health plan's remittance (2320 / 2430)."""
     adjustments = []
-    if contracted and CHARGE > allowed:
+    if contracted and allowed < CHARGE:
         adjustments.append(OtherPayerAdjustment(group="CO", carc="45", amount=CHARGE - allowed))
     if not contracted and allowed == 0:
         adjustments.append(OtherPayerAdjustment(group="CO", carc="96", amount=CHARGE))
     if allowed > paid:
         adjustments.append(OtherPayerAdjustment(group="PR", carc="2", amount=allowed - paid))
-    payment = OtherPayment(paid=paid, allowed=allowed, line_paid=(paid,), line_adjustments=(tuple(adjustments),))
+    payment = OtherPayment(
+        paid=paid, allowed=allowed, line_paid=(paid,), line_adjustments=(tuple(adjustments),)
+    )
     other = OtherCoverage(payer_id="bluepeak", priority="primary", payment=payment)
     return evolve(claim, coverage=evolve(claim.coverage, other_coverage=(other,)))
 
 
-def expected(paid: Decimal, allowed: Decimal, obligated: Decimal | None, deductible_left: Decimal) -> dict[str, Decimal]:
+def expected(
+    paid: Decimal, allowed: Decimal, obligated: Decimal | None, deductible_left: Decimal
+) -> dict[str, Decimal]:
     """42 CFR 411.33(a), worked by hand for one line."""
     ded = min(deductible_left, FEE)
     coins = cents((FEE - ded) * Decimal("0.20"))
@@ -116,17 +120,23 @@ def test_the_regulations_own_example() -> None:
     from payer_rules_medicare.msp import PrimaryLine, secondary_payment
 
     line = secondary_payment(
-        Decimal("175"), Decimal("125"), Decimal(0), Decimal("25"), PrimaryLine(Decimal("120"), Decimal("150"), None)
+        Decimal("175"),
+        Decimal("125"),
+        Decimal(0),
+        Decimal("25"),
+        PrimaryLine(Decimal("120"), Decimal("150"), None),
     )
     assert line.payment == Decimal("30")
-    assert (line.normal, line.charge_limit, line.allowed_limit) == (Decimal("100"), Decimal("55"), Decimal("30"))
+    assert (line.normal, line.charge_limit, line.allowed_limit) == (
+        Decimal("100"),
+        Decimal("55"),
+        Decimal("30"),
+    )
 
 
 def test_the_deductible_is_credited_though_the_primary_paid_it(engine) -> None:
     session = Session()
-    fresh = evolve(
-        office_visit(), accumulators=(Accumulators(year=2026, deductible_met=Decimal(0)),)
-    )
+    fresh = evolve(office_visit(), accumulators=(Accumulators(year=2026, deductible_met=Decimal(0)),))
     claim = after_primary(fresh, Decimal("96.00"), Decimal("120.00"))
     result = engine.adjudicate(claim, "medicare", session=session)
     want = expected(Decimal("96.00"), Decimal("120.00"), Decimal("120.00"), deductible_left=DEDUCTIBLE_2026)

@@ -200,8 +200,8 @@ def test_professional_and_technical_components_price_from_their_own_rows(engine,
 @needs_bundle
 def test_only_status_a_r_t_codes_are_paid(engine, with_bundle):
     result = engine.adjudicate(make_claim(line("0001F")), "medicare")
-    (pend,) = [f for f in result.findings if f.code == "MCR201"]
-    assert "status I" in pend.message
+    (invalid,) = [f for f in result.findings if f.code == "MCR206"]  # test_mpfs_policy.py: each status
+    assert "status I" in invalid.message and result.status == "denied"
 
 
 @needs_bundle

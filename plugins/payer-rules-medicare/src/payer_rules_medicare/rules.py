@@ -41,6 +41,7 @@ def _rule(
 
 
 ASC_CITATION = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 14 (Ambulatory Surgical Centers)"
+_RVU_LAYOUT = "CMS PFS Relative Value File record layout (RVU25D.pdf)"
 UNPROCESSABLE = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 1, §80.3.2 (unprocessable claims)"
 DRUGS = "42 CFR 414.904 (106% of ASP); Pub. 100-04 Ch. 17 §20 (drugs and biologicals)"
 ANESTHESIA = "Medicare Claims Processing Manual (Pub. 100-04), Ch. 12, §50; 42 CFR 414.46"
@@ -303,6 +304,175 @@ RULES = {
             f"{DRUGS}; Social Security Act §1847A(i)(5); CMS ASP Pricing File, Co-insurance Percentage",
             Severity.WARN,
             group=None,
+        ),
+        # -- issue 18: MPFS payment-policy indicators (docs/medicare.md) -------------------
+        _rule(
+            "MCR203",
+            "bundled-status-code-billed",
+            "A code whose STATUS CODE is B (bundled) or P (bundled/excluded), or a status T "
+            "injection billed with another fee-schedule service the same day by the same provider.",
+            "Medicare never pays these separately: their payment is part of the services they go "
+            "with (RVU file, Attachment A).",
+            f"{_RVU_LAYOUT}, STATUS CODE B, P, T; Pub. 100-04 Ch. 12 §20.3",
+            Severity.DENY,
+            "97",
+            ("M15",),
+        ),
+        _rule(
+            "MCR204",
+            "contractor-priced-code",
+            "A code with STATUS CODE C: the MAC prices it case by case.",
+            "There are no national RVUs to price it; the MAC sets the amount on review of the "
+            "documentation (operative report), so the line waits for that review.",
+            f"{_RVU_LAYOUT}, STATUS CODE C; Pub. 100-04 Ch. 12 §20",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR205",
+            "paid-outside-the-physician-fee-schedule",
+            "A code the physician fee schedule does not price (STATUS CODE E, J, a HCPCS Level II "
+            "status X item, or another status with no RVUs) and no loaded schedule prices.",
+            "Such services are paid under other provisions (reasonable charge, anesthesia, "
+            "ambulance, DMEPOS ...); the line waits until that schedule is modelled or loaded.",
+            f"{_RVU_LAYOUT}, STATUS CODE E, J, X",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR206",
+            "code-not-valid-for-medicare",
+            "A code with STATUS CODE I: not valid for Medicare purposes.",
+            "Medicare uses another code for the service; the line is denied and may be rebilled "
+            "with the Medicare code.",
+            f"{_RVU_LAYOUT}, STATUS CODE I",
+            Severity.DENY,
+            "181",
+            ("M51",),
+        ),
+        _rule(
+            "MCR207",
+            "measurement-code-reported",
+            "A code with STATUS CODE M: a measurement code, reported for quality data only.",
+            "Measurement codes carry no payment; the line is accepted for reporting at $0.",
+            f"{_RVU_LAYOUT}, STATUS CODE M",
+            Severity.DENY,
+            "246",
+            ("N620",),
+        ),
+        _rule(
+            "MCR208",
+            "non-covered-status-code",
+            "A code with STATUS CODE N: not covered by Medicare.",
+            "The service is not a Medicare benefit; the provider is liable unless the beneficiary "
+            "was told in advance (GA, or GY for a service Medicare never covers: group PR).",
+            f"{_RVU_LAYOUT}, STATUS CODE N; 42 CFR 411.15; Noridian JE Part B reason code guidance "
+            "(non-covered charge: CO-96, N431)",
+            Severity.DENY,
+            "96",
+            ("N431",),
+        ),
+        _rule(
+            "MCR209",
+            "statutory-exclusion-status-code",
+            "A CPT code with STATUS CODE X that no other loaded fee schedule prices: a statutory "
+            "exclusion from 'physician services'.",
+            "No payment may be made under the physician fee schedule; laboratory tests with this "
+            "status are priced from the CLFS (or pend, MCR201), HCPCS Level II items pend (MCR205).",
+            f"{_RVU_LAYOUT}, STATUS CODE X; Social Security Act §1848(j)(3)",
+            Severity.DENY,
+            "204",
+            ("N425",),
+        ),
+        _rule(
+            "MCR210",
+            "component-modifier-not-allowed",
+            "Modifier 26 or TC on a code whose PCTC IND does not allow it (26 only with 1, 6, 8; "
+            "TC only with 1).",
+            "Codes with PCTC 0 (physician services), 2, 3, 4 (stand-alone component or global "
+            "codes), 5, 7 and 9 cannot be split into professional and technical components.",
+            f"{_RVU_LAYOUT}, PCTC IND (Attachment A); Pub. 100-04 Ch. 12 §20.4",
+            Severity.DENY,
+            "4",
+        ),
+        _rule(
+            "MCR211",
+            "component-not-paid-in-this-setting",
+            "PCTC IND 5 (incident-to) for a hospital patient, or 8 (physician interpretation of an "
+            "abnormal smear, 85060) for anyone but a hospital inpatient.",
+            "Incident-to services are not paid to hospital patients; 85060 is paid only for an "
+            "inpatient, its outpatient interpretation being in the lab fee.",
+            f"{_RVU_LAYOUT}, PCTC IND 5 and 8",
+            Severity.DENY,
+            "58",
+        ),
+        _rule(
+            "MCR212",
+            "co-surgeons-not-permitted",
+            "Modifier 62 on a procedure whose CO-SURG indicator is 0 or 9.",
+            "Two surgeons are not paid for this procedure.",
+            f"{_RVU_LAYOUT}, CO-SURG; Pub. 100-04 Ch. 12 §40.8",
+            Severity.DENY,
+            "54",
+        ),
+        _rule(
+            "MCR213",
+            "co-surgeons-need-documentation",
+            "Modifier 62 on a procedure whose CO-SURG indicator is 1.",
+            "Co-surgeons are paid (62.5% each) only once documentation shows that two surgeons "
+            "were medically necessary; the line waits for it.",
+            f"{_RVU_LAYOUT}, CO-SURG; Pub. 100-04 Ch. 12 §40.8",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR214",
+            "team-surgery-not-permitted",
+            "Modifier 66 on a procedure whose TEAM SURG indicator is 0 or 9.",
+            "A surgical team is not paid for this procedure.",
+            f"{_RVU_LAYOUT}, TEAM SURG; Pub. 100-04 Ch. 12 §40.8",
+            Severity.DENY,
+            "54",
+        ),
+        _rule(
+            "MCR215",
+            "team-surgery-by-report",
+            "Modifier 66 on a procedure whose TEAM SURG indicator is 1 (documentation of medical "
+            "necessity, then by report) or 2 (by report).",
+            "Team surgeons are priced by report: the MAC sets each surgeon's amount from the "
+            "documentation, so the line waits for that review.",
+            f"{_RVU_LAYOUT}, TEAM SURG; Pub. 100-04 Ch. 12 §40.8",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR216",
+            "modifier-priced-by-report",
+            "Modifier 22 (increased procedural services), 52 (reduced services), or 53 "
+            "(discontinued) on a code without a 53 row of its own.",
+            "CMS defines no percentage for these: the MAC prices them on review of the operative "
+            "report (22: a statement of how the service differs; 53: individual consideration). "
+            "CMS gives 53 its own RVUs only for the colonoscopies it lists (45378, 44388, G0105, "
+            "G0121), which are priced from that row.",
+            f"{_RVU_LAYOUT}, Modifier field (53); Pub. 100-04 Ch. 12 §20.4.6 and §40.2.A.10",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
+        _rule(
+            "MCR217",
+            "procedures-after-the-fifth-by-report",
+            "A sixth or later surgical procedure (MULT PROC 1, 2, 3) the same day by the same provider.",
+            "Multiple surgery pays 100%, then 50% for the second to fifth procedures; the sixth "
+            "and later are priced by report.",
+            f"{_RVU_LAYOUT}, MULT PROC 2; Pub. 100-04 Ch. 12 §40.6.2",
+            Severity.PEND,
+            "133",
+            group=Group.OA,
         ),
         _rule(
             "MCR713",

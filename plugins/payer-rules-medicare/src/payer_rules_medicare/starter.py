@@ -23,6 +23,15 @@ class Rvu:
     mp: Decimal
     global_days: str = "XXX"
     split: tuple[Decimal, Decimal, Decimal] | None = None
+    #: The other payment-policy indicators (``policy_rvu`` rows); visits default to the E/M
+    #: values: PCTC 0, MULT PROC 0, BILAT / ASST / CO- / TEAM SURG 0.
+    pctc: str = "0"
+    mult_proc: str = "0"
+    bilateral: str = "0"
+    assistant: str = "0"
+    co_surgery: str = "0"
+    team_surgery: str = "0"
+    endo_base: str = ""
 
 
 @frozen
@@ -38,7 +47,8 @@ class FeeYear:
     year: int
     release: str
     conversion_factor: Decimal
-    rvu: dict[str, Rvu]
+    #: By (code, modifier): the global row has modifier "", a component its 26 / TC.
+    rvu: dict[tuple[str, str], Rvu]
     gpci: dict[tuple[str, str], Gpci]
 
 
@@ -87,6 +97,20 @@ def _rvu(row: list[str]) -> Rvu:
     return Rvu(row[1], work, pe_nf, pe_f, mp, days, split)
 
 
+def _policy_rvu(row: list[str]) -> Rvu:
+    """``[code, modifier, status, work, PE non-facility, PE facility, MP, PCTC IND, GLOB DAYS,
+    MULT PROC, BILAT SURG, ASST SURG, CO-SURG, TEAM SURG, ENDO BASE]``: a full PPRRVU record."""
+    work, pe_nf, pe_f, mp = (_d(v) for v in row[3:7])
+    pctc, days, mult, bilateral, assistant, co, team, endo = (str(v) for v in row[7:15])
+    return Rvu(row[2], work, pe_nf, pe_f, mp, days, None, pctc, mult, bilateral, assistant, co, team, endo)
+
+
+def _rvu_rows(year: dict[str, Any]) -> dict[tuple[str, str], Rvu]:
+    rows = {(row[0], ""): _rvu(row) for row in year["rvu"]}
+    rows.update(((row[0], row[1]), _policy_rvu(row)) for row in year.get("policy_rvu", []))
+    return rows
+
+
 @cache
 def load_starter(path: Path = STARTER) -> Starter:
     with path.open("rb") as fh:
@@ -97,7 +121,7 @@ def load_starter(path: Path = STARTER) -> Starter:
             year=y["year"],
             release=y["release"],
             conversion_factor=_d(y["conversion_factor"]),
-            rvu={row[0]: _rvu(row) for row in y["rvu"]},
+            rvu=_rvu_rows(y),
             gpci={(g[0], g[1]): Gpci(_d(g[2]), _d(g[3]), _d(g[4]), g[5]) for g in y["gpci"]},
         )
     clfs = raw["clfs"]

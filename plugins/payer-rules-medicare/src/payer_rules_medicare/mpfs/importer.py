@@ -8,7 +8,7 @@ column into PPRRVU, and the CSVs stack their column names over several caption r
 file           what is kept
 =============  ======================================================================
 PPRRVU*.csv    code, modifier, status, work / PE (non-facility, facility) / MP RVUs,
-               PCTC, global days, MULT PROC, BILAT SURG, ASST SURG, CO-/TEAM SURG,
+               PCTC, global days, MULT PROC, BILAT SURG, ASST SURG, CO-/TEAM SURG, ENDO BASE,
                the row's CONV FACTOR (the file's own conversion factor wins)
 GPCI*.csv      MAC, locality, state, name, work (with floors) / PE / MP GPCI
 *LOCCO*.csv    MAC, locality, state, fee schedule area, counties
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS rvu (
     work TEXT NOT NULL, pe_nonfacility TEXT NOT NULL, pe_facility TEXT NOT NULL, mp TEXT NOT NULL,
     pctc TEXT, global_days TEXT, mult_proc TEXT, bilateral TEXT, assistant TEXT,
     co_surgery TEXT, team_surgery TEXT, conversion_factor TEXT, pricing_indicator TEXT,
-    pre_op TEXT, intra_op TEXT, post_op TEXT,
+    pre_op TEXT, intra_op TEXT, post_op TEXT, endo_base TEXT,
     PRIMARY KEY (year, code, modifier)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gpci (
     year INTEGER NOT NULL, mac TEXT NOT NULL, locality TEXT NOT NULL, state TEXT, name TEXT,
@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS zip (
 RVU_COLUMNS = (
     "year", "code", "modifier", "status", "work", "pe_nonfacility", "pe_facility", "mp", "pctc",
     "global_days", "mult_proc", "bilateral", "assistant", "co_surgery", "team_surgery",
-    "conversion_factor", "pricing_indicator", "pre_op", "intra_op", "post_op",
+    "conversion_factor", "pricing_indicator", "pre_op", "intra_op", "post_op", "endo_base",
 )  # fmt: skip
 
 
@@ -140,6 +140,8 @@ def _read_pprrvu(path: Path) -> tuple[int | None, str, list[tuple[str, ...]]]:
     pre_op = cols.find("PRE", "OP", exclude=("OPPS",), required=False)
     intra_op = cols.find("INTRA", required=False)
     post_op = cols.find("POST", "OP", exclude=("OPPS",), required=False)
+    # ENDO BASE: the base endoscopy of a MULT PROC 3 code (its endoscopy family)
+    endo = cols.find("ENDO", required=False)
     caption = " ".join(c.strip() for r in rows[:head] for c in r if c.strip()).upper()
     titled = re.search(r"(20\d\d) NATIONAL PHYSICIAN", caption)
     year = int(titled.group(1)) if titled else _year_from(path.stem)
@@ -173,6 +175,7 @@ def _read_pprrvu(path: Path) -> tuple[int | None, str, list[tuple[str, ...]]]:
                 _decimal(cell(r, pre_op), where, "PRE OP") if pre_op is not None else "",
                 _decimal(cell(r, intra_op), where, "INTRA OP") if intra_op is not None else "",
                 _decimal(cell(r, post_op), where, "POST OP") if post_op is not None else "",
+                cell(r, endo).upper(),
             )
         )
     if not out:

@@ -48,11 +48,15 @@ class FeeRow:
     pe_nonfacility: Decimal
     pe_facility: Decimal
     mp: Decimal
-    #: PCTC IND, MULT PROC, BILAT SURG, ASST SURG; "9" (concept does not apply) when unknown.
+    #: PCTC IND, MULT PROC, BILAT SURG, ASST SURG, CO-SURG, TEAM SURG; "9" (concept does not
+    #: apply) when unknown. ENDO BASE names the base endoscopy of a MULT PROC 3 code.
     pctc: str = "9"
     mult_proc: str = "9"
     bilateral: str = "9"
     assistant: str = "9"
+    co_surgery: str = "9"
+    team_surgery: str = "9"
+    endo_base: str = ""
     conversion_factor: Decimal | None = None
     #: GLOB DAYS (000, 010, 090, MMM, XXX, YYY, ZZZ) and the PRE / INTRA / POST OP shares of
     #: the global package (fractions, e.g. 0.10 / 0.69 / 0.21); ``None`` where not known.
@@ -113,31 +117,37 @@ class StarterSchedule:
         """What would price the codes the starter pack lacks, for the pend message."""
         return (
             f"no CY{self.year} RVU file (PPRRVU{self.year}*.csv of CMS's RVU{self.year % 100} bundle) "
-            f"is imported; the starter pack prices only {', '.join(sorted(self.fee_year.rvu))} for "
+            f"is imported; the starter pack prices only {self._codes} for "
             f"CY{self.year}: import the bundle with `payer-rules data import mpfs`"
         )
+
+    @property
+    def _codes(self) -> str:
+        return ", ".join(sorted({code for code, _ in self.fee_year.rvu}))
 
     @property
     def conversion_factor(self) -> Decimal:
         return self.fee_year.conversion_factor
 
     def row(self, code: str, modifier: str = "") -> FeeRow | None:
-        rvu = self.fee_year.rvu.get(code)
-        if rvu is None or modifier:
+        rvu = self.fee_year.rvu.get((code, modifier))
+        if rvu is None:
             return None
-        # The starter codes are visits and screenings: no PC/TC split, no surgical indicators.
         return FeeRow(
             code=code,
-            modifier="",
+            modifier=modifier,
             status=rvu.status,
             work=rvu.work,
             pe_nonfacility=rvu.pe_nonfacility,
             pe_facility=rvu.pe_facility,
             mp=rvu.mp,
-            pctc="0",
-            mult_proc="0",
-            bilateral="0",
-            assistant="0",
+            pctc=rvu.pctc,
+            mult_proc=rvu.mult_proc,
+            bilateral=rvu.bilateral,
+            assistant=rvu.assistant,
+            co_surgery=rvu.co_surgery,
+            team_surgery=rvu.team_surgery,
+            endo_base=rvu.endo_base,
             global_days=rvu.global_days,
             pre_op=rvu.split[0] if rvu.split else None,
             intra_op=rvu.split[1] if rvu.split else None,
@@ -174,18 +184,15 @@ class ImportedSchedule:
     year: int
     release: str
     conversion_factor: Decimal
-    #: The database has the GLOB DAYS and PRE / INTRA / POST OP columns (imports before those
-    #: columns were kept answer without them until imported again).
-    split_care: bool = True
+    #: The SELECT for a row: a database imported before a column was kept (GLOB DAYS, PRE /
+    #: INTRA / POST OP, ENDO BASE) answers '' for it until imported again.
+    query: str = ""
 
     def row(self, code: str, modifier: str = "") -> FeeRow | None:
-        found = self.conn.execute(
-            _ROW_QUERY if self.split_care else _OLD_ROW_QUERY,
-            (self.year, code, modifier),
-        ).fetchone()
+        found = self.conn.execute(self.query, (self.year, code, modifier)).fetchone()
         if found is None:
             return None
-        global_days, pre, intra, post = found[10:14] if self.split_care else ("", "", "", "")
+        global_days, pre, intra, post = found[10:14]
         return FeeRow(
             code=code,
             modifier=modifier,
@@ -203,21 +210,28 @@ class ImportedSchedule:
             pre_op=Decimal(pre) if pre else None,
             intra_op=Decimal(intra) if intra else None,
             post_op=Decimal(post) if post else None,
+            co_surgery=found[14] or "9",
+            team_surgery=found[15] or "9",
+            endo_base=found[16] or "",
         )
 
     def gpci(self, mac: str, locality: str) -> Gpci | None:
         return _gpci(self.conn, self.year, mac, locality)
 
 
-_OLD_ROW_QUERY = (
-    "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
-    "assistant, conversion_factor FROM rvu WHERE year = ? AND code = ? AND modifier = ?"
-)
-_ROW_QUERY = (
-    "SELECT status, work, pe_nonfacility, pe_facility, mp, pctc, mult_proc, bilateral, "
-    "assistant, conversion_factor, global_days, pre_op, intra_op, post_op "
-    "FROM rvu WHERE year = ? AND code = ? AND modifier = ?"
-)
+_ROW_COLUMNS = (
+    "status", "work", "pe_nonfacility", "pe_facility", "mp", "pctc", "mult_proc", "bilateral",
+    "assistant", "conversion_factor", "global_days", "pre_op", "intra_op", "post_op",
+    "co_surgery", "team_surgery", "endo_base",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=16)
+def _row_query(conn: sqlite3.Connection) -> str:
+    """The row SELECT for this database, '' for the columns an older import lacks."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(rvu)")}
+    columns = ", ".join(c if c in present else "''" for c in _ROW_COLUMNS)
+    return f"SELECT {columns} FROM rvu WHERE year = ? AND code = ? AND modifier = ?"
 
 
 def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | None:
@@ -234,13 +248,8 @@ def _imported_year(conn: sqlite3.Connection, year: int) -> ImportedSchedule | No
     if factor is None:
         return None
     return ImportedSchedule(
-        conn=conn, year=year, release=found[0], conversion_factor=factor, split_care=_has_split_care(conn)
+        conn=conn, year=year, release=found[0], conversion_factor=factor, query=_row_query(conn)
     )
-
-
-@lru_cache(maxsize=16)
-def _has_split_care(conn: sqlite3.Connection) -> bool:
-    return any(row[1] == "post_op" for row in conn.execute("PRAGMA table_info(rvu)"))
 
 
 def _has_gpci(conn: sqlite3.Connection, year: int) -> bool:

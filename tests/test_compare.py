@@ -30,7 +30,7 @@ from payer_rules.results import (
     Source,
 )
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, example_claim_ids
 
 SRC = Source(name="generous-test-payer", version="1.0", citation="test contract")
 
@@ -117,12 +117,17 @@ def test_json_comparison_names_the_rule_behind_every_difference():
             denied = [p for p in ln["payers"].values() if p["status"] in ("denied", "rejected", "pended")]
             assert all(p["rule_codes"] for p in denied)
     summary = {s["payer"]: s for s in data["summary"]}
-    assert summary["medicare"]["claims"] == 9
+    claims = len(example_claim_ids())
+    assert summary["medicare"]["claims"] == claims
     assert summary["generous"]["top_denial_rules"][0]["code"] == "GEN001"
     assert summary["medicare"]["top_denial_carcs"][0]["carc"] in {"CO-50", "CO-16", "PR-50"}
-    # clean-claim rate: medicare denies or rejects 3 of 9 claims (1003, 1004, 1005), generous 1 of 9
-    assert summary["medicare"]["clean_claim_rate"] == "66.7"
-    assert summary["generous"]["clean_claim_rate"] == "88.9"
+    # clean-claim rate: medicare denies or rejects 3 claims (1003, 1004, 1005), generous 1
+    assert summary["medicare"]["clean_claim_rate"] == str(_rate(claims - 3, claims))
+    assert summary["generous"]["clean_claim_rate"] == str(_rate(claims - 1, claims))
+
+
+def _rate(count: int, claims: int) -> Decimal:
+    return (Decimal(100) * count / claims).quantize(Decimal("0.1"))
 
 
 def test_csv_has_one_header_and_one_kind_of_row_and_loads_in_pandas(tmp_path):
@@ -163,8 +168,10 @@ def test_csv_has_one_header_and_one_kind_of_row_and_loads_in_pandas(tmp_path):
 
     summary = pandas.read_csv(summary_path)
     assert list(summary["payer"]) == ["medicare", "generous"]
-    assert list(summary["claims"]) == [9, 9]
-    assert list(summary["clean_claim_rate"]) == [66.7, 88.9]  # as in the JSON summary
+    claims = len(example_claim_ids())
+    assert list(summary["claims"]) == [claims, claims]
+    rates = [float(_rate(claims - 3, claims)), float(_rate(claims - 1, claims))]
+    assert list(summary["clean_claim_rate"]) == rates  # as in the JSON summary
     # the summary figures are the sums of the result rows' money
     for payer in ("medicare", "generous"):
         paid = sum(Decimal(r["paid"]) for r in records if r["payer"] == payer)

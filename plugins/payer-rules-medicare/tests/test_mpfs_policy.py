@@ -316,3 +316,24 @@ def test_explain_shows_every_payment_policy_rule():
         out = CliRunner().invoke(cli, ["explain", f"MCR{number}"])
         assert out.exit_code == 0, out.output
         assert "Citation:" in out.output and f"MCR{number}" in out.output
+
+
+def test_status_p_bundled_and_status_r_priced(engine, with_bundle):  # noqa: F811
+    supply = codes_where("STATUS CODE", "P")[0]
+    assert only(judge(engine, line(supply)), "MCR203").carc == "97"
+    restricted = next(
+        c
+        for c in codes_where("STATUS CODE", "R")
+        if Decimal(rvu(c)["WORK RVU"]) > 0 and rvu(c)["MULT PROC"] in "09"
+    )
+    assert judge(engine, line(restricted)).lines[0].allowed == fee(restricted)
+
+
+def test_mult_proc_9_and_bilateral_9_and_assistant_1(engine, with_bundle):  # noqa: F811
+    nine = [c for c in codes_where("MULT PROC", "9") if rvu(c)["STATUS CODE"] == "A"][:2]
+    result = judge(engine, *(line(c) for c in nine))
+    assert [ln.allowed for ln in result.lines] == [fee(c) for c in nine]  # never reduced
+    bilateral = next(c for c in codes_where("BILAT SURG", "9") if rvu(c)["STATUS CODE"] == "A")
+    assert judge(engine, line(bilateral, "50")).lines[0].allowed == fee(bilateral)  # paid once
+    never = next(c for c in codes_where("ASST SURG", "1") if rvu(c)["STATUS CODE"] == "A")
+    assert "never" in only(judge(engine, surgery(never, "80")), "MCR202").message

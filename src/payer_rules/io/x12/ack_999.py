@@ -27,8 +27,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from payer_rules.io.x12.envelope import Interchange
+from payer_rules.io.x12.envelope import clean as _clean
 from payer_rules.io.x12.segments import Segment, tokenize
-from payer_rules.io.x12.writer_835 import _clean, _production_time
 
 __all__ = ["Acknowledgment", "acknowledge_837"]
 
@@ -102,23 +103,21 @@ def _segment_errors(segment: dict[str, Any]) -> Iterator[str]:
 def acknowledge_837(text: str, *, now: dt.datetime | None = None, test: bool = True) -> Acknowledgment:
     """The 999 for ``text`` (one 837 file): one 999 transaction set per functional group received."""
     document = _validate(text)
-    now = now or _production_time()
     isa = _first_isa(text)
-    sender = isa.get(8).strip() if isa is not None else "PAYERRULES"
-    receiver = isa.get(6).strip() if isa is not None else "SUBMITTER"
-    sender_q = (isa.get(7).strip() if isa is not None else "") or "ZZ"
-    receiver_q = (isa.get(5).strip() if isa is not None else "") or "ZZ"
-    control = f"{int(now.strftime('%H%M%S')):09d}"
-    lines = [
-        f"ISA*00*{'':10}*00*{'':10}*{sender_q}*{_clean(sender, 15):<15}*"
-        f"{receiver_q}*{_clean(receiver, 15):<15}*"
-        f"{now:%y%m%d}*{now:%H%M}*^*00501*{control}*0*{'T' if test else 'P'}*:",
-        f"GS*FA*{_clean(sender, 15)}*{_clean(receiver, 15)}*{now:%Y%m%d}*{now:%H%M}*1*X*005010X231A1",
-    ]
+    # the answer goes back the other way: the 837's receiver sends it to the 837's sender
+    interchange = Interchange(
+        isa.get(8).strip() if isa is not None else "PAYERRULES",
+        isa.get(6).strip() if isa is not None else "SUBMITTER",
+        test=test,
+        now=now,
+        sender_qualifier=(isa.get(7).strip() if isa is not None else "") or "ZZ",
+        receiver_qualifier=(isa.get(5).strip() if isa is not None else "") or "ZZ",
+    )
+    lines = interchange.header("FA", "005010X231A1")
     accepted = rejected = 0
     sets = 0
-    for interchange in document.get("interchanges", []):
-        for group in interchange.get("groups", []):
+    for received in document.get("interchanges", []):
+        for group in received.get("groups", []):
             sets += 1
             st = f"{sets:04d}"
             segs = [f"AK1*{_clean(group.get('fic'), 2)}*{_clean(str(group.get('gs_control_num') or ''), 9)}"]
@@ -158,6 +157,5 @@ def acknowledge_837(text: str, *, now: dt.datetime | None = None, test: bool = T
             lines.append(f"ST*999*{st}*005010X231A1")
             lines.extend(segs)
             lines.append(f"SE*{len(segs) + 2}*{st}")
-    lines.append(f"GE*{sets}*1")
-    lines.append(f"IEA*1*{control}")
+    lines.extend(interchange.trailer(sets))
     return Acknowledgment("".join(f"{seg}~\n" for seg in lines), accepted, rejected)

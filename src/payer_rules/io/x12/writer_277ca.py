@@ -32,7 +32,9 @@ from decimal import Decimal
 from typing import TextIO
 
 from payer_rules.errors import InputError
-from payer_rules.io.x12.writer_835 import _clean, _production_time, amount
+from payer_rules.io.x12.envelope import Interchange
+from payer_rules.io.x12.envelope import clean as _clean
+from payer_rules.io.x12.writer_835 import amount
 from payer_rules.models import Claim, ClaimType
 from payer_rules.results import ClaimResult, ClaimStatus, Severity
 
@@ -105,10 +107,8 @@ class X12_277CAWriter:
         now: dt.datetime | None = None,
     ) -> None:
         self._stream = stream
-        self._sender = sender_id
-        self._receiver = receiver_id
-        self._usage = "T" if test else "P"
-        self._now = now or _production_time()
+        self._interchange = Interchange(sender_id, receiver_id, test=test, now=now)
+        self._now = self._interchange.now
         self._payers: dict[str, dict[str, _Provider]] = {}
         self.skipped: list[ClaimResult] = []
 
@@ -127,18 +127,9 @@ class X12_277CAWriter:
     def close(self) -> None:
         if not self._payers:
             return
-        now = self._now
         w = self._stream.write
-        control = f"{int(now.strftime('%H%M%S')):09d}"
-        w(
-            f"ISA*00*{'':10}*00*{'':10}*ZZ*{_clean(self._sender, 15):<15}*"
-            f"ZZ*{_clean(self._receiver, 15):<15}*"
-            f"{now:%y%m%d}*{now:%H%M}*^*00501*{control}*0*{self._usage}*:~\n"
-        )
-        w(
-            f"GS*HN*{_clean(self._sender, 15)}*{_clean(self._receiver, 15)}*{now:%Y%m%d}*{now:%H%M}*1*X*"
-            "005010X214~\n"
-        )
+        for seg in self._interchange.header("HN", "005010X214"):
+            w(f"{seg}~\n")
         for number, (payer, providers) in enumerate(self._payers.items(), 1):
             segs = self._transaction(payer, providers, number)
             st = f"{number:04d}"
@@ -147,8 +138,8 @@ class X12_277CAWriter:
                 w(seg)
                 w("~\n")
             w(f"SE*{len(segs) + 2}*{st}~\n")
-        w(f"GE*{len(self._payers)}*1~\n")
-        w(f"IEA*1*{control}~\n")
+        for seg in self._interchange.trailer(len(self._payers)):
+            w(f"{seg}~\n")
 
     def _transaction(self, payer: str, providers: dict[str, _Provider], number: int) -> list[str]:
         now = self._now

@@ -28,12 +28,12 @@ end). That is roughly 1 KB per claim and payer.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import unicodedata
 from decimal import Decimal
 from typing import TextIO
 
 from payer_rules.errors import InputError
+from payer_rules.io.x12.envelope import Interchange
+from payer_rules.io.x12.envelope import clean as _clean
 from payer_rules.models import Claim, ClaimType, Frequency
 from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, Group, LineStatus
 
@@ -79,17 +79,6 @@ def _quantity(value: Decimal) -> str:
     return text
 
 
-def _clean(value: str | None, limit: int = 60) -> str:
-    """Element text in the X12 character set, without delimiters (they would split the element)."""
-    if not value:
-        return ""
-    if not value.isascii():
-        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    for ch in "*~:^\r\n":
-        value = value.replace(ch, " ")
-    return value.strip()[:limit]
-
-
 class _Transaction:
     __slots__ = ("claims", "payee_name", "payee_npi", "payee_tax_id", "payer", "payments", "segments")
 
@@ -116,10 +105,8 @@ class X12_835Writer:
         now: dt.datetime | None = None,
     ) -> None:
         self._stream = stream
-        self._sender = sender_id
-        self._receiver = receiver_id
-        self._usage = "T" if test else "P"
-        self._now = now or _production_time()
+        self._interchange = Interchange(sender_id, receiver_id, test=test, now=now)
+        self._now = self._interchange.now
         self._transactions: dict[tuple[str, str], _Transaction] = {}
         self.skipped: list[ClaimResult] = []
         #: pended results: not adjudications, so not on the 835 (issue 18 item 8)
@@ -223,16 +210,8 @@ class X12_835Writer:
             return
         now = self._now
         w = self._stream.write
-        control = f"{int(now.strftime('%H%M%S')):09d}"
-        w(
-            f"ISA*00*{'':10}*00*{'':10}*ZZ*{_clean(self._sender, 15):<15}*"
-            f"ZZ*{_clean(self._receiver, 15):<15}*"
-            f"{now:%y%m%d}*{now:%H%M}*^*00501*{control}*0*{self._usage}*:~\n"
-        )
-        w(
-            f"GS*HP*{_clean(self._sender, 15)}*{_clean(self._receiver, 15)}*{now:%Y%m%d}*{now:%H%M}*1*X*"
-            "005010X221A1~\n"
-        )
+        for seg in self._interchange.header("HP", "005010X221A1"):
+            w(f"{seg}~\n")
         for number, txn in enumerate(self._transactions.values(), 1):
             segs = self._header(txn, number)
             segs.extend(txn.segments)
@@ -247,8 +226,8 @@ class X12_835Writer:
                 w(seg)
                 w("~\n")
             w(f"SE*{len(segs) + 2}*{st}~\n")
-        w(f"GE*{len(self._transactions)}*1~\n")
-        w(f"IEA*1*{control}~\n")
+        for seg in self._interchange.trailer(len(self._transactions)):
+            w(f"{seg}~\n")
 
     def _header(self, txn: _Transaction, number: int) -> list[str]:
         now = self._now
@@ -320,12 +299,3 @@ def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:
         for start in range(0, len(triplets), 6):
             segs.append(f"CAS*{group}*" + "*".join(triplets[start : start + 6]).rstrip("*"))
     return segs
-
-
-def _production_time() -> dt.datetime:
-    """When the 835 is produced: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds
-    convention) so that two runs on the same claims write the same bytes."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
-    return dt.datetime.now()

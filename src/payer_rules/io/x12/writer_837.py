@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from payer_rules.io.x12.writer_835 import _clean, _quantity, amount
+from payer_rules.io.x12.envelope import clean as _clean
+from payer_rules.io.x12.writer_835 import _quantity, amount
 from payer_rules.models import Claim, ClaimType, Diagnosis, Frequency, Person, Provider, Relationship
 
 __all__ = ["claims_to_837"]

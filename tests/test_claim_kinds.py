@@ -29,6 +29,7 @@ from payer_rules.results import (
 
 from .conftest import EXAMPLES
 from .helpers import assert_balanced, make_claim
+from .x12_helpers import pyx12_errors
 
 SRC = Source(name="greedy", version="1.0")
 OUTPATIENT = EXAMPLES / "x12" / "outpatient-hospital.837"
@@ -276,6 +277,7 @@ def test_outpatient_example_is_held_back_from_the_835_and_counted_on_stderr(tmp_
     )
     assert out.exit_code == 0, out.output
     text = out_file.read_text()
+    assert pyx12_errors(out_file) == []
     assert "CLP*OPH-4001" not in text
     assert "CLP*CLM-1001" in text  # the professional claims are adjudicated and remitted
     assert "payer-rules: 1 pended claim result was held back from the 835: a pend is not an adjudication" in (

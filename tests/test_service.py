@@ -217,6 +217,11 @@ def test_835_and_fhir_out_by_accept(server):
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/edi-x12")
         assert response.text.startswith("ISA") and "CLP*CLM-1001" in response.text
+        assert "Payer-Rules-Held-Back" not in response.headers
+        # a pended claim is not an adjudication: held back from the 835, counted in a header
+        pended = post(server, EXAMPLES / "x12" / "outpatient-hospital.837", accept="application/edi-x12")
+        assert pended.status_code == 200, pended.text
+        assert "CLP*" not in pended.text and pended.headers["Payer-Rules-Held-Back"] == "1"
         # An 835 reports money: scrubbing has none to offer.
         assert problem(post(server, path, endpoint="check", accept="application/edi-x12"), 406)
     if "application/fhir+json" in formats:

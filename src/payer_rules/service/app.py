@@ -109,6 +109,10 @@ _catalog.register_unstructure_hook_func(
 )
 
 
+#: Response header of an 835: how many pended results were held back from it.
+HELD_BACK_HEADER = "Payer-Rules-Held-Back"
+
+
 class Problem(Exception):
     """An RFC 9457 problem: the response for a request the service will not judge."""
 
@@ -337,7 +341,8 @@ def _render(
     pairs: list[tuple[Claim | InputError, ClaimResult]],
     state: ServiceState,
     stage: Stages,
-) -> bytes:
+) -> tuple[bytes, int]:
+    """The response body, and how many results its writer held back (pended ones on an 835)."""
     if media == JSON:
         return _dumps(
             {
@@ -345,13 +350,13 @@ def _render(
                 "versions": state.versions,
                 "results": [result_to_dict(result) for _, result in pairs],
             }
-        )
+        ), 0
     stream = io.StringIO()
     writer = WRITERS[MEDIA_TYPES[media]](stream)
     for item, result in pairs:
         writer.write(result, item)
     writer.close()
-    return stream.getvalue().encode("utf-8")
+    return stream.getvalue().encode("utf-8"), _writers.held_back(writer)
 
 
 # -- endpoints -------------------------------------------------------------------------------
@@ -384,7 +389,7 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
                 f"{name}: not UTF-8 text (byte {exc.start}); expected JSON, X12 or FHIR",
             ) from None
 
-        def work() -> tuple[bytes, list[tuple[Claim | InputError, ClaimResult]]]:
+        def work() -> tuple[tuple[bytes, int], list[tuple[Claim | InputError, ClaimResult]]]:
             items = _read_claims(text, name, state.limits)
             pairs = list(
                 engine.adjudicate_pairs(
@@ -400,9 +405,9 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
             return _render(media, pairs, state, stage), pairs
 
         if len(body) <= INLINE_BODY_BYTES:
-            content, pairs = work()
+            (content, held), pairs = work()
         else:
-            content, pairs = await anyio.to_thread.run_sync(work, limiter=state.limiter)
+            (content, held), pairs = await anyio.to_thread.run_sync(work, limiter=state.limiter)
         request.state.claims = len(pairs) // len(payers)
         request_id = request.state.request_id
         for _, result in pairs:
@@ -414,7 +419,9 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
                 result.status,
                 ",".join(f.code for f in result.findings) or "-",
             )
-        return Response(content, media_type=media)
+        # pended results are not adjudications: an 835 holds them back and says how many here
+        headers = {HELD_BACK_HEADER: str(held)} if held else None
+        return Response(content, media_type=media, headers=headers)
 
     return endpoint
 

@@ -71,12 +71,12 @@ def test_a_chain_judges_the_secondary_as_the_primarys_remittance_read_by_hand(en
 
 def test_without_a_chain_the_same_claim_lacks_the_primarys_payment(engine: Engine) -> None:
     claim = dual_claim()
-    chained = [r for _, r in engine.adjudicate_pairs([claim], ["medicare", "medicaid-ny"], chain=True)]
-    apart = [r for _, r in engine.adjudicate_pairs([claim], ["medicare", "medicaid-ny"])]
+    chained = [r for _, r in engine.adjudicate_pairs([claim], ["medicare", "medicaid-ca"], chain=True)]
+    apart = [r for _, r in engine.adjudicate_pairs([claim], ["medicare", "medicaid-ca"])]
     assert money(chained[0]) == money(apart[0])  # the primary is judged alike
-    # The secondary saw the primary's payment only in the chain (Medicaid names what it paid).
-    assert any("other coverage paid" in f.message for f in chained[1].findings)
-    assert not any("other coverage paid" in f.message for f in apart[1].findings)
+    # The secondary saw the primary's adjudication only in the chain: a crossover (MCD801).
+    assert "MCD801" in [f.code for f in chained[1].findings]
+    assert "MCD801" not in [f.code for f in apart[1].findings]
 
 
 def test_a_secondary_waits_while_the_primary_has_pended_the_claim(engine: Engine) -> None:
@@ -124,7 +124,7 @@ def test_then_on_the_command_line_and_its_usage_errors(tmp_path: Path) -> None:
             "--payer",
             "medicare",
             "--then",
-            "medicaid-ny",
+            "medicaid-ca",
             "-o",
             str(out),
             "--format",

@@ -209,6 +209,10 @@ class Coverage:
     family_income: Decimal | None = None
     #: Medicaid: premiums and cost sharing the family already incurred in that period.
     cost_sharing_incurred: Decimal = Decimal(0)
+    #: The member is a Qualified Medicare Beneficiary (42 U.S.C. 1396d(p)): Medicaid pays the
+    #: Medicare cost sharing and the member is never billed for it. No X12 837 element carries it
+    #: (states know it from eligibility); JSON ``coverage.qmb`` only.
+    qmb: bool = False
 
     def active_on(self, day: dt.date) -> bool:
         if self.effective_from and day < self.effective_from:

@@ -27,10 +27,11 @@ import datetime as dt
 from decimal import Decimal
 
 from payer_rules.context import Context
-from payer_rules.models import Claim, ServiceLine
+from payer_rules.models import Claim, OtherPayment, ServiceLine
 from payer_rules.money import ZERO, money, split_percent
 from payer_rules.results import Adjudication, Adjustment, Finding, Group, LineAdjudication, Pricing
 from payer_rules.rulepack.kinds.base import CodeSet
+from payer_rules_medicaid.crossover import FEDERAL, QMB, crossover_finding, crossover_line, medicare_primary
 from payer_rules_medicaid.edits import filing_reduction
 from payer_rules_medicaid.rules import finding, source
 from payer_rules_medicaid.state import Copay, StateDef
@@ -95,6 +96,56 @@ def _primary_paid(claim: Claim, pricing: Pricing) -> dict[int, Decimal]:
     return paid
 
 
+def _crossed(medicare: OtherPayment, n: int) -> bool:
+    """Whether Medicare covered line ``n`` (paid it or left cost sharing); a line Medicare denied
+    is Medicaid's to judge as any line with other coverage (MCD202)."""
+    paid = medicare.line_paid[n - 1] if n <= len(medicare.line_paid) else ZERO
+    taken = medicare.line_adjustments[n - 1] if n <= len(medicare.line_adjustments) else ()
+    return paid > 0 or any(a.group == "PR" and a.amount > 0 for a in taken)
+
+
+def _crossover(
+    claim: Claim, state: StateDef, allowed: Decimal, n: int, medicare: OtherPayment, findings: list[Finding]
+) -> tuple[Adjustment, ...] | None:
+    """A crossover line's adjustments (MCD801 / MCD802), or ``None`` when it is pended (MCD803)."""
+    policy = state.crossover
+    paid = medicare.line_paid[n - 1] if n <= len(medicare.line_paid) else ZERO
+    taken = medicare.line_adjustments[n - 1] if n <= len(medicare.line_adjustments) else ()
+    qmb = claim.coverage.qmb
+    cross = crossover_line(allowed, paid, taken, policy.method, qmb or not policy.bill_members)
+    if cross.payment > allowed:
+        findings.append(
+            crossover_finding(
+                "MCD803",
+                f"line {n}: under its {policy.method} policy {state.state.name} pays {cross.payment} of "
+                f"the Medicare cost sharing {cross.cost_sharing}, more than its allowed amount {allowed}",
+                n,
+                policy.citation,
+            )
+        )
+        return None
+    findings.append(
+        crossover_finding(
+            "MCD801",
+            f"line {n}: Medicare paid {cross.medicare_paid} and left cost sharing {cross.cost_sharing}; "
+            f"{state.state.name} ({policy.method}, allowed {allowed}) pays {cross.payment}",
+            n,
+            f"{policy.citation}; {FEDERAL}",
+        )
+    )
+    if qmb or not policy.bill_members:
+        who = "the member is a QMB" if qmb else f"{state.state.name} forbids billing dual eligibles for it"
+        findings.append(
+            crossover_finding(
+                "MCD802",
+                f"line {n}: {who}: {cross.left} of Medicare cost sharing written off (CO-23), not billed",
+                n,
+                None if qmb else f"{policy.citation}; {QMB}",
+            )
+        )
+    return cross.adjustments
+
+
 def _copay_for(state: StateDef, claim: Claim, line: ServiceLine) -> Copay | None:
     pos = claim.place_of_service_for(line)
     for copay, codes in state.copays_on(line.service_date):
@@ -135,11 +186,17 @@ def adjudicate_claim(claim: Claim, context: Context, pricing: Pricing, state: St
         used = sum((context.accumulated(claim, year, key) for year in (first_year, first_year + 1)), ZERO)
         return max(ZERO, money(cs.annual_max) - used - year_taken.get(key, ZERO))
 
+    medicare = medicare_primary(claim)
     for priced in pricing.lines:
         n = priced.line
         line = claim.lines[n - 1]
         left = priced.allowed
         adjustments: list[Adjustment] = []
+        if medicare is not None and medicare.payment is not None and _crossed(medicare.payment, n):
+            crossed = _crossover(claim, state, priced.allowed, n, medicare.payment, findings)
+            if crossed is not None:
+                out.append(LineAdjudication(line=n, adjustments=crossed))
+            continue
         percent = filing_reduction(claim, context, state, n)
         if percent:
             cut = min(left, split_percent(priced.allowed, percent))

@@ -23,6 +23,7 @@ from payer_rules.rulepack import BUILTIN_KINDS, CompiledRulepacks, RuleContext, 
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
 from payer_rules_medicaid.cost_sharing import adjudicate_claim
+from payer_rules_medicaid.crossover import CROSSOVER_RULES
 from payer_rules_medicaid.edits import last_resort, state_modifiers, timely_filing
 from payer_rules_medicaid.ncci import IMPORTERS, ncci_findings
 from payer_rules_medicaid.rules import RULES, finding, source
@@ -74,7 +75,7 @@ def register_rulepacks(register: Callable[[Path], None]) -> None:
 
 @hookimpl
 def register_rules(register: Callable[[RuleInfo], None]) -> None:
-    for rule in RULES.values():
+    for rule in (*RULES.values(), *CROSSOVER_RULES.values()):
         register(rule)
 
 

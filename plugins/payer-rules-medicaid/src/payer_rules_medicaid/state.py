@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from attrs import field, frozen
+from attrs.validators import in_
 
 from payer_rules.claim_kinds import ClaimKind
 from payer_rules.payers import KindHint
@@ -201,6 +202,28 @@ class InstitutionalMethod:
 
 
 @frozen(kw_only=True)
+class Crossover:
+    """``[crossover]``: what the state pays on a Medicare crossover (:mod:`payer_rules_medicaid.crossover`).
+
+    Args:
+        method: ``lesser-of`` (the Medicare cost sharing, at most the Medicaid rate less Medicare's
+            payment), ``full-cost-sharing`` (the whole Medicare deductible and coinsurance) or
+            ``lesser-of-coinsurance`` (the whole deductible; the coinsurance lesser-of).
+        bill_members: ``false`` where state rules forbid billing any dual eligible for it.
+        citation: where the state sets it.
+        note: what could not be confirmed.
+    """
+
+    method: str = field(
+        default="lesser-of", validator=in_(("lesser-of", "full-cost-sharing", "lesser-of-coinsurance"))
+    )
+    #: Whether a dual eligible who is not a QMB may be billed the cost sharing Medicaid leaves.
+    bill_members: bool = True
+    citation: str = "42 U.S.C. 1396a(n)(2) (federal default: a state may limit its payment to its own rate)"
+    note: str = "The state's own crossover policy was not verified; the federal lesser-of rule is assumed."
+
+
+@frozen(kw_only=True)
 class StateDef:
     """One state's program: everything in its ``state.toml``."""
 
@@ -211,6 +234,7 @@ class StateDef:
     copays: tuple[Copay, ...] = ()
     modifiers: tuple[StateModifier, ...] = ()
     institutional: tuple[InstitutionalMethod, ...] = ()
+    crossover: Crossover = Crossover()
     #: set by the loader: the folder the definition came from and its rulepacks
     directory: Path = field(default=Path(), eq=False)
 
@@ -247,7 +271,7 @@ def _code_set(patterns: tuple[str, ...]) -> CodeSet:
     return CodeSet(patterns)
 
 
-_TOP = ("state", "fees", "timely_filing", "cost_sharing", "copays", "modifiers", "institutional")
+_TOP = ("state", "fees", "timely_filing", "cost_sharing", "copays", "modifiers", "institutional", "crossover")
 _CONVERTER = rulepack_converter()
 _CONVERTER.register_structure_hook(Path, lambda value, _type: Path(value))
 
@@ -392,6 +416,7 @@ def load_state(directory: Path) -> StateDef:
         copays=state.copays,
         modifiers=state.modifiers,
         institutional=state.institutional,
+        crossover=state.crossover,
         directory=directory,
     )
 

@@ -29,6 +29,7 @@ from payer_rules.errors import ConfigurationError, InputError, PluginError, Usag
 from payer_rules.kind_check import ENGINE_RULES, not_priced, revenue_only_lines
 from payer_rules.models import Claim
 from payer_rules.money import ZERO, money
+from payer_rules.payer_standin import PAYER_STAND_IN, stand_in
 from payer_rules.payers import PayerInfo
 from payer_rules.plugins import PayerRulesPluginManager, PluginInfo, get_plugin_manager, plugin_infos
 from payer_rules.results import (
@@ -191,7 +192,7 @@ class Engine:
                 )
             rules[info.code] = info
 
-        for info in ENGINE_RULES:  # the core's own (ENG005 / ENG006): explainable like any rule
+        for info in (*ENGINE_RULES, PAYER_STAND_IN):  # the core's own: explainable like any rule
             register(info)
         self._hook.register_rules(register=register)
         return dict(sorted(rules.items()))
@@ -507,10 +508,10 @@ class Engine:
         if kind not in context.payer.claim_kinds:
             # No plugin validates or prices a kind its payer does not price (a professional edit or
             # fee schedule would answer wrongly); authorization requirements bind however it is paid.
-            unpriced = not_priced(claim, kind, context.payer)
+            unpriced = stand_in(claim, context.payer) + not_priced(claim, kind, context.payer)
             unpriced += _flatten(self._authorize({"claim": claim, "context": context}))
             return self._not_priced(claim, context, unpriced, origin), None
-        findings = revenue_only_lines(claim, kind, context.payer)
+        findings = stand_in(claim, context.payer) + revenue_only_lines(claim, kind, context.payer)
         findings += _flatten(self._validate({"claim": claim, "context": context}))
         rejected = _has_reject(findings)
         if not rejected:

@@ -1,7 +1,11 @@
 """FHIR R4 ``Claim`` resources in: a Claim, or a Bundle holding Claims and what they reference.
 
-References (``Patient/1``, ``urn:uuid:...``, ``#contained``) are resolved inside the file: the
-Bundle's entries (by ``fullUrl`` and by ``Type/id``) and each Claim's contained resources. Each
+References are resolved inside the file in every form FHIR R4 allows (see :class:`_Index`):
+relative ``Patient/1``, absolute URLs, ``urn:uuid:`` full URLs, ``#contained`` and logical
+(``identifier`` only). A logical reference nothing in the file answers is used as it is: an NPI
+as the provider's NPI, a payer identifier as the payer id. A Claim naming no payer reads with an
+empty ``Coverage.payer_id``; the engine judges it as the run's payer and says so (ENG019,
+:mod:`payer_rules.payer_standin`). Each
 Claim yields a :class:`~payer_rules.models.Claim` or an :class:`~payer_rules.errors.InputError`
 located as ``file: entry[3] Claim/abc: what is wrong @ $.item[0].servicedDate``.
 
@@ -120,21 +124,13 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
         return
     kind = data.get("resourceType")
     if kind == "Claim":
-        yield _read_claim(data, {}, name, "Claim")
+        yield _read_claim(data, _Index([], []), name, "Claim")
         return
     if kind != "Bundle":
         yield InputError(name, f"a FHIR {kind} is not a claim; expected a Claim or a Bundle of Claims")
         return
     entries = data.get("entry") or []
-    index: dict[str, Mapping[str, Any]] = {}
-    for entry in entries:
-        res = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(res, dict):
-            continue
-        if entry.get("fullUrl"):
-            index[entry["fullUrl"]] = res
-        if res.get("id"):
-            index[f"{res.get('resourceType')}/{res['id']}"] = res
+    index = _Index([e.get("resource") for e in entries if isinstance(e, dict)], entries)
     found: dict[str, int] = {}
     claims = 0
     for n, entry in enumerate(entries):
@@ -150,9 +146,7 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
         yield InputError(name, f"the Bundle holds no Claim resources ({held}); expected Claim entries")
 
 
-def _read_claim(
-    res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], name: str, label: str
-) -> Claim | InputError:
+def _read_claim(res: Mapping[str, Any], index: _Index, name: str, label: str) -> Claim | InputError:
     claim_id = str(res.get("id") or _first_identifier(res) or "")
     try:
         return _claim(res, index, claim_id)
@@ -164,6 +158,91 @@ def _read_claim(
         return InputError(f"{name}: {label}", str(exc), claim_id=claim_id or None)
 
 
+#: FHIR claim-type codes (http://terminology.hl7.org/CodeSystem/claim-type) payer-rules does not
+#: model, with what they are, for the per-claim message.
+_UNMODELLED_TYPES = {
+    "oral": "an oral (dental) claim, ADA / 837D",
+    "pharmacy": "a pharmacy claim, NCPDP",
+    "vision": "a vision claim",
+}
+
+
+def _claim_type(res: Mapping[str, Any]) -> ClaimType:
+    """The Claim's type; any other than professional / institutional is a problem naming it."""
+    concept = res.get("type")
+    kind = _code(concept)
+    if kind in ("professional", "institutional"):
+        return ClaimType(kind)
+    what = _UNMODELLED_TYPES.get(str(kind))
+    if what is None:
+        codings = (
+            [c for c in (concept or {}).get("coding") or [] if isinstance(c, dict)]
+            if isinstance(concept, dict)
+            else []
+        )
+        shown = codings[0].get("display") if codings else None
+        what = f"claim type {kind!r}" + (f" ({shown})" if shown else "")
+        if codings and codings[0].get("system") not in (None, _CLAIM_TYPE_SYSTEM):
+            what += f" from {codings[0].get('system')}, not the FHIR claim-type code system"
+    raise _Problem(
+        "type",
+        f"{what} is not modelled: payer-rules judges professional (837P / CMS-1500) and institutional "
+        f"(837I / UB-04) claims; expected type {_CLAIM_TYPE_SYSTEM} professional or institutional",
+    )
+
+
+_CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
+
+
+def _ident_value(ref: Any, index: _Index, *containers: Mapping[str, Any], named: bool = False) -> str | None:
+    """The identifier a Reference stands for: the first identifier of the resource it resolves to,
+    else the logical reference's own identifier value; ``named``: else its ``display`` or the
+    resource's ``name`` (a payer known only by name)."""
+    target = index.resolve(ref, *containers)
+    found = _first_identifier(target) if target is not None else None
+    logical = _logical(ref)
+    found = found or (str(logical["value"]) if logical is not None else None)
+    if named and not found:
+        found = (ref.get("display") if isinstance(ref, dict) else None) or (
+            (target or {}).get("name") if isinstance((target or {}).get("name"), str) else None
+        )
+    return str(found) if found else None
+
+
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def _condition_code(ref: Any, claim: Mapping[str, Any], index: _Index, path: str) -> str | None:
+    """The ICD-10-CM code of the Condition a ``diagnosisReference`` points at (Da Vinci PAS)."""
+    if ref is None:
+        return None
+    condition = index.resolve(ref, claim)
+    if condition is None:
+        raise _Problem(path, f"{_shown(ref)} does not resolve inside the file; expected a Condition entry")
+    codings = [c for c in (condition.get("code") or {}).get("coding") or [] if isinstance(c, dict)]
+    for coding in codings:
+        if coding.get("system") == ICD10CM_SYSTEM and coding.get("code"):
+            return str(coding["code"]).replace(".", "")
+    systems = ", ".join(sorted({str(c.get("system")) for c in codings})) or "no coding"
+    raise _Problem(
+        path,
+        f"the Condition {_shown(ref)} is coded in {systems}; expected an ICD-10-CM ({ICD10CM_SYSTEM}) coding",
+    )
+
+
+def _shown(ref: Any) -> str:
+    """A Reference as a person reads it: its reference, else its identifier, else its display."""
+    if not isinstance(ref, dict):
+        return repr(ref)
+    ident = _logical(ref)
+    return str(
+        ref.get("reference")
+        or (f"identifier {ident.get('system') or ''}|{ident['value']}" if ident else None)
+        or ref.get("display")
+        or "an empty Reference"
+    )
+
+
 def _first_identifier(res: Mapping[str, Any]) -> str | None:
     for ident in res.get("identifier") or []:
         if isinstance(ident, dict) and ident.get("value"):
@@ -171,23 +250,90 @@ def _first_identifier(res: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _resolve(
-    ref: Any, res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
-) -> Mapping[str, Any] | None:
-    if not isinstance(ref, dict):
+class _Index:
+    """Every resource of a file, found by the ways a FHIR Reference points at one.
+
+    Literal references: a Bundle entry's ``fullUrl`` (absolute URL or ``urn:uuid:``), a relative
+    ``Type/id`` (resolved against the entries as the Bundle rules in FHIR R4 ss 3.1.3.4 do: the
+    same type and id under any base), an absolute URL whose tail is ``Type/id`` when no entry has
+    that exact ``fullUrl``, a version-specific ``.../_history/n`` (the version is not checked) and
+    ``#id`` for a resource contained in the referring one. Logical references (``identifier``
+    only, or a literal one that resolves to nothing) are matched against the identifiers
+    (system and value) of the resources in the file.
+    """
+
+    def __init__(self, resources: list[Any], entries: list[Any]) -> None:
+        self._urls: dict[str, Mapping[str, Any]] = {}
+        self._identifiers: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for entry in entries:
+            res = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(res, dict) and isinstance(entry.get("fullUrl"), str):
+                self._urls.setdefault(entry["fullUrl"], res)
+        for res in resources:
+            if isinstance(res, dict):
+                self._add(res)
+
+    def _add(self, res: Mapping[str, Any]) -> None:
+        if res.get("id"):
+            self._urls.setdefault(f"{res.get('resourceType')}/{res['id']}", res)
+        for ident in res.get("identifier") or []:
+            if isinstance(ident, dict) and ident.get("value"):
+                self._identifiers.setdefault((str(ident.get("system") or ""), str(ident["value"])), res)
+
+    def resolve(self, ref: Any, *containers: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The resource ``ref`` points at inside the file, or ``None``.
+
+        ``containers``: the referring resource and, for a resource itself contained in a Claim,
+        that Claim (``#id`` inside a contained resource names a sibling, FHIR R4 ss 2.36.0.1).
+        """
+        if not isinstance(ref, dict):
+            return None
+        target = ref.get("reference")
+        if isinstance(target, str) and target:
+            found = self._literal(target, containers)
+            if found is not None:
+                return found
+        ident = _logical(ref)
+        if ident is not None:
+            key = (str(ident.get("system") or ""), str(ident["value"]))
+            for container in containers:
+                for contained in container.get("contained") or []:
+                    if isinstance(contained, dict) and key in _identifier_keys(contained):
+                        return contained
+            return self._identifiers.get(key)
         return None
-    target = ref.get("reference")
-    if not target:
+
+    def _literal(self, target: str, containers: tuple[Mapping[str, Any], ...]) -> Mapping[str, Any] | None:
+        if target.startswith("#"):
+            for container in containers:
+                for contained in container.get("contained") or []:
+                    if isinstance(contained, dict) and contained.get("id") == target[1:]:
+                        return contained
+            return None
+        if target in self._urls:
+            return self._urls[target]
+        parts = target.rstrip("/").split("/")
+        if len(parts) >= 4 and parts[-2] == "_history":
+            parts = parts[:-2]
+            if "/".join(parts) in self._urls:
+                return self._urls["/".join(parts)]
+        if len(parts) >= 2:
+            return self._urls.get("/".join(parts[-2:]))
         return None
-    if target.startswith("#"):
-        for contained in res.get("contained") or []:
-            if contained.get("id") == target[1:]:
-                return contained  # type: ignore[no-any-return]
-        return None
-    if target in index:
-        return index[target]
-    tail = "/".join(target.rstrip("/").split("/")[-2:])
-    return index.get(tail)
+
+
+def _identifier_keys(res: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (str(i.get("system") or ""), str(i["value"]))
+        for i in res.get("identifier") or []
+        if isinstance(i, dict) and i.get("value")
+    }
+
+
+def _logical(ref: Any) -> Mapping[str, Any] | None:
+    """The ``identifier`` of a Reference (a logical reference), when it has a value."""
+    ident = ref.get("identifier") if isinstance(ref, dict) else None
+    return ident if isinstance(ident, dict) and ident.get("value") else None
 
 
 def _code(concept: Any) -> str | None:
@@ -237,19 +383,29 @@ def _address(res: Mapping[str, Any] | None) -> Address | None:
     )
 
 
-def _provider(res: Mapping[str, Any] | None, index: Mapping[str, Mapping[str, Any]]) -> Provider | None:
+def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | None:
+    """The provider a Reference points at: a Practitioner, Organization or PractitionerRole in the
+    file, or, for a logical reference, its identifier (an NPI system's value is the NPI)."""
+    res = index.resolve(ref, claim)
     if res is None:
-        return None
+        ident = _logical(ref)
+        if ident is None:
+            return None
+        npi = str(ident["value"]) if ident.get("system") == NPI_SYSTEM else ""
+        return Provider(npi=npi, name=(ref.get("display") or None) if isinstance(ref, dict) else None)
+    npi = _npi(res)
     if res.get("resourceType") == "PractitionerRole":
-        res = index.get((res.get("practitioner") or {}).get("reference", "")) or res
-    npi = next(
-        (
-            str(i.get("value"))
-            for i in res.get("identifier") or []
-            if isinstance(i, dict) and i.get("system") == NPI_SYSTEM
-        ),
-        "",
-    )
+        # the role's own NPI, else its practitioner's, else its organization's; the name and
+        # address are the practitioner's
+        held = [(index.resolve(res.get(p), res, claim), res.get(p)) for p in ("practitioner", "organization")]
+        for target, ref_ in held:
+            logical = _logical(ref_)
+            npi = (
+                npi
+                or (_npi(target) if target is not None else "")
+                or (str(logical["value"]) if logical and logical.get("system") == NPI_SYSTEM else "")
+            )
+        res = held[0][0] or res
     name = res.get("name")
     if isinstance(name, list) and name:
         n = name[0]
@@ -257,6 +413,17 @@ def _provider(res: Mapping[str, Any] | None, index: Mapping[str, Mapping[str, An
     else:
         text = name if isinstance(name, str) else None
     return Provider(npi=npi, name=text or None, address=_address(res))
+
+
+def _npi(res: Mapping[str, Any]) -> str:
+    return next(
+        (
+            str(i.get("value"))
+            for i in res.get("identifier") or []
+            if isinstance(i, dict) and i.get("system") == NPI_SYSTEM and i.get("value")
+        ),
+        "",
+    )
 
 
 def _person(res: Mapping[str, Any] | None, person_id: str) -> Person:
@@ -275,80 +442,79 @@ def _person(res: Mapping[str, Any] | None, person_id: str) -> Person:
     )
 
 
-def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim_id: str) -> Claim:
+def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
     if not claim_id:
         raise _Problem("id", "the Claim has no id or identifier; expected one to name it in results")
-    kind = _code(res.get("type"))
-    if kind not in ("professional", "institutional"):
-        raise _Problem(
-            "type", f"claim type {kind!r} is not supported; expected professional or institutional"
-        )
-    claim_type = ClaimType(kind)
-    patient_res = _resolve(res.get("patient"), res, index)
+    claim_type = _claim_type(res)
+    patient_ref = res.get("patient")
+    patient_res = index.resolve(patient_ref, res)
     insurance = res.get("insurance") or []
     focal = next(
         (i for i in insurance if isinstance(i, dict) and i.get("focal")), insurance[0] if insurance else None
     )
-    if focal is None:
+    if not isinstance(focal, dict):
         raise _Problem("insurance", "the Claim has no insurance; expected one with a Coverage")
-    coverage_res = _resolve(focal.get("coverage"), res, index)
+    coverage_ref = focal.get("coverage")
+    coverage_res = index.resolve(coverage_ref, res)
+    # where a reference inside the Coverage may point: its own contained, or the Claim's
+    around = (coverage_res, res) if coverage_res is not None else (res,)
     member_id = None
     payer_id = None
     relationship = Relationship.SELF
     if coverage_res is not None:
         member_id = coverage_res.get("subscriberId") or _first_identifier(coverage_res)
         if not member_id:  # Da Vinci PAS: the member id is the subscriber Patient's identifier
-            subscriber = _resolve(
-                coverage_res.get("subscriber") or coverage_res.get("beneficiary"), coverage_res, index
-            )
-            member_id = _first_identifier(subscriber) if subscriber else None
+            for part in ("subscriber", "beneficiary"):
+                member_id = member_id or _ident_value(coverage_res.get(part), index, *around)
         payors = coverage_res.get("payor") or []
         if payors:
-            payer_res = _resolve(payors[0], coverage_res, index)
-            payer_id = (
-                (_first_identifier(payer_res) if payer_res else None)
-                or payors[0].get("display")
-                or ((payer_res or {}).get("name"))
-            )
+            payer_id = _ident_value(payors[0], index, *around, named=True)
         relationship = _RELATIONSHIP.get(
             _code(coverage_res.get("relationship")) or "self", Relationship.OTHER
         )
     else:
-        ident = (focal.get("coverage") or {}).get("identifier") or {}
-        member_id = ident.get("value")
-    insurer = _resolve(res.get("insurer"), res, index)
-    payer_id = (
-        payer_id
-        or (_first_identifier(insurer) if insurer else None)
-        or (res.get("insurer") or {}).get("display")
-    )
+        member_id = _ident_value(coverage_ref, index, res)
+    member_id = member_id or _ident_value(patient_ref, index, res)
+    payer_id = payer_id or _ident_value(res.get("insurer"), index, res, named=True)
     if not member_id:
         raise _Problem(
-            "insurance[0].coverage", "no member id: expected Coverage.subscriberId or an identifier"
+            "insurance[0].coverage",
+            "no member id: expected Coverage.subscriberId or an identifier (of the Coverage, its "
+            "subscriber or beneficiary, or the patient)",
         )
-    if not payer_id:
-        raise _Problem("insurer", "no payer: expected Coverage.payor or Claim.insurer with an identifier")
     patient_id = (patient_res or {}).get("id") or member_id
-    billing_res = _resolve(res.get("provider"), res, index)
-    billing = _provider(billing_res, index)
+    billing = _provider(res.get("provider"), res, index)
     if billing is None:
-        raise _Problem("provider", "the billing provider reference does not resolve inside the file")
+        raise _Problem(
+            "provider",
+            "the billing provider reference does not resolve inside the file; expected a reference to "
+            "a Practitioner, Organization or PractitionerRole entry, or an identifier (NPI)",
+        )
+    billing_res = index.resolve(res.get("provider"), res)
+    if billing_res is not None and billing_res.get("resourceType") == "PractitionerRole":
+        billing_res = index.resolve(billing_res.get("organization"), billing_res, res) or billing_res
     rendering = None
     institutional_roles: dict[str, Provider | None] = {}
     for member in res.get("careTeam") or []:
         role = _code(member.get("role"))
         if role in ("attending", "operating"):
-            institutional_roles[role] = _provider(_resolve(member.get("provider"), res, index), index)
+            institutional_roles[role] = _provider(member.get("provider"), res, index)
             continue
         if role in ("primary", "rendering", "performing") or rendering is None:
-            rendering = _provider(_resolve(member.get("provider"), res, index), index) or rendering
+            rendering = _provider(member.get("provider"), res, index) or rendering
     diagnoses: list[Diagnosis] = []
     admitting: Diagnosis | None = None
     position: dict[int, int] = {}
     for n, d in enumerate(sorted(res.get("diagnosis") or [], key=lambda d: d.get("sequence", 0))):
-        code = _code(d.get("diagnosisCodeableConcept"))
+        code = _code(d.get("diagnosisCodeableConcept")) or _condition_code(
+            d.get("diagnosisReference"), res, index, f"diagnosis[{n}].diagnosisReference"
+        )
         if not code:
-            raise _Problem(f"diagnosis[{n}]", "expected diagnosisCodeableConcept with an ICD-10-CM coding")
+            raise _Problem(
+                f"diagnosis[{n}]",
+                "expected diagnosisCodeableConcept with an ICD-10-CM coding, or a diagnosisReference to "
+                "a Condition in the file coded in ICD-10-CM",
+            )
         types = {_code(t) for t in d.get("type") or []}
         try:
             dx = Diagnosis(code=code, present_on_admission=_code(d.get("onAdmission")))
@@ -431,7 +597,7 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
             raise _Problem(path, str(exc)) from None
     if not lines:
         raise _Problem("item", "the Claim has no items; expected at least one service line")
-    facility = _resolve(res.get("facility"), res, index)
+    facility = index.resolve(res.get("facility"), res)
     facility_address = _address(facility)
     created = res.get("created")
     auths = [str(a) for i in insurance if isinstance(i, dict) for a in i.get("preAuthRef") or []]
@@ -440,7 +606,8 @@ def _claim(res: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]], claim
         id=claim_id,
         claim_type=claim_type,
         patient=_person(patient_res, str(patient_id)),
-        coverage=Coverage(payer_id=str(payer_id), member_id=str(member_id), relationship=relationship),
+        # no payer named: empty, and the run's payer stands in (ENG019, payer_rules.payer_standin)
+        coverage=Coverage(payer_id=str(payer_id or ""), member_id=str(member_id), relationship=relationship),
         billing_provider=billing,
         rendering_provider=rendering,
         service_facility_zip=facility_address.zip if facility_address else None,

@@ -113,6 +113,8 @@ class Session:
     #: The date index of the claim being judged's own ``history`` (built once per claim, not per
     #: question): the claim's history tuple and its index.
     _claim_history: tuple[tuple[PriorService, ...], DateIndex] | None = None
+    #: ``Adjudication.episodes`` by payer, member and name (see :meth:`episode`).
+    _episodes: dict[tuple[str, str, str], object] = field(factory=dict)
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -120,6 +122,14 @@ class Session:
     def add(self, payer: str, member: str, year: int, amounts: Mapping[str, Decimal]) -> None:
         for name, amount in amounts.items():
             self._accumulated[(payer, member, year, name)] += amount
+
+    def episode(self, payer: str, member: str, name: str) -> object | None:
+        """The latest value an adjudication kept under ``name`` for this member, if any."""
+        return self._episodes.get((payer, member, name))
+
+    def keep(self, payer: str, member: str, episodes: Mapping[str, object]) -> None:
+        for name, value in episodes.items():
+            self._episodes[(payer, member, name)] = value
 
     def services(self, payer: str, member: str) -> tuple[PriorService, ...]:
         kept = self._services.get((payer, member))
@@ -245,6 +255,13 @@ class Context:
                 name, Decimal(0)
             )
         return base + self.session.accumulated(self.payer.id, claim.member_key, year, name)
+
+    def episode(self, claim: Claim, name: str) -> object | None:
+        """What an earlier claim of this member kept under ``name`` in this run.
+
+        (``Adjudication.episodes``; e.g. Medicare's Part A benefit period.)
+        """
+        return self.session.episode(self.payer.id, claim.member_key, name)
 
     def history(self, claim: Claim) -> tuple[PriorService, ...]:
         """The member's prior services: those on the claim plus those judged earlier in this run."""

@@ -35,6 +35,7 @@ from payer_rules.plugins import PayerRulesPluginManager, PluginInfo, get_plugin_
 from payer_rules.results import (
     Adjudication,
     Adjustment,
+    CasePayment,
     ClaimResult,
     ClaimStatus,
     Finding,
@@ -303,6 +304,8 @@ class Engine:
                     context.session.add(info.id, claim.member_key, year, adjudication.accumulated)
                 for year, amounts in adjudication.accumulated_by_year.items():
                     context.session.add(info.id, claim.member_key, year, amounts)
+                if adjudication.episodes:
+                    context.session.keep(info.id, claim.member_key, adjudication.episodes)
             context.session.remember(claim, result)
         return result
 
@@ -520,6 +523,7 @@ class Engine:
         outcomes = _line_outcomes(count, findings)
         priced: dict[int, PricedLine] = {}
         taken: dict[int, LineAdjudication] = {}
+        case: CasePayment | None = None
         pricing: Pricing | None = None
         adjudication: Adjudication | None = None
         check_only = stages is _CHECK or rejected
@@ -545,6 +549,7 @@ class Engine:
                                 f"{claim.lines[n - 1].procedure}",
                             )
                         )
+            case = pricing.case if pricing is not None else None
             if len(findings) > before:  # pricing said something: the outcomes may have changed
                 outcomes = _line_outcomes(count, findings)
             if pricing is not None and (not outcomes or any(n not in outcomes for n in payable)):
@@ -567,7 +572,7 @@ class Engine:
                 if adjudication is None or adjudication.findings:
                     outcomes = _line_outcomes(count, findings)
         result = self._assemble(
-            claim, context, findings, outcomes, priced, taken, check_only, pricing, adjudication, origin
+            claim, context, findings, outcomes, priced, taken, check_only, pricing, adjudication, origin, case
         )
         return result, adjudication
 
@@ -583,8 +588,12 @@ class Engine:
         pricing: Pricing | None,
         adjudication: Adjudication | None,
         origin: str | None,
+        case: CasePayment | None = None,
     ) -> ClaimResult:
-        """The claim's result from what the stages decided: lines, totals, findings in order."""
+        """The claim's result from what the stages decided: lines, totals, findings in order.
+
+        ``case``, a per-case payment the pricer made, is reported only when a line was paid.
+        """
         lines = tuple(
             self._line_result(claim, n, outcomes.get(n), priced, taken, check_only, adjudication)
             for n in range(1, len(claim.lines) + 1)
@@ -612,6 +621,7 @@ class Engine:
             lines=lines,
             versions=self._versions(context.payer, findings, pricing, adjudication),
             origin=origin,
+            case=case if case is not None and any(ln.status is _PAID for ln in lines) else None,
         )
 
     def _not_priced(

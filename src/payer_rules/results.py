@@ -19,6 +19,9 @@ from payer_rules.money import CENT, money
 __all__ = [
     "Adjudication",
     "Adjustment",
+    "CaseAmount",
+    "CaseComponent",
+    "CasePayment",
     "ClaimResult",
     "ClaimStatus",
     "Finding",
@@ -159,11 +162,74 @@ class PricedLine:
     reduction_carc: str = "45"
 
 
+class CaseComponent(StrEnum):
+    """The parts of a per-case payment, as an 835's MIA segment reports them."""
+
+    OPERATING_FEDERAL = "operating-federal"  # MIA16 PPS-operating federal specific DRG amount
+    INDIRECT_TEACHING = "indirect-teaching"  # MIA18 claim indirect teaching (IME) amount
+    DISPROPORTIONATE_SHARE = "disproportionate-share"  # MIA06 claim DSH amount
+    UNCOMPENSATED_CARE = "uncompensated-care"  # part of the DRG amount (MIA04); no element of its own
+    OPERATING_OUTLIER = "operating-outlier"  # MIA02 PPS operating outlier amount
+    CAPITAL_FEDERAL = "capital-federal"  # MIA09 PPS-capital FSP DRG amount
+    CAPITAL_INDIRECT_TEACHING = "capital-indirect-teaching"  # MIA13 PPS-capital IME amount
+    CAPITAL_DISPROPORTIONATE_SHARE = "capital-disproportionate-share"  # MIA11 PPS-capital DSH amount
+    CAPITAL_OUTLIER = "capital-outlier"  # MIA17 claim PPS capital outlier amount
+
+
+@frozen(kw_only=True)
+class CaseAmount:
+    component: CaseComponent
+    amount: Decimal = field(converter=money)
+
+
+def _components_add_up(instance: CasePayment, _attribute: object, value: tuple[CaseAmount, ...]) -> None:
+    if value and sum((c.amount for c in value), Decimal(0)) != instance.amount:
+        raise UnbalancedError(f"case {instance.drg}: components do not add up to {instance.amount}")
+
+
+@frozen(kw_only=True)
+class CasePayment:
+    """One payment for a whole stay (a DRG case) rather than per line.
+
+    Payer-neutral: Medicare's IPPS fills it in, and a contract paying a case rate per DRG may
+    too. The pricer still gives each line its share of :attr:`amount` (so every line balances);
+    writers report the case at claim level: the 835's CLP11 / CLP12 / CLP13 and MIA segment,
+    FHIR's ``diagnosisRelatedGroup``.
+
+    Args:
+        drg: the DRG code, e.g. ``"291"``.
+        weight: its relative weight (CLP12).
+        amount: the case's allowed amount before cost sharing (Σ ``components`` when given).
+        mdc: the major diagnostic category (``"05"``, ``"PRE"``).
+        grouper: the grouper and version that assigned the DRG.
+        discharge_fraction: for a transfer paid per diem, the part of the full DRG paid (CLP13).
+        covered_days: days the payer covers (MIA01).
+        lifetime_reserve_days: lifetime reserve days used.
+        components: the amounts the case is made of (operating, IME, DSH, capital, outliers).
+    """
+
+    drg: str
+    weight: Decimal
+    amount: Decimal = field(converter=money)
+    mdc: str | None = None
+    description: str = ""
+    grouper: str = ""
+    discharge_fraction: Decimal | None = None
+    covered_days: int | None = None
+    lifetime_reserve_days: int = 0
+    components: tuple[CaseAmount, ...] = field(default=(), validator=_components_add_up)
+
+    def component(self, which: CaseComponent) -> Decimal:
+        return sum((c.amount for c in self.components if c.component is which), Decimal("0.00"))
+
+
 @frozen(kw_only=True)
 class Pricing:
     lines: tuple[PricedLine, ...]
     source: Source
     findings: tuple[Finding, ...] = ()
+    #: A per-case payment the lines' allowed amounts are shares of (inpatient DRG pricing).
+    case: CasePayment | None = None
 
     def for_line(self, line: int) -> PricedLine | None:
         return next((p for p in self.lines if p.line == line), None)
@@ -190,6 +256,10 @@ class Adjudication:
     #: Amounts by calendar year, for a claim whose lines fall in two years (a claim spanning
     #: 1 January takes each year's deductible for its own lines); added besides ``accumulated``.
     accumulated_by_year: Mapping[int, Mapping[str, Decimal]] = field(factory=dict)
+    #: Facts about the member a later claim needs that are no year-to-date sum, by name (e.g.
+    #: Medicare's Part A benefit period: when it began, days used, deductible met). The engine
+    #: keeps them in the session, per payer and member, replacing earlier values of that name.
+    episodes: Mapping[str, object] = field(factory=dict)
 
     def for_line(self, line: int) -> LineAdjudication | None:
         return next((a for a in self.lines if a.line == line), None)
@@ -249,6 +319,8 @@ class ClaimResult:
     versions: Mapping[str, str] = field(factory=dict)
     #: Where the claim came from (file and position) for located messages.
     origin: str | None = None
+    #: The per-case payment behind the lines (DRG, weight, components), when priced per case.
+    case: CasePayment | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.status is _ERROR:

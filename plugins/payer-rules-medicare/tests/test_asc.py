@@ -385,7 +385,7 @@ def test_part_b_deductible_and_coinsurance_apply(engine: Engine) -> None:
 
 def test_medicare_registers_asc_claims() -> None:
     kinds = Engine.from_installed().payer("medicare").claim_kinds
-    assert kinds == {ClaimKind.PROFESSIONAL, ClaimKind.ASC}
+    assert {ClaimKind.PROFESSIONAL, ClaimKind.ASC} <= kinds
 
 
 @pytest.mark.parametrize("code", ["MCR850", "MCR851", "MCR852", "MCR853", "MCR854", "MCR855", "MCR856"])

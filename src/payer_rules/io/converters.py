@@ -11,12 +11,14 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from types import NoneType
 from typing import Any
 
 import cattrs
 
-from payer_rules.results import Adjustment, ClaimResult, Finding, LineResult, Source
+from payer_rules.models import ClaimType, CodeSystem, Frequency, Relationship, Sex
+from payer_rules.results import Adjustment, CasePayment, ClaimResult, Finding, LineResult, Source
 
 
 def _structure_date(value: Any, _type: type) -> dt.date:
@@ -48,6 +50,14 @@ def _structure_str(value: Any, _type: type) -> str:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     raise ValueError(f"expected a string, got {value!r}")
+
+
+def _structure_enum(value: Any, type_: type[StrEnum]) -> StrEnum:
+    try:
+        return type_(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in type_)
+        raise ValueError(f"expected one of {allowed}, got {value!r}") from None
 
 
 def _json_kind(value: Any) -> str:
@@ -113,6 +123,11 @@ def claim_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_structure_hook(str, _structure_str)
+    # The models' StrEnums are str subclasses, so without hooks of their own the str hook above
+    # answered for them and a claim carried plain strings ("institutional", not
+    # ClaimType.INSTITUTIONAL): identity checks failed and unknown values passed unchecked.
+    for enum in (Sex, Relationship, ClaimType, Frequency, CodeSystem):
+        conv.register_structure_hook(enum, _structure_enum)
     conv.register_structure_hook_factory(_is_optional, _fast_optional(conv))
     conv.register_structure_hook_factory(_is_homogeneous_tuple, _fast_tuple(conv))
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
@@ -173,8 +188,22 @@ def result_converter() -> cattrs.Converter:
             "basis": ln.basis,
         }
 
-    def claim(r: ClaimResult) -> dict[str, Any]:
+    def case(c: CasePayment) -> dict[str, Any]:
         return {
+            "drg": c.drg,
+            "weight": str(c.weight),
+            "amount": str(c.amount),
+            "mdc": c.mdc,
+            "description": c.description,
+            "grouper": c.grouper,
+            "discharge_fraction": str(c.discharge_fraction) if c.discharge_fraction is not None else None,
+            "covered_days": c.covered_days,
+            "lifetime_reserve_days": c.lifetime_reserve_days,
+            "components": [{"component": str(a.component), "amount": str(a.amount)} for a in c.components],
+        }
+
+    def claim(r: ClaimResult) -> dict[str, Any]:
+        data = {
             "claim_id": r.claim_id,
             "payer": r.payer,
             "status": r.status,
@@ -187,6 +216,9 @@ def result_converter() -> cattrs.Converter:
             "lines": [line(ln) for ln in r.lines],
             "versions": dict(r.versions),
         }
+        if r.case is not None:  # per-case payments only: other results keep their shape
+            data["case"] = case(r.case)
+        return data
 
     conv.register_unstructure_hook(Adjustment, adjustment)
     conv.register_unstructure_hook(LineResult, line)

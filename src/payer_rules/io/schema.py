@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from payer_rules.models import Claim
-from payer_rules.results import ClaimResult, Finding, LineResult
+from payer_rules.results import CasePayment, ClaimResult, Finding, LineResult
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 CLAIM_SCHEMA = SCHEMA_DIR / "claim.schema.json"
@@ -44,6 +44,11 @@ _OUTPUT_OVERRIDES: dict[tuple[type, str], dict[str, Any] | None] = {
     (LineResult, "units"): {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
     (Finding, "source"): {"type": "string", "description": "name@version of the plugin or rulepack"},
     (ClaimResult, "origin"): None,
+    (ClaimResult, "case"): None,
+    (CasePayment, "weight"): {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+    (CasePayment, "discharge_fraction"): {
+        "anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?$"}, {"type": "null"}]
+    },
 }
 #: Keys the converter adds that are no attrs field, and keys it writes only sometimes.
 _OUTPUT_EXTRA: dict[type, dict[str, dict[str, Any]]] = {
@@ -156,6 +161,11 @@ def result_schema() -> dict[str, Any]:
     """The result JSON contract: one object per claim and payer (``result_to_dict``)."""
     defs: dict[str, Any] = {}
     root = _class_schema(ClaimResult, defs, output=True)
+    # Written only for a per-case payment (inpatient DRG pricing), like ``origin`` for errors.
+    root["properties"]["case"] = {
+        **_type_schema(CasePayment, defs, output=True),
+        "description": "the per-case payment (DRG, weight, components) behind the lines",
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://payer-rules.dev/schema/result.schema.json",

@@ -25,6 +25,9 @@ from payer_rules_medicare.edits import required_data
 from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
+from payer_rules_medicare.inpatient.claims import adjudicate_inpatient, price_inpatient, validate_inpatient
+from payer_rules_medicare.inpatient.rates import load_ipps_pack
+from payer_rules_medicare.inpatient.rules import INPATIENT_RULES
 from payer_rules_medicare.kinds import MEDICARE_KIND_HINTS
 from payer_rules_medicare.msp import MSP_RULES, msp_checks
 from payer_rules_medicare.ncci.mue import mue_findings
@@ -42,11 +45,14 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
     register(
         PayerInfo(
             id=PAYER_ID,
-            name="Medicare Part B (fee-for-service)",
+            name="Medicare (fee-for-service)",
             kind=PayerKind.MEDICARE,
-            description="Original Medicare Part B: professional claims (837P / CMS-1500) and "
-            "ambulatory surgical center facility claims (837P, taxonomy 261QA1903X).",
-            claim_kinds=frozenset({ClaimKind.PROFESSIONAL, ClaimKind.ASC}),
+            description=(
+                "Original Medicare: Part B professional claims (837P / CMS-1500), ambulatory "
+                "surgical center facility claims (837P, taxonomy 261QA1903X) and Part A inpatient "
+                "acute care (837I type of bill 11x, MS-DRG / IPPS)."
+            ),
+            claim_kinds=frozenset({ClaimKind.PROFESSIONAL, ClaimKind.ASC, ClaimKind.INPATIENT}),
             kind_hints=MEDICARE_KIND_HINTS,
         )
     )
@@ -69,12 +75,28 @@ def register_rule_kinds(register: Callable[[RuleKind], None]) -> None:
 def register_rules(register: Callable[[RuleInfo], None]) -> None:
     for rule in (*RULES.values(), *MSP_RULES.values()):
         register(rule)
+    for rule in INPATIENT_RULES.values():
+        register(rule)
+
+
+_INPATIENT = ClaimKind.INPATIENT
+
+
+def _inpatient(claim: Claim) -> bool:
+    return claim.bill_type is not None and claim_kind(claim) is _INPATIENT
 
 
 @hookimpl
 def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     if context.payer.id != PAYER_ID:
         return ()
+    if _inpatient(claim):
+        # Part A: the MCE judges the codes by the discharge date; the Part B line edits
+        # (fee-schedule codes, NCCI, MUE, duplicates by line) do not apply to a DRG case.
+        inpatient = validate_inpatient(claim, context, _tables_for(context), load_ipps_pack())
+        if any(f.severity is _REJECT for f in inpatient):
+            return inpatient
+        return inpatient + list(timely_filing(claim, context))
     findings = list(required_data(claim, context))
     findings += msp_checks(claim)
     findings += diagnosis_codes(claim, context)
@@ -96,7 +118,7 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
 
 @hookimpl
 def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
-    if context.payer.id != PAYER_ID:
+    if context.payer.id != PAYER_ID or _inpatient(claim):
         return ()
     return list(prior_authorization(claim, context))
 
@@ -111,6 +133,8 @@ def register_importers(register: Callable[[ImporterInfo], None]) -> None:
 def price(claim: Claim, context: Context) -> Pricing | None:
     if context.payer.id != PAYER_ID:
         return None
+    if _inpatient(claim):
+        return price_inpatient(claim, context, _tables_for(context), load_ipps_pack())
     if claim_kind(claim) is ClaimKind.ASC:
         return price_asc_claim(claim, context, _tables_for(context))
     return price_claim(claim, context, load_starter(), _tables_for(context))
@@ -146,6 +170,8 @@ def reference_price(reference: str, claim: Claim, line: int, context: Context) -
     last = _last_reference
     if last is not None and last[0] is claim and last[1] == context.as_of:
         return last[2].for_line(line)
+    if _inpatient(claim):
+        pricing = price_inpatient(claim, context, _tables_for(context), load_ipps_pack())
     if claim_kind(claim) is ClaimKind.ASC:
         pricing = price_asc_claim(claim, context, imported())
     else:
@@ -163,4 +189,7 @@ _last_reference: tuple[Claim, dt.date | None, Pricing] | None = None
 def adjudicate(claim: Claim, context: Context, pricing: Pricing) -> Adjudication | None:
     if context.payer.id != PAYER_ID:
         return None
-    return adjudicate_claim(claim, context, pricing, load_starter())
+    starter = load_starter()
+    if _inpatient(claim):
+        return adjudicate_inpatient(claim, context, pricing, load_ipps_pack(), starter.sequestration_percent)
+    return adjudicate_claim(claim, context, pricing, starter)

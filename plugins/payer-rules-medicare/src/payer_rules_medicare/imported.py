@@ -26,6 +26,7 @@ __all__ = [
     "ASC_DB",
     "ASP_DB",
     "CLFS_DB",
+    "IPPS_DB",
     "MEDICARE_FILES",
     "MPFS_DB",
     "MUE_DB",
@@ -45,6 +46,8 @@ ASP_DB = "medicare-asp.sqlite"
 #: CMS ASC addenda AA / BB / EE / FF by quarter, and the ASCs' wage index records.
 ASC_DB = "medicare-asc.sqlite"
 NCD_DB = "medicare-ncd-lab.sqlite"
+#: Inpatient: Table 5 weights by fiscal year and provider records (PSF or your own TOML).
+IPPS_DB = "medicare-ipps.sqlite"
 
 
 @frozen
@@ -62,14 +65,15 @@ class TableFiles:
     asp: str | None = None
     asc: str | None = None
     ncd: str | None = None
+    ipps: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
-        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp, self.asc, self.ncd)
+        files = (self.mpfs, self.clfs, self.ptp, self.mue, self.asp, self.asc, self.ncd, self.ipps)
         return tuple(name for name in files if name is not None)
 
 
-MEDICARE_FILES = TableFiles(asp=ASP_DB, asc=ASC_DB, ncd=NCD_DB)
+MEDICARE_FILES = TableFiles(asp=ASP_DB, asc=ASC_DB, ncd=NCD_DB, ipps=IPPS_DB)
 
 
 @frozen
@@ -84,6 +88,7 @@ class ImportedTables:
     asp: sqlite3.Connection | None = None
     asc: sqlite3.Connection | None = None
     ncd: sqlite3.Connection | None = None
+    ipps: sqlite3.Connection | None = None
 
 
 def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
@@ -156,6 +161,7 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
             asp=_open(directory, files.asp),
             asc=_open(directory, files.asc),
             ncd=_open(directory, files.ncd),
+            ipps=_open(directory, files.ipps),
         )
         _cache[(directory, files)] = (stamp, tables)
         return tables

@@ -8,6 +8,9 @@ from payer_rules_medicare.asc.importer import import_asc
 from payer_rules_medicare.asc.wage_index import import_wage_index
 from payer_rules_medicare.clfs import import_clfs
 from payer_rules_medicare.drugs import import_asp
+from payer_rules_medicare.inpatient.providers import import_provider_records
+from payer_rules_medicare.inpatient.psf import import_psf
+from payer_rules_medicare.inpatient.table5 import import_table5
 from payer_rules_medicare.mpfs.importer import import_mpfs
 from payer_rules_medicare.ncci.mue import import_mue
 from payer_rules_medicare.ncci.ptp import import_ptp
@@ -56,5 +59,20 @@ IMPORTERS = (
         kind="asc-wage-index",
         summary="ASC wage index records (TOML: [[asc]] npi / ccn, cbsa, wage_index, dates, source)",
         run=import_wage_index,
+    ),
+    ImporterInfo(
+        kind="ipps-table5",
+        summary="IPPS final rule Table 5: MS-DRG relative weights, GMLOS, transfer flags (.txt)",
+        run=import_table5,
+    ),
+    ImporterInfo(
+        kind="ipps-provider",
+        summary="your hospital's IPPS record: CCN, CBSA, wage index, CCRs, IME / DSH (TOML)",
+        run=import_provider_records,
+    ),
+    ImporterInfo(
+        kind="ipps-psf",
+        summary="CMS Inpatient Provider Specific File CSV (+ a CBSA wage index CSV)",
+        run=import_psf,
     ),
 )

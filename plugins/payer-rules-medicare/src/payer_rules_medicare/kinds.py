@@ -1,5 +1,8 @@
 """How Medicare pays each kind of claim this plugin does not price (yet), and what would.
 
+Inpatient (type of bill 11x) is priced (``inpatient/``): without its grouper the claim pends
+with MCR800 naming ``payer-rules-medicare[inpatient]``.
+
 The engine quotes these in its not-modelled finding (ENG005) for every line of such a claim,
 instead of pricing it from the Part B fee schedules. Each names the payment system and the
 regulation that sets it.
@@ -15,12 +18,6 @@ __all__ = ["MEDICARE_KIND_HINTS"]
 _NONE_YET = "a plugin that models {} for Medicare (none is installed)"
 
 MEDICARE_KIND_HINTS: tuple[KindHint, ...] = (
-    KindHint(
-        kind=ClaimKind.INPATIENT,
-        method="the inpatient prospective payment system (IPPS) per discharge by MS-DRG",
-        remedy="install payer-rules-medicare[inpatient] (MS-DRG grouping and IPPS payment)",
-        citation="42 CFR Part 412; Medicare Claims Processing Manual (Pub. 100-04) ch. 3",
-    ),
     KindHint(
         kind=ClaimKind.OUTPATIENT_HOSPITAL,
         method="the outpatient prospective payment system (OPPS) by APC",

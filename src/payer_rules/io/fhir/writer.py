@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from payer_rules.errors import InputError
 from payer_rules.io.fhir.reader import ACCEPT_ASSIGNMENT
 from payer_rules.models import Claim, ClaimType, CodeSystem
-from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, LineResult, LineStatus
+from payer_rules.results import Adjustment, CasePayment, ClaimResult, ClaimStatus, LineResult, LineStatus
 
 __all__ = ["FhirWriter", "result_resources"]
 
@@ -180,7 +180,26 @@ def result_resources(
     }
     if not eob["item"]:
         del eob["item"]
+    if result.case is not None:
+        eob["supportingInfo"] = [_drg_info(result.case)]
     return [response, eob]
+
+
+#: The MS-DRG code system and the CARIN Blue Button supporting-information category for a DRG.
+MS_DRG = "https://www.cms.gov/Medicare/Medicare-Fee-for-Service-Payment/AcuteInpatientPPS/MS-DRG-Classifications-and-Software"
+C4BB_SUPPORTING_INFO = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType"
+
+
+def _drg_info(case: CasePayment) -> dict[str, Any]:
+    """The DRG of a per-case payment as ``ExplanationOfBenefit.supportingInfo`` (CARIN BB ``drg``)."""
+    code: dict[str, Any] = {"system": MS_DRG, "code": case.drg}
+    if case.description:
+        code["display"] = case.description
+    return {
+        "sequence": 1,
+        "category": {"coding": [{"system": C4BB_SUPPORTING_INFO, "code": "drg"}]},
+        "code": {"coding": [code], "text": f"MS-DRG {case.drg} weight {case.weight}"},
+    }
 
 
 class FhirWriter:

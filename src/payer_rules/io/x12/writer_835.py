@@ -35,7 +35,15 @@ from payer_rules.errors import InputError
 from payer_rules.io.x12.envelope import Interchange
 from payer_rules.io.x12.envelope import clean as _clean
 from payer_rules.models import Claim, ClaimType, Frequency
-from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, Group, LineStatus
+from payer_rules.results import (
+    Adjustment,
+    CaseComponent,
+    CasePayment,
+    ClaimResult,
+    ClaimStatus,
+    Group,
+    LineStatus,
+)
 
 __all__ = ["X12_835Writer", "amount"]
 
@@ -150,10 +158,20 @@ class X12_835Writer:
         control = _clean(claim.original_claim_id if claim.frequency is Frequency.VOID else None) or (
             f"{_clean(r.payer, 10).upper()}{_clean(claim.id, 38)}"
         )
-        segs = [
+        clp = (
             f"CLP*{_clean(claim.id, 38)}*{status}*{amount(r.billed * sign)}*{amount(r.paid * sign)}*"
             f"{amount(r.patient_responsibility * sign)}*{filing}*{control}*{facility}*{frequency}"
-        ]
+        )
+        case = r.case
+        if case is not None:
+            # CLP11 DRG, CLP12 its weight, CLP13 the discharge fraction of a transfer paid per diem
+            fraction = _quantity(case.discharge_fraction) if case.discharge_fraction is not None else ""
+            clp = f"{clp}**{_clean(case.drg, 4)}*{_quantity(case.weight)}*{fraction}".rstrip("*")
+        segs = [clp]
+        if case is not None:
+            # A case is paid at claim level (as Medicare's inpatient 835s do): the lines'
+            # adjustments add up to claim-level CAS and no SVC loop follows.
+            segs.extend(_cas(_merged(r), sign))
         patient = claim.patient
         member = claim.coverage.member_id
         segs.append(
@@ -167,7 +185,9 @@ class X12_835Writer:
                 f"{rendering.npi}"
             )
         remarks = _claim_remarks(r, filing)
-        if remarks:
+        if case is not None:
+            segs.append(_mia(case, sign, remarks))  # inpatient: MIA carries the claim remarks
+        elif remarks:
             segs.append("MOA***" + "*".join(remarks))
         if institutional and claim.statement_from:
             segs.append(f"DTM*232*{claim.statement_from:%Y%m%d}")
@@ -177,7 +197,7 @@ class X12_835Writer:
             segs.append(f"DTM*050*{claim.received_date:%Y%m%d}")
         if r.allowed and sign > 0:
             segs.append(f"AMT*AU*{amount(r.allowed)}")
-        for n, ln in enumerate(r.lines, 1):
+        for n, ln in enumerate(() if case is not None else r.lines, 1):
             line = claim.lines[n - 1] if n <= len(claim.lines) else None
             mods = "".join(f":{_clean(m, 2)}" for m in ln.modifiers)
             qualifier = "NU" if line is not None and line.procedure == line.revenue_code else "HC"
@@ -299,3 +319,60 @@ def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:
         for start in range(0, len(triplets), 6):
             segs.append(f"CAS*{group}*" + "*".join(triplets[start : start + 6]).rstrip("*"))
     return segs
+
+
+def _merged(r: ClaimResult) -> tuple[Adjustment, ...]:
+    """Every line's adjustments summed by group and CARC, in the order they first appear."""
+    totals: dict[tuple[Group, str], Decimal] = {}
+    for ln in r.lines:
+        for a in ln.adjustments:
+            totals[(a.group, a.carc)] = totals.get((a.group, a.carc), _ZERO) + a.amount
+    return tuple(Adjustment(group=g, carc=c, amount=v) for (g, c), v in totals.items())
+
+
+def _mia(case: CasePayment, sign: Decimal, remarks: list[str] | tuple[str, ...] = ()) -> str:
+    """MIA (inpatient adjudication information) from the case's components; empty ones left out.
+
+    Claim-level remark codes go in MIA05 and MIA20-MIA23 (an inpatient claim has no MOA).
+    """
+
+    def part(*which: CaseComponent) -> str:
+        value = sum((case.component(w) for w in which), _ZERO)
+        return amount(value * sign) if value else ""
+
+    capital = (
+        CaseComponent.CAPITAL_FEDERAL,
+        CaseComponent.CAPITAL_INDIRECT_TEACHING,
+        CaseComponent.CAPITAL_DISPROPORTIONATE_SHARE,
+        CaseComponent.CAPITAL_OUTLIER,
+    )
+    drg_amount = (
+        CaseComponent.OPERATING_FEDERAL,
+        CaseComponent.INDIRECT_TEACHING,
+        CaseComponent.DISPROPORTIONATE_SHARE,
+        CaseComponent.UNCOMPENSATED_CARE,
+    )
+    elements = [
+        str(case.covered_days or 0),  # MIA01 covered days
+        part(CaseComponent.OPERATING_OUTLIER),  # MIA02
+        "",  # MIA03 lifetime psychiatric days
+        part(*drg_amount),  # MIA04 claim DRG amount
+        "",  # MIA05 remark code
+        part(CaseComponent.DISPROPORTIONATE_SHARE),  # MIA06
+        "",  # MIA07 MSP pass-through
+        part(*capital),  # MIA08 claim PPS capital amount
+        part(CaseComponent.CAPITAL_FEDERAL),  # MIA09 capital federal specific DRG amount
+        "",  # MIA10 capital hospital-specific
+        part(CaseComponent.CAPITAL_DISPROPORTIONATE_SHARE),  # MIA11
+        "",  # MIA12 old capital
+        part(CaseComponent.CAPITAL_INDIRECT_TEACHING),  # MIA13
+        "",  # MIA14 operating hospital-specific
+        "",  # MIA15 cost report days
+        part(CaseComponent.OPERATING_FEDERAL),  # MIA16 operating federal specific DRG amount
+        part(CaseComponent.CAPITAL_OUTLIER),  # MIA17
+        part(CaseComponent.INDIRECT_TEACHING),  # MIA18 indirect teaching
+    ]
+    if remarks:
+        elements[4] = remarks[0]
+        elements += ["", *remarks[1:5]]  # MIA19 empty, MIA20-MIA23
+    return ("MIA*" + "*".join(elements)).rstrip("*")

@@ -392,3 +392,20 @@ def test_example_fhir_claims_are_all_read():
     path: Path = EXAMPLES / "fhir" / "claims.json"
     items = list(read_text(path.read_text(encoding="utf-8"), str(path)))
     assert items and all(isinstance(i, Claim) for i in items)
+
+
+def test_a_logical_reference_finds_the_resource_type_the_element_means():
+    """A member id carried by both the Coverage and the Patient: the patient element finds the
+    Patient, the coverage element the Coverage (the Coverage comes first in the Bundle)."""
+    member = {"system": MEMBER_SYSTEM, "value": "M-77"}
+    coverage = {**COVERAGE, "identifier": [member], "subscriberId": "SUB-1"}
+    data = bundle(
+        claim({"identifier": member}, {"reference": "Practitioner/pra1"}, {"identifier": member}),
+        (None, coverage),
+        (None, PATIENT),
+        (None, PRACTITIONER),
+        (None, PAYER),
+    )
+    c = read_one(data)
+    assert c.patient.last_name == "Doe"
+    assert c.coverage.member_id == "SUB-1"  # the Coverage's subscriberId: the Coverage was found

@@ -194,11 +194,13 @@ def _claim_type(res: Mapping[str, Any]) -> ClaimType:
 _CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
 
 
-def _ident_value(ref: Any, index: _Index, *containers: Mapping[str, Any], named: bool = False) -> str | None:
+def _ident_value(
+    ref: Any, index: _Index, *containers: Mapping[str, Any], kinds: tuple[str, ...], named: bool = False
+) -> str | None:
     """The identifier a Reference stands for: the first identifier of the resource it resolves to,
     else the logical reference's own identifier value; ``named``: else its ``display`` or the
     resource's ``name`` (a payer known only by name)."""
-    target = index.resolve(ref, *containers)
+    target = index.resolve(ref, *containers, kinds=kinds)
     found = _first_identifier(target) if target is not None else None
     logical = _logical(ref)
     found = found or (str(logical["value"]) if logical is not None else None)
@@ -216,7 +218,7 @@ def _condition_code(ref: Any, claim: Mapping[str, Any], index: _Index, path: str
     """The ICD-10-CM code of the Condition a ``diagnosisReference`` points at (Da Vinci PAS)."""
     if ref is None:
         return None
-    condition = index.resolve(ref, claim)
+    condition = index.resolve(ref, claim, kinds=("Condition",))
     if condition is None:
         raise _Problem(path, f"{_shown(ref)} does not resolve inside the file; expected a Condition entry")
     codings = [c for c in (condition.get("code") or {}).get("coding") or [] if isinstance(c, dict)]
@@ -264,7 +266,7 @@ class _Index:
 
     def __init__(self, resources: list[Any], entries: list[Any]) -> None:
         self._urls: dict[str, Mapping[str, Any]] = {}
-        self._identifiers: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self._identifiers: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         for entry in entries:
             res = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(res, dict) and isinstance(entry.get("fullUrl"), str):
@@ -278,13 +280,19 @@ class _Index:
             self._urls.setdefault(f"{res.get('resourceType')}/{res['id']}", res)
         for ident in res.get("identifier") or []:
             if isinstance(ident, dict) and ident.get("value"):
-                self._identifiers.setdefault((str(ident.get("system") or ""), str(ident["value"])), res)
+                key = (str(ident.get("system") or ""), str(ident["value"]))
+                self._identifiers.setdefault(key, []).append(res)
 
-    def resolve(self, ref: Any, *containers: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    def resolve(
+        self, ref: Any, *containers: Mapping[str, Any], kinds: tuple[str, ...] = ()
+    ) -> Mapping[str, Any] | None:
         """The resource ``ref`` points at inside the file, or ``None``.
 
         ``containers``: the referring resource and, for a resource itself contained in a Claim,
         that Claim (``#id`` inside a contained resource names a sibling, FHIR R4 ss 2.36.0.1).
+        ``kinds``: the resource types the element may point at; a logical reference matches only
+        those (or its own ``Reference.type``), so a member id shared by a Patient and its
+        Coverage finds the one the element means.
         """
         if not isinstance(ref, dict):
             return None
@@ -294,14 +302,17 @@ class _Index:
             if found is not None:
                 return found
         ident = _logical(ref)
-        if ident is not None:
-            key = (str(ident.get("system") or ""), str(ident["value"]))
-            for container in containers:
-                for contained in container.get("contained") or []:
-                    if isinstance(contained, dict) and key in _identifier_keys(contained):
-                        return contained
-            return self._identifiers.get(key)
-        return None
+        if ident is None:
+            return None
+        key = (str(ident.get("system") or ""), str(ident["value"]))
+        wanted = (ref["type"],) if isinstance(ref.get("type"), str) else kinds
+        candidates = [
+            c
+            for container in containers
+            for c in container.get("contained") or []
+            if isinstance(c, dict) and key in _identifier_keys(c)
+        ] + self._identifiers.get(key, [])
+        return next((c for c in candidates if not wanted or c.get("resourceType") in wanted), None)
 
     def _literal(self, target: str, containers: tuple[Mapping[str, Any], ...]) -> Mapping[str, Any] | None:
         if target.startswith("#"):
@@ -328,6 +339,11 @@ def _identifier_keys(res: Mapping[str, Any]) -> set[tuple[str, str]]:
         for i in res.get("identifier") or []
         if isinstance(i, dict) and i.get("value")
     }
+
+
+#: what a Claim's provider / careTeam.provider, and a Coverage's subscriber / beneficiary, may be
+_PROVIDERS = ("Practitioner", "PractitionerRole", "Organization")
+_PERSONS = ("Patient", "RelatedPerson")
 
 
 def _logical(ref: Any) -> Mapping[str, Any] | None:
@@ -386,7 +402,7 @@ def _address(res: Mapping[str, Any] | None) -> Address | None:
 def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | None:
     """The provider a Reference points at: a Practitioner, Organization or PractitionerRole in the
     file, or, for a logical reference, its identifier (an NPI system's value is the NPI)."""
-    res = index.resolve(ref, claim)
+    res = index.resolve(ref, claim, kinds=_PROVIDERS)
     if res is None:
         ident = _logical(ref)
         if ident is None:
@@ -397,7 +413,10 @@ def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | N
     if res.get("resourceType") == "PractitionerRole":
         # the role's own NPI, else its practitioner's, else its organization's; the name and
         # address are the practitioner's
-        held = [(index.resolve(res.get(p), res, claim), res.get(p)) for p in ("practitioner", "organization")]
+        held = [
+            (index.resolve(res.get(p), res, claim, kinds=(k,)), res.get(p))
+            for p, k in (("practitioner", "Practitioner"), ("organization", "Organization"))
+        ]
         for target, ref_ in held:
             logical = _logical(ref_)
             npi = (
@@ -447,7 +466,7 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
         raise _Problem("id", "the Claim has no id or identifier; expected one to name it in results")
     claim_type = _claim_type(res)
     patient_ref = res.get("patient")
-    patient_res = index.resolve(patient_ref, res)
+    patient_res = index.resolve(patient_ref, res, kinds=("Patient",))
     insurance = res.get("insurance") or []
     focal = next(
         (i for i in insurance if isinstance(i, dict) and i.get("focal")), insurance[0] if insurance else None
@@ -455,7 +474,7 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
     if not isinstance(focal, dict):
         raise _Problem("insurance", "the Claim has no insurance; expected one with a Coverage")
     coverage_ref = focal.get("coverage")
-    coverage_res = index.resolve(coverage_ref, res)
+    coverage_res = index.resolve(coverage_ref, res, kinds=("Coverage",))
     # where a reference inside the Coverage may point: its own contained, or the Claim's
     around = (coverage_res, res) if coverage_res is not None else (res,)
     member_id = None
@@ -465,17 +484,17 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
         member_id = coverage_res.get("subscriberId") or _first_identifier(coverage_res)
         if not member_id:  # Da Vinci PAS: the member id is the subscriber Patient's identifier
             for part in ("subscriber", "beneficiary"):
-                member_id = member_id or _ident_value(coverage_res.get(part), index, *around)
+                member_id = member_id or _ident_value(coverage_res.get(part), index, *around, kinds=_PERSONS)
         payors = coverage_res.get("payor") or []
         if payors:
-            payer_id = _ident_value(payors[0], index, *around, named=True)
+            payer_id = _ident_value(payors[0], index, *around, kinds=("Organization", *_PERSONS), named=True)
         relationship = _RELATIONSHIP.get(
             _code(coverage_res.get("relationship")) or "self", Relationship.OTHER
         )
     else:
-        member_id = _ident_value(coverage_ref, index, res)
-    member_id = member_id or _ident_value(patient_ref, index, res)
-    payer_id = payer_id or _ident_value(res.get("insurer"), index, res, named=True)
+        member_id = _ident_value(coverage_ref, index, res, kinds=("Coverage",))
+    member_id = member_id or _ident_value(patient_ref, index, res, kinds=("Patient",))
+    payer_id = payer_id or _ident_value(res.get("insurer"), index, res, kinds=("Organization",), named=True)
     if not member_id:
         raise _Problem(
             "insurance[0].coverage",
@@ -490,9 +509,12 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
             "the billing provider reference does not resolve inside the file; expected a reference to "
             "a Practitioner, Organization or PractitionerRole entry, or an identifier (NPI)",
         )
-    billing_res = index.resolve(res.get("provider"), res)
+    billing_res = index.resolve(res.get("provider"), res, kinds=_PROVIDERS)
     if billing_res is not None and billing_res.get("resourceType") == "PractitionerRole":
-        billing_res = index.resolve(billing_res.get("organization"), billing_res, res) or billing_res
+        organization = index.resolve(
+            billing_res.get("organization"), billing_res, res, kinds=("Organization",)
+        )
+        billing_res = organization or billing_res
     rendering = None
     institutional_roles: dict[str, Provider | None] = {}
     for member in res.get("careTeam") or []:
@@ -597,7 +619,7 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
             raise _Problem(path, str(exc)) from None
     if not lines:
         raise _Problem("item", "the Claim has no items; expected at least one service line")
-    facility = index.resolve(res.get("facility"), res)
+    facility = index.resolve(res.get("facility"), res, kinds=("Location",))
     facility_address = _address(facility)
     created = res.get("created")
     auths = [str(a) for i in insurance if isinstance(i, dict) for a in i.get("preAuthRef") or []]

@@ -27,6 +27,7 @@ from payer_rules.models import Claim
 from payer_rules.money import ZERO, money, split_percent
 from payer_rules.results import Adjudication, Adjustment, Finding, Group, LineAdjudication, Pricing, Severity
 
+from .cob import cob_line, primary_coverage, primary_line
 from .definition import PayerDefinition, Tier
 from .registry import in_network
 from .rules import finding, source
@@ -61,6 +62,7 @@ def adjudicate_claim(
     deductible_met = context.accumulated(claim, year, deductible_name)
     oop_met = context.accumulated(claim, year, oop_name)
     state = _State(tier, deductible_met, oop_met)
+    primary = primary_coverage(claim)
     out: list[LineAdjudication] = []
     notes: list[Finding] = []
     for priced in sorted(pricing.lines, key=lambda p: p.line):
@@ -78,16 +80,33 @@ def adjudicate_claim(
             copay = state.take_copay((category, line.service_date), benefit.copay, allowed - deductible)
         percent = tier.coinsurance_for(benefit)
         coinsurance = state.cap(split_percent(allowed - deductible - copay, percent))
-        out.append(
-            LineAdjudication(
-                line=priced.line,
-                adjustments=(
-                    Adjustment(group=Group.PR, carc="1", amount=deductible),
-                    Adjustment(group=Group.PR, carc="3", amount=copay),
-                    Adjustment(group=Group.PR, carc="2", amount=coinsurance),
-                ),
+        paid, patient = ZERO, ZERO
+        if primary is not None and primary.payment is not None:
+            paid, patient = primary_line(primary.payment, priced.line)
+        if primary is not None and (paid or patient):  # a line the primary did not cover: paid as primary
+            cob = cob_line(plan.cob, allowed, deductible, copay, coinsurance, paid, patient)
+            out.append(LineAdjudication(line=priced.line, adjustments=cob.adjustments))
+            notes.append(
+                finding(
+                    "COM801",
+                    f"line {priced.line}: secondary to {primary.payer_id}, which paid {paid} and left the "
+                    f"patient {patient}; {plan.id} ({plan.cob}) would pay {cob.normal} alone and pays "
+                    f"{cob.payment}",
+                    definition,
+                    line=priced.line,
+                )
             )
-        )
+        else:
+            out.append(
+                LineAdjudication(
+                    line=priced.line,
+                    adjustments=(
+                        Adjustment(group=Group.PR, carc="1", amount=deductible),
+                        Adjustment(group=Group.PR, carc="3", amount=copay),
+                        Adjustment(group=Group.PR, carc="2", amount=coinsurance),
+                    ),
+                )
+            )
         notes.append(
             finding(
                 "COM100",

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path as FsPath
 
 from attrs import field, frozen
+from attrs.validators import in_
 
 from payer_rules.claim_kinds import ClaimKind
 from payer_rules.money import ZERO
@@ -249,6 +250,9 @@ class Plan:
     in_network: Tier
     out_of_network: Tier | None = None
     default: bool = False
+    #: How the plan pays when it is secondary (:mod:`payer_rules_commercial.cob`):
+    #: ``traditional`` or ``non-duplication``.
+    cob: str = field(default="traditional", validator=in_(("traditional", "non-duplication")))
 
     def tier(self, network: bool) -> Tier | None:
         return self.in_network if network else self.out_of_network

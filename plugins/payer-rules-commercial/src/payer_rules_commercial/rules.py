@@ -93,6 +93,25 @@ RULES: dict[str, RuleInfo] = {
             source=_SOURCE,
             severity="info",
         ),
+        RuleInfo(
+            code="COM801",
+            name="coordination-of-benefits-as-secondary",
+            summary=(
+                "The plan pays second, after another plan's adjudication, by its COB method: "
+                "traditional (the lesser of its normal benefit and what the primary left the "
+                "patient) or non-duplication (its normal benefit less the primary's payment)."
+            ),
+            why=(
+                "Coordination of benefits keeps two plans from paying more than the allowable "
+                "expense; what the primary's payment saves is reported OA-23."
+            ),
+            citation=(
+                "NAIC Coordination of Benefits Model Regulation (MDL-120) (traditional / standard "
+                f"COB); payer.toml [[plans]] cob ({_DOC})"
+            ),
+            source=_SOURCE,
+            severity="info",
+        ),
     )
 }
 

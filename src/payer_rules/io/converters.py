@@ -33,6 +33,9 @@ def _structure_date(value: Any, _type: type) -> dt.date:
 
 
 def _structure_decimal(value: Any, _type: type) -> Decimal:
+    if type(value) is float:
+        # json.load's float, by the shortest text that reads back as it (the text it came from)
+        value = repr(value)
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise ValueError(f'expected a number (e.g. "125.00"), got {value!r}')
     try:

@@ -100,9 +100,9 @@ def test_unknown_payer_exits_2_with_a_suggestion():
     assert "did you mean 'medicare'" in out.stderr
 
 
-def test_missing_file_is_a_located_error():
+def test_missing_file_is_a_usage_error_naming_it():
     out = CliRunner().invoke(cli, ["adjudicate", "no/such/claims.json", "--payer", "medicare"])
-    assert out.exit_code == 1
+    assert out.exit_code == 2 and out.stdout == ""  # no fake error result
     assert "no/such/claims.json: no such file or directory" in out.stderr
 
 

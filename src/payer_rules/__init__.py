@@ -13,11 +13,10 @@ The names in ``__all__`` are the public API; they are imported on first use, so
 import importlib as _importlib
 import typing as _typing
 
-from payer_rules.hookspecs import hookimpl
-
 if _typing.TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` imports on first use
     from payer_rules.engine import Engine, Stages
     from payer_rules.errors import InputError, PayerRulesError, UsageError
+    from payer_rules.hookspecs import hookimpl
     from payer_rules.io.claims import (
         claim_from_dict,
         claim_from_file,
@@ -38,6 +37,7 @@ if _typing.TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__``
 
 #: public name -> the module that defines it
 _LAZY: dict[str, str] = {
+    "hookimpl": "payer_rules.hookspecs",
     "Engine": "payer_rules.engine",
     "Stages": "payer_rules.engine",
     "Claim": "payer_rules.models",

@@ -2,51 +2,84 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from payer_rules.batch.collector import paused_collector
-from payer_rules.cli.run import JOBS_OPTION, Progress, open_output
-from payer_rules.cli.state import get_engine
-from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter, write_summary_csv
-from payer_rules.compare.run import run_comparison
-from payer_rules.compare.whatif import Movement, apply_changes, parse_change
-from payer_rules.context import Session
-from payer_rules.engine import RUNNER_CHUNK_SIZE
-from payer_rules.errors import InputError, UsageError
-from payer_rules.io.readers import ErrorCollector, read_claims
-from payer_rules.models import Claim
-from payer_rules.results import ClaimResult
-
-
-@click.command("compare")
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--payer", "payers", multiple=True, required=True, help="Payer id; repeat (two or more).")
-@click.option(
-    "--format", "fmt", type=click.Choice(sorted(COMPARISON_WRITERS)), default="table", show_default=True
+from payer_rules.cli.options import (
+    date_options,
+    examples,
+    global_options,
+    inputs_argument,
+    output_option,
+    payers_option,
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+from payer_rules.cli.progress import Progress
+from payer_rules.cli.run import JOBS_OPTION, open_output
+from payer_rules.cli.state import get_engine
+from payer_rules.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from payer_rules.compare.whatif import Movement
+    from payer_rules.models import Claim
+    from payer_rules.results import ClaimResult
+
+#: ``compare --format`` choices (``payer_rules.compare.report.COMPARISON_WRITERS``)
+COMPARISON_FORMATS = ("csv", "html", "json", "table")
+
+
+@click.command(
+    "compare",
+    epilog=examples(
+        "payer-rules compare examples/commercial-payers --payer bluepeak --payer harborline",
+        "payer-rules compare claims/ --payer medicare --payer bluepeak --format csv -o lines.csv \\",
+        "    --summary payers.csv",
+        "payer-rules compare claims/ --payer medicare --payer medicaid-ca --format html -o report.html",
+    ),
+)
+@inputs_argument
+@payers_option("Payer id; repeat for each payer to compare (one payer gives its own results and summary).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(COMPARISON_FORMATS),
+    default="table",
+    show_default=True,
+    help="table: differences and summary; json / csv: every line and payer; html: a report to share.",
+)
+@output_option
 @click.option(
     "--summary",
     "summary_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
     help="Also write the per-payer summary here, as CSV (one row per payer).",
 )
+@date_options
 @JOBS_OPTION
+@global_options
 def compare_command(
     inputs: tuple[str, ...],
     payers: tuple[str, ...],
     fmt: str,
     output: Path | None,
     summary_path: Path | None,
+    as_of: dt.date | None,
+    received_date: dt.date | None,
     jobs: int,
 ) -> None:
-    """Judge INPUTS against every --payer and show where they differ, and why."""
+    """Judge INPUT against every --payer and show where they differ, and why."""
+    from payer_rules.batch.collector import paused_collector
+    from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter, write_summary_csv
+    from payer_rules.compare.run import run_comparison
+    from payer_rules.engine import RUNNER_CHUNK_SIZE
+    from payer_rules.io.readers import ErrorCollector, read_claims
+
     engine = get_engine()
     payers = tuple(engine.payer(p).id for p in payers)
     if len(set(payers)) != len(payers):
@@ -58,7 +91,7 @@ def compare_command(
         return collector.watch(read_claims(inputs))
 
     names = {code: rule.name for code, rule in engine.rules.items()}
-    progress = Progress()
+    progress = Progress(inputs, len(payers))
 
     def counted(
         pairs: Iterator[tuple[Claim | InputError, ClaimResult]],
@@ -73,9 +106,11 @@ def compare_command(
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]
         writer = factory(stream, payers)
         if jobs > 1:
-            pairs = _parallel_pairs(inputs, payers, jobs, errors)
+            pairs = _parallel_pairs(inputs, payers, jobs, errors, as_of, received_date)
         else:
-            pairs = engine.adjudicate_pairs(claims(), payers, chunk_size=RUNNER_CHUNK_SIZE)
+            pairs = engine.adjudicate_pairs(
+                claims(), payers, as_of=as_of, received_date=received_date, chunk_size=RUNNER_CHUNK_SIZE
+            )
         summaries = run_comparison(counted(pairs), payers, writer, names)
     if summary_path is not None:
         with open_output(summary_path) as stream:
@@ -88,13 +123,21 @@ def compare_command(
 
 
 def _parallel_pairs(
-    inputs: tuple[str, ...], payers: tuple[str, ...], jobs: int, errors: list[InputError]
+    inputs: tuple[str, ...],
+    payers: tuple[str, ...],
+    jobs: int,
+    errors: list[InputError],
+    as_of: dt.date | None,
+    received_date: dt.date | None,
 ) -> Iterator[tuple[Claim | InputError, ClaimResult]]:
     """The serial pairs, in the serial order, judged in ``jobs`` processes partitioned by member."""
     from payer_rules.batch.parallel import RunOptions, iter_units, judge_parallel
 
     judged_all = judge_parallel(
-        iter_units(inputs), RunOptions(payers=payers), jobs=jobs, engine_factory=get_engine
+        iter_units(inputs),
+        RunOptions(payers=payers, as_of=as_of, received_date=received_date),
+        jobs=jobs,
+        engine_factory=get_engine,
     )
     for judged in judged_all:
         if judged.error is not None:
@@ -103,22 +146,52 @@ def _parallel_pairs(
             yield judged.item if judged.item is not None else judged.error, result  # type: ignore[misc]
 
 
-@click.command("what-if")
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--payer", "payers", multiple=True, required=True, help="Payer id; repeat for several.")
+@click.command(
+    "what-if",
+    epilog=examples(
+        "payer-rules what-if examples/claims/03-glucose-ankle-sprain.json --payer medicare \\",
+        "    --change 'line1.modifiers+=GA'",
+        "payer-rules what-if claims.json --claim C-7 --payer bluepeak --change place_of_service=22 \\",
+        "    --format json -o moved.json",
+    ),
+)
+@inputs_argument
+@payers_option()
 @click.option(
     "--change",
     "changes",
     multiple=True,
     required=True,
-    help="e.g. 'line2.modifiers+=59', 'place_of_service=22', 'line1.service_date=2026-03-01'.",
+    metavar="CHANGE",
+    help="e.g. 'line2.modifiers+=59', 'place_of_service=22', 'line1.service_date=2026-03-01'; repeatable.",
 )
-@click.option("--claim", "claim_id", help="Which claim of the input (default: every claim).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--claim", "claim_id", metavar="ID", help="Which claim of the input (default: every claim).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for programs.",
+)
+@output_option
+@date_options
+@global_options
 def whatif_command(
-    inputs: tuple[str, ...], payers: tuple[str, ...], changes: tuple[str, ...], claim_id: str | None, fmt: str
+    inputs: tuple[str, ...],
+    payers: tuple[str, ...],
+    changes: tuple[str, ...],
+    claim_id: str | None,
+    fmt: str,
+    output: Path | None,
+    as_of: dt.date | None,
+    received_date: dt.date | None,
 ) -> None:
     """Re-run claims with a change and show what moved, and which rules made it move."""
+    from payer_rules.compare.whatif import Movement, apply_changes, parse_change
+    from payer_rules.context import Session
+    from payer_rules.io.readers import read_claims
+
     engine = get_engine()
     for payer in payers:
         engine.payer(payer)
@@ -135,27 +208,37 @@ def whatif_command(
     for claim in claims:
         changed = apply_changes(claim, parsed)
         for payer in payers:
-            before = engine.adjudicate(claim, payer, session=Session())
-            after = engine.adjudicate(changed, payer, session=Session())
+            before = engine.adjudicate(
+                claim, payer, session=Session(), as_of=as_of, received_date=received_date
+            )
+            after = engine.adjudicate(
+                changed, payer, session=Session(), as_of=as_of, received_date=received_date
+            )
             movements.append(Movement(payer=engine.payer(payer).id, before=before, after=after))
-    if fmt == "json":
-        click.echo(json.dumps([m.to_dict() for m in movements], indent=2))
-        return
-    click.echo(f"change: {'; '.join(changes)}")
+    with open_output(output) as stream:
+        if fmt == "json":
+            stream.write(json.dumps([m.to_dict() for m in movements], indent=2) + "\n")
+        else:
+            _write_movements(stream, changes, movements)
+
+
+def _write_movements(stream: TextIO, changes: tuple[str, ...], movements: list[Movement]) -> None:
+    w = stream.write
+    w(f"change: {'; '.join(changes)}\n")
     for m in movements:
         b, a = m.before, m.after
-        click.echo(
+        w(
             f"\nclaim {b.claim_id}  payer {m.payer}: {b.status} -> {a.status}, "
             f"paid {b.paid} -> {a.paid} ({a.paid - b.paid:+}), "
-            f"patient {b.patient_responsibility} -> {a.patient_responsibility}"
+            f"patient {b.patient_responsibility} -> {a.patient_responsibility}\n"
         )
         for lb, la in zip(b.lines, a.lines, strict=False):
             was = (lb.status, lb.paid, lb.allowed, lb.modifiers)
             if was != (la.status, la.paid, la.allowed, la.modifiers):
-                click.echo(f"  line {la.line} {la.procedure}: {lb.status} {lb.paid} -> {la.status} {la.paid}")
+                w(f"  line {la.line} {la.procedure}: {lb.status} {lb.paid} -> {la.status} {la.paid}\n")
         for text in m.removed:
-            click.echo(f"  - no longer: {text}")
+            w(f"  - no longer: {text}\n")
         for text in m.added:
-            click.echo(f"  + now: {text}")
+            w(f"  + now: {text}\n")
         if not m.moved:
-            click.echo("  nothing moved")
+            w("  nothing moved\n")

@@ -8,12 +8,20 @@ from pathlib import Path
 
 import click
 
+from payer_rules.cli.options import DATE, examples, global_options, listing_format, wants_json
 from payer_rules.cli.state import get_engine, reset_engine
-from payer_rules.errors import InputError
+from payer_rules.errors import UsageError
 from payer_rules.store import ImportOptions, data_dir, list_datasets, record_import
 
 
-@click.group("data")
+@click.group(
+    "data",
+    epilog=examples(
+        "payer-rules data import mpfs RVU25D/ ZIP5_OCT2025.txt",
+        "payer-rules data import icd10cm icd10cm_tabular_2026.xml --effective 2026-04-01",
+        "payer-rules data list --format json",
+    ),
+)
 def data_group() -> None:
     """Import official CMS / CDC files and list the imported datasets."""
 
@@ -23,19 +31,17 @@ def data_group() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--effective",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DATE,
     help="Effective date of this release, when the file does not say.",
 )
-def import_command(kind: str, paths: tuple[Path, ...], effective: dt.datetime | None) -> None:
+def import_command(kind: str, paths: tuple[Path, ...], effective: dt.date | None) -> None:
     """Import PATHS (files or an unzipped bundle directory) as KIND; see `data kinds`."""
     importer = get_engine().importer(kind)
     for path in paths:
         if not path.exists():
-            raise InputError(str(path), "no such file or directory")
+            raise UsageError(f"{path}: no such file or directory")
     directory = data_dir()
-    report = importer.run(
-        paths, ImportOptions(effective=effective.date() if effective else None, data_dir=directory)
-    )
+    report = importer.run(paths, ImportOptions(effective=effective, data_dir=directory))
     record = record_import(report, importer.provider, directory)
     reset_engine()  # the next command in this process sees the new data
     span = f"{record.effective_from or '-'} .. {record.effective_to or 'open'}"
@@ -58,8 +64,9 @@ def kinds_command() -> None:
 
 
 @data_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def list_command(as_json: bool) -> None:
+@listing_format
+@global_options
+def list_command(fmt: str, as_json: bool) -> None:
     """Imported datasets with versions, effective ranges, row counts and source checksums."""
     records = list_datasets()
     code_sets = [
@@ -74,7 +81,7 @@ def list_command(as_json: bool) -> None:
         }
         for v in get_engine().code_sets
     ]
-    if as_json:
+    if wants_json(fmt, as_json):
         click.echo(
             json.dumps(
                 {

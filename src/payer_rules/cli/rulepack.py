@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from payer_rules.cli.options import examples, global_options, listing_format, wants_json
+
 if TYPE_CHECKING:
     from payer_rules.rulepack.kinds import RuleKind
     from payer_rules.rulepack.loader import Pack
@@ -22,13 +24,21 @@ def _load(paths: tuple[str, ...]) -> tuple[list[Pack], dict[str, RuleKind]]:
     return load_packs(paths, kinds), kinds
 
 
-@click.group("rulepack")
+@click.group(
+    "rulepack",
+    epilog=examples(
+        "payer-rules rulepack check rulepacks/examples",
+        "payer-rules rulepack test rulepacks/examples",
+        "payer-rules rulepack docs rulepacks/examples -o docs/rules",
+    ),
+)
 def rulepack_group() -> None:
     """Check, test and document rulepacks (payer policy as TOML)."""
 
 
 @rulepack_group.command("check")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
+@global_options
 def check_command(paths: tuple[str, ...]) -> None:
     """Lint the packs in PATHS: schema, dates, codes, citations, and that every rule has cases."""
     from payer_rules.rulepack.evaluator import compile_packs
@@ -51,16 +61,17 @@ def check_command(paths: tuple[str, ...]) -> None:
 
 
 @rulepack_group.command("test")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def test_command(paths: tuple[str, ...], as_json: bool) -> None:
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
+@listing_format
+@global_options
+def test_command(paths: tuple[str, ...], fmt: str, as_json: bool) -> None:
     """Run every case of the packs in PATHS and report per rule; exit 1 if any fails."""
     from payer_rules.rulepack.cases import CaseResult, run_pack_cases, summarize
 
     packs, kinds = _load(paths)
     results = run_pack_cases(packs, kinds)
     passed, failed, skipped = summarize(results)
-    if as_json:
+    if wants_json(fmt, as_json):
         rows = [
             {
                 "rule": r.rule.code,
@@ -92,7 +103,8 @@ def test_command(paths: tuple[str, ...], as_json: bool) -> None:
 
 
 @rulepack_group.command("docs")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
+@global_options
 @click.option(
     "--output",
     "-o",

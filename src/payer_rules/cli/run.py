@@ -7,21 +7,30 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from payer_rules.batch.collector import paused_collector
-from payer_rules.cli.acks import ACK_FORMAT, AckWriter, write_999
+from payer_rules.cli.options import (
+    date_options,
+    examples,
+    global_options,
+    inputs_argument,
+    output_option,
+    payers_option,
+)
+from payer_rules.cli.progress import Progress
 from payer_rules.cli.state import get_engine
-from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
 from payer_rules.errors import InputError, UsageError
-from payer_rules.io.readers import ErrorCollector, read_claims
-from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS, ResultWriter, held_back, held_back_notice
-from payer_rules.models import Claim
 
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
+if TYPE_CHECKING:
+    from payer_rules.engine import Stages
+    from payer_rules.models import Claim
 
+#: ``--format`` choices (``payer_rules.io.writers.WRITERS``), named here so help imports no writer
+WRITER_NAMES = ("fhir", "json", "ndjson", "table", "x12-835")
+#: ``--format x12-999`` (``payer_rules.cli.acks.ACK_FORMAT``): acknowledgments only, nothing judged
+ACK_FORMAT = "x12-999"
 
 #: ``--jobs`` for every command that judges a batch (``adjudicate``, ``check``, ``compare``).
 JOBS_OPTION = click.option(
@@ -30,40 +39,25 @@ JOBS_OPTION = click.option(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
+    metavar="N",
     help="Worker processes; a member's claims stay in one, so the output is the same for any N.",
 )
 
 
 def _common(func: Callable[..., None]) -> Callable[..., None]:
     options = [
-        click.argument("inputs", nargs=-1, required=True),
-        click.option(
-            "--payer", "payers", multiple=True, required=True, help="Payer id; repeat for several payers."
-        ),
+        inputs_argument,
+        payers_option(),
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(sorted([*WRITERS, ACK_FORMAT])),
+            type=click.Choice(sorted([*WRITER_NAMES, ACK_FORMAT])),
             default="table",
             show_default=True,
-            help="Output format.",
+            help="Output format: table for people; json, ndjson, x12-835 or fhir for programs.",
         ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write results here instead of stdout.",
-        ),
-        click.option(
-            "--as-of",
-            type=_DATE,
-            help="Judge by the rules in force on this date instead of each line's date of service.",
-        ),
-        click.option(
-            "--received-date",
-            type=_DATE,
-            help="Date the payer received the claims (overrides the claims' own).",
-        ),
+        output_option,
+        date_options,
         JOBS_OPTION,
         click.option(
             "--then",
@@ -81,6 +75,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Path(file_okay=False, path_type=Path),
             help="Also write acknowledgments here: a 999 per X12 input and claims.277ca (claim by claim).",
         ),
+        global_options,
     ]
     for option in reversed(options):
         func = option(func)
@@ -100,35 +95,24 @@ def open_output(path: Path | None) -> Iterator[TextIO]:
         yield handle
 
 
-class Progress:
-    """A claim counter on stderr, shown only on a terminal and only for long runs."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.count = 0
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.enabled and self.count % 500 == 0:
-            click.echo(f"\r{self.count} results...", err=True, nl=False)
-
-    def done(self) -> None:
-        if self.enabled and self.count >= 500:
-            click.echo(f"\r{self.count} results.   ", err=True)
-
-
 def _run(
     inputs: tuple[str, ...],
     payers: tuple[str, ...],
     fmt: str,
     output: Path | None,
-    as_of: dt.datetime | None,
-    received_date: dt.datetime | None,
+    as_of: dt.date | None,
+    received_date: dt.date | None,
     stages: Stages,
     jobs: int = 1,
     ack_dir: Path | None = None,
     then: tuple[str, ...] = (),
 ) -> None:
+    from payer_rules.batch.collector import paused_collector
+    from payer_rules.cli.acks import AckWriter, write_999
+    from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
+    from payer_rules.io.readers import ErrorCollector, read_claims
+    from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS, ResultWriter, held_back, held_back_notice
+
     if fmt == ACK_FORMAT:
         with open_output(output) as stream:
             write_999(inputs, stream)
@@ -150,7 +134,7 @@ def _run(
     def claims() -> Iterator[Claim | InputError]:
         return collector.watch(read_claims(inputs))
 
-    progress = Progress()
+    progress = Progress(inputs, len(payers))
     held = 0
 
     def closed(writer: ResultWriter) -> None:
@@ -163,8 +147,8 @@ def _run(
 
             options = RunOptions(
                 payers=payers,
-                as_of=as_of.date() if as_of else None,
-                received_date=received_date.date() if received_date else None,
+                as_of=as_of,
+                received_date=received_date,
                 stages=stages,
                 chain=bool(then),
             )
@@ -186,8 +170,8 @@ def _run(
                 for item, result in engine.adjudicate_pairs(
                     claims(),
                     payers,
-                    as_of=as_of.date() if as_of else None,
-                    received_date=received_date.date() if received_date else None,
+                    as_of=as_of,
+                    received_date=received_date,
                     stages=stages,
                     chunk_size=RUNNER_CHUNK_SIZE,
                     chain=bool(then),
@@ -210,15 +194,29 @@ def _finish(progress: Progress, errors: list[InputError]) -> None:
         sys.exit(1)
 
 
-@click.command("adjudicate")
+@click.command(
+    "adjudicate",
+    epilog=examples(
+        "payer-rules adjudicate examples/claims --payer medicare",
+        "payer-rules adjudicate claims.ndjson --payer medicare --format ndjson -o results.ndjson -j 2",
+        "payer-rules adjudicate examples/x12/professional.837 --payer medicare --format x12-835 -o out.835",
+    ),
+)
 @_common
 def adjudicate_command(**kwargs: object) -> None:
-    """Judge every claim in INPUTS (files, directories, or - for stdin) against each --payer."""
+    """Judge every claim in INPUT (files, directories, or - for stdin) against each --payer."""
+    from payer_rules.engine import Stages
+
     _run(stages=Stages.ADJUDICATE, **kwargs)  # type: ignore[arg-type]
 
 
-@click.command("check")
+@click.command(
+    "check",
+    epilog=examples("payer-rules check examples/claims --payer medicare --format json"),
+)
 @_common
 def check_command(**kwargs: object) -> None:
     """Scrubber mode: run validation and authorization only, no pricing."""
+    from payer_rules.engine import Stages
+
     _run(stages=Stages.CHECK, **kwargs)  # type: ignore[arg-type]

@@ -1,37 +1,66 @@
-"""Listing commands: plugins, payers, explain."""
+"""Listing commands: plugins, payers, explain.
+
+``--format table`` on a terminal is a rich table sized to the window; off a terminal it is plain
+aligned text, one row per line, so scripts that read it keep working. ``--format json`` (or its
+old alias ``--json``) is for programs.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 
 import click
 
+from payer_rules.cli.options import examples, global_options, listing_format, wants_json
 from payer_rules.cli.state import get_engine
 
 
-@click.command("plugins")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins_command(as_json: bool) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None = None) -> None:
+    """Aligned columns: a rich table on a terminal, plain padded text elsewhere (stable to parse)."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*headers, title=title, title_justify="left", header_style="bold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    for row in (headers, *rows):
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@click.command("plugins", epilog=examples("payer-rules plugins", "payer-rules plugins --format json"))
+@listing_format
+@global_options
+def plugins_command(fmt: str, as_json: bool) -> None:
     """Installed plugins, their versions and the hooks each implements."""
     engine = get_engine()
     rows = [
         {"name": p.name, "distribution": p.distribution, "version": p.version, "hooks": list(p.hooks)}
         for p in engine.plugins
     ]
-    if as_json:
+    if wants_json(fmt, as_json):
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         click.echo("No payer-rules plugins installed.")
         return
-    for row in rows:
-        click.echo(f"{row['name']}  {row['distribution']} {row['version']}")
-        click.echo(f"    hooks: {', '.join(row['hooks'])}")
+    print_table(
+        ("plugin", "distribution", "version", "hooks"),
+        [(str(r["name"]), str(r["distribution"]), str(r["version"]), ", ".join(r["hooks"])) for r in rows],
+    )
 
 
-@click.command("payers")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def payers_command(as_json: bool) -> None:
+@click.command(
+    "payers", epilog=examples("payer-rules payers", "payer-rules --rulepacks my-payers payers --format json")
+)
+@listing_format
+@global_options
+def payers_command(fmt: str, as_json: bool) -> None:
     """Payer ids you can pass to --payer, who provides each and the kinds of claim it prices.
 
     A claim of any other kind gets a not-modelled pend (ENG005) on every line, never a price.
@@ -52,25 +81,37 @@ def payers_command(as_json: bool) -> None:
         }
         for p in engine.payers.values()
     ]
-    if as_json:
+    if wants_json(fmt, as_json):
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         click.echo("No payers: no payer plugin is installed (e.g. pip install payer-rules-medicare).")
         return
-    width = max(len(r["id"]) for r in rows)
-    for r in rows:
-        click.echo(f"{r['id']:<{width}}  {r['kind']:<10}  {r['name']}  ({r['provider']})")
-        click.echo(f"{'':<{width}}  prices: {', '.join(r['claim_kinds']) or 'nothing'}")
+    print_table(
+        ("id", "kind", "name", "provider", "prices"),
+        [
+            (
+                str(r["id"]),
+                str(r["kind"]),
+                str(r["name"]),
+                str(r["provider"]),
+                ", ".join(r["claim_kinds"]) or "nothing",
+            )
+            for r in rows
+        ],
+    )
 
 
-@click.command("explain")
+@click.command(
+    "explain", epilog=examples("payer-rules explain MCR101", "payer-rules explain BPK101 --format json")
+)
 @click.argument("code")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def explain_command(code: str, as_json: bool) -> None:
+@listing_format
+@global_options
+def explain_command(code: str, fmt: str, as_json: bool) -> None:
     """What a rule checks, why, its source, its dates and the payers that use it."""
     rule = get_engine().rule(code)
-    if as_json:
+    if wants_json(fmt, as_json):
         click.echo(
             json.dumps(
                 {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from payer_rules.engine import Engine
-from payer_rules.plugins import get_plugin_manager
+if TYPE_CHECKING:
+    from payer_rules.engine import Engine
 
 _ENGINE: Engine | None = None
 _COMMANDS_LOADED = False
@@ -17,6 +18,9 @@ _RULEPACK_DIRS: tuple[Path, ...] = ()
 def get_engine() -> Engine:
     global _ENGINE
     if _ENGINE is None:
+        from payer_rules.engine import Engine
+        from payer_rules.plugins import get_plugin_manager
+
         _ENGINE = Engine(get_plugin_manager(rulepack_dirs=_RULEPACK_DIRS))
     return _ENGINE
 

@@ -9,6 +9,7 @@ import os
 
 import click
 
+from payer_rules.cli.options import examples
 from payer_rules.cli.state import get_engine
 from payer_rules.errors import ConfigurationError
 from payer_rules.service.config import LOGGER_NAME, Limits, log_config
@@ -26,7 +27,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@click.command("serve")
+@click.command(
+    "serve",
+    epilog=examples(
+        "payer-rules serve --port 8080",
+        "payer-rules serve --host 0.0.0.0 --workers 2   # behind TLS and authentication",
+    ),
+)
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -493,6 +493,13 @@ class Engine:
             origin=error.location,
         )
 
+    def reference_price(self, reference: str, claim: Claim, line: int, context: Context) -> PricedLine | None:
+        """A line's price by a reference schedule (``"medicare"``) through the ``reference_price`` hook.
+
+        ``rulepack test`` passes this to pack cases so percent-of-reference rules price there too.
+        """
+        return self._reference_price(reference, claim, line, context)
+
     def _reference_price(
         self, reference: str, claim: Claim, line: int, context: Context
     ) -> PricedLine | None:

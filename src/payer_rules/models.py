@@ -128,9 +128,16 @@ POA_INDICATORS = frozenset({"Y", "N", "U", "W", "1"})
 
 @frozen(kw_only=True)
 class Address:
+    """A postal address."""
+
+    #: Street address, first line.
     line1: str | None = None
+    #: City.
     city: str | None = None
+    #: Two-letter US state code (e.g. CA); state-specific rules (LCD jurisdictions) read the
+    #: billing provider's.
     state: str | None = None
+    #: ZIP or ZIP+4; the first five digits locate Medicare's payment locality.
     zip: str | None = None
 
     @property
@@ -142,11 +149,17 @@ class Address:
 class Person:
     """A subscriber or a patient."""
 
+    #: The payer's or the practice's id for this person (member or patient id).
     id: str
+    #: Family name.
     last_name: str | None = None
+    #: Given name.
     first_name: str | None = None
+    #: Date of birth, YYYY-MM-DD; age edits use the age on the date of service.
     birth_date: dt.date | None = None
+    #: M, F or U (unknown); sex edits judge M and F only.
     sex: Sex = Sex.UNKNOWN
+    #: Home address.
     address: Address | None = None
     #: American Indian or Alaska Native (Medicaid cost-sharing exemption, 42 CFR 447.56(a)(1)(x)).
     american_indian_alaska_native: bool = False
@@ -162,8 +175,11 @@ class Person:
 class OtherPayerAdjustment:
     """One CAS adjustment from another payer's remittance (X12 2320 / 2430 CAS)."""
 
+    #: CAS group code: CO, PR, OA, PI or CR.
     group: str
+    #: Claim adjustment reason code (CARC), e.g. 45.
     carc: str
+    #: Amount adjusted, in dollars.
     amount: Decimal
 
 
@@ -171,10 +187,15 @@ class OtherPayerAdjustment:
 class OtherPayment:
     """What a prior payer did with this claim (X12 loops 2320 / 2430)."""
 
+    #: What the other payer paid for the claim, in dollars.
     paid: Decimal
+    #: The other payer's allowed amount for the claim, when given.
     allowed: Decimal | None = None
+    #: Date the other payer paid (its remittance date).
     paid_date: dt.date | None = None
+    #: The other payer's claim-level CAS adjustments.
     adjustments: tuple[OtherPayerAdjustment, ...] = ()
+    #: Per service line, what the other payer paid (aligned with the claim's lines).
     line_paid: tuple[Decimal, ...] = ()
     #: Per service line (aligned with ``line_paid``), the other payer's 2430 CAS adjustments.
     line_adjustments: tuple[tuple[OtherPayerAdjustment, ...], ...] = ()
@@ -184,23 +205,37 @@ class OtherPayment:
 class OtherCoverage:
     """Another plan the patient has, for coordination of benefits."""
 
+    #: The other plan's payer id.
     payer_id: str
+    #: The member's id with the other plan.
     member_id: str | None = None
+    #: The other plan's name or number.
     plan: str | None = None
     #: "primary", "secondary" or "tertiary": the other plan's place in the order of benefits.
     priority: str = "primary"
+    #: What that payer did with this claim, when it has seen it (2320 / 2430).
     payment: OtherPayment | None = None
 
 
 @frozen(kw_only=True)
 class Coverage:
+    """The coverage a claim is billed to: payer, member, plan and other plans."""
+
+    #: The payer this claim is billed to (the payer ids of `payer-rules payers`).
     payer_id: str
+    #: The member's id with that payer; accumulators and history are kept per member.
     member_id: str
+    #: Plan name or number (e.g. 'Part B'); commercial payers choose benefit plans by it.
     plan: str | None = None
+    #: Employer group number.
     group_number: str | None = None
+    #: Patient's relationship to the subscriber: self, spouse, child or other.
     relationship: Relationship = Relationship.SELF
+    #: First day of coverage; services before it are not covered.
     effective_from: dt.date | None = None
+    #: Last day of coverage; services after it are not covered.
     effective_to: dt.date | None = None
+    #: Other plans the patient has, for coordination of benefits.
     other_coverage: tuple[OtherCoverage, ...] = ()
     #: Claim filing indicator (X12 SBR09 / 835 CLP06): ``MB`` Medicare Part B, ``MA`` Part A, ``CI`` ...
     filing_indicator: str | None = None
@@ -222,16 +257,27 @@ class Coverage:
 
 @frozen(kw_only=True)
 class Provider:
+    """A provider: billing, rendering, referring, attending or operating."""
+
+    #: National Provider Identifier (10 digits, Luhn check digit).
     npi: str
+    #: Provider or organisation name.
     name: str | None = None
+    #: Health care provider taxonomy code (e.g. 207Q00000X); decides NPP rates and specialty rules.
     taxonomy: str | None = None
+    #: Federal tax id (EIN or SSN) the provider bills under; 'same group' rules read it.
     tax_id: str | None = None
+    #: Practice address; its ZIP locates the Medicare locality when the claim has no service-facility ZIP.
     address: Address | None = None
+    #: Whether the provider participates with (is in network of) the payer.
     participating: bool = True
 
 
 @frozen(kw_only=True)
 class Diagnosis:
+    """A diagnosis on the claim (ICD-10-CM)."""
+
+    #: ICD-10-CM code, with or without the dot (stored without it, upper case).
     code: str = field(converter=_diagnosis_code)
     #: "icd-10-cm" for diagnoses; kept so ICD-9 history or other systems can be refused clearly.
     system: str = "icd-10-cm"
@@ -247,8 +293,11 @@ class Diagnosis:
 class Procedure:
     """An inpatient procedure coded on the claim, not on a line (837I HI BBR / BBQ: ICD-10-PCS)."""
 
+    #: ICD-10-PCS procedure code (7 characters).
     code: str = field(converter=_diagnosis_code)
+    #: Code system of the procedure (icd-10-pcs).
     system: CodeSystem = CodeSystem.ICD10PCS
+    #: Date the procedure was performed.
     date: dt.date | None = None
 
 
@@ -256,7 +305,9 @@ class Procedure:
 class OccurrenceCode:
     """A UB-04 occurrence code and its date (837I HI BH; FL 31-34)."""
 
+    #: UB-04 occurrence code (2 characters).
     code: str = field(converter=_code)
+    #: Date of the occurrence.
     date: dt.date
 
 
@@ -264,8 +315,11 @@ class OccurrenceCode:
 class OccurrenceSpan:
     """A UB-04 occurrence span code and its dates (837I HI BI; FL 35-36)."""
 
+    #: UB-04 occurrence span code.
     code: str = field(converter=_code)
+    #: First day of the span.
     start: dt.date
+    #: Last day of the span.
     end: dt.date = field()
 
     @end.validator
@@ -281,27 +335,42 @@ class OccurrenceSpan:
 class ValueCode:
     """A UB-04 value code and its amount (837I HI BE; FL 39-41), e.g. 80 covered days."""
 
+    #: UB-04 value code (2 characters).
     code: str = field(converter=_code)
+    #: The value: an amount in dollars or a count (e.g. covered days).
     amount: Decimal
 
 
 @frozen(kw_only=True)
 class ServiceLine:
+    """One service line: what was done, when, how many units and for what charge."""
+
+    #: Procedure code: CPT or HCPCS (professional), or the HCPCS / revenue code of an institutional line.
     procedure: str = field(converter=_code)
+    #: System of `procedure`: cpt, hcpcs, icd-10-pcs or revenue.
     code_system: CodeSystem = CodeSystem.CPT
+    #: Up to four procedure modifiers (e.g. 26, TC, 59, GA), in billed order.
     modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    #: Units of service (a number, e.g. 1 or 2.5).
     units: Decimal = Decimal(1)
     #: What ``units`` count (837P SV103): ``UN`` units of service, ``MJ`` minutes (anesthesia
     #: time); ``None`` when the source does not say (Medicare reads anesthesia units as minutes).
     unit_basis: str | None = field(default=None, converter=_unit_basis)
+    #: Billed charge for the line, in dollars (a string or number, read as a decimal).
     charge: Decimal
+    #: Date of service, YYYY-MM-DD; codes, edits and fees in force on it apply.
     service_date: dt.date
+    #: Last date of service for a line that spans days.
     service_date_end: dt.date | None = None
     #: 1-based pointers into the claim's diagnosis list, in order of relevance.
     diagnosis_pointers: tuple[int, ...] = (1,)
+    #: CMS place-of-service code for this line (overrides the claim's).
     place_of_service: str | None = None
+    #: National Drug Code for a drug line (11 digits).
     ndc: str | None = None
+    #: UB-04 revenue code of an institutional line (4 digits, e.g. 0450).
     revenue_code: str | None = None
+    #: Who performed this line, when not the claim's rendering provider.
     rendering_provider: Provider | None = None
 
     @modifiers.validator
@@ -318,16 +387,28 @@ class ServiceLine:
 class PriorService:
     """A service from the member's claim history, as the payer has it on file."""
 
+    #: The claim the service was billed on.
     claim_id: str
+    #: Date of service.
     service_date: dt.date
+    #: Procedure code.
     procedure: str = field(converter=_code)
+    #: Modifiers billed.
     modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    #: Units of service.
     units: Decimal = Decimal(1)
+    #: Billed charge, in dollars.
     charge: Decimal | None = None
+    #: Rendering provider's NPI.
     provider_npi: str | None = None
+    #: Billing tax id (the group).
     provider_tax_id: str | None = None
+    #: Rendering provider's taxonomy code.
     provider_taxonomy: str | None = None
+    #: Payer that adjudicated it.
     payer_id: str | None = None
+    #: What the payer did: paid (or paid:lineN), denied, ...; frequency and duplicate edits
+    #: count paid services.
     status: str = "paid"
 
 
@@ -335,30 +416,54 @@ class PriorService:
 class Accumulators:
     """Year-to-date amounts the member has already met on this plan."""
 
+    #: Benefit year the amounts belong to.
     year: int
+    #: Deductible already met this year, in dollars.
     deductible_met: Decimal = Decimal(0)
+    #: Out-of-pocket amounts already paid this year, in dollars.
     out_of_pocket_met: Decimal = Decimal(0)
 
 
 @frozen(kw_only=True)
 class Claim:
+    """A claim as billed: patient, coverage, providers, diagnoses and lines (837P / 837I)."""
+
+    #: Claim id (the patient control number, CLM01); results are keyed by it.
     id: str
+    #: professional (837P / CMS-1500) or institutional (837I / UB-04).
     claim_type: ClaimType = ClaimType.PROFESSIONAL
+    #: original, replacement or void (CLM05-3: 1, 7, 8).
     frequency: Frequency = Frequency.ORIGINAL
+    #: For a replacement or void: the claim it replaces (REF*F8).
     original_claim_id: str | None = None
+    #: The patient.
     patient: Person
+    #: The subscriber, when not the patient.
     subscriber: Person | None = None
+    #: The coverage billed: payer, member, plan.
     coverage: Coverage
+    #: The billing provider (2010AA).
     billing_provider: Provider
+    #: The provider who performed the services (2310B), when not the billing provider.
     rendering_provider: Provider | None = None
+    #: The referring provider (2310A, DN).
     referring_provider: Provider | None = None
+    #: CMS place-of-service code for every line that does not give its own (11: office).
     place_of_service: str = "11"
+    #: ZIP of the service facility (2310C); locates the Medicare payment locality.
     service_facility_zip: str | None = None
+    #: Date the payer received the claim; timely-filing rules count from the date of service to it.
     received_date: dt.date | None = None
+    #: Prior-authorization numbers on the claim (REF*G1).
     prior_authorizations: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    #: Diagnoses, in order; lines point at them (the first is the principal diagnosis of an
+    #: institutional claim).
     diagnoses: tuple[Diagnosis, ...] = ()
+    #: Service lines (at least one).
     lines: tuple[ServiceLine, ...] = field(validator=validators.min_len(1))
+    #: Services already on file for the member (frequency, duplicate and new-patient rules read them).
     history: tuple[PriorService, ...] = ()
+    #: Deductible and out-of-pocket amounts the member has already met, per year.
     accumulators: tuple[Accumulators, ...] = ()
     # -- institutional (837I / UB-04) only; the first entry of ``diagnoses`` is the principal one
     #: Type of bill: facility type (CLM05-1) and frequency (CLM05-3), e.g. ``111``.
@@ -366,22 +471,29 @@ class Claim:
         default=None,
         validator=_shaped("type of bill", "0?[1-9][0-9A-Z][0-9A-Z]", "3 characters as 111, 131 (UB-04 FL 4)"),
     )
+    #: Institutional: first day of the statement period.
     statement_from: dt.date | None = None
+    #: Institutional: last day of the statement period.
     statement_to: dt.date | None = None
+    #: Institutional: date of admission.
     admission_date: dt.date | None = None
-    #: CL101 / CL102 / CL103: admission type, admission source, patient (discharge) status.
+    #: Institutional: admission type (CL101), e.g. 1 emergency.
     admission_type: str | None = field(
         default=None, validator=_shaped("admission type", "[0-9]", "one digit, e.g. 1 (emergency)")
     )
+    #: Institutional: point of origin of the admission (CL102).
     admission_source: str | None = field(
         default=None,
         validator=_shaped("admission source", "[0-9A-Z]", "one character, e.g. 1 (non-health-care point)"),
     )
+    #: Institutional: patient discharge status (CL103), e.g. 01 home.
     discharge_status: str | None = field(
         default=None,
         validator=_shaped("patient discharge status", "[0-9]{2}", "two digits, e.g. 01 (home)"),
     )
+    #: Institutional: the admitting diagnosis.
     admitting_diagnosis: Diagnosis | None = None
+    #: Institutional: the attending provider (71).
     attending_provider: Provider | None = None
     #: ICD-10-PCS procedures, principal first (HI BBR then BBQ).
     procedures: tuple[Procedure, ...] = ()
@@ -397,11 +509,15 @@ class Claim:
             "6 characters, e.g. 050454 (an ASC: 10, e.g. 05C0001234)",
         ),
     )
+    #: Institutional: the operating physician (72).
     operating_provider: Provider | None = None
-    #: UB-04 condition codes (HI BG), occurrence codes (BH), occurrence spans (BI), value codes (BE).
+    #: UB-04 condition codes (HI BG).
     condition_codes: tuple[str, ...] = field(default=(), converter=_upper_tuple)
+    #: UB-04 occurrence codes and their dates (HI BH).
     occurrence_codes: tuple[OccurrenceCode, ...] = ()
+    #: UB-04 occurrence span codes and their dates (HI BI).
     occurrence_spans: tuple[OccurrenceSpan, ...] = ()
+    #: UB-04 value codes and their amounts (HI BE).
     value_codes: tuple[ValueCode, ...] = ()
     # -- assignment (CLM07 / CLM08): who Medicare pays and what the provider may charge
     #: The provider accepts assignment (CLM07 ``A``; ``C`` is not assigned).

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 INI = "payer_rules_rulepacks"
 _KINDS = pytest.StashKey[dict[str, "RuleKind"]]()
 _PACKS = pytest.StashKey[list["Pack"]]()
+_PRICER = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,6 +69,19 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         if file_path.is_relative_to(Path(root)):
             return RulepackFile.from_parent(parent, path=file_path)
     return None
+
+
+def _reference_pricer(config: pytest.Config) -> Any:
+    """The installed plugins' ``reference_price``, from one engine per session (``None`` if it fails)."""
+    if _PRICER not in config.stash:
+        from payer_rules.engine import Engine
+        from payer_rules.errors import PayerRulesError
+
+        try:
+            config.stash[_PRICER] = Engine.from_installed().reference_price
+        except PayerRulesError:
+            config.stash[_PRICER] = None
+    return config.stash[_PRICER]
 
 
 class RulepackFile(pytest.File):
@@ -126,7 +140,14 @@ class RulepackCaseItem(pytest.Item):
     def runtest(self) -> None:
         from payer_rules.rulepack.cases import run_case
 
-        result = run_case(self.compiled, self.pack, self.rule, self.index, self.rule.cases[self.index])
+        result = run_case(
+            self.compiled,
+            self.pack,
+            self.rule,
+            self.index,
+            self.rule.cases[self.index],
+            reference_pricer=_reference_pricer(self.config),
+        )
         if result.skipped:
             pytest.skip(result.detail)
         if not result.passed:

@@ -11,6 +11,7 @@ import click
 from payer_rules.cli.options import examples, global_options, listing_format, wants_json
 
 if TYPE_CHECKING:
+    from payer_rules.rulepack.cases import ReferencePricer
     from payer_rules.rulepack.kinds import RuleKind
     from payer_rules.rulepack.loader import Pack
 
@@ -24,12 +25,24 @@ def _load(paths: tuple[str, ...]) -> tuple[list[Pack], dict[str, RuleKind]]:
     return load_packs(paths, kinds), kinds
 
 
+def _reference_pricer() -> ReferencePricer | None:
+    """The installed plugins' ``reference_price`` (Medicare's fee schedule for ``medicare``)."""
+    from payer_rules.cli.state import get_engine
+    from payer_rules.errors import PayerRulesError
+
+    try:
+        return get_engine().reference_price
+    except PayerRulesError:
+        return None
+
+
 @click.group(
     "rulepack",
     epilog=examples(
         "payer-rules rulepack check rulepacks/examples",
         "payer-rules rulepack test rulepacks/examples",
         "payer-rules rulepack docs rulepacks/examples -o docs/rules",
+        "payer-rules rulepack fields -o docs/claim-fields.md",
     ),
 )
 def rulepack_group() -> None:
@@ -41,12 +54,13 @@ def rulepack_group() -> None:
 @global_options
 def check_command(paths: tuple[str, ...]) -> None:
     """Lint the packs in PATHS: schema, dates, codes, citations, and that every rule has cases."""
+    from payer_rules.rulepack.cases import lint_case_claims
     from payer_rules.rulepack.evaluator import compile_packs
     from payer_rules.rulepack.loader import lint_cases
     from payer_rules.rulepack.problems import RulepackError
 
     packs, kinds = _load(paths)
-    problems = lint_cases(packs)
+    problems = lint_cases(packs) + lint_case_claims(packs)
     try:
         compile_packs(packs, kinds)
     except RulepackError as exc:
@@ -69,7 +83,7 @@ def test_command(paths: tuple[str, ...], fmt: str, as_json: bool) -> None:
     from payer_rules.rulepack.cases import CaseResult, run_pack_cases, summarize
 
     packs, kinds = _load(paths)
-    results = run_pack_cases(packs, kinds)
+    results = run_pack_cases(packs, kinds, reference_pricer=_reference_pricer())
     passed, failed, skipped = summarize(results)
     if wants_json(fmt, as_json):
         rows = [
@@ -120,3 +134,25 @@ def docs_command(paths: tuple[str, ...], output: Path) -> None:
     packs, kinds = _load(paths)
     written = write_docs(packs, kinds, output)
     click.echo(f"wrote {len(written)} page(s) to {output}")
+
+
+@rulepack_group.command(
+    "fields", epilog=examples("payer-rules rulepack fields", "payer-rules rulepack fields -o claim-fields.md")
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Write the reference here instead of stdout.",
+)
+@global_options
+def fields_command(output: Path | None) -> None:
+    """Every claim field a case claim (or any claim JSON) may set, with its type and meaning."""
+    from payer_rules.io.field_docs import claim_fields_markdown
+
+    text = claim_fields_markdown()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -7,12 +7,15 @@ claim id when it can be read, and the JSON path of what is wrong.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import cattrs
+from cattrs.errors import ForbiddenExtraKeysError
 
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
@@ -23,12 +26,30 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:
-    """Keep our converters' own words (``expected a date as YYYY-MM-DD, got '2026-02-30'``)."""
+    """Keep our converters' own words (``expected a date as YYYY-MM-DD, got '2026-02-30'``).
+
+    An unknown key names the nearest valid one (``unknown key 'unit' (did you mean 'units'?)``).
+    """
+    if isinstance(exc, ForbiddenExtraKeysError):
+        valid = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        parts = []
+        for key in sorted(exc.extra_fields):
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            parts.append(f"unknown key {key!r}{hint}")
+        return "; ".join(parts) + f"; valid keys: {', '.join(valid)}"
     if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError) and str(exc):
         return str(exc)
     from cattrs.v import format_exception
 
     return format_exception(exc, type_)
+
+
+def describe_claim_error(exc: cattrs.BaseValidationError, path: str = "$") -> list[str]:
+    """cattrs' errors for a claim as our messages, each with its JSON path (``@ $.lines[0]``)."""
+    problems: list[str] = cattrs.transform_error(exc, path=path, format_exception=_describe)
+    _drop_tracebacks(exc)
+    return problems
 
 
 def structure_claim(data: Any, location: str) -> Claim | InputError:
@@ -41,8 +62,7 @@ def structure_claim(data: Any, location: str) -> Claim | InputError:
     try:
         return _CONVERTER.structure(data, Claim)
     except cattrs.BaseValidationError as exc:
-        problems = cattrs.transform_error(exc, path="$", format_exception=_describe)
-        _drop_tracebacks(exc)
+        problems = describe_claim_error(exc)
         return InputError(where, "; ".join(problems), claim_id=claim_id)
     except (ValueError, TypeError) as exc:
         return InputError(where, str(exc), claim_id=claim_id)

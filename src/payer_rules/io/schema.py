@@ -14,7 +14,10 @@ tests validate live responses against it, so the two cannot drift apart unnotice
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
+import re
 import sys
 import types
 import typing
@@ -101,9 +104,37 @@ def _type_schema(tp: Any, defs: dict[str, Any], *, output: bool = False) -> dict
     raise TypeError(f"no JSON Schema mapping for {tp!r}")
 
 
+@functools.cache
+def field_descriptions(cls: type) -> dict[str, str]:
+    """The ``#:`` comments above each field of an attrs class (Sphinx's attribute-doc convention).
+
+    The models document their fields where they are declared; the schemas and the claim-field
+    reference (``docs/claim-fields.md``) take the descriptions from there.
+    """
+    try:
+        source, _start = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return {}
+    found: dict[str, str] = {}
+    comment: list[str] = []
+    for raw in source[1:]:
+        line = raw.strip()
+        if line.startswith("#:"):
+            comment.append(line[2:].strip())
+            continue
+        match = (
+            re.match(r"^(\w+)\s*:", line) if raw.startswith("    ") and not raw.startswith("     ") else None
+        )
+        if match and comment:
+            found[match.group(1)] = " ".join(comment)
+        comment = []
+    return found
+
+
 def _class_schema(cls: type, defs: dict[str, Any], *, output: bool = False) -> dict[str, Any]:
     """An attrs class as an object schema; ``output`` for what our converters write."""
     hints = typing.get_type_hints(cls)
+    described = field_descriptions(cls)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for a in attrs.fields(cls):
@@ -114,6 +145,8 @@ def _class_schema(cls: type, defs: dict[str, Any], *, output: bool = False) -> d
             properties[a.name] = dict(override)
         else:
             properties[a.name] = _type_schema(hints[a.name], defs, output=output)
+        if a.name in described and "description" not in properties[a.name]:
+            properties[a.name]["description"] = described[a.name]
         # Converters write every field of a result; claims may leave out what has a default.
         if output or a.default is attrs.NOTHING:
             required.append(a.name)

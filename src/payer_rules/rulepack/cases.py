@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,19 +20,34 @@ import cattrs
 from attrs import frozen
 
 from payer_rules.context import Context, Session
-from payer_rules.models import Claim
+from payer_rules.models import Claim, CodeSystem
 from payer_rules.payers import PayerInfo
-from payer_rules.results import Finding, Severity
+from payer_rules.results import Finding, PricedLine, Severity
 
 from .evaluator import CompiledRulepacks, compile_packs
-from .kinds.base import CodeSetLookup, RuleContext, RuleKind
+from .kinds.base import DIAGNOSIS, PROCEDURE, CodeSetLookup, RuleContext, RuleKind, code_problem
 from .loader import Pack
-from .problems import RulepackError
+from .problems import Problem, RulepackError
 from .schema import Case, Rule, Status
 
-__all__ = ["CaseResult", "build_claim", "iter_cases", "run_case", "run_pack_cases"]
+__all__ = [
+    "DEFAULT_CASE_ZIP",
+    "CaseResult",
+    "ReferencePricer",
+    "build_claim",
+    "iter_cases",
+    "lint_case_claims",
+    "run_case",
+    "run_pack_cases",
+]
 
 DEFAULT_PAYER = "case-payer"
+#: The ZIP every case claim is served in unless it says otherwise: Medicare locality 05 (San
+#: Francisco, CA), which the Medicare plugin's starter pack prices with no import, so a
+#: ``percent-of-reference`` rule on ``medicare`` prices its cases out of the box.
+DEFAULT_CASE_ZIP = "94110"
+
+ReferencePricer = Callable[[str, Claim, int, Context], PricedLine | None]
 
 
 @frozen(kw_only=True)
@@ -85,6 +100,7 @@ def build_claim(pack: Pack, rule: Rule, index: int, case: Case, payer: str) -> C
     :raises RulepackError: the claim does not read, located at the case.
     """
     from payer_rules.io.converters import claim_converter
+    from payer_rules.io.json_claims import describe_claim_error
 
     rule_index = pack.rules.index(rule)
     line_no = pack.rule_line(rule_index, "cases", index)
@@ -97,6 +113,7 @@ def build_claim(pack: Pack, rule: Rule, index: int, case: Case, payer: str) -> C
         "coverage": {"payer_id": payer, "member_id": "CASE-MEMBER"},
         "billing_provider": {"npi": "1234567893", "tax_id": "990000001"},
         "diagnoses": [{"code": "I10"}],
+        "service_facility_zip": DEFAULT_CASE_ZIP,
     }
     data = _merge(data, defaults)
     if case.claim_file is not None:
@@ -122,14 +139,39 @@ def build_claim(pack: Pack, rule: Rule, index: int, case: Case, payer: str) -> C
         claim: Claim = claim_converter().structure(_jsonable(data), Claim)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         errors = (
-            cattrs.transform_error(exc, path="claim")
+            describe_claim_error(exc, path="claim")
             if isinstance(exc, cattrs.BaseValidationError)
             else [str(exc)]
         )
         raise RulepackError.single(
             pack.file, rule.code, f"case {case.name!r}: {'; '.join(errors)}", line_no
         ) from None
+    problems = [
+        *(
+            problem
+            for ln in claim.lines
+            if ln.code_system is not CodeSystem.REVENUE and (problem := code_problem(ln.procedure, PROCEDURE))
+        ),
+        *(problem for dx in claim.diagnoses if (problem := code_problem(dx.code, DIAGNOSIS))),
+    ]
+    if problems:
+        raise RulepackError.single(
+            pack.file, rule.code, f"case {case.name!r}: {'; '.join(problems)}", line_no
+        )
     return claim
+
+
+def lint_case_claims(packs: Sequence[Pack]) -> list[Problem]:
+    """Every case claim must read as a claim (unknown keys named, with the nearest valid one)
+    and carry well-formed codes; each problem is located at its case."""
+    problems: list[Problem] = []
+    for pack, rule, index, case in iter_cases(packs):
+        payer = case.payer or (pack.meta.payers[0] if pack.meta.payers else DEFAULT_PAYER)
+        try:
+            build_claim(pack, rule, index, case, payer)
+        except RulepackError as exc:
+            problems += exc.problems
+    return problems
 
 
 def iter_cases(packs: Sequence[Pack]) -> Iterator[tuple[Pack, Rule, int, Case]]:
@@ -149,8 +191,17 @@ def run_case(
     case: Case,
     *,
     code_sets: CodeSetLookup | None = None,
+    reference_pricer: ReferencePricer | None = None,
 ) -> CaseResult:
-    """Judge the case's claim with ``compiled`` (a compile of ``pack`` alone) and compare."""
+    """Judge the case's claim with ``compiled`` (a compile of ``pack`` alone) and compare.
+
+    Pricing findings (a price rule's "no price" finding) count in the cases of the rule that
+    raises them, and in cases that name their code in ``expect``; other rules' cases ignore
+    them, so adding a price rule to a pack never breaks its edits' cases. Whether a line
+    prices, and at what, is what ``allowed`` checks. ``reference_pricer`` answers
+    ``percent-of-reference`` rules whose reference is a payer id (``medicare``); without one
+    those lines do not price.
+    """
     payer = case.payer or (pack.meta.payers[0] if pack.meta.payers else DEFAULT_PAYER)
     try:
         claim = build_claim(pack, rule, index, case, payer)
@@ -166,6 +217,7 @@ def run_case(
         received_date=case.received_date or claim.received_date or claim.first_service_date,
         as_of=case.as_of,
         session=Session(),
+        reference_pricer=reference_pricer,
     )
     ctx = RuleContext(context=context, code_sets=code_sets)
     findings: list[Finding] = compiled.validate(claim, ctx)
@@ -173,7 +225,7 @@ def run_case(
         findings += compiled.authorize(claim, ctx)
     pricing = compiled.price(claim, ctx)
     if pricing is not None:
-        findings += pricing.findings
+        findings += [f for f in pricing.findings if f.code == rule.code or f.code in case.expect]
     codes = tuple(sorted({f.code for f in findings}))
     problems: list[str] = []
     if set(codes) != set(case.expect):
@@ -209,6 +261,7 @@ def run_pack_cases(
     *,
     reference_packs: Sequence[Pack] = (),
     code_sets: CodeSetLookup | None = None,
+    reference_pricer: ReferencePricer | None = None,
 ) -> list[CaseResult]:
     """Run every case of every pack; each pack compiled alone for its cases' payers."""
     results: list[CaseResult] = []
@@ -220,7 +273,17 @@ def run_pack_cases(
                 compiled_by_payer[payer] = compile_packs(
                     [pack], kinds, reference_packs=[*reference_packs, *packs], only_payer=payer
                 )
-            results.append(run_case(compiled_by_payer[payer], pack, rule, i, case, code_sets=code_sets))
+            results.append(
+                run_case(
+                    compiled_by_payer[payer],
+                    pack,
+                    rule,
+                    i,
+                    case,
+                    code_sets=code_sets,
+                    reference_pricer=reference_pricer,
+                )
+            )
     return results
 
 

@@ -349,6 +349,10 @@ def main() -> None:
         CLAIM_SCHEMA.write_text(schema_text(claim_schema()), encoding="utf-8")
         RESULT_SCHEMA.write_text(schema_text(result_schema()), encoding="utf-8")
         OPENAPI.write_text(schema_text(openapi_document()), encoding="utf-8")
+        from payer_rules.io.field_docs import CLAIM_FIELDS_DOC, claim_fields_markdown
+
+        if CLAIM_FIELDS_DOC.parent.is_dir():  # a source checkout: the docs live beside src/
+            CLAIM_FIELDS_DOC.write_text(claim_fields_markdown(), encoding="utf-8")
     else:
         sys.stdout.write(schema_text(openapi_document()))
 

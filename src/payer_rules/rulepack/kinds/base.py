@@ -349,8 +349,54 @@ def expand_codes(values: Iterable[str]) -> tuple[set[str], set[str]]:
     return exact, prefixes
 
 
-def code_problem(value: str) -> str | None:
-    """Why a code pattern is malformed, or ``None``."""
+#: Code systems whose code shapes ``code_problem`` checks.
+PROCEDURE = "procedure"
+DIAGNOSIS = "icd-10-cm"
+#: Rule keys that hold diagnosis codes; every other code list holds procedure codes.
+DIAGNOSIS_KEYS = frozenset({"diagnoses", "covered", "non_covered"})
+
+_D, _ALNUM = "0123456789", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PCS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # ICD-10-PCS uses no I or O
+#: Each shape: the characters allowed at each position (a code has exactly that many).
+_PROCEDURE_SHAPES: tuple[tuple[str, ...], ...] = (
+    (_D, _D, _D, _D, _D),  # CPT Category I
+    (_D, _D, _D, _D, "FTUM"),  # CPT Category II (F), III (T), PLA (U), MAAA (M)
+    (_LETTER, _D, _D, _D, _D),  # HCPCS Level II
+    (_PCS,) * 7,  # ICD-10-PCS (inpatient procedures)
+)
+_PROCEDURE_SHAPE_TEXT = (
+    "a CPT code (5 digits, or 4 digits and F / T / U / M), a HCPCS Level II code (a letter and "
+    "4 digits) or an ICD-10-PCS code (7 characters)"
+)
+_DIAGNOSIS_TEXT = "an ICD-10-CM code (a letter, a digit, then 1 to 5 letters or digits; dots are ignored)"
+
+
+def _fits(code: str, shape: tuple[str, ...], *, prefix: bool) -> bool:
+    if len(code) > len(shape) or (not prefix and len(code) != len(shape)):
+        return False
+    return all(ch in allowed for ch, allowed in zip(code, shape, strict=False))
+
+
+def _shape_problem(code: str, system: str, *, prefix: bool) -> str | None:
+    if system == PROCEDURE:
+        if any(_fits(code, shape, prefix=prefix) for shape in _PROCEDURE_SHAPES):
+            return None
+        return f"procedure code {code + ('*' if prefix else '')!r} is not {_PROCEDURE_SHAPE_TEXT}"
+    if system == DIAGNOSIS:
+        shape = (_LETTER, _D, *(_ALNUM,) * 5)
+        if _fits(code, shape, prefix=True) and (prefix or len(code) >= 3):
+            return None
+        return f"diagnosis code {code + ('*' if prefix else '')!r} is not {_DIAGNOSIS_TEXT}"
+    return None
+
+
+def code_problem(value: str, system: str | None = None) -> str | None:
+    """Why a code pattern is malformed, or ``None``.
+
+    :param system: ``PROCEDURE`` or ``DIAGNOSIS`` (ICD-10-CM) also checks each code's shape in
+        that system (``9711`` is no CPT code); ``None`` checks the pattern syntax only.
+    """
     cleaned = value.replace(".", "").strip().upper()
     if not cleaned or cleaned == "*":
         return f"empty code pattern {value!r}"
@@ -362,8 +408,14 @@ def code_problem(value: str) -> str | None:
             return f"range {value!r} ends before it starts"
         if int(match.group(4)) - int(match.group(2)) > MAX_RANGE:
             return f"range {value!r} is too wide"
+        if system is not None:
+            start, end = cleaned.split("-")
+            return _shape_problem(start, system, prefix=False) or _shape_problem(end, system, prefix=False)
     elif not re.fullmatch(r"[A-Z0-9]+\*?", cleaned):
         return f"code {value!r} may hold only letters and digits (a trailing * matches a prefix)"
+    elif system is not None:
+        prefix = cleaned.endswith("*")
+        return _shape_problem(cleaned.rstrip("*"), system, prefix=prefix)
     return None
 
 
@@ -436,9 +488,11 @@ def procedure_index(rules: Iterable[BoundRule[R]], attr: str = "procedures") -> 
 
 
 def lint_codes(rule: Any, *names: str) -> Iterator[tuple[Path, str]]:
+    """Lint the code lists ``names``: pattern syntax and each code's shape in its system."""
     for name in names:
+        system = DIAGNOSIS if name in DIAGNOSIS_KEYS else PROCEDURE
         for i, value in enumerate(getattr(rule, name)):
-            problem = code_problem(value)
+            problem = code_problem(value, system)
             if problem:
                 yield (name, i), problem
 

@@ -24,6 +24,7 @@ from payer_rules.results import Finding
 from ..positions import Path
 from ..schema import Rule
 from .base import (
+    PROCEDURE,
     BoundRule,
     CompileEnv,
     RuleContext,
@@ -207,7 +208,7 @@ def _lint_pairs(rule: ProcedurePairRule) -> Iterator[tuple[Path, str]]:
             yield ("pairs", i, "modifier"), f"modifier indicator must be 0, 1 or 9, got {pair.modifier}"
         for name in ("column1", "column2"):
             value = getattr(pair, name)
-            problem = code_problem(value) if value else f"{name} is empty"
+            problem = code_problem(value, PROCEDURE) if value else f"{name} is empty"
             if problem or "*" in value or "-" in value:
                 yield ("pairs", i, name), problem or f"{name} must be one code, got {value!r}"
         if pair.column1.upper() == pair.column2.upper():

@@ -18,6 +18,7 @@ from payer_rules.results import Finding
 from ..positions import Path
 from ..schema import Rule
 from .base import (
+    PROCEDURE,
     BoundRule,
     CodeSet,
     CompileEnv,
@@ -158,7 +159,7 @@ def _lint_fees(rule: FeeScheduleRule) -> Iterator[tuple[Path, str]]:
         yield ("fees",), "list at least one fee"
     seen: dict[tuple[str, str | None], list[FeeRow]] = {}
     for i, row in enumerate(rule.fees):
-        problem = code_problem(row.procedure)
+        problem = code_problem(row.procedure, PROCEDURE)
         if problem or "*" in row.procedure or "-" in row.procedure:
             yield ("fees", i, "procedure"), problem or f"a fee is for one code, got {row.procedure!r}"
         if row.amount < 0:

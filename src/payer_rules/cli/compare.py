@@ -105,6 +105,11 @@ def compare_command(
     with open_output(output) as stream:
         factory: Callable[[TextIO, tuple[str, ...]], ComparisonWriter] = COMPARISON_WRITERS[fmt]
         writer = factory(stream, payers)
+        if fmt == "html":
+            from payer_rules.compare.html import HtmlComparison, ReportContext
+
+            assert isinstance(writer, HtmlComparison)
+            writer.context = ReportContext.of(engine, payers, as_of=as_of, received_date=received_date)
         if jobs > 1:
             pairs = _parallel_pairs(inputs, payers, jobs, errors, as_of, received_date)
         else:

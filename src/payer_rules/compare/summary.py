@@ -37,6 +37,10 @@ class PayerSummary:
     carc_amounts: dict[str, Decimal] = field(factory=dict)
     rule_counts: Counter[str] = field(factory=Counter)
     rule_amounts: dict[str, Decimal] = field(factory=dict)
+    #: lines given an allowed amount, and lines pended with none: a payer with no priced line
+    #: and unpriced pends had no fee schedule to price from (the report says so)
+    priced_lines: int = 0
+    unpriced_pends: int = 0
 
     def add(self, result: ClaimResult) -> None:
         self.claims += 1
@@ -53,6 +57,11 @@ class PayerSummary:
         ]
         if not failures and result.status in (ClaimStatus.PAID, ClaimStatus.CLEAN):
             self.clean += 1
+        for ln in result.lines:
+            if ln.allowed > 0 or ln.status is LineStatus.PAID:
+                self.priced_lines += 1
+            elif ln.status is LineStatus.PENDED:
+                self.unpriced_pends += 1
         denied_lines = [ln for ln in result.lines if ln.status in (LineStatus.DENIED, LineStatus.REJECTED)]
         if denied_lines:
             self.denied += 1

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from payer_rules.models import Claim
 
 #: ``--format`` choices (``payer_rules.io.writers.WRITERS``), named here so help imports no writer
-WRITER_NAMES = ("fhir", "json", "ndjson", "table", "x12-835")
+WRITER_NAMES = ("fhir", "json", "ndjson", "table", "x12-277ca", "x12-835")
 #: ``--format x12-999`` (``payer_rules.cli.acks.ACK_FORMAT``): acknowledgments only, nothing judged
 ACK_FORMAT = "x12-999"
 
@@ -54,7 +54,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Choice(sorted([*WRITER_NAMES, ACK_FORMAT])),
             default="table",
             show_default=True,
-            help="Output format: table for people; json, ndjson, x12-835 or fhir for programs.",
+            help="Output format: table for people; json, ndjson, x12-835, x12-277ca, x12-999 or fhir for programs.",
         ),
         output_option,
         date_options,

@@ -54,7 +54,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             type=click.Choice(sorted([*WRITER_NAMES, ACK_FORMAT])),
             default="table",
             show_default=True,
-            help="Output format: table for people; json, ndjson, x12-835, x12-277ca, x12-999 or fhir for programs.",
+            help="Output format: table for people; json, ndjson, fhir or X12 (835, 277CA, 999) for programs.",
         ),
         output_option,
         date_options,

@@ -281,6 +281,7 @@ def write_parallel(
     engine_factory: Callable[[], Engine],
     on_result: Callable[[], None] = lambda: None,
     on_close: Callable[[ResultWriter], None] = lambda _writer: None,
+    writer_factory: Callable[[TextIO], ResultWriter] | None = None,
 ) -> list[InputError]:
     """What ``payer-rules adjudicate --jobs N`` does: the serial output, from N processes.
 
@@ -300,7 +301,7 @@ def write_parallel(
                 on_result()
         joined.close()
         return errors
-    writer = WRITERS[fmt](stream)
+    writer = (writer_factory or WRITERS[fmt])(stream)
     for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory):
         if judged.error is not None:
             errors.append(judged.error)

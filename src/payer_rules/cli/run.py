@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,13 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
             ),
         ),
         click.option(
+            "--x12-st03",
+            "x12_st03",
+            is_flag=True,
+            help="With --format x12-835: write the guide reference 005010X221A1 in ST03 "
+            "(for pyx12's x12valid; the 835 guide marks ST03 not used).",
+        ),
+        click.option(
             "--ack",
             "ack_dir",
             type=click.Path(file_okay=False, path_type=Path),
@@ -106,6 +114,7 @@ def _run(
     jobs: int = 1,
     ack_dir: Path | None = None,
     then: tuple[str, ...] = (),
+    x12_st03: bool = False,
 ) -> None:
     from payer_rules.batch.collector import paused_collector
     from payer_rules.cli.acks import AckWriter, write_999
@@ -117,6 +126,13 @@ def _run(
         with open_output(output) as stream:
             write_999(inputs, stream)
         return
+    if x12_st03 and fmt != "x12-835":
+        raise UsageError("--x12-st03 applies to --format x12-835")
+    writer_factory = WRITERS[fmt]
+    if x12_st03:
+        from payer_rules.io.x12.writer_835 import X12_835Writer
+
+        writer_factory = functools.partial(X12_835Writer, implementation_reference=True)
     if ack_dir is not None and jobs > 1:
         raise UsageError("--ack writes the 277CA from one process; leave out --jobs")
     if then:
@@ -161,9 +177,10 @@ def _run(
                 engine_factory=get_engine,
                 on_result=progress.tick,
                 on_close=closed,
+                writer_factory=writer_factory,
             )
         else:
-            writer = WRITERS[fmt](stream)
+            writer = writer_factory(stream)
             if ack_dir is not None:
                 writer = AckWriter(writer, ack_dir, inputs)
             with paused_collector() as tick:

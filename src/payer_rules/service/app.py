@@ -411,13 +411,21 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
         request.state.claims = len(pairs) // len(payers)
         request_id = request.state.request_id
         for _, result in pairs:
+            codes = ",".join(f.code for f in result.findings) or "-"
             log.info(
                 "request=%s claim=%s payer=%s status=%s codes=%s",
                 request_id,
                 result.claim_id or "-",
                 result.payer,
                 result.status,
-                ",".join(f.code for f in result.findings) or "-",
+                codes,
+                extra={
+                    "request_id": request_id,
+                    "claim_id": result.claim_id,
+                    "payer": result.payer,
+                    "status": str(result.status),
+                    "codes": codes.split(",") if codes != "-" else [],
+                },
             )
         # pended results are not adjudications: an 835 holds them back and says how many here
         headers = {HELD_BACK_HEADER: str(held)} if held else None
@@ -515,6 +523,7 @@ def _guarded(
         state = _state(request)
         if state.versions:
             response.headers["payer-rules-versions"] = state.versions_header
+        ms = (time.perf_counter() - started) * 1000
         log.info(
             "request=%s %s %s %d claims=%d ms=%.1f",
             request_id,
@@ -522,7 +531,15 @@ def _guarded(
             request.url.path,
             response.status_code,
             request.state.claims,
-            (time.perf_counter() - started) * 1000,
+            ms,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "http_status": response.status_code,
+                "claims": request.state.claims,
+                "ms": round(ms, 1),
+            },
         )
         return response
 
@@ -545,6 +562,7 @@ def create_app(
     *,
     limits: Limits | None = None,
     build: Callable[[], Engine] = Engine.from_installed,
+    build_seconds: float | None = None,
 ) -> Starlette:
     """The service as an ASGI app.
 
@@ -553,10 +571,11 @@ def create_app(
         the engine is built once and shared by every request; requests never rebuild it.
     :param limits: body size and claim count limits (defaults: :class:`Limits`).
     :param build: how to build the engine when none is given.
+    :param build_seconds: how long the given ``engine`` took to build (``/ready`` reports it).
     """
     state = ServiceState(limits=limits or Limits(), build=build)
     if engine is not None:
-        state.ready(engine, None)  # built by the caller, time unknown
+        state.ready(engine, build_seconds)  # built by the caller, who timed it
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

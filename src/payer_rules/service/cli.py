@@ -6,13 +6,14 @@ import ipaddress
 import logging
 import logging.config
 import os
+import time
 
 import click
 
 from payer_rules.cli.options import examples
 from payer_rules.cli.state import get_engine
 from payer_rules.errors import ConfigurationError
-from payer_rules.service.config import LOGGER_NAME, Limits, log_config
+from payer_rules.service.config import LOG_FORMATS, LOGGER_NAME, Limits, log_config
 
 _DEFAULTS = Limits()
 _INSTALL_HINT = "pip install 'payer-rules[serve]' (or uv sync --extra serve)"
@@ -31,7 +32,7 @@ def _is_loopback(host: str) -> bool:
     "serve",
     epilog=examples(
         "payer-rules serve --port 8080",
-        "payer-rules serve --host 0.0.0.0 --workers 2   # behind TLS and authentication",
+        "payer-rules serve --host 0.0.0.0 --workers 2 --log-format json   # behind TLS and authentication",
     ),
 )
 @click.option(
@@ -69,8 +70,15 @@ def _is_loopback(host: str) -> bool:
     type=click.Choice(["debug", "info", "warning", "error"]),
     help="Log level.",
 )
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    type=click.Choice(LOG_FORMATS),
+    help="text: one line per record; json: one JSON object per line, for log shippers.",
+)
 def serve_command(
-    host: str, port: int, workers: int, max_body_bytes: int, max_claims: int, log_level: str
+    host: str, port: int, workers: int, max_body_bytes: int, max_claims: int, log_level: str, log_format: str
 ) -> None:
     """Serve adjudication over HTTP (see /openapi.json); logs claim ids and outcomes, never claims."""
     try:
@@ -82,7 +90,7 @@ def serve_command(
             f"the HTTP service needs the 'serve' extra ({exc.name} is not installed): {_INSTALL_HINT}"
         ) from None
     limits = Limits(max_body_bytes=max_body_bytes, max_claims=max_claims)
-    config = log_config(log_level)
+    config = log_config(log_level, log_format)
     if not _is_loopback(host):
         logging.config.dictConfig(config)
         logging.getLogger(LOGGER_NAME).warning(
@@ -90,7 +98,9 @@ def serve_command(
         )
     if workers == 1:
         # One process: serve the engine the runner already built (plugins loaded once).
-        app: object = create_app(get_engine(), limits=limits)
+        started = time.perf_counter()
+        engine = get_engine()  # the CLI builds it lazily: this is its build
+        app: object = create_app(engine, limits=limits, build_seconds=time.perf_counter() - started)
     else:
         # Several processes: each worker imports the factory and builds its own engine at start-up.
         os.environ.update(limits.to_environment())

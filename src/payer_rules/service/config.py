@@ -7,6 +7,9 @@ environment variables.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import logging
 import os
 from typing import Any, Final
 
@@ -16,6 +19,7 @@ from payer_rules.errors import UsageError
 
 ENV_MAX_BODY_BYTES: Final = "PAYER_RULES_SERVE_MAX_BODY_BYTES"
 ENV_MAX_CLAIMS: Final = "PAYER_RULES_SERVE_MAX_CLAIMS"
+ENV_LOG_FORMAT: Final = "PAYER_RULES_SERVE_LOG_FORMAT"
 
 LOGGER_NAME: Final = "payer_rules.service"  #: the service's own logger: claim ids and outcomes only
 
@@ -52,19 +56,49 @@ class Limits:
         return {ENV_MAX_BODY_BYTES: str(self.max_body_bytes), ENV_MAX_CLAIMS: str(self.max_claims)}
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
+#: LogRecord attributes every record has; anything else on a record came from ``extra=``.
+_RECORD_KEYS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line for log shippers: time, level, logger, process, message, and the
+    fields the service passes as ``extra`` (request id, claim id, payer, status, codes, ms)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "process": record.process,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _RECORD_KEYS})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+LOG_FORMATS: Final = ("text", "json")
+
+
+def log_config(level: str = "info", fmt: str = "text") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for uvicorn and the service: one line per record on stderr.
 
     uvicorn's access log is left off (``serve`` passes ``access_log=False``): the service logs
     its own request line with the request id, status, claim count and time, and nothing of the
-    claim itself.
+    claim itself. ``fmt="json"`` writes each record as one JSON object (:class:`JsonFormatter`).
     """
     level = level.upper()
+    formatter: dict[str, Any] = (
+        {"()": "payer_rules.service.config.JsonFormatter"}
+        if fmt == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+            "line": formatter,
         },
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"},

@@ -9,6 +9,7 @@ different directories in one process never mix their payers.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from attrs import evolve
 
@@ -26,7 +27,8 @@ _DEFINITIONS: dict[PayerInfo, PayerDefinition] = {}
 def payer_info(definition: PayerDefinition) -> PayerInfo:
     """The record ``register_payers`` registers for a definition."""
     words = definition.payer.description.strip()
-    where = f"defined in {definition.file}"
+    # the directory's name, not its path: descriptions are shown to service clients
+    where = f"defined in {Path(definition.file).parent.name}/{Path(definition.file).name}"
     return PayerInfo(
         id=definition.payer.id,
         name=definition.payer.name,

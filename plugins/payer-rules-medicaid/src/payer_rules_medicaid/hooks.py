@@ -57,7 +57,8 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
                 id=state.payer_id,
                 name=state.state.name,
                 kind=PayerKind.MEDICAID,
-                description=state.state.description or f"{state.state.state} Medicaid ({state.directory})",
+                description=state.state.description
+                or f"{state.state.state} Medicaid (states/{state.directory.name})",
                 kind_hints=state.kind_hints(),
             )
         )

@@ -111,8 +111,13 @@ class X12_835Writer:
         receiver_id: str = "PROVIDER",
         test: bool = True,
         now: dt.datetime | None = None,
+        implementation_reference: bool = False,
     ) -> None:
+        """:param implementation_reference: write ``005010X221A1`` in ST03. The 835 guide marks
+        ST03 not used, so it is left out by default; pyx12's ``x12valid`` cannot build its 999
+        for an ST without it (``payer-rules adjudicate --x12-st03``)."""
         self._stream = stream
+        self._st03 = "*005010X221A1" if implementation_reference else ""
         self._interchange = Interchange(sender_id, receiver_id, test=test, now=now)
         self._now = self._interchange.now
         self._transactions: dict[tuple[str, str], _Transaction] = {}
@@ -241,7 +246,7 @@ class X12_835Writer:
                     f"FB:{number}*{amount(txn.payments)}"
                 )
             st = f"{number:04d}"
-            w(f"ST*835*{st}~\n")
+            w(f"ST*835*{st}{self._st03}~\n")
             for seg in segs:
                 w(seg)
                 w("~\n")

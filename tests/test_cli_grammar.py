@@ -87,7 +87,7 @@ def test_listing_commands_take_format_json_and_keep_json(name):
 
 def test_listing_tables_are_aligned_plain_text_off_a_terminal():
     lines = invoke("payers").stdout.splitlines()
-    assert lines[0].split() == ["id", "kind", "name", "provider"]
+    assert lines[0].split() == ["id", "kind", "name", "provider", "prices"]
     starts = {line.index("payer-rules-") for line in lines[1:]}
     assert len(starts) == 1  # the provider column starts at one place on every row
 

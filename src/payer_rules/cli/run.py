@@ -133,6 +133,10 @@ def _run(
         from payer_rules.io.x12.writer_835 import X12_835Writer
 
         writer_factory = functools.partial(X12_835Writer, implementation_reference=True)
+    if fmt == "table" and output is None and sys.stdout.isatty():
+        from payer_rules.cli.rich_table import RichTableWriter
+
+        writer_factory = RichTableWriter  # a terminal: aligned tables; piped: the plain text
     if ack_dir is not None and jobs > 1:
         raise UsageError("--ack writes the 277CA from one process; leave out --jobs")
     if then:

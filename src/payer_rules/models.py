@@ -15,6 +15,8 @@ from typing import Any
 
 from attrs import Attribute, field, frozen, validators
 
+from payer_rules.money import check_amount, check_units
+
 __all__ = [
     "Accumulators",
     "Address",
@@ -126,6 +128,22 @@ def _shaped(what: str, pattern: str, example: str) -> Callable[[Any, Attribute[A
 POA_INDICATORS = frozenset({"Y", "N", "U", "W", "1"})
 
 
+def _amount(_instance: object, attribute: Attribute[Any], value: Any) -> None:
+    """Money within :data:`~payer_rules.money.MAX_AMOUNT`, in whole cents (issue 19)."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        check_amount(Decimal(value), attribute.name)
+
+
+def _amounts(_instance: object, attribute: Attribute[Any], values: Any) -> None:
+    for value in values:
+        _amount(_instance, attribute, value)
+
+
+def _units(_instance: object, attribute: Attribute[Any], value: Any) -> None:
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        check_units(Decimal(value), attribute.name)
+
+
 @frozen(kw_only=True)
 class Address:
     """A postal address."""
@@ -180,7 +198,7 @@ class OtherPayerAdjustment:
     #: Claim adjustment reason code (CARC), e.g. 45.
     carc: str
     #: Amount adjusted, in dollars.
-    amount: Decimal
+    amount: Decimal = field(validator=_amount)
 
 
 @frozen(kw_only=True)
@@ -188,15 +206,15 @@ class OtherPayment:
     """What a prior payer did with this claim (X12 loops 2320 / 2430)."""
 
     #: What the other payer paid for the claim, in dollars.
-    paid: Decimal
+    paid: Decimal = field(validator=_amount)
     #: The other payer's allowed amount for the claim, when given.
-    allowed: Decimal | None = None
+    allowed: Decimal | None = field(default=None, validator=_amount)
     #: Date the other payer paid (its remittance date).
     paid_date: dt.date | None = None
     #: The other payer's claim-level CAS adjustments.
     adjustments: tuple[OtherPayerAdjustment, ...] = ()
     #: Per service line, what the other payer paid (aligned with the claim's lines).
-    line_paid: tuple[Decimal, ...] = ()
+    line_paid: tuple[Decimal, ...] = field(default=(), validator=_amounts)
     #: Per service line (aligned with ``line_paid``), the other payer's 2430 CAS adjustments.
     line_adjustments: tuple[tuple[OtherPayerAdjustment, ...], ...] = ()
 
@@ -241,9 +259,9 @@ class Coverage:
     filing_indicator: str | None = None
     #: Medicaid: family income for the state's cost-sharing period (month or quarter); cost sharing
     #: is capped at 5% of it (42 CFR 447.56(f)). ``None``: not given, the cap is not applied.
-    family_income: Decimal | None = None
+    family_income: Decimal | None = field(default=None, validator=_amount)
     #: Medicaid: premiums and cost sharing the family already incurred in that period.
-    cost_sharing_incurred: Decimal = Decimal(0)
+    cost_sharing_incurred: Decimal = field(default=Decimal(0), validator=_amount)
     #: The member is a Qualified Medicare Beneficiary (42 U.S.C. 1396d(p)): Medicaid pays the
     #: Medicare cost sharing and the member is never billed for it. No X12 837 element carries it
     #: (states know it from eligibility); JSON ``coverage.qmb`` only.
@@ -338,7 +356,7 @@ class ValueCode:
     #: UB-04 value code (2 characters).
     code: str = field(converter=_code)
     #: The value: an amount in dollars or a count (e.g. covered days).
-    amount: Decimal
+    amount: Decimal = field(validator=_amount)
 
 
 @frozen(kw_only=True)
@@ -352,12 +370,12 @@ class ServiceLine:
     #: Up to four procedure modifiers (e.g. 26, TC, 59, GA), in billed order.
     modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
     #: Units of service (a number, e.g. 1 or 2.5).
-    units: Decimal = Decimal(1)
+    units: Decimal = field(default=Decimal(1), validator=_units)
     #: What ``units`` count (837P SV103): ``UN`` units of service, ``MJ`` minutes (anesthesia
     #: time); ``None`` when the source does not say (Medicare reads anesthesia units as minutes).
     unit_basis: str | None = field(default=None, converter=_unit_basis)
     #: Billed charge for the line, in dollars (a string or number, read as a decimal).
-    charge: Decimal
+    charge: Decimal = field(validator=_amount)
     #: Date of service, YYYY-MM-DD; codes, edits and fees in force on it apply.
     service_date: dt.date
     #: Last date of service for a line that spans days.
@@ -396,9 +414,9 @@ class PriorService:
     #: Modifiers billed.
     modifiers: tuple[str, ...] = field(default=(), converter=_upper_tuple)
     #: Units of service.
-    units: Decimal = Decimal(1)
+    units: Decimal = field(default=Decimal(1), validator=_units)
     #: Billed charge, in dollars.
-    charge: Decimal | None = None
+    charge: Decimal | None = field(default=None, validator=_amount)
     #: Rendering provider's NPI.
     provider_npi: str | None = None
     #: Billing tax id (the group).
@@ -419,9 +437,9 @@ class Accumulators:
     #: Benefit year the amounts belong to.
     year: int
     #: Deductible already met this year, in dollars.
-    deductible_met: Decimal = Decimal(0)
+    deductible_met: Decimal = field(default=Decimal(0), validator=_amount)
     #: Out-of-pocket amounts already paid this year, in dollars.
-    out_of_pocket_met: Decimal = Decimal(0)
+    out_of_pocket_met: Decimal = field(default=Decimal(0), validator=_amount)
 
 
 @frozen(kw_only=True)

@@ -8,6 +8,43 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 _HUNDRED = Decimal(100)
 
+#: The largest amount (charge, payment, adjustment, income) a claim may carry, either sign. An
+#: X12 R element holds at most 18 digits; twelve per amount leave room for the totals of a
+#: 999-line claim and a batch's sums, so no total ever needs more digits than an 835 may carry.
+MAX_AMOUNT = Decimal("9999999999.99")
+#: The largest number of units (or quantity) on a line; a unit count times a rate stays far
+#: inside Decimal's 28 digits.
+MAX_UNITS = Decimal("99999999")
+
+
+def check_amount(value: Decimal, what: str = "amount") -> Decimal:
+    """``value`` if it is a whole number of cents within :data:`MAX_AMOUNT`, else ``ValueError``.
+
+    Refused, never rounded: ``0.001`` would become a paid ``0.00`` and ``1E+400`` fails deep
+    inside a payer (issue 19). The message names the limit.
+    """
+    if not value.is_finite():
+        msg = f"{what} {value} is not a finite number; expected an amount such as 125.00"
+        raise ValueError(msg)
+    if abs(value) > MAX_AMOUNT:
+        msg = (
+            f"{what} {value:E} is out of range; amounts are at most {MAX_AMOUNT:,} "
+            "(the totals must fit X12's 18-digit amounts)"
+        )
+        raise ValueError(msg)
+    if value != value.quantize(CENT, ROUND_HALF_UP):
+        msg = f"{what} {value} has a fraction of a cent; expected whole cents such as 125.00"
+        raise ValueError(msg)
+    return value
+
+
+def check_units(value: Decimal, what: str = "units") -> Decimal:
+    """``value`` if it is a finite number of units within :data:`MAX_UNITS`, else ``ValueError``."""
+    if not value.is_finite() or abs(value) > MAX_UNITS:
+        msg = f"{what} {value} is out of range; expected a number of units of at most {MAX_UNITS:,}"
+        raise ValueError(msg)
+    return value
+
 
 def money(value: object) -> Decimal:
     """Round to the cent, half up, as CMS's payment files and 835s do.

@@ -14,10 +14,15 @@ runner does. Each worker holds its session: the accumulators and history of its 
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.context import BaseContext
@@ -118,14 +123,45 @@ def _context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+_PR_SET_PDEATHSIG = 1  #: prctl(2) option: the signal this process gets when its parent dies
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent does: a ``kill -9`` of the runner must not leave its workers behind.
+
+    A worker waits on its inbox, whose pipe it holds both ends of (fork), so it never sees the
+    parent go and would wait forever, 120 MB each (issue 19). On Linux the kernel sends SIGKILL
+    (``PR_SET_PDEATHSIG``); elsewhere, or if that fails, a thread polls the parent id.
+    """
+    if sys.platform == "linux":
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="payer-rules-parent-watch", daemon=True).start()
+
+
 def _work(
     factory: Callable[[], Engine],
     options: RunOptions,
     fmt: str | None,
     inbox: multiprocessing.Queue[Any],
     outbox: multiprocessing.Queue[Any],
+    parent: int | None = None,
 ) -> None:
     """A worker: build the engine once, then judge chunks in the order they arrive."""
+    if parent is not None:
+        _watch_parent(parent)
     try:
         engine = factory()
         session = Session()
@@ -186,7 +222,7 @@ def judge_parallel(
     workers = [
         ctx.Process(  # type: ignore[attr-defined]
             target=_work,
-            args=(engine_factory, options, fmt, inboxes[n], outbox),
+            args=(engine_factory, options, fmt, inboxes[n], outbox, os.getpid()),
             name=f"payer-rules-job-{n + 1}",
             daemon=True,
         )

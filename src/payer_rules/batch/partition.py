@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -31,7 +30,7 @@ from attrs import frozen
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError
-from payer_rules.io.json_claims import structure_claim
+from payer_rules.io.json_claims import decode_json_value, structure_claim
 from payer_rules.io.readers import read_text
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
@@ -49,8 +48,6 @@ __all__ = [
 ]
 
 K = TypeVar("K")
-
-_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 @frozen
@@ -105,7 +102,7 @@ def routing_key(unit: Unit) -> str | None:
         return unit.member_key
     if isinstance(unit, TextUnit):
         try:
-            data = json.loads(unit.text)
+            data = decode_json_value(unit.text)
         except ValueError:
             return None
         return member_key_of(data)
@@ -128,7 +125,7 @@ def read_line(text: str, origin: str) -> Claim | InputError:
     ``origin`` is ``name:line``; errors are located the same way, column included.
     """
     try:
-        data = _DECODER.decode(text)
+        data = decode_json_value(text)
     except json.JSONDecodeError as exc:
         return InputError(f"{origin}:{exc.colno}", f"invalid JSON: {exc.msg}")
     return structure_claim(data, origin)

@@ -23,6 +23,7 @@ from payer_rules.cli.options import (
 from payer_rules.cli.progress import Progress
 from payer_rules.cli.state import get_engine
 from payer_rules.errors import InputError, UsageError
+from payer_rules.io.atomic import atomic_output
 
 if TYPE_CHECKING:
     from payer_rules.engine import Stages
@@ -92,14 +93,17 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 
 @contextlib.contextmanager
 def open_output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or ``path`` written whole or not at all (:mod:`payer_rules.io.atomic`)."""
     if path is None:
         yield sys.stdout
         return
-    try:
-        handle = path.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write output: {exc.strerror or exc}") from exc
-    with handle:
+    if path.is_dir():
+        raise UsageError(f"{path}: cannot write output: it is a directory")
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(atomic_output(path))
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write output: {exc.strerror or exc}") from exc
         yield handle
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import cattrs
 
+from payer_rules.errors import echo
 from payer_rules.models import ClaimType, CodeSystem, Frequency, Relationship, Sex
 from payer_rules.results import Adjustment, CasePayment, ClaimResult, Finding, LineResult, Source
 
@@ -25,11 +26,11 @@ def _structure_date(value: Any, _type: type) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {echo(value)}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {echo(value)}") from None
 
 
 def _structure_decimal(value: Any, _type: type) -> Decimal:
@@ -37,13 +38,13 @@ def _structure_decimal(value: Any, _type: type) -> Decimal:
         # json.load's float, by the shortest text that reads back as it (the text it came from)
         value = repr(value)
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise ValueError(f'expected a number (e.g. "125.00"), got {value!r}')
+        raise ValueError(f'expected a number (e.g. "125.00"), got {echo(value)}')
     try:
         result = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f'expected a number (e.g. "125.00"), got {value!r}') from None
+        raise ValueError(f'expected a number (e.g. "125.00"), got {echo(value)}') from None
     if not result.is_finite():
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {echo(value)}")
     return result
 
 
@@ -52,7 +53,7 @@ def _structure_str(value: Any, _type: type) -> str:
         return value
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
-    raise ValueError(f"expected a string, got {value!r}")
+    raise ValueError(f"expected a string, got {echo(value)}")
 
 
 def _structure_enum(value: Any, type_: type[StrEnum]) -> StrEnum:
@@ -60,11 +61,11 @@ def _structure_enum(value: Any, type_: type[StrEnum]) -> StrEnum:
         return type_(value)
     except ValueError:
         allowed = ", ".join(repr(m.value) for m in type_)
-        raise ValueError(f"expected one of {allowed}, got {value!r}") from None
+        raise ValueError(f"expected one of {allowed}, got {echo(value)}") from None
 
 
 def _json_kind(value: Any) -> str:
-    return "an object" if isinstance(value, dict) else repr(value)
+    return "an object" if isinstance(value, dict) else echo(value)
 
 
 def _is_optional(type_: Any) -> bool:

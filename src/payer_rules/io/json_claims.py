@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,38 @@ from payer_rules.models import Claim
 
 _CONVERTER = claim_converter()
 _DECODER = json.JSONDecoder(parse_float=Decimal)
+
+#: JSON nesting this reader accepts, about: Python's JSON decoder recurses once per level and
+#: stops at the interpreter's recursion limit (1,000 frames, less the caller's). Claims need 6.
+MAX_JSON_DEPTH = 900
+
+
+def decode_json(text: str, start: int = 0) -> tuple[Any, int]:
+    """``raw_decode`` with every failure a :class:`json.JSONDecodeError` (so it is located).
+
+    Python's decoder raises ``RecursionError`` for JSON nested too deep and a plain
+    ``ValueError`` for an integer of more than 4,300 digits: both ended runs with a traceback
+    (issue 19).
+    """
+    try:
+        return _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        msg = f"nested deeper than this reader allows (about {MAX_JSON_DEPTH} levels)"
+        raise json.JSONDecodeError(msg, text, start) from None
+    except ValueError:  # int_max_str_digits
+        msg = f"a number of more than {sys.get_int_max_str_digits():,} digits"
+        raise json.JSONDecodeError(msg, text, start) from None
+
+
+def decode_json_value(text: str) -> Any:
+    """One JSON value filling ``text`` (surrounding white space allowed), as ``decode`` does."""
+    begin = len(text) - len(text.lstrip())
+    data, end = decode_json(text, begin)
+    if text[end:].strip():
+        raise json.JSONDecodeError("Extra data", text, end + len(text[end:]) - len(text[end:].lstrip()))
+    return data
 
 
 def _describe(exc: BaseException, type_: type | None) -> str:
@@ -95,7 +128,7 @@ def read_json_text(text: str, name: str) -> Iterator[Claim | InputError]:
         yield from _read_array(text, name, start + 1)
         return
     try:
-        data, end = _DECODER.raw_decode(text, start)
+        data, end = decode_json(text, start)
     except json.JSONDecodeError as exc:
         yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
         return
@@ -139,7 +172,7 @@ def _read_array(text: str, name: str, pos: int) -> Iterator[Claim | InputError]:
                 yield InputError(f"{name}:{_line_of(text, pos + 1)}", "extra data after the list")
             return
         try:
-            item, end = _DECODER.raw_decode(text, pos)
+            item, end = decode_json(text, pos)
         except json.JSONDecodeError as exc:
             yield InputError(
                 f"{name}:{exc.lineno}:{exc.colno}",
@@ -169,7 +202,7 @@ def read_ndjson_lines(lines: Iterator[str], name: str) -> Iterator[Claim | Input
         if not raw.strip():
             continue
         try:
-            data = _DECODER.decode(raw)
+            data = decode_json_value(raw)
         except json.JSONDecodeError as exc:
             yield InputError(f"{name}:{number}:{exc.colno}", f"invalid JSON: {exc.msg}")
             continue

@@ -41,7 +41,7 @@ from .schema import (
 __all__ = ["Pack", "find_packs", "lint_cases", "load_pack", "load_packs"]
 
 _TOP_KEYS = ("pack", "payer", "case_defaults", "rules")
-_PREFIX = re.compile(r"^[A-Z]{2,6}$")
+_PREFIX = re.compile(r"[A-Z]{2,6}\Z")
 _CONVERTER = rulepack_converter()
 
 

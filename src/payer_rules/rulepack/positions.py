@@ -17,7 +17,10 @@ __all__ = ["Path", "Positions", "syntax_location"]
 #: A location inside the parsed document: table names, array indexes and keys.
 Path = tuple[str | int, ...]
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(?:#.*)?$")
+#: ``[name]`` / ``[[name]]``: the name is everything up to the first ``]`` (stripped after the
+#: match). No two quantifiers here can share a run of spaces, so a line of ``[`` and many spaces
+#: is rejected in linear time; ``\s*([^\]]+?)\s*`` backtracked cubically (issue 19).
+_HEADER = re.compile(r"\s*(\[\[?)([^\]]*)(\]\]?)[ \t]*(?:#.*)?\Z")
 _KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -44,7 +47,7 @@ class Positions:
             if in_multiline_string:
                 continue
             header = _HEADER.match(raw)
-            if header and header.group(1) in ("[", "[["):
+            if header and header.group(1) in ("[", "[[") and header.group(2).strip():
                 names = _split_dotted(header.group(2))
                 path = self._resolve(names[:-1])
                 if header.group(1) == "[[":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from attrs import frozen
 
-from payer_rules.errors import PayerRulesError
+from payer_rules.errors import PayerRulesError, one_line
 
 __all__ = ["Problem", "RulepackError"]
 
@@ -36,7 +36,7 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.subject}: {self.message}"
+        return one_line(f"{where}: {self.subject}: {self.message}")
 
 
 class RulepackError(PayerRulesError):
@@ -45,6 +45,10 @@ class RulepackError(PayerRulesError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __str__(self) -> str:
+        # one line per problem, each escaped and bounded by Problem.__str__
+        return "\n".join(str(p) for p in self.problems)
 
     @classmethod
     def single(cls, file: str | Path, subject: str, message: str, line: int | None = None) -> RulepackError:

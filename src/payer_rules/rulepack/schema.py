@@ -342,9 +342,9 @@ def structure(
 
 # -- shared lint helpers ------------------------------------------------------------------------
 
-KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CARC = re.compile(r"^(?:[A-Z]?\d{1,3}|[A-Z]\d?)$")
-RARC = re.compile(r"^[A-Z]{1,2}\d{1,3}$")
+KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+CARC = re.compile(r"(?:[A-Z]?\d{1,3}|[A-Z]\d?)\Z")
+RARC = re.compile(r"[A-Z]{1,2}\d{1,3}\Z")
 
 
 def missing_keys(values: Mapping[str, Any], cl: type) -> Iterable[str]:

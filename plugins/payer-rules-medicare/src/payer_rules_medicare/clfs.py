@@ -25,7 +25,7 @@ from attrs import frozen
 from payer_rules.errors import InputError
 from payer_rules.models import ServiceLine
 from payer_rules.store import ImportOptions, ImportReport
-from payer_rules_medicare.imported import CLFS_DB, ImportedTables, connect_for_write
+from payer_rules_medicare.imported import CLFS_DB, ImportedTables, connect_for_write, execute_script
 from payer_rules_medicare.starter import Starter
 from payer_rules_medicare.textfiles import Columns, cell, csv_records, header_name
 
@@ -129,7 +129,7 @@ def import_clfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     total = 0
     releases: list[dt.date] = []
     try:
-        conn.executescript(SCHEMA)
+        execute_script(conn, SCHEMA)
         for path in paths:
             if path.is_dir():
                 raise InputError(str(path), "give the CLFS CSV file, not a directory")

@@ -12,6 +12,7 @@ When a database is absent the caller falls back to the starter pack (``data/star
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -97,6 +98,11 @@ def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:
     path = directory / name
     if not path.is_file():
         return None
+    if path.with_name(f"{name}-journal").exists():
+        # An import was killed mid-write: a read-only connection cannot roll its hot journal
+        # back ("attempt to write a readonly database"); a writable one does on first read.
+        with contextlib.closing(sqlite3.connect(path)) as recover:
+            recover.execute("SELECT count(*) FROM sqlite_master").fetchone()
     # check_same_thread=False: the engine is shared across threads; the sqlite3 module
     # serialises use of one connection, and these connections only read.
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -168,10 +174,28 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
 
 
 def connect_for_write(path: Path) -> sqlite3.Connection:
-    """A connection for an importer: bulk-load pragmas, the caller commits."""
+    """A connection for an importer, inside one transaction: the caller commits, or nothing
+    it wrote is ever seen. Use :func:`execute_script`, never ``executescript`` (which commits).
+
+    An import that fails or is killed leaves the previous dataset in force: SQLite's rollback
+    journal undoes the partial write the next time the database is opened (issue 19).
+    ``synchronous = OFF`` risks only a power cut, not a killed process.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("PRAGMA cache_size = -65536")
+    conn.execute("BEGIN IMMEDIATE")
     return conn
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement of ``script`` inside the open transaction (``executescript`` commits first)."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):  # not a ';' inside a string literal
+            if statement.strip(" \t\r\n;"):
+                conn.execute(statement)
+            statement = ""

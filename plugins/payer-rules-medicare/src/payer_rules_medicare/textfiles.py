@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from payer_rules.errors import InputError
+from payer_rules.errors import InputError, echo
 
 __all__ = ["Columns", "csv_records", "csv_rows", "header_name", "read_text"]
 
@@ -31,15 +31,27 @@ def csv_records(path: Path) -> tuple[list[list[str]], list[int]]:
     reader = csv.reader(read_text(path).splitlines(keepends=True))
     rows: list[list[str]] = []
     lines: list[int] = []
-    for row in reader:
-        rows.append(row)
-        lines.append(reader.line_num)
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a stray quote ...
+        raise InputError(
+            f"{path}:{reader.line_num}", f"not a readable CSV record ({exc}); expected CMS's CSV layout"
+        ) from None
     return rows, lines
 
 
 def header_name(*cells: str) -> str:
     """A column name from the cells stacked above it, upper case, single-spaced."""
     return re.sub(r"\s+", " ", " ".join(c for c in cells if c and c.strip())).strip().upper()
+
+
+def _listing(names: list[str], most: int = 12) -> str:
+    """Column names for an error message: each quoted and bounded, at most ``most`` of them."""
+    shown = [echo(n, 40) for n in names if n]
+    more = len(shown) - most
+    return ", ".join(shown[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 class Columns:
@@ -62,7 +74,7 @@ class Columns:
             wanted = " ".join(words)
             raise InputError(
                 f"{self.path}:{self.line}",
-                f"no column headed {wanted!r} (columns: {', '.join(n for n in self.names if n)})",
+                f"no column headed {wanted!r} (columns: {_listing(self.names)})",
             )
         return None
 
@@ -75,7 +87,9 @@ class Columns:
         for i, n in enumerate(self.names):
             if n == name:
                 return i
-        raise InputError(f"{self.path}:{self.line}", f"no column headed {name!r}")
+        raise InputError(
+            f"{self.path}:{self.line}", f"no column headed {name!r} (columns: {_listing(self.names)})"
+        )
 
 
 def cell(row: list[str], index: int | None) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from payer_rules.codesets.icd10cm import Icd10cmNotes
 from payer_rules.codesets.registry import ICD10CM, SHAPES
 from payer_rules.codesets.store import CodeSetData
-from payer_rules.errors import InputError
+from payer_rules.errors import InputError, echo
 
 __all__ = [
     "derive_laterality",
@@ -103,17 +103,21 @@ def parse_codes(path: Path) -> tuple[set[str], dict[str, str]]:
             rows: Iterable[Sequence[str]] = csv.reader(fh)
         else:
             rows = (line.strip().split(None, 1) for line in fh)
-        for number, row in enumerate(rows, 1):
-            if not row or not row[0].strip():
-                continue
-            code = row[0].strip().replace(".", "").upper()
-            if not _SHAPE.fullmatch(code):
-                if number == 1 and not any(c.isdigit() for c in code):
-                    continue  # a header row
-                raise InputError(f"{path}:{number}", f"expected an ICD-10-CM code, got {row[0]!r}")
-            billable.add(code)
-            if len(row) > 1 and row[1].strip():
-                titles[code] = row[1].strip()
+        number = 0
+        try:
+            for number, row in enumerate(rows, 1):
+                if not row or not row[0].strip():
+                    continue
+                code = row[0].strip().replace(".", "").upper()
+                if not _SHAPE.fullmatch(code):
+                    if number == 1 and not any(c.isdigit() for c in code):
+                        continue  # a header row
+                    raise InputError(f"{path}:{number}", f"expected an ICD-10-CM code, got {echo(row[0])}")
+                billable.add(code)
+                if len(row) > 1 and row[1].strip():
+                    titles[code] = row[1].strip()
+        except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB) ...
+            raise InputError(f"{path}:{number + 1}", f"not a readable CSV record ({exc})") from None
     return billable, titles
 
 

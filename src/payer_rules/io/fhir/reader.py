@@ -43,7 +43,8 @@ from typing import Any
 
 import attrs
 
-from payer_rules.errors import InputError
+from payer_rules.errors import InputError, echo
+from payer_rules.io.json_claims import decode_json_value
 from payer_rules.models import (
     Address,
     Claim,
@@ -96,7 +97,6 @@ _INFO_FIELDS = {
 _UB04_SYSTEMS = frozenset({CONDITION_SYSTEM, OCCURRENCE_SYSTEM, OCCURRENCE_SPAN_SYSTEM, VALUE_SYSTEM})
 _ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _CLAIM_FIELDS = attrs.fields_dict(Claim)
-_DECODER = json.JSONDecoder(parse_float=Decimal)
 _SEX = {"male": Sex.MALE, "female": Sex.FEMALE}
 _RELATIONSHIP = {"self": Relationship.SELF, "spouse": Relationship.SPOUSE, "child": Relationship.CHILD}
 
@@ -110,7 +110,7 @@ class _Problem(ValueError):
 def is_fhir_text(text: str) -> bool:
     """True when the text is one JSON object with a ``resourceType``."""
     try:
-        data = _DECODER.decode(text)
+        data = decode_json_value(text)
     except json.JSONDecodeError:
         return False
     return isinstance(data, dict) and "resourceType" in data
@@ -118,7 +118,7 @@ def is_fhir_text(text: str) -> bool:
 
 def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
     try:
-        data = _DECODER.decode(text)
+        data = decode_json_value(text)
     except json.JSONDecodeError as exc:
         yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
         return
@@ -130,6 +130,9 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
         yield InputError(name, f"a FHIR {kind} is not a claim; expected a Claim or a Bundle of Claims")
         return
     entries = data.get("entry") or []
+    if not isinstance(entries, list):
+        yield InputError(name, f"Bundle.entry must be a list of entries, got {echo(entries)} @ $.entry")
+        return
     index = _Index([e.get("resource") for e in entries if isinstance(e, dict)], entries)
     found: dict[str, int] = {}
     claims = 0
@@ -147,7 +150,11 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
 
 
 def _read_claim(res: Mapping[str, Any], index: _Index, name: str, label: str) -> Claim | InputError:
-    claim_id = str(res.get("id") or _first_identifier(res) or "")
+    try:
+        raw_id = res.get("id") or _first_identifier(res) or ""
+    except (AttributeError, TypeError):
+        raw_id = ""
+    claim_id = str(raw_id) if isinstance(raw_id, (str, int)) else echo(raw_id)
     try:
         return _claim(res, index, claim_id)
     except _Problem as exc:
@@ -156,6 +163,15 @@ def _read_claim(res: Mapping[str, Any], index: _Index, name: str, label: str) ->
         )
     except (ValueError, TypeError) as exc:
         return InputError(f"{name}: {label}", str(exc), claim_id=claim_id or None)
+    except (AttributeError, KeyError, IndexError):
+        # An element of the wrong JSON type where the paths above expect an object or a list:
+        # a located error for this Claim, never the end of the batch (issue 19).
+        return InputError(
+            f"{name}: {label}",
+            "an element has the wrong JSON type (an object or a list where the other, or a value, "
+            "was expected); expected a FHIR R4 Claim",
+            claim_id=claim_id or None,
+        )
 
 
 #: FHIR claim-type codes (http://terminology.hl7.org/CodeSystem/claim-type) payer-rules does not
@@ -363,11 +379,11 @@ def _code(concept: Any) -> str | None:
 
 def _date(value: Any, path: str) -> dt.date:
     if not isinstance(value, str):
-        raise _Problem(path, f"expected a date as YYYY-MM-DD, got {value!r}")
+        raise _Problem(path, f"expected a date as YYYY-MM-DD, got {echo(value)}")
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
-        raise _Problem(path, f"expected a date as YYYY-MM-DD, got {value!r}") from None
+        raise _Problem(path, f"expected a date as YYYY-MM-DD, got {echo(value)}") from None
 
 
 def _money(value: Any, path: str) -> Decimal:
@@ -382,7 +398,7 @@ def _number(raw: Any, path: str, what: str) -> Decimal:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise _Problem(path, f"expected {what}, got {raw!r}")
+        raise _Problem(path, f"expected {what}, got {echo(raw)}")
     return number
 
 
@@ -468,10 +484,13 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
     patient_ref = res.get("patient")
     patient_res = index.resolve(patient_ref, res, kinds=("Patient",))
     insurance = res.get("insurance") or []
-    focal = next(
-        (i for i in insurance if isinstance(i, dict) and i.get("focal")), insurance[0] if insurance else None
-    )
-    if not isinstance(focal, dict):
+    if not isinstance(insurance, list):
+        raise _Problem("insurance", f"expected a list of insurance entries, got {echo(insurance)}")
+    for n, entry in enumerate(insurance):
+        if not isinstance(entry, dict):
+            raise _Problem(f"insurance[{n}]", f"expected an insurance object, got {echo(entry)}")
+    focal = next((i for i in insurance if i.get("focal")), insurance[0] if insurance else None)
+    if focal is None:
         raise _Problem("insurance", "the Claim has no insurance; expected one with a Coverage")
     coverage_ref = focal.get("coverage")
     coverage_res = index.resolve(coverage_ref, res, kinds=("Coverage",))

@@ -211,7 +211,7 @@ class PercentOfReferenceRule(Rule):
     lesser_of_charge: bool = True
 
 
-_PAYER_REFERENCE = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_PAYER_REFERENCE = re.compile(r"[a-z][a-z0-9_.-]*\Z")
 
 
 class _Percent:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from payer_rules.errors import InputError
 from payer_rules.store import ImportOptions, ImportReport
-from payer_rules_medicare.imported import MPFS_DB, connect_for_write
+from payer_rules_medicare.imported import MPFS_DB, connect_for_write, execute_script
 from payer_rules_medicare.textfiles import Columns, cell, csv_records, header_name, read_text
 
 __all__ = ["SCHEMA", "import_mpfs", "recognise"]
@@ -398,7 +398,7 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     years: set[int] = set()
     notes: list[str] = []
     try:
-        conn.executescript(SCHEMA)
+        execute_script(conn, SCHEMA)
         _add_missing_columns(conn)
         for year, rows, label, path in rvus:
             conn.execute("DELETE FROM rvu WHERE year = ?", (year,))

@@ -32,7 +32,7 @@ from payer_rules.models import Claim
 from payer_rules.results import Finding
 from payer_rules.store import ImportOptions, ImportReport
 from payer_rules_medicare.edits import finding
-from payer_rules_medicare.imported import MUE_DB, ImportedTables, connect_for_write
+from payer_rules_medicare.imported import MUE_DB, ImportedTables, connect_for_write, execute_script
 from payer_rules_medicare.textfiles import Columns, cell, csv_records, header_name
 
 __all__ = ["MAI_NAMES", "import_mue", "mue_findings"]
@@ -91,7 +91,7 @@ def import_mue(
     total = 0
     starts: list[dt.date] = []
     try:
-        conn.executescript(SCHEMA)
+        execute_script(conn, SCHEMA)
         for path in paths:
             if path.is_dir():
                 raise InputError(str(path), "give the MUE CSV file, not a directory")

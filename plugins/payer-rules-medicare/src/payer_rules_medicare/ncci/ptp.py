@@ -41,7 +41,7 @@ from payer_rules.models import Claim
 from payer_rules.results import Finding
 from payer_rules.store import ImportOptions, ImportReport
 from payer_rules_medicare.edits import finding
-from payer_rules_medicare.imported import PTP_DB, ImportedTables, connect_for_write
+from payer_rules_medicare.imported import PTP_DB, ImportedTables, connect_for_write, execute_script
 
 __all__ = [
     "ANATOMIC_MODIFIERS",
@@ -180,11 +180,11 @@ def import_ptp(
     conn = connect_for_write(target)
     total = 0
     try:
-        conn.executescript(SCHEMA)
+        execute_script(conn, SCHEMA)
         stored = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         if stored is None or stored[0] != version:
-            conn.executescript("DROP TABLE ptp; DELETE FROM rationale; DELETE FROM meta;")
-            conn.executescript(SCHEMA)
+            execute_script(conn, "DROP TABLE ptp; DELETE FROM rationale; DELETE FROM meta;")
+            execute_script(conn, SCHEMA)
         rationales = dict(conn.execute("SELECT text, id FROM rationale").fetchall())
         for path in paths:
             # A part imported again replaces its own range of column-1 codes. The rows are

@@ -1,0 +1,219 @@
+"""Issue 19: faults. A run killed with SIGKILL leaves outputs and imported data as they were,
+and its ``--jobs`` workers go with it.
+
+Each test starts the real runner in a child process, waits (bounded) until it is mid-way, kills
+it with SIGKILL and looks at what is left. Every wait has a deadline; nothing here can hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from payer_rules.cli import cli
+
+from .batch_claims import write_ndjson
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; kill -9 semantics")
+
+DEADLINE = 60.0
+
+
+def _runner(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from payer_rules.cli import main; main()", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _wait_for(
+    condition: Callable[[], bool], process: subprocess.Popen[bytes], what: str, every: float = 0.02
+) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) before {what}: {process.stderr.read()!r}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"no {what} within {DEADLINE} s")
+        time.sleep(every)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=DEADLINE)
+    assert process.returncode == -signal.SIGKILL
+
+
+def _parts(directory: Path, name: str) -> list[Path]:
+    return [p for p in directory.iterdir() if p.name.startswith(f".{name}.") and p.name.endswith(".part")]
+
+
+def test_output_killed_mid_run_leaves_the_previous_file_untouched(tmp_path):
+    claims = write_ndjson(tmp_path / "claims.ndjson", 40_000, bad={})
+    out = tmp_path / "results.ndjson"
+    out.write_text("previous results\n")
+    run = _runner(
+        "adjudicate", str(claims), "--payer", "medicare", "--format", "ndjson", "-o", str(out),
+        env={"PAYER_RULES_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    _wait_for(
+        lambda: any(p.stat().st_size > 100_000 for p in _parts(tmp_path, out.name)), run, "partial output"
+    )
+    _kill(run)
+    assert out.read_text() == "previous results\n"
+
+
+def test_output_is_replaced_whole_when_the_run_completes(tmp_path):
+    claims = write_ndjson(tmp_path / "claims.ndjson", 30)
+    out = tmp_path / "results.ndjson"
+    out.write_text("previous results\n")
+    out.chmod(0o640)
+    result = CliRunner().invoke(
+        cli, ["adjudicate", str(claims), "--payer", "medicare", "--format", "ndjson", "-o", str(out)]
+    )
+    assert result.exit_code == 1  # the generated batch holds unreadable lines: exit 1, output written
+    lines = out.read_text().splitlines()
+    units = [line for line in claims.read_text().splitlines() if line.strip()]
+    assert len(lines) == len(units) and all(json.loads(line)["payer"] == "medicare" for line in lines)
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert _parts(tmp_path, out.name) == []
+
+
+def _clfs(path: Path, rows: int, rate: str) -> Path:
+    lines = ["YEAR,HCPCS,MOD,EFF_DATE,INDICATOR,RATE"]
+    for i in range(rows):
+        modifier = f"M{i // 90_000}" if i >= 90_000 else ""
+        lines.append(f"2026,{10_000 + i % 90_000:05d},{modifier},20260101,N,{rate}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+_SMALL_CACHE_IMPORT = """
+import payer_rules_medicare.clfs as clfs
+original = clfs.connect_for_write
+def small_cache(path):
+    conn = original(path)
+    conn.execute("PRAGMA cache_size = 16")
+    return conn
+clfs.connect_for_write = small_cache
+from payer_rules.cli import main
+main()
+"""
+
+
+def test_import_killed_mid_write_leaves_the_previous_dataset_in_force(tmp_path):
+    data = tmp_path / "data"
+    env = {"PAYER_RULES_DATA_DIR": str(data)}
+    small = _clfs(tmp_path / "CLFS 2026 Q1V1.csv", 3, "11.11")
+    cli_main = "from payer_rules.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", cli_main, "data", "import", "clfs", str(small)],
+        env={**os.environ, **env}, capture_output=True, timeout=DEADLINE, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    big = _clfs(tmp_path / "CLFS 2026 Q1V2.csv", 200_000, "99.99")
+    # A small page cache makes SQLite write pages into the database file while the import runs
+    # (not all at commit), so the kill lands while the file holds a half-written import.
+    run = subprocess.Popen(
+        [sys.executable, "-c", _SMALL_CACHE_IMPORT, "data", "import", "clfs", str(big)],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    # SQLite creates the journal when the import first writes to the database file; kill it then
+    _wait_for(
+        lambda: (data / "medicare-clfs.sqlite-journal").exists(), run, "an import writing", every=0.0005
+    )
+    _kill(run)
+    assert (data / "medicare-clfs.sqlite-journal").exists()  # killed mid-write: a hot journal is left
+
+    from payer_rules_medicare.imported import imported
+
+    tables = imported(data)
+    assert tables.clfs is not None
+    rates = tables.clfs.execute("SELECT DISTINCT rate FROM clfs").fetchall()
+    count = tables.clfs.execute("SELECT count(*) FROM clfs").fetchone()[0]
+    assert (rates, count) == ([("11.11",)], 3)
+    listed = CliRunner(env=env).invoke(cli, ["data", "list", "--json"])
+    assert [d["version"] for d in json.loads(listed.output)["datasets"]] == ["CLFS 2026 Q1V1"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text()
+        found += [int(c) for c in text.split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited; only its entry is left
+
+
+def test_jobs_workers_do_not_outlive_a_killed_parent(tmp_path):
+    claims = write_ndjson(tmp_path / "claims.ndjson", 60_000, bad={})
+    run = _runner(
+        "adjudicate", str(claims), "--payer", "medicare", "--format", "ndjson", "-o", str(tmp_path / "out"),
+        "--jobs", "2", env={"PAYER_RULES_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    workers: list[int] = []
+
+    def started() -> bool:
+        workers[:] = _children(run.pid)
+        return len(workers) >= 2 and any(p.stat().st_size > 0 for p in _parts(tmp_path, "out"))
+
+    _wait_for(started, run, "two working --jobs workers")
+    _kill(run)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "workers outlived their parent"
+
+
+_PTP_HEADER = (
+    "CPT only copyright 2025 American Medical Association.  All rights reserved.\t\t\t\t\t\t\r\n"
+    "Column1/Column2 Edits\t\t\t\t\t\t\r\n"
+    "Column 1\tColumn 2\t*=in existence\tEffective\tDeletion\tModifier\tPTP Edit Rationale\r\n"
+    "\t\tprior to 1996\tDate\tDate\t0=not allowed\t\r\n"
+    "\t\t\t\t*=no data\t1=allowed\t\r\n"
+    "\t\t\t\t\t9=not applicable\t\r\n"
+)
+
+
+def test_failed_import_of_a_new_ptp_version_keeps_the_previous_table(tmp_path):
+    # A new version used to drop the table and commit at once (executescript commits), so a bad
+    # row later in the new files left no PTP edits at all.
+    from payer_rules.errors import InputError
+    from payer_rules.store import ImportOptions
+    from payer_rules_medicare.imported import imported
+    from payer_rules_medicare.ncci.ptp import import_ptp
+
+    data = tmp_path / "data"
+    old = tmp_path / "ccipra-v322r0-f1.txt"
+    old.write_text(_PTP_HEADER + "99213\t36415\t\t20100101\t*\t0\tMutually exclusive procedures\r\n")
+    import_ptp([old], ImportOptions(data_dir=data))
+    new = tmp_path / "ccipra-v323r0-f1.txt"
+    new.write_text(_PTP_HEADER + "99214\t36415\t\t20100101\t*\t1\tx\r\n99214\t364\t\t20100101\t*\t7\tx\r\n")
+    with pytest.raises(InputError, match="bad PTP edit"):
+        import_ptp([new], ImportOptions(data_dir=data))
+    tables = imported(data)
+    assert tables.ptp is not None
+    assert tables.ptp.execute("SELECT col1, col2 FROM ptp").fetchall() == [("99213", "36415")]

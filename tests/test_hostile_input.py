@@ -106,12 +106,66 @@ def test_amount_1e400_gives_exit_1_and_a_message_not_a_silent_failure(tmp_path):
     assert json.loads(result.stdout)[0]["status"] == "error"
 
 
-def test_x12_charge_beyond_the_limit_is_refused_at_input():
+@pytest.mark.parametrize(
+    ("charge", "expected"),
+    [
+        ("1E23", "SV102 line charge '1E23' is not an X12 number"),
+        ("1" * 21, "SV102 line charge has 21 digits; X12 allows at most 18"),
+        ("99999999999", "out of range; amounts are at most 9,999,999,999.99"),
+        ("10.001", "has a fraction of a cent"),
+    ],
+)
+def test_x12_charge_beyond_the_limits_is_refused_at_its_segment(charge, expected):
     text = (EXAMPLES / "x12" / "professional.837").read_text()
-    big = re.sub(r"(SV1\*HC:\w+\*)[0-9.]+", r"\g<1>1E23", text, count=1)
+    big = re.sub(r"(SV1\*HC:\w+\*)[0-9.]+", rf"\g<1>{charge}", text, count=1)
     assert big != text
     errors = [i for i in read_text(big, "p.837") if isinstance(i, InputError)]
-    assert errors and "out of range" in errors[0].message and "segment" in errors[0].location
+    assert len(errors) == 1
+    assert expected in errors[0].message
+    assert errors[0].location.startswith(f"p.837: segment 27 (SV1*HC:99213*{charge[:10]}")
+
+
+# -- 7. X12: count in = count out ------------------------------------------------------------------
+
+
+def _x12(name: str = "professional.837") -> str:
+    return (EXAMPLES / "x12" / name).read_text()
+
+
+def _clm_ids(text: str) -> list[str]:
+    return [seg.split("*")[1] for seg in text.replace("\n", "").split("~") if seg.startswith("CLM*")]
+
+
+def test_x12_envelope_errors_add_no_result_rows(tmp_path):
+    text = _x12()
+    claims = _clm_ids(text)
+    broken = re.sub(r"SE\*\d+\*", "SE*999*", text)
+    broken = re.sub(r"GE\*\d+\*", "GE*7*", broken)
+    broken = re.sub(r"IEA\*\d+\*\d+", "IEA*3*000000099", broken)
+    path = tmp_path / "broken.837"
+    path.write_text(broken)
+    result = CliRunner().invoke(
+        cli, ["adjudicate", str(path), "--payer", "medicare", "--payer", "medicaid-ca", "--format", "json"]
+    )
+    assert result.exit_code == 1
+    results = json.loads(result.stdout)
+    assert len(results) == len(claims) * 2
+    assert [r["claim_id"] for r in results[::2]] == claims
+    assert all(r["claim_id"] for r in results)
+    errors = result.stderr.splitlines()
+    assert any("SE01 says" in e for e in errors) and any("IEA02 control number" in e for e in errors)
+
+
+@pytest.mark.parametrize("guide", ["005010X224A2", "005010X291", "005010X292", "005010X298"])
+def test_x12_unsupported_guide_gets_one_error_per_claim(guide):
+    text = _x12().replace("005010X222A1", guide)
+    claims = _clm_ids(text)
+    items = list(read_text(text, "d.837"))
+    per_claim = [i for i in items if isinstance(i, InputError) and not i.envelope]
+    assert [e.claim_id for e in per_claim] == claims
+    assert all(guide in e.message and "segment" in e.location for e in per_claim)
+    assert all(e.location.split("(")[1].startswith("CLM*") for e in per_claim)
+    assert not any(isinstance(i, Claim) for i in items)
 
 
 def test_fhir_sub_cent_charge_is_refused_with_its_path():
@@ -241,3 +295,58 @@ def test_directory_of_good_bad_good_files_judges_the_good_ones(tmp_path):
     results = json.loads(result.stdout)
     assert len(results) == 4 * 2
     assert [r["claim_id"] for r in results if r["status"] != "error"] == ["CLM-1001"] * 2 + ["CLM-SECOND"] * 2
+
+
+# -- limits: NDJSON line length, whole-file size ----------------------------------------------------
+
+
+def test_ndjson_line_over_the_limit_fails_alone(tmp_path, monkeypatch):
+    from payer_rules.io import json_claims, readers
+
+    monkeypatch.setattr(json_claims, "MAX_LINE_CHARS", 5_000)
+    monkeypatch.setattr(readers, "MAX_LINE_CHARS", 5_000)
+    monkeypatch.setattr(readers, "_READ_CHUNK", 1_024)
+    good = json.dumps(json.loads(OFFICE_VISIT.read_text()))
+    path = tmp_path / "c.ndjson"
+    path.write_text(f"{good}\n" + '{"id": "' + "x" * 20_000 + '"}\n' + f"{good}\n")
+    items = list(read_claims([str(path)]))
+    assert [type(i).__name__ for i in items] == ["Claim", "InputError", "Claim"]
+    assert items[1].location == f"{path}:2" and "longer than 5,000 characters" in items[1].message
+
+
+def test_whole_file_over_the_size_limit_is_refused_by_name(tmp_path, monkeypatch):
+    from payer_rules.io import readers
+
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.json"
+    path.write_text(OFFICE_VISIT.read_text())
+    (item,) = read_claims([str(path)])
+    assert isinstance(item, InputError) and "may be at most 100 bytes" in item.message
+
+
+# -- found by the fuzz suite ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "\u00b2"])
+def test_mue_value_beyond_an_integer_is_a_located_error(value, tmp_path):
+    from payer_rules.store import ImportOptions
+    from payer_rules_medicare.ncci.mue import import_mue
+
+    path = tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2026.csv"
+    path.write_text(
+        '"HCPCS/CPT Code","Practitioner Services MUE Values","MUE Adjudication Indicator","MUE Rationale"\n'
+        f'"82947","{value}","3 Date of Service Edit: Clinical","Clinical: Data"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r":2: expected an MUE row"):
+        import_mue([path], ImportOptions(data_dir=tmp_path / "data"))
+
+
+def test_clfs_rate_out_of_range_is_refused_at_import(tmp_path):
+    from payer_rules.store import ImportOptions
+    from payer_rules_medicare.clfs import import_clfs
+
+    path = tmp_path / "CLFS 2026 Q1V1.csv"
+    path.write_text("YEAR,HCPCS,MOD,RATE\n2026,82947,,1e400\n")
+    with pytest.raises(InputError, match=r":2: RATE: expected an amount up to 9,999,999,999.99, got '1e400'"):
+        import_clfs([path], ImportOptions(data_dir=tmp_path / "data"))

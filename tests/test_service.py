@@ -176,7 +176,7 @@ def test_check_json_examples_equal_the_cli(server, path):
     not _has_module("payer_rules.io.x12"), reason="X12 837 reader (payer_rules.io.x12) not there yet"
 )
 @pytest.mark.skipif(not X12_EXAMPLES, reason="no example 837 under examples/")
-@pytest.mark.parametrize("content_type", ["application/edi-x12", "text/plain"])
+@pytest.mark.parametrize("content_type", ["application/edi-x12", "application/x12"])
 def test_adjudicate_837_equals_the_cli(server, content_type):
     for path in X12_EXAMPLES:
         results = judged(post(server, path, **{"content-type": content_type}))

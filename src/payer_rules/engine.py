@@ -328,7 +328,9 @@ class Engine:
         """Stream results: one per claim and payer, in input order, errors included.
 
         An :class:`~payer_rules.errors.InputError` in the input (a claim that could not be
-        read) becomes an ``error`` result for every payer, so nothing is silently lost. A
+        read) becomes an ``error`` result for every payer, so nothing is silently lost; an
+        ``envelope`` error (it stands for no claim) gets none, so the results are exactly
+        claims x payers. A
         member's claims should arrive in date-of-service order: earlier claims consume the
         deductible before later ones, as a payer's claim system would.
 
@@ -399,6 +401,8 @@ class Engine:
         """One claim (or unreadable input) against each payer, in order (a chain: see
         :mod:`payer_rules.chains`)."""
         pairs: list[tuple[Claim | InputError, ClaimResult]] = []
+        if isinstance(item, InputError) and item.envelope:
+            return pairs  # stands for no claim: reported by the caller, no result
         previous: ClaimResult | None = None
         for payer in payers:
             if isinstance(item, InputError):

@@ -76,12 +76,19 @@ class InputError(PayerRulesError):
 
     Location and message are kept as one bounded line each (:func:`one_line`): both may quote
     the input.
+
+    ``envelope`` marks an error that stands for no claim (an X12 SE / GE / IEA count or control
+    number that does not match): it is reported, but gets no result, so that the results are
+    still one per claim and payer; the claims inside are judged as usual.
     """
 
-    def __init__(self, location: str, message: str, *, claim_id: str | None = None) -> None:
+    def __init__(
+        self, location: str, message: str, *, claim_id: str | None = None, envelope: bool = False
+    ) -> None:
         self.location = one_line(location, LINE_CHARS // 4)
         self.message = one_line(message)
         self.claim_id = one_line(claim_id, ECHO_CHARS) if claim_id is not None else None
+        self.envelope = envelope
         text = f"{self.location}: {self.message}" if self.location else self.message
         super().__init__(text)
 

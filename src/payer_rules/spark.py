@@ -171,7 +171,9 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 unit = TextUnit(origin, text)
                 out.append(_unit_row(seq, 0, unit, routing_key(unit), origin))
                 continue
-            for index, item in enumerate(read_row(text, origin)):
+            # An envelope error (an X12 trailer count) stands for no claim: no row (issue 19).
+            units = [i for i in read_row(text, origin) if not (isinstance(i, InputError) and i.envelope)]
+            for index, item in enumerate(units):
                 if isinstance(item, Claim):
                     claim_json = json.dumps(_CLAIM_JSON.unstructure(item), ensure_ascii=False)
                     out.append(_unit_row(seq, index, TextUnit(origin, claim_json), item.member_key, origin))

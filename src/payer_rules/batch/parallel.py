@@ -102,7 +102,7 @@ def _pack(unit: Unit) -> tuple[Any, ...]:
     if isinstance(unit, TextUnit):
         return ("t", unit.origin, unit.text)
     if isinstance(unit, InputError):
-        return ("e", unit.location, unit.message, unit.claim_id)
+        return ("e", unit.location, unit.message, unit.claim_id, unit.envelope)
     return ("c", unit)
 
 
@@ -111,7 +111,7 @@ def _unpack(packed: tuple[Any, ...]) -> Unit:
     if kind == "t":
         return TextUnit(packed[1], packed[2])
     if kind == "e":
-        return InputError(packed[1], packed[2], claim_id=packed[3])
+        return InputError(packed[1], packed[2], claim_id=packed[3], envelope=packed[4])
     claim: Claim = packed[1]
     return claim
 

@@ -30,7 +30,7 @@ from attrs import frozen
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError
-from payer_rules.io.json_claims import decode_json_value, structure_claim
+from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, structure_claim
 from payer_rules.io.readers import read_text
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
@@ -124,6 +124,8 @@ def read_line(text: str, origin: str) -> Claim | InputError:
 
     ``origin`` is ``name:line``; errors are located the same way, column included.
     """
+    if len(text) > MAX_LINE_CHARS:
+        return InputError(origin, f"the line is longer than {MAX_LINE_CHARS:,} characters")
     try:
         data = decode_json_value(text)
     except json.JSONDecodeError as exc:

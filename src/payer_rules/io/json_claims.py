@@ -25,6 +25,8 @@ from payer_rules.models import Claim
 _CONVERTER = claim_converter()
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
+#: The longest NDJSON line (one claim) read, in characters (:func:`payer_rules.io.readers.iter_lines`).
+MAX_LINE_CHARS = 16 * 1024 * 1024
 #: JSON nesting this reader accepts, about: Python's JSON decoder recurses once per level and
 #: stops at the interpreter's recursion limit (1,000 frames, less the caller's). Claims need 6.
 MAX_JSON_DEPTH = 900
@@ -200,6 +202,9 @@ def read_ndjson_lines(lines: Iterator[str], name: str) -> Iterator[Claim | Input
     """One claim per line; a bad line is an error for that line only."""
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
+            continue
+        if len(raw) > MAX_LINE_CHARS:
+            yield InputError(f"{name}:{number}", f"the line is longer than {MAX_LINE_CHARS:,} characters")
             continue
         try:
             data = decode_json_value(raw)

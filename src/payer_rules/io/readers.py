@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from payer_rules.errors import InputError
-from payer_rules.io.json_claims import read_json_text, read_ndjson_lines
+from payer_rules.io.json_claims import MAX_LINE_CHARS, read_json_text, read_ndjson_lines
 from payer_rules.models import Claim
 
 CLAIM_SUFFIXES = {".json", ".ndjson", ".jsonl", ".837", ".837p", ".837i", ".x12", ".edi"}
@@ -82,17 +82,34 @@ def is_other_format(path: Path) -> bool:
     return head.startswith("ISA") or '"resourceType"' in head
 
 
+#: The largest JSON, X12 or FHIR file read (bytes): these are read whole, and parsing takes
+#: several times the file's size in memory. Larger batches go in NDJSON, which streams.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
 def iter_lines(path: Path) -> Iterator[str]:
-    """A UTF-8 file's lines without their endings, streamed, split as ``str.splitlines`` does."""
+    """A UTF-8 file's lines without their endings, streamed, split as ``str.splitlines`` does.
+
+    A line longer than :data:`MAX_LINE_CHARS` comes out cut to that length plus one character,
+    for the reader to refuse, without ever being held whole.
+    """
     carry = ""
+    cut = False  # inside an over-long line: drop what is left of it
     with path.open(encoding="utf-8", newline="") as handle:
         while chunk := handle.read(_READ_CHUNK):
             lines = (carry + chunk).splitlines(keepends=True)
             # The last piece may be cut short (or be a "\r" whose "\n" is in the next chunk).
             carry = lines.pop()
             for raw in lines:
+                if cut:
+                    cut = False
+                    continue
                 yield raw.splitlines()[0]
-    if carry:
+            if len(carry) > MAX_LINE_CHARS:
+                if not cut:
+                    yield carry[: MAX_LINE_CHARS + 1]
+                cut, carry = True, ""
+    if carry and not cut:
         yield carry.splitlines()[0]
 
 
@@ -114,7 +131,14 @@ def read_path(item: str) -> Iterator[Claim | InputError]:
         return
     try:
         if item == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(MAX_FILE_BYTES + 1)
+        elif (size := Path(item).stat().st_size) > MAX_FILE_BYTES:
+            yield InputError(
+                name,
+                f"the file is {size:,} bytes; JSON, X12 and FHIR files are read whole and may be at "
+                f"most {MAX_FILE_BYTES:,} bytes: split it, or give the claims as NDJSON (streamed)",
+            )
+            return
         else:
             text = Path(item).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -122,6 +146,9 @@ def read_path(item: str) -> Iterator[Claim | InputError]:
         return
     except OSError as exc:
         yield InputError(name, f"cannot read: {exc.strerror or exc}")
+        return
+    if len(text) > MAX_FILE_BYTES:  # stdin
+        yield InputError(name, f"more than {MAX_FILE_BYTES:,} characters on stdin; give the claims as NDJSON")
         return
     yield from read_text(text, name)
 

@@ -41,14 +41,14 @@ from attrs import define, field
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from payer_rules import __version__
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
-from payer_rules.errors import InputError, UsageError
+from payer_rules.errors import InputError, UsageError, echo
 from payer_rules.io import writers as _writers
 from payer_rules.io.json_results import result_to_dict
 from payer_rules.io.readers import read_text
@@ -70,8 +70,9 @@ FHIR: Final = "application/fhir+json"
 PROBLEM: Final = "application/problem+json"
 
 #: ``Content-Type`` in -> the name :func:`read_text` sees. The name's suffix picks NDJSON and
-#: appears in located errors (``request.json:14:3: invalid JSON``); X12 and FHIR are told by
-#: their content, so ``text/plain`` or no type at all works for them too.
+#: appears in located errors (``request.json:14:3: invalid JSON``). Any other type (``text/plain``,
+#: ``application/octet-stream``, none) is a 415 naming these: a body is only read as what its
+#: sender says it is (issue 19).
 _INPUT_NAMES: Final = {
     JSON: "request.json",
     "text/json": "request.json",
@@ -81,8 +82,6 @@ _INPUT_NAMES: Final = {
     X12: "request.x12",
     "application/x12": "request.x12",
     FHIR: "request.fhir.json",
-    "text/plain": "request",
-    "application/octet-stream": "request",
 }
 
 #: ``Accept`` media type -> writer name in :data:`payer_rules.io.writers.WRITERS`; offered only
@@ -242,7 +241,7 @@ def _engine(request: Request) -> Engine:
     return engine
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
     too_large = Problem(
         413,
         "Request body too large",
@@ -255,24 +254,32 @@ async def _read_body(request: Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    # A body that trickles in (slowloris) would hold the connection and its worker for ever.
+    with anyio.move_on_after(seconds) as scope:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    if scope.cancelled_caught:
+        raise Problem(
+            408,
+            "Request timeout",
+            f"the request body did not arrive within {seconds:g} seconds (body_seconds); {size} bytes came",
+            limit={"name": "body_seconds", "value": seconds},
+        )
     return b"".join(chunks)
 
 
 def _input_name(content_type: str | None) -> str:
     media = (content_type or "").split(";")[0].strip().lower()
-    if not media:
-        return "request"
     if media in _INPUT_NAMES:
         return _INPUT_NAMES[media]
     raise Problem(
         415,
         "Unsupported media type",
-        f"cannot read claims sent as {media!r}; send one of {', '.join(_INPUT_NAMES)}",
+        f"cannot read claims sent as {echo(media or 'no Content-Type')}; "
+        f"send one of {', '.join(_INPUT_NAMES)}",
     )
 
 
@@ -379,7 +386,7 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
         as_of = _date(request, "as_of")
         received_date = _date(request, "received_date")
         name = _input_name(request.headers.get("content-type"))
-        body = await _read_body(request, state.limits.max_body_bytes)
+        body = await _read_body(request, state.limits.max_body_bytes, state.limits.body_seconds)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -514,6 +521,12 @@ def _guarded(
             response = await endpoint(request)
         except Problem as problem:
             response = problem.response(request_id)
+        except ClientDisconnect:
+            # the client went away mid-request: nothing to answer, nothing wrong here
+            log.info("request=%s client disconnected", request_id)
+            response = Problem(400, "Client disconnected", "the client closed the connection").response(
+                request_id
+            )
         except Exception as exc:
             log.error(
                 "request=%s unexpected %s (details withheld from the log)", request_id, type(exc).__name__

@@ -64,6 +64,13 @@ def _is_loopback(host: str) -> bool:
     help="Most claims in one request (422 beyond it).",
 )
 @click.option(
+    "--body-seconds",
+    default=_DEFAULTS.body_seconds,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Longest time to receive a request body (408 beyond it): slow senders are cut off.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -78,7 +85,14 @@ def _is_loopback(host: str) -> bool:
     help="text: one line per record; json: one JSON object per line, for log shippers.",
 )
 def serve_command(
-    host: str, port: int, workers: int, max_body_bytes: int, max_claims: int, log_level: str, log_format: str
+    host: str,
+    port: int,
+    workers: int,
+    max_body_bytes: int,
+    max_claims: int,
+    body_seconds: float,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Serve adjudication over HTTP (see /openapi.json); logs claim ids and outcomes, never claims."""
     try:
@@ -89,7 +103,7 @@ def serve_command(
         raise ConfigurationError(
             f"the HTTP service needs the 'serve' extra ({exc.name} is not installed): {_INSTALL_HINT}"
         ) from None
-    limits = Limits(max_body_bytes=max_body_bytes, max_claims=max_claims)
+    limits = Limits(max_body_bytes=max_body_bytes, max_claims=max_claims, body_seconds=body_seconds)
     config = log_config(log_level, log_format)
     if not _is_loopback(host):
         logging.config.dictConfig(config)

@@ -20,6 +20,7 @@ from payer_rules.errors import UsageError
 ENV_MAX_BODY_BYTES: Final = "PAYER_RULES_SERVE_MAX_BODY_BYTES"
 ENV_MAX_CLAIMS: Final = "PAYER_RULES_SERVE_MAX_CLAIMS"
 ENV_LOG_FORMAT: Final = "PAYER_RULES_SERVE_LOG_FORMAT"
+ENV_BODY_SECONDS: Final = "PAYER_RULES_SERVE_BODY_SECONDS"
 
 LOGGER_NAME: Final = "payer_rules.service"  #: the service's own logger: claim ids and outcomes only
 
@@ -33,15 +34,18 @@ class Limits:
             typical JSON claims or a large 837.
         max_claims: most claims in one request (422 beyond it); one request is judged in one
             worker thread, so this bounds how long it holds a worker.
+        body_seconds: longest time to receive a request body (408 beyond it), so a client that
+            sends slowly (slowloris) cannot hold a connection open for ever.
     """
 
     max_body_bytes: int = field(default=10 * 1024 * 1024, validator=validators.ge(1))
     max_claims: int = field(default=1000, validator=validators.ge(1))
+    body_seconds: float = field(default=30.0, validator=validators.gt(0))
 
     @classmethod
     def from_environment(cls) -> Limits:
         """The limits ``serve`` hands its worker processes (defaults where unset)."""
-        values: dict[str, int] = {}
+        values: dict[str, Any] = {}
         for name, env in (("max_body_bytes", ENV_MAX_BODY_BYTES), ("max_claims", ENV_MAX_CLAIMS)):
             raw = os.environ.get(env)
             if raw is None or not raw.strip():
@@ -50,10 +54,20 @@ class Limits:
                 values[name] = int(raw)
             except ValueError:
                 raise UsageError(f"{env}: expected a whole number, got {raw!r}") from None
+        raw = os.environ.get(ENV_BODY_SECONDS)
+        if raw is not None and raw.strip():
+            try:
+                values["body_seconds"] = float(raw)
+            except ValueError:
+                raise UsageError(f"{ENV_BODY_SECONDS}: expected seconds, got {raw!r}") from None
         return cls(**values)
 
     def to_environment(self) -> dict[str, str]:
-        return {ENV_MAX_BODY_BYTES: str(self.max_body_bytes), ENV_MAX_CLAIMS: str(self.max_claims)}
+        return {
+            ENV_MAX_BODY_BYTES: str(self.max_body_bytes),
+            ENV_MAX_CLAIMS: str(self.max_claims),
+            ENV_BODY_SECONDS: str(self.body_seconds),
+        }
 
 
 #: LogRecord attributes every record has; anything else on a record came from ``extra=``.

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from attrs import frozen
 
-from payer_rules.errors import InputError
+from payer_rules.errors import InputError, echo
 from payer_rules.models import ServiceLine
+from payer_rules.money import MAX_AMOUNT
 from payer_rules.store import ImportOptions, ImportReport
 from payer_rules_medicare.imported import CLFS_DB, ImportedTables, connect_for_write, execute_script
 from payer_rules_medicare.starter import Starter
@@ -103,9 +104,13 @@ def _read(path: Path) -> tuple[list[tuple[str, str, str, str, str]], int | None]
         if not amount:
             continue  # carrier-priced tests have no national limit
         try:
-            Decimal(amount)
+            parsed = Decimal(amount)
         except InvalidOperation:
-            raise InputError(where, f"RATE: expected an amount, got {cell(r, rate)!r}") from None
+            parsed = None
+        if parsed is None or not parsed.is_finite() or not 0 <= parsed <= MAX_AMOUNT:
+            raise InputError(
+                where, f"RATE: expected an amount up to {MAX_AMOUNT:,}, got {echo(cell(r, rate))}"
+            )
         effective = _date(cell(r, eff), where)
         if cell(r, year_col).isdigit():
             years.add(int(cell(r, year_col)))

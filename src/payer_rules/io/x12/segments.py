@@ -27,10 +27,12 @@ ISA_WIDTHS: Final = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 class X12Error(ValueError):
     """A located problem in X12 text: the segment number, its excerpt and what is wrong."""
 
-    def __init__(self, number: int, raw: str, message: str) -> None:
+    def __init__(self, number: int, raw: str, message: str, *, fatal: bool = False) -> None:
         self.number = number
         self.raw = raw
         self.message = message
+        #: the text from here on is not read (a bad ISA, text that is not X12)
+        self.fatal = fatal
         super().__init__(f"segment {number} ({excerpt(raw)}): {message}" if number else message)
 
     @property
@@ -153,13 +155,17 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
             number += 1
             raw = text[pos : pos + 60]
             yield X12Error(
-                number, raw, "expected an ISA interchange header here; the text that follows is not read"
+                number,
+                raw,
+                "expected an ISA interchange header here; the text that follows is not read",
+                fatal=True,
             )
             return
         number += 1
         try:
             delims, body = read_isa(text, pos, number)
         except X12Error as exc:
+            exc.fatal = True
             yield exc
             return
         isa_raw = text[pos : body - 1]

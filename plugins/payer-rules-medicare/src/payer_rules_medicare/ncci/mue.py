@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from payer_rules.context import Context
-from payer_rules.errors import InputError
+from payer_rules.errors import InputError, echo
 from payer_rules.models import Claim
 from payer_rules.results import Finding
 from payer_rules.store import ImportOptions, ImportReport
@@ -70,11 +70,17 @@ def _read(path: Path) -> list[tuple[str, int, int, str]]:
             continue
         where = f"{path}:{line_of[number]}"
         indicator = re.match(r"\s*([123])\b", cell(r, mai))
-        if not re.fullmatch(r"[0-9A-Z]{5}", code) or not cell(r, value).isdigit() or indicator is None:
+        # ASCII digits, at most 9 (str.isdigit takes '²', and SQLite's integers end at 2**63)
+        if (
+            not re.fullmatch(r"[0-9A-Z]{5}", code)
+            or not re.fullmatch(r"[0-9]{1,9}", cell(r, value))
+            or not indicator
+        ):
             raise InputError(
                 where,
-                "expected an MUE row: 5-character code, whole-number MUE value, adjudication "
-                f"indicator '1 Line Edit' / '2 Date of Service Edit: Policy' / '3 ...'; got {r!r}",
+                "expected an MUE row: 5-character code, whole-number MUE value (at most 9 digits), "
+                "adjudication indicator '1 Line Edit' / '2 Date of Service Edit: Policy' / '3 ...'; "
+                f"got {echo(r)}",
             )
         out.append((code, int(cell(r, value)), int(indicator.group(1)), cell(r, rationale)))
     if not out:

@@ -24,7 +24,7 @@ def sv1(seg: Segment, line: Line | None, draft: Draft | None, component: str) ->
     line.charge = parse_amount(seg.get(2), "SV102 line charge")
     line.unit_basis = seg.get(3) or None
     if seg.get(4):
-        line.units = parse_amount(seg.get(4), "SV104 units")
+        line.units = parse_amount(seg.get(4), "SV104 units", money=False)
     line.pos = seg.get(5) or None
     pointers = seg.get(7)
     if pointers:
@@ -51,7 +51,7 @@ def sv2(seg: Segment, line: Line | None, draft: Draft | None, component: str) ->
         line.code_system = CodeSystem.REVENUE
     line.charge = parse_amount(seg.get(3), "SV203 line charge")
     if seg.get(5):
-        line.units = parse_amount(seg.get(5), "SV205 units")
+        line.units = parse_amount(seg.get(5), "SV205 units", money=False)
 
 
 def cas(seg: Segment) -> list[OtherPayerAdjustment]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 import attrs
 
+from payer_rules.errors import echo
 from payer_rules.models import Claim, CodeSystem
+from payer_rules.money import check_amount, check_units
 
 __all__ = ["checked", "code_system_of", "parse_amount", "parse_date", "parse_period"]
 
@@ -47,14 +50,27 @@ def parse_period(qualifier: str, value: str) -> tuple[dt.date, dt.date | None]:
     raise ValueError(f"date format qualifier {qualifier!r} is not D8, RD8 or DT")
 
 
-def parse_amount(value: str, what: str) -> Decimal:
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{what} {value!r} is not a number; expected e.g. 125.00") from None
-    if not amount.is_finite():
-        raise ValueError(f"{what} {value!r} is not a number; expected e.g. 125.00")
-    return amount
+#: An X12 decimal number (R): an optional minus, digits and at most one decimal point; no
+#: exponent, no plus, no spaces.
+_R = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
+#: The most digits an R element holds (X12 counts neither the sign nor the decimal point).
+R_DIGITS = 18
+
+
+def parse_amount(value: str, what: str, *, money: bool = True) -> Decimal:
+    """An R element as a Decimal: its X12 form first, then (``money``) the engine's amount limits.
+
+    Refused at the segment, naming the limit: ``1E23`` (X12 has no exponent), more than 18
+    digits, an amount beyond :data:`~payer_rules.money.MAX_AMOUNT` or with a fraction of a cent
+    (issue 19). ``money=False`` for quantities (units), which may have more decimals.
+    """
+    if not _R.fullmatch(value):
+        raise ValueError(f"{what} {echo(value)} is not an X12 number; expected e.g. 125.00")
+    digits = sum(c.isdigit() for c in value)
+    if digits > R_DIGITS:
+        raise ValueError(f"{what} has {digits} digits; X12 allows at most {R_DIGITS}")
+    amount = Decimal(value)
+    return check_amount(amount, what) if money else check_units(amount, what)
 
 
 def code_system_of(qualifier: str, code: str) -> CodeSystem:

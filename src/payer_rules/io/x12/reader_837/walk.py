@@ -42,14 +42,29 @@ class Reader:
         self.text = text
         self.name = name
 
-    def error(self, seg: Segment | X12Error | None, message: str, claim_id: str | None = None) -> InputError:
+    def error(
+        self,
+        seg: Segment | X12Error | None,
+        message: str,
+        claim_id: str | None = None,
+        *,
+        envelope: bool = False,
+    ) -> InputError:
+        """A located error; ``envelope`` when it stands for no claim (count in = count out)."""
         if seg is None:
-            return InputError(self.name, message, claim_id=claim_id)
+            return InputError(self.name, message, claim_id=claim_id, envelope=envelope)
         if isinstance(seg, X12Error):
-            return InputError(f"{self.name}: {seg.where}", message, claim_id=claim_id)
+            return InputError(f"{self.name}: {seg.where}", message, claim_id=claim_id, envelope=envelope)
         return InputError(
-            f"{self.name}: segment {seg.number} ({excerpt(seg.raw)})", message, claim_id=claim_id
+            f"{self.name}: segment {seg.number} ({excerpt(seg.raw)})",
+            message,
+            claim_id=claim_id,
+            envelope=envelope,
         )
+
+    def envelope(self, seg: Segment | X12Error | None, message: str) -> InputError:
+        """An envelope problem (trailer counts, control numbers): reported, no result of its own."""
+        return self.error(seg, message, envelope=True)
 
     # -- the walk --------------------------------------------------------------------------------
 
@@ -60,6 +75,7 @@ class Reader:
         st_count = 0
         txn: Transaction | None = None
         skip_txn = False
+        skip_reason = ""
         levels: dict[str, Level] = {}
         level: Level | None = None
         draft: Draft | None = None
@@ -75,12 +91,16 @@ class Reader:
                 if draft is not None:
                     draft.problems.append((Segment(seg.number, seg.raw, [""]), seg.message))
                 else:
-                    yield self.error(seg, seg.message)
+                    # text that stops the reading stands for the claims in it: one error result
+                    yield self.error(seg, seg.message, envelope=not seg.fatal)
                 continue
             saw_any = True
             last = seg
             sid = seg.elements[0]
             if skip_txn and sid not in ("SE", "GE", "IEA", "ISA", "GS", "ST"):
+                if sid == "CLM":  # one error per claim the unsupported transaction set holds
+                    claim_id = seg.get(1) or None
+                    yield self.error(seg, f"claim {claim_id}: {skip_reason}", claim_id=claim_id)
                 continue
             try:
                 # -- service lines first: they are most of the segments -------------------------
@@ -251,7 +271,7 @@ class Reader:
                     level = None
                     levels = {}
                     if txn is not None:
-                        yield self.error(
+                        yield self.envelope(
                             txn.segment, f"transaction set {txn.control} has no SE before the next ST"
                         )
                     st_count += 1
@@ -260,35 +280,37 @@ class Reader:
                     txn = Transaction(seg, version)
                     if seg.get(1) != "837":
                         skip_txn = True
-                        yield self.error(
-                            seg,
+                        skip_reason = (
                             f"transaction set {seg.get(1)!r} is not a claim; expected 837 "
-                            "(005010X222A1 professional or 005010X223A2 institutional)",
+                            "(005010X222A1 professional or 005010X223A2 institutional)"
                         )
                     elif not any(g in version for g in PROFESSIONAL_GUIDES + INSTITUTIONAL_GUIDES):
                         skip_txn = True
-                        yield self.error(
-                            seg,
-                            f"implementation guide {version!r} is not supported; expected "
-                            "005010X222A1 (837P) or 005010X223A2 (837I)",
+                        skip_reason = (
+                            f"implementation guide {version!r} is not supported (segment {seg.number}, "
+                            f"ST*{seg.get(1)}*{seg.get(2)}); expected 005010X222A1 (837P) or "
+                            "005010X223A2 (837I)"
                         )
+                    if skip_txn:
+                        # the claims inside each get an error (at their CLM); this names the set
+                        yield self.envelope(seg, skip_reason)
                 elif sid == "SE":
                     if draft is not None:
                         yield self.finish(draft)
                     draft = line = other = party = None
                     level = None
                     if txn is None:
-                        yield self.error(seg, "SE without a matching ST")
+                        yield self.envelope(seg, "SE without a matching ST")
                         continue
                     counted = seg.number - txn.count_from + 1
                     if seg.get(1) != str(counted):
-                        yield self.error(
+                        yield self.envelope(
                             seg,
                             f"SE01 says the transaction set has {seg.get(1) or 'no'} segments, but it "
                             f"has {counted} from ST to SE; segments may be lost or duplicated",
                         )
                     if seg.get(2) != txn.control:
-                        yield self.error(
+                        yield self.envelope(
                             seg, f"SE02 control number {seg.get(2)!r} does not match ST02 {txn.control!r}"
                         )
                     txn = None
@@ -299,37 +321,37 @@ class Reader:
                     st_count = 0
                 elif sid == "GE":
                     if gs is None:
-                        yield self.error(seg, "GE without a matching GS")
+                        yield self.envelope(seg, "GE without a matching GS")
                     else:
                         if seg.get(1) != str(st_count):
-                            yield self.error(
+                            yield self.envelope(
                                 seg,
                                 f"GE01 says the group has {seg.get(1) or 'no'} transaction sets, but it "
                                 f"has {st_count}",
                             )
                         if seg.get(2) != gs.get(6):
-                            yield self.error(
+                            yield self.envelope(
                                 seg, f"GE02 control number {seg.get(2)!r} does not match GS06 {gs.get(6)!r}"
                             )
                     gs = None
                 elif sid == "ISA":
                     if isa is not None:
-                        yield self.error(isa, "interchange has no IEA before the next ISA")
+                        yield self.envelope(isa, "interchange has no IEA before the next ISA")
                     isa = seg
                     gs_count = 0
                     self.component = seg.raw[-1]
                 elif sid == "IEA":
                     if isa is None:
-                        yield self.error(seg, "IEA without a matching ISA")
+                        yield self.envelope(seg, "IEA without a matching ISA")
                     else:
                         if seg.get(1) != str(gs_count):
-                            yield self.error(
+                            yield self.envelope(
                                 seg,
                                 f"IEA01 says the interchange has {seg.get(1) or 'no'} groups, but it has "
                                 f"{gs_count}",
                             )
                         if seg.get(2) != isa.get(13):
-                            yield self.error(
+                            yield self.envelope(
                                 seg,
                                 f"IEA02 control number {seg.get(2)!r} does not match ISA13 {isa.get(13)!r}",
                             )
@@ -341,7 +363,10 @@ class Reader:
                 elif level is not None and sid in ("N3", "N4", "DMG", "NM1", "PRV", "REF", "SBR", "PAT"):
                     level.problems.append((seg, str(exc)))
                 else:
-                    yield self.error(seg, str(exc))
+                    # a CLM outside a transaction set is a claim; a stray LX / HI / SBR is not
+                    yield self.error(
+                        seg, str(exc), seg.get(1) if sid == "CLM" else None, envelope=sid != "CLM"
+                    )
 
         if draft is not None:
             if txn is not None:
@@ -357,13 +382,13 @@ class Reader:
             return
         where = last
         if txn is not None:
-            yield self.error(
+            yield self.envelope(
                 where, f"the file ends without the SE of transaction set {txn.control}: cut short"
             )
         elif gs is not None:
-            yield self.error(where, "the file ends without GE: the interchange is cut short")
+            yield self.envelope(where, "the file ends without GE: the interchange is cut short")
         elif isa is not None:
-            yield self.error(where, "the file ends without IEA: the interchange is cut short")
+            yield self.envelope(where, "the file ends without IEA: the interchange is cut short")
 
     # -- a finished claim --------------------------------------------------------------------------
 

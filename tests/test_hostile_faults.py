@@ -217,3 +217,23 @@ def test_failed_import_of_a_new_ptp_version_keeps_the_previous_table(tmp_path):
     tables = imported(data)
     assert tables.ptp is not None
     assert tables.ptp.execute("SELECT col1, col2 FROM ptp").fetchall() == [("99213", "36415")]
+
+
+def test_atomic_output_keeps_the_target_on_an_error_and_leaves_no_part(tmp_path):
+    from payer_rules.io.atomic import atomic_output
+
+    target = tmp_path / "out.835"
+    target.write_text("previous")
+
+    def interrupted() -> None:
+        with atomic_output(target) as handle:
+            handle.write("half")
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        interrupted()
+    assert target.read_text() == "previous"
+    assert _parts(tmp_path, target.name) == []
+    with atomic_output(target) as handle:
+        handle.write("whole")
+    assert target.read_text() == "whole"

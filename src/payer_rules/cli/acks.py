@@ -7,6 +7,7 @@ judged at the front end, so it is written from the run's results, one transactio
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TextIO
 import click
 
 from payer_rules.errors import InputError, UsageError
+from payer_rules.io.atomic import atomic_output
 from payer_rules.io.readers import expand_inputs
 from payer_rules.io.writers import ResultWriter
 from payer_rules.models import Claim
@@ -72,9 +74,11 @@ class AckWriter:
     def __init__(self, inner: ResultWriter, directory: Path, inputs: tuple[str, ...]) -> None:
         from payer_rules.io.x12.writer_277ca import X12_277CAWriter
 
+        # written beside its target and renamed on close: a killed run leaves the old file
+        self._files = contextlib.ExitStack()
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            self._handle = (directory / "claims.277ca").open("w", encoding="utf-8", newline="")
+            self._handle = self._files.enter_context(atomic_output(directory / "claims.277ca"))
         except OSError as exc:
             raise UsageError(f"{directory}: cannot write acknowledgments: {exc.strerror or exc}") from exc
         self._inner = inner
@@ -88,9 +92,10 @@ class AckWriter:
 
     def close(self) -> None:
         self._inner.close()
-        with self._handle:
+        with self._files:
             self._277ca.close()
         for name, text in x12_inputs(self._inputs):
             body, _accepted, _rejected = _acknowledge(text)
             target = self._directory / f"{Path(name).name if name != '<stdin>' else 'stdin'}.999"
-            target.write_text(body, encoding="utf-8", newline="")
+            with atomic_output(target) as handle:
+                handle.write(body)

@@ -30,7 +30,7 @@ def _mode_for(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path, *, encoding: str = "utf-8", newline: str = "") -> Iterator[TextIO]:
+def atomic_output(target: Path, *, encoding: str = "utf-8", newline: str | None = "") -> Iterator[TextIO]:
     """A text stream whose content becomes ``target`` when the block ends without an exception.
 
     On an exception (or ``KeyboardInterrupt``) the temporary file is removed and ``target`` is

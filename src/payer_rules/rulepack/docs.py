@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from payer_rules.io.atomic import atomic_output
+
 from .kinds.base import RuleKind
 from .loader import Pack
 from .schema import Case, Rule
@@ -85,10 +87,12 @@ def write_docs(packs: list[Pack], kinds: Mapping[str, RuleKind], output: Path) -
     for code in sorted(latest):
         pack, rule = latest[code]
         path = output / f"{code}.md"
-        path.write_text(rule_page(pack, rule, kinds.get(rule.kind)), encoding="utf-8")
+        with atomic_output(path, newline=None) as handle:
+            handle.write(rule_page(pack, rule, kinds.get(rule.kind)))
         written.append(path)
         index.append(
             f"| [{code}]({code}.md) | {rule.name} | {rule.kind} | {pack.meta.label} | {rule.status} |"
         )
-    (output / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")
+    with atomic_output(output / "index.md", newline=None) as handle:
+        handle.write("\n".join(index) + "\n")
     return written

@@ -350,3 +350,19 @@ def test_clfs_rate_out_of_range_is_refused_at_import(tmp_path):
     path.write_text("YEAR,HCPCS,MOD,RATE\n2026,82947,,1e400\n")
     with pytest.raises(InputError, match=r":2: RATE: expected an amount up to 9,999,999,999.99, got '1e400'"):
         import_clfs([path], ImportOptions(data_dir=tmp_path / "data"))
+
+
+def test_999_for_an_envelope_pyx12_cannot_read_is_a_located_error(tmp_path):
+    text = _x12()
+    broken = "~".join(s for s in text.split("~") if not s.strip().startswith(("ST*837", "GS*")))
+    bad = tmp_path / "bad.837"
+    bad.write_text(broken)
+    good = tmp_path / "good.837"
+    good.write_text(text)
+    result = CliRunner().invoke(
+        cli, ["adjudicate", str(bad), str(good), "--payer", "medicare", "--format", "x12-999"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1
+    assert f"payer-rules: error: {bad}: no 999 could be made" in result.stderr
+    assert result.stdout.count("ST*999*") >= 1  # the good file is still acknowledged

@@ -8,6 +8,7 @@ judged at the front end, so it is written from the run's results, one transactio
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,26 +47,45 @@ def x12_inputs(inputs: tuple[str, ...]) -> Iterator[tuple[str, str]]:
             yield name, text
 
 
-def _acknowledge(text: str) -> tuple[str, int, int]:
+def _acknowledge(text: str, name: str = "<input>") -> tuple[str, int, int]:
     try:
         from payer_rules.io.x12.ack_999 import acknowledge_837
 
         ack = acknowledge_837(text)
     except ModuleNotFoundError as exc:
         raise UsageError(str(exc)) from exc
+    except Exception as exc:
+        if os.environ.get("PAYER_RULES_DEBUG") == "1":
+            raise
+        # pyx12 fails on some damaged envelopes (a GE with no GS before it): that file gets no
+        # 999 and a located error; the other files are still acknowledged (issue 19).
+        msg = (
+            f"no 999 could be made: the X12 validator (pyx12) failed on this file "
+            f"({type(exc).__name__}); check its ISA / GS / ST envelopes"
+        )
+        raise InputError(name, msg) from exc
     return ack.text, ack.accepted, ack.rejected
 
 
-def write_999(inputs: tuple[str, ...], stream: TextIO) -> None:
-    """``--format x12-999``: one 999 interchange per X12 input, one after another."""
+def write_999(inputs: tuple[str, ...], stream: TextIO) -> list[InputError]:
+    """``--format x12-999``: one 999 interchange per X12 input, one after another.
+
+    :returns: the inputs no 999 could be made for, for the runner to report (exit 1).
+    """
     found = 0
+    failed: list[InputError] = []
     for name, text in x12_inputs(inputs):
         found += 1
-        body, accepted, rejected = _acknowledge(text)
+        try:
+            body, accepted, rejected = _acknowledge(text, name)
+        except InputError as exc:
+            failed.append(exc)
+            continue
         stream.write(body)
         click.echo(f"{name}: 999 {accepted} transaction set(s) accepted, {rejected} rejected", err=True)
     if not found:
         raise UsageError("--format x12-999 acknowledges X12 837 files; no input is X12")
+    return failed
 
 
 class AckWriter:
@@ -95,7 +115,11 @@ class AckWriter:
         with self._files:
             self._277ca.close()
         for name, text in x12_inputs(self._inputs):
-            body, _accepted, _rejected = _acknowledge(text)
+            try:
+                body, _accepted, _rejected = _acknowledge(text, name)
+            except InputError as exc:
+                click.echo(f"payer-rules: error: {exc}", err=True)
+                continue
             target = self._directory / f"{Path(name).name if name != '<stdin>' else 'stdin'}.999"
             with atomic_output(target) as handle:
                 handle.write(body)

@@ -128,7 +128,8 @@ def _run(
 
     if fmt == ACK_FORMAT:
         with open_output(output) as stream:
-            write_999(inputs, stream)
+            failed = write_999(inputs, stream)
+        _finish(Progress(), failed)
         return
     if x12_st03 and fmt != "x12-835":
         raise UsageError("--x12-st03 applies to --format x12-835")

@@ -109,7 +109,7 @@ def test_amount_1e400_gives_exit_1_and_a_message_not_a_silent_failure(tmp_path):
 @pytest.mark.parametrize(
     ("charge", "expected"),
     [
-        ("1E23", "SV102 line charge '1E23' is not an X12 number"),
+        ("1E23", "SV102 line charge '1E23' is not a number"),
         ("1" * 21, "SV102 line charge has 21 digits; X12 allows at most 18"),
         ("99999999999", "out of range; amounts are at most 9,999,999,999.99"),
         ("10.001", "has a fraction of a cent"),

@@ -65,7 +65,7 @@ def parse_amount(value: str, what: str, *, money: bool = True) -> Decimal:
     (issue 19). ``money=False`` for quantities (units), which may have more decimals.
     """
     if not _R.fullmatch(value):
-        raise ValueError(f"{what} {echo(value)} is not an X12 number; expected e.g. 125.00")
+        raise ValueError(f"{what} {echo(value)} is not a number; expected an X12 number such as 125.00")
     digits = sum(c.isdigit() for c in value)
     if digits > R_DIGITS:
         raise ValueError(f"{what} has {digits} digits; X12 allows at most {R_DIGITS}")

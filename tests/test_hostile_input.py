@@ -366,3 +366,17 @@ def test_999_for_an_envelope_pyx12_cannot_read_is_a_located_error(tmp_path):
     assert result.exit_code == 1
     assert f"payer-rules: error: {bad}: no 999 could be made" in result.stderr
     assert result.stdout.count("ST*999*") >= 1  # the good file is still acknowledged
+
+
+@pytest.mark.parametrize("keep", [1, 5, 10, 15])
+def test_isa_with_missing_elements_is_one_located_error(keep, tmp_path):
+    text = _x12()
+    isa, rest = text.split("~", 1)
+    path = tmp_path / "short-isa.837"
+    path.write_text("*".join(isa.split("*")[: keep + 1]) + "~" + rest)
+    result = CliRunner().invoke(cli, ["adjudicate", str(path), "--payer", "medicare", "--format", "json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"payer-rules: error: {path}: segment 1 (ISA*")
+    assert [r["status"] for r in json.loads(result.stdout)] == ["error"]

@@ -380,3 +380,17 @@ def test_isa_with_missing_elements_is_one_located_error(keep, tmp_path):
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"payer-rules: error: {path}: segment 1 (ISA*")
     assert [r["status"] for r in json.loads(result.stdout)] == ["error"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ({"units": -1}, "units -1 is out of range; expected a number of units from 0 to 99,999,999"),
+        ({"charge": "-5.00"}, "charge -5.00 is negative; expected a charge of 0.00 or more"),
+    ],
+)
+def test_negative_units_or_charge_is_a_located_input_error(line, expected):
+    # found by the long fuzz run: a negative allowed amount failed inside a commercial payer (ENG004)
+    (item,) = read_json_text(json.dumps(_claim_json(**line)), "claims.json")
+    assert isinstance(item, InputError)
+    assert expected in item.message and "$.lines[0]" in item.message

@@ -15,7 +15,7 @@ from typing import Any
 
 from attrs import Attribute, field, frozen, validators
 
-from payer_rules.money import check_amount, check_units
+from payer_rules.money import check_amount, check_charge, check_units
 
 __all__ = [
     "Accumulators",
@@ -137,6 +137,12 @@ def _amount(_instance: object, attribute: Attribute[Any], value: Any) -> None:
 def _amounts(_instance: object, attribute: Attribute[Any], values: Any) -> None:
     for value in values:
         _amount(_instance, attribute, value)
+
+
+def _charge(_instance: object, attribute: Attribute[Any], value: Any) -> None:
+    """A billed charge: an amount, not negative."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        check_charge(Decimal(value), attribute.name)
 
 
 def _units(_instance: object, attribute: Attribute[Any], value: Any) -> None:
@@ -375,7 +381,7 @@ class ServiceLine:
     #: time); ``None`` when the source does not say (Medicare reads anesthesia units as minutes).
     unit_basis: str | None = field(default=None, converter=_unit_basis)
     #: Billed charge for the line, in dollars (a string or number, read as a decimal).
-    charge: Decimal = field(validator=_amount)
+    charge: Decimal = field(validator=_charge)
     #: Date of service, YYYY-MM-DD; codes, edits and fees in force on it apply.
     service_date: dt.date
     #: Last date of service for a line that spans days.
@@ -416,7 +422,7 @@ class PriorService:
     #: Units of service.
     units: Decimal = field(default=Decimal(1), validator=_units)
     #: Billed charge, in dollars.
-    charge: Decimal | None = field(default=None, validator=_amount)
+    charge: Decimal | None = field(default=None, validator=_charge)
     #: Rendering provider's NPI.
     provider_npi: str | None = None
     #: Billing tax id (the group).

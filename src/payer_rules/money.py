@@ -39,9 +39,22 @@ def check_amount(value: Decimal, what: str = "amount") -> Decimal:
 
 
 def check_units(value: Decimal, what: str = "units") -> Decimal:
-    """``value`` if it is a finite number of units within :data:`MAX_UNITS`, else ``ValueError``."""
-    if not value.is_finite() or abs(value) > MAX_UNITS:
-        msg = f"{what} {value} is out of range; expected a number of units of at most {MAX_UNITS:,}"
+    """``value`` if it is a finite number of units from 0 to :data:`MAX_UNITS`, else ``ValueError``."""
+    if not value.is_finite() or not 0 <= value <= MAX_UNITS:
+        msg = f"{what} {value} is out of range; expected a number of units from 0 to {MAX_UNITS:,}"
+        raise ValueError(msg)
+    return value
+
+
+def check_charge(value: Decimal, what: str = "charge") -> Decimal:
+    """A billed charge: an amount (:func:`check_amount`) that is not negative.
+
+    A negative charge would make a negative allowed amount, which no payer pays (issue 19: it
+    failed inside a commercial payer's benefits).
+    """
+    check_amount(value, what)
+    if value < 0:
+        msg = f"{what} {value} is negative; expected a charge of 0.00 or more"
         raise ValueError(msg)
     return value
 

@@ -394,3 +394,22 @@ def test_negative_units_or_charge_is_a_located_input_error(line, expected):
     (item,) = read_json_text(json.dumps(_claim_json(**line)), "claims.json")
     assert isinstance(item, InputError)
     assert expected in item.message and "$.lines[0]" in item.message
+
+
+def test_fhir_string_element_of_the_wrong_type_fails_that_claim_alone():
+    # found by the long fuzz run: a list as postalCode reached the payers and one failed (ENG004)
+    bundle = _bundle()
+    organizations = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Organization"
+    ]
+    organizations[0]["address"] = [{"city": "San Francisco", "postalCode": ["94110"]}]
+    items = list(read_text(json.dumps(bundle), "b.json"))
+    errors = [i for i in items if isinstance(i, InputError)]
+    assert errors and all("address.postalCode: expected a string, got ['94110']" in e.message for e in errors)
+
+
+def test_fhir_resource_type_of_the_wrong_type_is_echoed_bounded():
+    (item,) = read_text('{"resourceType": ' + "[" * 500 + "]" * 500 + "}", "b.json")
+    assert isinstance(item, InputError) and item.message.endswith(
+        "is not a claim; expected a Claim or a Bundle of Claims"
+    )

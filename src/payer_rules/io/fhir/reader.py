@@ -127,7 +127,7 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
         yield _read_claim(data, _Index([], []), name, "Claim")
         return
     if kind != "Bundle":
-        yield InputError(name, f"a FHIR {kind} is not a claim; expected a Claim or a Bundle of Claims")
+        yield InputError(name, f"a FHIR {echo(kind)} is not a claim; expected a Claim or a Bundle of Claims")
         return
     entries = data.get("entry") or []
     if not isinstance(entries, list):
@@ -411,8 +411,19 @@ def _address(res: Mapping[str, Any] | None) -> Address | None:
         return None
     lines = a.get("line") or []
     return Address(
-        line1=lines[0] if lines else None, city=a.get("city"), state=a.get("state"), zip=a.get("postalCode")
+        line1=_string(lines[0] if isinstance(lines, list) and lines else None, "address.line"),
+        city=_string(a.get("city"), "address.city"),
+        state=_string(a.get("state"), "address.state"),
+        zip=_string(a.get("postalCode"), "address.postalCode"),
     )
+
+
+def _string(value: Any, what: str) -> str | None:
+    """A FHIR string element, or ``None``; anything else is refused by name (a list where a
+    string belongs reached the payers and failed there, issue 19)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{what}: expected a string, got {echo(value)}")
 
 
 def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | None:
@@ -469,8 +480,8 @@ def _person(res: Mapping[str, Any] | None, person_id: str) -> Person:
     birth = res.get("birthDate")
     return Person(
         id=person_id,
-        last_name=n.get("family"),
-        first_name=(n.get("given") or [None])[0],
+        last_name=_string(n.get("family"), "name.family"),
+        first_name=_string((n.get("given") or [None])[0], "name.given"),
         birth_date=_date(birth, "birthDate") if birth else None,
         sex=_SEX.get(str(res.get("gender")), Sex.UNKNOWN),
         address=_address(res),

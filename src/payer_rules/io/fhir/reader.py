@@ -294,7 +294,10 @@ class _Index:
     def _add(self, res: Mapping[str, Any]) -> None:
         if res.get("id"):
             self._urls.setdefault(f"{res.get('resourceType')}/{res['id']}", res)
-        for ident in res.get("identifier") or []:
+        identifiers = res.get("identifier")
+        # the index is built for the whole Bundle: one resource of the wrong shape must not end
+        # the file (its Claim, if any, is refused on its own, issue 19)
+        for ident in identifiers if isinstance(identifiers, list) else ():
             if isinstance(ident, dict) and ident.get("value"):
                 key = (str(ident.get("system") or ""), str(ident["value"]))
                 self._identifiers.setdefault(key, []).append(res)

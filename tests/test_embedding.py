@@ -57,7 +57,8 @@ def test_the_readme_embedding_example_runs(monkeypatch):
 
 
 @given(
-    st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False)
+    # whole cents: a fraction of a cent is refused by both paths alike (issue 19)
+    st.integers(min_value=0, max_value=10**11).map(lambda cents: cents / 100)
     | st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False).map(float)
 )
 def test_a_float_from_json_load_is_read_as_the_runner_reads_the_same_text(charge):

@@ -170,3 +170,13 @@ def test_ack_with_jobs_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--ack" in result.output
+
+
+def test_format_x12_999_on_an_unreadable_envelope_is_a_located_error(tmp_path: Path) -> None:
+    broken = tmp_path / "cut.837"
+    broken.write_text("ISA*00*broken~GS*HC~")
+    result = CliRunner().invoke(cli, ["check", str(broken), "--payer", "medicare", "--format", "x12-999"])
+    assert result.exit_code == 1
+    assert f"{broken}: no 999 could be made: no functional group" in result.stderr
+    assert "Traceback" not in result.output
+    assert "ST*999" not in result.stdout

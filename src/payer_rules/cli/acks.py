@@ -64,6 +64,12 @@ def _acknowledge(text: str, name: str = "<input>") -> tuple[str, int, int]:
             f"({type(exc).__name__}); check its ISA / GS / ST envelopes"
         )
         raise InputError(name, msg) from exc
+    if not ack.groups:
+        raise InputError(
+            name,
+            "no 999 could be made: no functional group (GS ... GE) could be read, and a 999 "
+            "acknowledges functional groups; check the file's ISA / GS envelope",
+        )
     return ack.text, ack.accepted, ack.rejected
 
 

@@ -39,12 +39,14 @@ EXTRA = "payer-rules[x12-ack]"
 class Acknowledgment:
     """A 999 for one received file: its text and how each transaction set fared."""
 
-    __slots__ = ("accepted", "rejected", "text")
+    __slots__ = ("accepted", "groups", "rejected", "text")
 
-    def __init__(self, text: str, accepted: int, rejected: int) -> None:
+    def __init__(self, text: str, accepted: int, rejected: int, groups: int) -> None:
         self.text = text
         self.accepted = accepted
         self.rejected = rejected
+        #: functional groups acknowledged; 0 when no GS could be read, so nothing was acknowledged
+        self.groups = groups
 
 
 def _validate(text: str) -> dict[str, Any]:
@@ -158,4 +160,4 @@ def acknowledge_837(text: str, *, now: dt.datetime | None = None, test: bool = T
             lines.extend(segs)
             lines.append(f"SE*{len(segs) + 2}*{st}")
     lines.extend(interchange.trailer(sets))
-    return Acknowledgment("".join(f"{seg}~\n" for seg in lines), accepted, rejected)
+    return Acknowledgment("".join(f"{seg}~\n" for seg in lines), accepted, rejected, sets)

@@ -153,3 +153,50 @@ def test_problem_documents_stay_rfc_9457(url):
     assert response.status_code == 400
     problem = json.loads(response.text)
     assert {"type", "title", "status", "detail"} <= set(problem)
+
+
+def _damage_first(text: str, segment: str, value: str) -> str:
+    """``text`` with the first ``segment``'s count (element 1) replaced by ``value``."""
+    segments = text.split("~")
+    index = next(i for i, s in enumerate(segments) if s.strip().startswith(f"{segment}*"))
+    elements = segments[index].split("*")
+    elements[1] = value
+    segments[index] = "*".join(elements)
+    return "~".join(segments)
+
+
+@pytest.mark.parametrize(("segment", "value"), [("SE", "999"), ("GE", "7"), ("IEA", "0")])
+@pytest.mark.parametrize("accept", ["application/json", "application/x-ndjson"])
+def test_x12_envelope_errors_are_a_located_400_not_a_silent_200(url, segment, value, accept):
+    """A trailer that does not match stands for no claim: no result can carry it, so the
+    service refuses the body, locating it, instead of answering 200 without it."""
+    text = (EXAMPLES / "x12" / "professional.837").read_text()
+    response = httpx.post(
+        f"{url}/v1/adjudicate?payer=medicare",
+        content=_damage_first(text, segment, value).encode(),
+        headers={"content-type": "application/edi-x12", "accept": accept},
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["title"] == "Broken X12 envelope"
+    assert problem["errors"], problem
+    for error in problem["errors"]:
+        assert error["location"].startswith("request.x12: segment "), error
+        assert error["claim_id"] is None
+    assert f"{segment}01" in problem["errors"][0]["message"]
+    assert problem["errors"][0]["location"] in problem["detail"]
+
+
+def test_x12_with_a_sound_envelope_is_still_judged(url):
+    text = (EXAMPLES / "x12" / "professional.837").read_text()
+    claims = text.count("~CLM*") + text.count("\nCLM*")
+    response = httpx.post(
+        f"{url}/v1/adjudicate?payer=medicare&payer=bluepeak",
+        content=text.encode(),
+        headers={"content-type": "application/edi-x12"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.json()["results"]) == claims * 2

@@ -338,9 +338,28 @@ def _read_claims(text: str, name: str, limits: Limits) -> list[Claim | InputErro
             "Unreadable claims",
             "; ".join(str(e) for e in errors[:5])
             + (f"; and {len(errors) - 5} more" if len(errors) > 5 else ""),
-            errors=[{"location": e.location, "message": e.message, "claim_id": e.claim_id} for e in errors],
+            errors=_located(errors),
+        )
+    envelope = [item for item in items if isinstance(item, InputError) and item.envelope]
+    if envelope:
+        # An X12 trailer count or control number that does not match stands for no claim, so no
+        # result can carry it, and a 200 would drop it unsaid. An X12 front end rejects such a
+        # transaction set (999 IK5*R) rather than adjudicate it; so does the service, naming
+        # every envelope error, and judges nothing: no claim gets a result it would not get
+        # from the corrected file (issue 19).
+        raise Problem(
+            400,
+            "Broken X12 envelope",
+            "; ".join(str(e) for e in envelope[:5])
+            + (f"; and {len(envelope) - 5} more" if len(envelope) > 5 else "")
+            + "; no claim was judged: correct the envelope and send the file again",
+            errors=_located(envelope),
         )
     return items
+
+
+def _located(errors: Sequence[InputError]) -> list[dict[str, str | None]]:
+    return [{"location": e.location, "message": e.message, "claim_id": e.claim_id} for e in errors]
 
 
 def _render(

@@ -149,21 +149,21 @@ def _envelopes() -> dict[str, Any]:
                 "request_id": {"type": "string"},
                 "limit": _obj(
                     {
-                        "name": {"type": "string", "enum": ["max_body_bytes", "max_claims"]},
-                        "value": {"type": "integer"},
+                        "name": {"type": "string", "enum": ["max_body_bytes", "max_claims", "body_seconds"]},
+                        "value": {"type": "number"},
                     },
-                    "The limit a 413 or 422 refers to.",
+                    "The limit a 408, 413 or 422 refers to.",
                 ),
                 "errors": {
                     "type": "array",
-                    "description": "every unreadable claim of a 400, located",
+                    "description": "every unreadable claim or X12 envelope error of a 400, located",
                     "items": _obj(
                         {
                             "location": {"type": "string"},
                             "message": {"type": "string"},
                             "claim_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                         },
-                        "One unreadable claim.",
+                        "One unreadable claim, or an envelope error (claim_id null).",
                     ),
                 },
             },
@@ -210,9 +210,10 @@ def _judge_operation(stage: str, summary: str) -> dict[str, Any]:
             "reads a file: claim JSON (one claim, an array, or {claims: [...]}), NDJSON, an X12 "
             "837 (content starting ISA) or FHIR (a Claim or a Bundle of them). A claim that "
             "cannot be read gets an `error` result for each payer, so results = claims x payers; "
-            "a body in which no claim can be read is a 400. Results come as JSON, NDJSON, an X12 "
-            "835 or FHIR ClaimResponses by `Accept`, when this build has that writer (see "
-            "`/ready` formats)."
+            "a body in which no claim can be read, or an X12 837 whose envelope (SE / GE / IEA "
+            "counts and control numbers) does not match, is a 400 that locates every error. "
+            "Results come as JSON, NDJSON, an X12 835 or FHIR ClaimResponses by `Accept`, "
+            "when this build has that writer (see `/ready` formats)."
         ),
         "parameters": _JUDGE_PARAMETERS,
         "requestBody": {
@@ -255,7 +256,10 @@ def _judge_operation(stage: str, summary: str) -> dict[str, Any]:
                     },
                 },
             },
-            "400": _problem("malformed request: no claim in the body can be read, or a bad parameter"),
+            "400": _problem(
+                "malformed request: no claim in the body can be read, an X12 envelope error, "
+                "or a bad parameter"
+            ),
             "406": _problem("no result format the Accept header allows; the detail lists them"),
             "408": _problem("the body did not arrive within body_seconds"),
             "413": _problem("the body is over max_body_bytes"),

@@ -3,8 +3,10 @@
     uv run python benchmarks/bench_codesets.py [--xml PATH]
 
 Measures, each in a fresh state: parsing the CDC tabular XML (what the first run after an
-install does), writing it to SQLite (the importer), opening the SQLite version (every later
-run), deriving FY2025 from FY2026 and the addenda, and lookups per second.
+install does), writing it to SQLite (the importer), opening the SQLite version (an imported
+year), reading the cached derived table (``payer_rules.codesets.cache``: every run of the
+shipped years after the first), deriving FY2025 from FY2026 and the addenda, and lookups per
+second.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tracemalloc
 from pathlib import Path
 
 from payer_rules.codesets import CodeSetRegistry, CodeSetVersion
+from payer_rules.codesets.cache import dump_table, load_table
 from payer_rules.codesets.importers.icd10cm import parse_icd10cm
 from payer_rules.codesets.store import read_table, write_version
 
@@ -54,6 +57,10 @@ def main() -> None:
         measure("write SQLite (importer)", lambda: write_version(data, db), memory=False)
         print(f"  {db.stat().st_size / 2**20:.1f} MiB on disk")
         table = measure("open SQLite into sets and dicts", lambda: read_table(db))
+    payload = dump_table(table)
+    assert payload is not None
+    print(f"  cached table: {len(payload) / 2**20:.1f} MiB")
+    measure("read the cached table (titles on first use)", lambda: load_table(payload))
     releases.load_fy2026.cache_clear()
     fy2026 = CodeSetVersion.from_table(
         table, system="icd-10-cm", name="FY2026", effective_from=dt.date(2025, 10, 1), effective_to=None

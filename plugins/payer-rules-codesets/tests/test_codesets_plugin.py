@@ -125,3 +125,12 @@ def test_conventions_reach_the_claim(engine):
         diagnoses=(Diagnosis(code="Z38.00"),),
     )
     assert "MCR007" in codes(engine.adjudicate(old, "medicare"))
+
+
+def test_cached_years_equal_the_years_built_afresh():
+    from payer_rules_codesets.releases import build_fy2025, build_fy2026, tabular_xml
+
+    fy2026 = build_fy2026(tabular_xml())
+    assert load_fy2026() == fy2026
+    assert dict(load_fy2026().descriptions) == dict(fy2026.descriptions)
+    assert load_fy2025() == build_fy2025(fy2026)

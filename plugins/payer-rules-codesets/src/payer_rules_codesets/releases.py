@@ -8,23 +8,24 @@ addenda: 487 added, 28 deleted); its headers are FY2026's that still head a FY20
 the categories of the deleted codes. Titles revised in FY2026 read as in FY2026, and FY2025
 uses FY2026's tabular notes (Excludes1, manifestations, age, sex): the gaps of a derived year.
 
-The parsed year is cached as SQLite in ``<data dir>/cache/``, keyed by the XML's checksum, so
-only the first run after an install parses the 10 MB XML.
+Both years are cached in ``<data dir>/cache/`` (:mod:`payer_rules.codesets.cache`), keyed by
+the XML, the addenda and the modules that derive them, so only the first run after an install
+or an upgrade parses the 10 MB XML and derives FY2025; every later process reads each year back
+in a few tens of milliseconds.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib.util
 import tomllib
 from functools import cache
 from pathlib import Path
 
-from payer_rules.codesets.importers.icd10cm import fiscal_year_span, parse_icd10cm
+from payer_rules.codesets import registry
+from payer_rules.codesets.cache import cached_table
+from payer_rules.codesets.importers import icd10cm
+from payer_rules.codesets.importers.icd10cm import fiscal_year_span
 from payer_rules.codesets.registry import ICD10CM, CodeSetVersion, CodeTable
-from payer_rules.codesets.store import read_table, write_version
-from payer_rules.store import data_dir
 
 ADDENDA = Path(__file__).parent / "data" / "icd10cm_fy2026_addenda.toml"
 FY2026 = "ICD-10-CM FY2026"
@@ -44,20 +45,20 @@ def tabular_xml() -> Path:
     return sorted(xmls)[-1]
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def _derivers() -> list[Path]:
+    """The modules whose code decides the tables: a change to them invalidates the cache."""
+    return [Path(__file__), Path(icd10cm.__file__), Path(registry.__file__)]
 
 
 @cache
 def load_fy2026() -> CodeTable:
     xml = tabular_xml()
-    cached = data_dir(create=False) / "cache" / f"icd10cm-fy2026-{_digest(xml)}.sqlite"
-    if cached.is_file():
-        return read_table(cached)
-    data = parse_icd10cm(xml)
-    with contextlib.suppress(OSError):  # a read-only data directory: work from memory
-        write_version(data, cached)
-    return data.table()
+    return cached_table(FY2026, [xml, *_derivers()], lambda: build_fy2026(xml))
+
+
+def build_fy2026(xml: Path) -> CodeTable:
+    """FY2026 parsed from the tabular XML (what the cache holds)."""
+    return icd10cm.parse_icd10cm(xml).table()
 
 
 @cache
@@ -69,7 +70,11 @@ def addenda() -> tuple[frozenset[str], dict[str, str]]:
 
 @cache
 def load_fy2025() -> CodeTable:
-    fy2026 = load_fy2026()
+    return cached_table(FY2025, [tabular_xml(), ADDENDA, *_derivers()], lambda: build_fy2025(load_fy2026()))
+
+
+def build_fy2025(fy2026: CodeTable) -> CodeTable:
+    """FY2025 derived from FY2026 and the addenda (what the cache holds)."""
     added, deleted = addenda()
     billable = (fy2026.billable - added) | deleted.keys()
     prefixes = {code[:n] for code in billable for n in range(3, len(code))}

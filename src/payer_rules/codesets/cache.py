@@ -1,0 +1,180 @@
+"""Code tables cached on disk in a form that loads in tens of milliseconds.
+
+A code set that is derived rather than imported (ICD-10-CM FY2026 parsed from the 10 MB CDC
+XML, FY2025 worked out from FY2026 and the addenda) costs a fifth of a second or more to
+build in Python. :func:`cached_table` builds it once and keeps the result in ``<data
+dir>/cache/``; every later process reads it back.
+
+The file is named after the code set and a key: a digest of this format's version, the
+Python version (the payload is :mod:`marshal`, whose format belongs to the interpreter), and
+the path, size and modification time of every source the table is derived from (the data
+files and the modules that derive it). Changing any of them gives a new key, so a stale table
+is never read; the superseded file of the same code set is removed when the new one is written.
+A file that cannot be read (truncated, another format) is rebuilt; a cache directory that
+cannot be written leaves the table in memory only.
+
+The payload holds only built-in types (strings, tuples, dicts, frozensets), written with
+:func:`marshal.dumps`, and is written beside the target and renamed into place, so a reader
+never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import marshal
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from payer_rules.codesets.icd10cm import Icd10cmNotes
+from payer_rules.codesets.registry import CodeTable
+
+__all__ = ["cache_key", "cached_table", "dump_table", "load_table"]
+
+#: Bumped whenever the payload's layout changes.
+FORMAT = b"payer-rules code table 1\n"
+SUFFIX = ".codes"
+
+
+def cache_key(name: str, sources: Sequence[Path]) -> str:
+    """16 hex digits naming ``name`` as derived from ``sources`` by this interpreter."""
+    digest = hashlib.sha256(FORMAT)
+    digest.update(f"{sys.version_info[0]}.{sys.version_info[1]} marshal {marshal.version}\0{name}\0".encode())
+    for source in sources:
+        stat = source.stat()
+        digest.update(f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_table(
+    name: str, sources: Sequence[Path], build: Callable[[], CodeTable], *, directory: Path | None = None
+) -> CodeTable:
+    """The table ``build`` makes from ``sources``, read from the cache when it holds it.
+
+    Args:
+        name: the code set's name (``ICD-10-CM FY2025``); names the file.
+        sources: every file the table depends on, code included (see the module docstring).
+        build: makes the table when the cache does not hold it.
+        directory: where cached tables live; ``<data dir>/cache`` by default.
+    """
+    if directory is None:
+        from payer_rules.store import data_dir
+
+        directory = data_dir(create=False) / "cache"
+    stem = "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-")
+    path = directory / f"{stem}-{cache_key(name, sources)}{SUFFIX}"
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
+        return load_table(path.read_bytes())
+    table = build()
+    payload = dump_table(table)
+    if payload is not None:
+        with contextlib.suppress(OSError):  # a read-only data directory: work from memory
+            _write(path, payload)
+            for old in directory.glob(f"{stem}-*{SUFFIX}"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    return table
+
+
+def _write(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(payload)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def dump_table(table: CodeTable) -> bytes | None:
+    """The bytes of a cache file for ``table``; ``None`` for a table it cannot hold exactly.
+
+    It holds ICD-10-CM notes (or none), and codes and titles without line breaks.
+    """
+    notes: tuple[Any, ...] | None = None
+    if isinstance(table.notes, Icd10cmNotes):
+        n = table.notes
+        notes = (dict(n.excludes1), frozenset(n.manifestations), dict(n.laterality), dict(n.sex), dict(n.age))
+    elif table.notes is not None:
+        return None
+    codes = (*table.billable, *table.headers, *table.descriptions)
+    if "" in codes or any("\n" in text for text in (*codes, *table.descriptions.values())):
+        return None  # the joined form below holds no empty code and no text across lines
+    # Codes as one newline-joined string: splitting it is several times faster than unmarshalling
+    # a list or set of as many small strings.
+    described = sorted(table.descriptions)
+    body = {
+        "billable": "\n".join(sorted(table.billable)),
+        "headers": "\n".join(sorted(table.headers)),
+        "described": "\n".join(described),
+        "descriptions": "\n".join(table.descriptions[c] for c in described),
+        "dates": {code: (_iso(added), _iso(ended)) for code, (added, ended) in table.dates.items()},
+        "stems": dict(table.stems),
+        "notes": notes,
+    }
+    return FORMAT + marshal.dumps(body)
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n") if text else []
+
+
+def load_table(data: bytes) -> CodeTable:
+    """The table in a cache file's bytes (``ValueError`` when they are not one)."""
+    if not data.startswith(FORMAT):
+        msg = "not a payer-rules code table of this format"
+        raise ValueError(msg)
+    body: Mapping[str, Any] = marshal.loads(data[len(FORMAT) :])
+    notes = body["notes"]
+    return CodeTable(
+        billable=frozenset(_lines(body["billable"])),
+        headers=frozenset(_lines(body["headers"])),
+        descriptions=_Titles(body["described"], body["descriptions"]),
+        dates={code: (_date(added), _date(ended)) for code, (added, ended) in body["dates"].items()},
+        notes=None
+        if notes is None
+        else Icd10cmNotes(
+            excludes1=notes[0], manifestations=notes[1], laterality=notes[2], sex=notes[3], age=notes[4]
+        ),
+        stems=body["stems"],
+    )
+
+
+class _Titles(Mapping[str, str]):
+    """Code titles, split out of their joined form on first use.
+
+    Judging claims never reads a title, and making the dictionary is most of a year's load
+    time (100,000 titles: about 45 ms), so a process that only judges never pays for it.
+    """
+
+    def __init__(self, codes: str, titles: str) -> None:
+        self._joined: tuple[str, str] | None = (codes, titles)
+        self._titles: dict[str, str] = {}
+
+    def _loaded(self) -> dict[str, str]:
+        joined = self._joined
+        if joined is not None:  # a race builds the same dictionary twice, harmlessly
+            self._titles = dict(zip(_lines(joined[0]), _lines(joined[1]), strict=True))
+            self._joined = None
+        return self._titles
+
+    def __getitem__(self, code: str) -> str:
+        return self._loaded()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())

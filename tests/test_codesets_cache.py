@@ -1,0 +1,105 @@
+"""Code tables cached on disk: read back exactly, rebuilt when a source changes, never stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from payer_rules.codesets.cache import SUFFIX, cached_table, dump_table, load_table
+from payer_rules.codesets.icd10cm import Icd10cmNotes
+from payer_rules.codesets.registry import CodeTable
+
+
+def icd_table() -> CodeTable:
+    notes = Icd10cmNotes(
+        excludes1={"E11": (("E10", "E10"), ("O24", "O24"))},
+        manifestations=frozenset({"G63"}),
+        laterality={"S93401A": "S93411A", "S93401": "S934"},
+        sex={"N40": "M"},
+        age={"P00": "newborn"},
+    )
+    return CodeTable.build(
+        ["E119", "E11A", "S93401A", "S93401D", "G35"],
+        descriptions={"E119": "Type 2 diabetes mellitus without complications", "E11": "Type 2 diabetes"},
+        notes=notes,
+        seventh_character=True,
+    )
+
+
+def hcpcs_table() -> CodeTable:
+    return CodeTable.build(
+        ["G0438", "J9999", "A0021"],
+        headers=[],
+        descriptions={"G0438": "Ppps, initial visit"},
+        dates={"J9999": (dt.date(2020, 1, 1), dt.date(2024, 12, 31)), "A0021": (None, dt.date(2026, 6, 30))},
+    )
+
+
+@pytest.mark.parametrize("make", [icd_table, hcpcs_table, lambda: CodeTable.build([])])
+def test_a_table_reads_back_equal_to_what_was_written(make):
+    table = make()
+    payload = dump_table(table)
+    assert payload is not None
+    again = load_table(payload)
+    assert again == table
+    assert dict(again.descriptions) == dict(table.descriptions)
+    assert again.stems == table.stems and again.headers == table.headers
+
+
+def test_tables_the_joined_form_cannot_hold_are_not_cached():
+    assert dump_table(CodeTable.build(["A00"], descriptions={"A00": "two\nlines"})) is None
+    assert dump_table(CodeTable.build(["A00"], notes=object())) is None
+    assert dump_table(CodeTable.build([""])) is None
+
+
+def test_built_once_then_read_from_the_cache(tmp_path):
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return icd_table()
+
+    first = cached_table("ICD-10-CM FY2099", [source], build, directory=tmp_path / "cache")
+    second = cached_table("ICD-10-CM FY2099", [source], build, directory=tmp_path / "cache")
+    assert calls == [1]
+    assert first == second == icd_table()
+    assert [p.name.startswith("icd-10-cm-fy2099-") for p in (tmp_path / "cache").iterdir()] == [True]
+
+
+def test_a_changed_source_rebuilds_and_replaces_the_old_file(tmp_path):
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    cache = tmp_path / "cache"
+    cached_table("X", [source], icd_table, directory=cache)
+    (old,) = cache.glob(f"*{SUFFIX}")
+    source.write_text("E119\nE11A\n")
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 1_000_000))
+    table = cached_table("X", [source], hcpcs_table, directory=cache)
+    assert table == hcpcs_table()
+    (new,) = cache.glob(f"*{SUFFIX}")
+    assert new != old
+    assert cached_table("X", [source], icd_table, directory=cache) == hcpcs_table()
+
+
+def test_a_damaged_file_is_rebuilt(tmp_path):
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    cache = tmp_path / "cache"
+    cached_table("X", [source], icd_table, directory=cache)
+    (path,) = cache.glob(f"*{SUFFIX}")
+    path.write_bytes(path.read_bytes()[:100])
+    assert cached_table("X", [source], hcpcs_table, directory=cache) == hcpcs_table()
+    path.write_bytes(b"something else entirely")
+    assert cached_table("X", [source], icd_table, directory=cache) == icd_table()
+
+
+def test_a_cache_directory_that_cannot_be_written_works_from_memory(tmp_path):
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    assert cached_table("X", [source], icd_table, directory=blocked / "cache") == icd_table()

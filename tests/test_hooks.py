@@ -16,6 +16,8 @@ from payer_rules.plugins import get_plugin_manager
 from payer_rules.results import (
     Adjudication,
     Adjustment,
+    CaseGroup,
+    CasePayment,
     Finding,
     Group,
     LineAdjudication,
@@ -303,6 +305,42 @@ def test_a_payer_can_price_as_a_percentage_of_the_medicare_reference():
     )
     result = engine.adjudicate(claim, "acme")
     assert result.allowed == Decimal("176.37")  # 150% of Medicare's CY2026 San Francisco $117.58
+
+
+def test_hook_reference_case_and_group_case_reach_the_asking_payer():
+    """A payer paying per case asks another plugin for the case's group and its reference
+    payment through the engine, whoever owns them; unowned schemes and references answer None."""
+    seen: dict[str, object] = {}
+
+    class Reference:
+        @hookimpl
+        def reference_case(self, reference, claim, context):
+            if reference != "toy-reference":
+                return None
+            case = CasePayment(drg="100", weight=Decimal("1.5"), amount=Decimal("1000.00"))
+            return Pricing(lines=(), source=SRC, case=case)
+
+        @hookimpl
+        def group_case(self, scheme, claim, context):
+            return CaseGroup(scheme=scheme, code="100", weight=Decimal("1.5")) if scheme == "toy" else None
+
+    class PerCase(PayerPlugin):
+        @hookimpl
+        def price(self, claim, context):
+            if context.payer.id != self.payer_id:
+                return None
+            seen["group"] = context.group_case("toy", claim)
+            seen["unowned"] = (context.group_case("other", claim), context.reference_case("other", claim))
+            reference = context.reference_case("toy-reference", claim)
+            assert reference is not None and reference.case is not None
+            allowed = reference.case.amount * Decimal("1.2")
+            return Pricing(lines=(PricedLine(line=1, allowed=allowed),), source=SRC)
+
+    engine = Engine(get_plugin_manager(plugins=[PerCase(), Reference()]))
+    result = engine.adjudicate(make_claim(lines=[{"procedure": "A", "charge": Decimal("5000.00")}]), "acme")
+    assert result.allowed == Decimal("1200.00")
+    assert seen["group"] == CaseGroup(scheme="toy", code="100", weight=Decimal("1.5"))
+    assert seen["unowned"] == (None, None)
 
 
 def test_denied_lines_never_reach_cost_sharing():

@@ -18,7 +18,7 @@ from attrs import define, field, frozen
 from payer_rules.codesets.registry import CodeSetRegistry
 from payer_rules.models import Claim, PriorService
 from payer_rules.payers import PayerInfo
-from payer_rules.results import ClaimResult, LineStatus, PricedLine
+from payer_rules.results import CaseGroup, ClaimResult, LineStatus, PricedLine, Pricing
 
 __all__ = ["Context", "Session"]
 
@@ -235,12 +235,28 @@ class Context:
     code_sets: CodeSetRegistry = field(factory=CodeSetRegistry)
     #: Prices a line by a reference fee schedule (``reference_price`` hook); set by the engine.
     reference_pricer: Callable[[str, Claim, int, Context], PricedLine | None] | None = None
+    #: Prices a whole claim per case by a reference payer (``reference_case`` hook); set by the engine.
+    case_pricer: Callable[[str, Claim, Context], Pricing | None] | None = None
+    #: Assigns a stay its case-mix group (``group_case`` hook); set by the engine.
+    case_grouper: Callable[[str, Claim, Context], CaseGroup | None] | None = None
 
     def reference_price(self, reference: str, claim: Claim, line: int) -> PricedLine | None:
         """The reference schedule's price for a line (e.g. ``"medicare"``), or ``None``."""
         if self.reference_pricer is None:
             return None
         return self.reference_pricer(reference, claim, line, self)
+
+    def reference_case(self, reference: str, claim: Claim) -> Pricing | None:
+        """The reference payer's per-case pricing of ``claim`` (``reference_case`` hook), or ``None``."""
+        if self.case_pricer is None:
+            return None
+        return self.case_pricer(reference, claim, self)
+
+    def group_case(self, scheme: str, claim: Claim) -> CaseGroup | None:
+        """The stay's case-mix group under ``scheme`` (``group_case`` hook), or ``None``."""
+        if self.case_grouper is None:
+            return None
+        return self.case_grouper(scheme, claim, self)
 
     def rules_date(self, service_date: dt.date) -> dt.date:
         """The date whose rules apply to a line: the pinned as-of date, else its date of service."""

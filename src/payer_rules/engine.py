@@ -35,6 +35,7 @@ from payer_rules.plugins import PayerRulesPluginManager, PluginInfo, get_plugin_
 from payer_rules.results import (
     Adjudication,
     Adjustment,
+    CaseGroup,
     CasePayment,
     ClaimResult,
     ClaimStatus,
@@ -123,6 +124,8 @@ class Engine:
         self._price = _StageCaller(pm.hook.price)
         self._adjudicate = _StageCaller(pm.hook.adjudicate)
         self._reference = _StageCaller(pm.hook.reference_price)
+        self._reference_case = _StageCaller(pm.hook.reference_case)
+        self._group_case = _StageCaller(pm.hook.group_case)
         self.plugins: tuple[PluginInfo, ...] = tuple(plugin_infos(pm))
         self.payers: Mapping[str, PayerInfo] = self._collect_payers()
         self.rules: Mapping[str, RuleInfo] = self._collect_rules()
@@ -294,6 +297,8 @@ class Engine:
             as_of=as_of,
             session=session if session is not None else Session(),
             reference_pricer=self._reference_price,
+            case_pricer=self._case_price,
+            case_grouper=self._case_group,
             code_sets=self.code_sets,
         )
         result, adjudication = self._run(claim, context, stages, origin)
@@ -511,6 +516,16 @@ class Engine:
             {"reference": reference, "claim": claim, "line": line, "context": context}
         )
         return priced
+
+    def _case_price(self, reference: str, claim: Claim, context: Context) -> Pricing | None:
+        priced: Pricing | None = self._reference_case(
+            {"reference": reference, "claim": claim, "context": context}
+        )
+        return priced
+
+    def _case_group(self, scheme: str, claim: Claim, context: Context) -> CaseGroup | None:
+        group: CaseGroup | None = self._group_case({"scheme": scheme, "claim": claim, "context": context})
+        return group
 
     # -- the pipeline ------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from payer_rules.context import Context
     from payer_rules.models import Claim
     from payer_rules.payers import PayerInfo
-    from payer_rules.results import Adjudication, Finding, PricedLine, Pricing
+    from payer_rules.results import Adjudication, CaseGroup, Finding, PricedLine, Pricing
     from payer_rules.rulepack.kinds import RuleKind
     from payer_rules.rules import RuleInfo
     from payer_rules.store import ImporterInfo
@@ -242,6 +242,52 @@ def reference_price(reference: str, claim: Claim, line: int, context: Context) -
     Medicare call this through the engine instead of importing the Medicare plugin.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def reference_case(reference: str, claim: Claim, context: Context) -> Pricing | None:
+    """Price a whole claim as a reference payer pays it per case, for percent-of-reference
+    facility contracts (a commercial plan paying inpatient stays at 140% of Medicare IPPS).
+
+    :param reference: the reference payer asked for, e.g. ``"medicare"``; plugins answer only
+        for references they own.
+    :param claim: the claim as the asking payer received it (its charges, dates and codes).
+    :param context: the asking payer's context (its dates rule; its payer is not the reference).
+    :return: the reference's :class:`~payer_rules.results.Pricing` of the claim: its ``case``
+        (the per-case payment before the reference's member cost sharing) and its lines'
+        shares, or no lines and the findings saying why the reference cannot price it (the
+        asker pends with them); ``None`` when the reference is not yours or the claim is of a
+        kind you do not price per case.
+
+    Stops at first non-None result.
+
+    Example::
+
+        @hookimpl
+        def reference_case(reference, claim, context):
+            if reference != "medicare" or not is_inpatient(claim):
+                return None
+            return price_ipps(claim, context)
+
+    .. versionadded:: 0.3
+    """
+
+
+@hookspec(firstresult=True)
+def group_case(scheme: str, claim: Claim, context: Context) -> CaseGroup | None:
+    """Assign a stay its case-mix group (an MS-DRG) under a grouping scheme you own.
+
+    :param scheme: the scheme asked for, e.g. ``"ms-drg"``.
+    :param claim: the inpatient claim (diagnoses, procedures, discharge status and date).
+    :param context: the asking payer's context.
+    :return: a :class:`~payer_rules.results.CaseGroup` (with ``problem`` and no ``code`` when
+        the stay cannot be grouped), or ``None`` when the scheme is not yours.
+
+    Stops at first non-None result. Lets a payer contract per DRG (case rates) without
+    importing the plugin whose grouper assigns it.
+
+    .. versionadded:: 0.3
     """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -76,3 +77,25 @@ def money(value: object) -> Decimal:
 def split_percent(amount: Decimal, percent: Decimal) -> Decimal:
     """``percent`` % of ``amount``, rounded to the cent."""
     return money(amount * percent / _HUNDRED)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` split in proportion to ``weights``, in cents that add up exactly.
+
+    Largest remainder: each share is rounded down to the cent, and the cents left over go to
+    the largest remainders (earlier lines first among equals). All-zero weights put the whole
+    amount on the first line. A per-case payment is shared among a claim's lines by charge so.
+    """
+    if not weights:
+        return []
+    whole = sum(weights, ZERO)
+    if whole <= 0:
+        return [money(total)] + [ZERO] * (len(weights) - 1)
+    cents = int((money(total) / CENT).to_integral_value())
+    raw = [Decimal(cents) * w / whole for w in weights]
+    floors = [int(r) for r in raw]
+    left = cents - sum(floors)
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(f) * CENT for f in floors]

@@ -21,6 +21,7 @@ __all__ = [
     "Adjustment",
     "CaseAmount",
     "CaseComponent",
+    "CaseGroup",
     "CasePayment",
     "ClaimResult",
     "ClaimStatus",
@@ -221,6 +222,34 @@ class CasePayment:
 
     def component(self, which: CaseComponent) -> Decimal:
         return sum((c.amount for c in self.components if c.component is which), Decimal("0.00"))
+
+
+@frozen(kw_only=True)
+class CaseGroup:
+    """A stay's case-mix group as a grouper assigns it (``group_case`` hook), payer-neutral.
+
+    A contract paying per case (a case rate per MS-DRG) needs the group the stay falls in but
+    not the payer whose grouper assigns it; the plugin owning the grouping scheme answers.
+
+    Args:
+        scheme: the grouping scheme asked for, e.g. ``"ms-drg"``.
+        code: the group, e.g. ``"291"``; empty when the stay could not be grouped.
+        version: the grouper and version that assigned it (``"MS-DRG v43.0"``).
+        mdc: the major diagnostic category (``"05"``, ``"PRE"``).
+        description: the group's title.
+        weight: its relative weight in the scheme's published table for the discharge, if known.
+        mean_length_of_stay: its geometric mean length of stay in days, if known.
+        problem: why the stay has no group (``code`` empty): what is missing or ungroupable.
+    """
+
+    scheme: str
+    code: str
+    version: str = ""
+    mdc: str | None = None
+    description: str = ""
+    weight: Decimal | None = None
+    mean_length_of_stay: Decimal | None = None
+    problem: str = ""
 
 
 @frozen(kw_only=True)

@@ -308,4 +308,6 @@ def test_an_outpatient_hospital_claim_pends_until_the_contract_has_facility_term
     assert result.status is ClaimStatus.PENDED and result.paid == 0
     assert {f.code for f in result.findings} == {"ENG005"}
     assert "facility contract terms (not in its payer.toml)" in result.findings[0].message
-    assert "payer-rules-commercial prices professional lines only so far" in result.findings[0].message
+    assert "prices professional lines and, with [[contract.inpatient]], inpatient stays" in (
+        result.findings[0].message
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -35,13 +36,17 @@ __all__ = [
     "OTHER",
     "Benefit",
     "CarveOut",
+    "CaseRate",
     "Category",
     "Contract",
     "DefinitionError",
+    "InpatientTerms",
     "Network",
     "PayerDefinition",
     "PayerSection",
+    "PerDiem",
     "Plan",
+    "StopLoss",
     "Terms",
     "Tier",
     "YearPercent",
@@ -57,11 +62,10 @@ OTHER = "other"
 
 _TOP_KEYS = ("payer", "network", "contract", "categories", "plans")
 
-#: The kinds of claim a ``payer.toml`` contract prices: professional lines. Facility terms
-#: (inpatient as a percent of the Medicare IPPS amount, a case rate per DRG, per diems; outpatient
-#: and ASC terms) are the seam: a ``[contract]`` table for them adds its kind in
-#: :attr:`PayerDefinition.claim_kinds`; until then such claims pend (ENG005), never priced from
-#: the professional terms.
+#: The kinds of claim every ``payer.toml`` contract prices: professional lines. Facility terms
+#: add their kind in :attr:`PayerDefinition.claim_kinds` when the definition has them
+#: (``[[contract.inpatient]]``: inpatient stays); other facility kinds pend (ENG005), never
+#: priced from the professional terms.
 PRICED_KINDS = frozenset({ClaimKind.PROFESSIONAL})
 #: Facility kinds a commercial payer contracts for, named in the not-modelled finding.
 FACILITY_KINDS = (
@@ -75,6 +79,16 @@ FACILITY_KINDS = (
     ClaimKind.CRITICAL_ACCESS,
     ClaimKind.INSTITUTIONAL_OTHER,
 )
+
+
+_OTHER_REMEDY = (
+    "facility terms in the payer definition's [contract] (payer-rules-commercial prices "
+    "professional lines and, with [[contract.inpatient]], inpatient stays)"
+)
+_REMEDY = {
+    ClaimKind.INPATIENT: "[[contract.inpatient]] terms in the payer definition (case rates per MS-DRG, "
+    "a percent of Medicare IPPS or a per diem; docs/commercial-payers.md)",
+}
 
 
 class DefinitionError(RulepackError):
@@ -155,16 +169,98 @@ class Terms:
 
 
 @frozen(kw_only=True)
+class CaseRate:
+    """A fixed payment for a stay that groups to one MS-DRG (three digits, as Table 5 writes it)."""
+
+    drg: str
+    amount: Decimal
+
+
+@frozen(kw_only=True)
+class PerDiem:
+    """A payment per covered day. With ``revenue_codes`` (accommodation revenue code patterns,
+    e.g. ``0100-0169`` routine, ``0200-0219`` intensive care) it pays the units (days) of the
+    lines billed under those codes; without, every covered day of the stay."""
+
+    amount: Decimal
+    revenue_codes: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
+class StopLoss:
+    """Stop-loss (outlier) provision: ``percent`` % of the billed charges above ``threshold``,
+    paid on top of a case rate or per diem payment."""
+
+    threshold: Decimal
+    percent: Decimal
+
+
+@frozen(kw_only=True)
+class InpatientTerms:
+    """``[[contract.inpatient]]``: how inpatient stays (type of bill 11x) discharged within the
+    dates are paid. The first of these that applies prices the stay: a case rate for the stay's
+    MS-DRG, else a percent of the Medicare IPPS payment, else the per diem; a stay none applies
+    to pends (COM702), never priced from another term or schedule.
+
+    Args:
+        effective_from, effective_to: discharge dates the terms cover (``effective_to`` open).
+        case_rates: ``[{drg, amount}]``.
+        percent_of_medicare: percent of what Medicare's IPPS would pay for the stay (operating,
+            capital, IME / DSH, transfers and Medicare's own cost outlier), before Part A cost
+            sharing.
+        per_diem: ``[{amount, revenue_codes?}]``.
+        lesser_of_charges: allow the lesser of the contract amount and the claim's charges.
+        stop_loss: ``{threshold, percent}`` added to case-rate and per-diem payments.
+        transfer_per_diem: a case-rate stay transferred to another acute hospital (discharge
+            status 02, 66, 82, 94) is paid ``case rate / GMLOS x (days + 1)``, at most the
+            case rate (the MS-DRG's geometric mean length of stay from Table 5).
+    """
+
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    case_rates: tuple[CaseRate, ...] = ()
+    percent_of_medicare: Decimal | None = None
+    per_diem: tuple[PerDiem, ...] = ()
+    lesser_of_charges: bool = True
+    stop_loss: StopLoss | None = None
+    transfer_per_diem: bool = False
+    _rates: dict[str, Decimal] = field(init=False, eq=False, repr=False)
+    _per_diem: tuple[tuple[PerDiem, CodeSet], ...] = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_rates", {r.drg: r.amount for r in self.case_rates})
+        ranged = tuple((p, CodeSet(p.revenue_codes)) for p in self.per_diem)
+        object.__setattr__(self, "_per_diem", ranged)
+
+    def covers(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def case_rate(self, drg: str) -> Decimal | None:
+        return self._rates.get(drg)
+
+    def per_diem_for(self, revenue_code: str) -> PerDiem | None:
+        """The per diem whose revenue codes include ``revenue_code`` (ranged entries only)."""
+        return next((p for p, codes in self._per_diem if p.revenue_codes and revenue_code in codes), None)
+
+    @property
+    def label(self) -> str:
+        until = f" to {self.effective_to}" if self.effective_to else ""
+        return f"inpatient terms from {self.effective_from}{until}"
+
+
+@frozen(kw_only=True)
 class Contract(Terms):
     """``[contract]``: the in-network terms, carve-outs and the out-of-network terms.
 
     Args:
         carve_outs: ``[[contract.carve_outs]]``, priced before anything else, in network.
         out_of_network: ``[contract.out_of_network]``; absent: priced as in network.
+        inpatient: ``[[contract.inpatient]]``, in network, by discharge date.
     """
 
     carve_outs: tuple[CarveOut, ...] = ()
     out_of_network: Terms | None = None
+    inpatient: tuple[InpatientTerms, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -298,8 +394,15 @@ class PayerDefinition:
 
     @property
     def claim_kinds(self) -> frozenset[ClaimKind]:
-        """The kinds of claim this definition prices (see :data:`PRICED_KINDS`)."""
+        """The kinds of claim this definition prices: :data:`PRICED_KINDS`, and inpatient stays
+        when the contract has ``[[contract.inpatient]]`` terms."""
+        if self.contract.inpatient:
+            return PRICED_KINDS | {ClaimKind.INPATIENT}
         return PRICED_KINDS
+
+    def inpatient_terms(self, discharge: dt.date) -> InpatientTerms | None:
+        """The inpatient terms in force on the discharge date (periods never overlap)."""
+        return next((t for t in self.contract.inpatient if t.covers(discharge)), None)
 
     def kind_hints(self) -> tuple[KindHint, ...]:
         """For each facility kind it does not price: the payer's facility contract, not held here."""
@@ -307,8 +410,7 @@ class PayerDefinition:
             KindHint(
                 kind=kind,
                 method=f"{self.payer.name}'s facility contract terms (not in its payer.toml)",
-                remedy="facility terms in the payer definition's [contract] (payer-rules-commercial "
-                "prices professional lines only so far)",
+                remedy=_REMEDY.get(kind, _OTHER_REMEDY),
                 citation=self.file,
             )
             for kind in FACILITY_KINDS
@@ -458,6 +560,7 @@ def _check(doc: _Document) -> Iterator[tuple[Path, str]]:
     yield from _check_terms(doc.contract, ("contract",))
     if doc.contract.out_of_network is not None:
         yield from _check_terms(doc.contract.out_of_network, ("contract", "out_of_network"))
+    yield from _check_inpatient(doc.contract.inpatient)
     for i, carve in enumerate(doc.contract.carve_outs):
         here: Path = ("contract", "carve_outs", i)
         rates = (carve.amount, carve.percent_of_charge, carve.percent_of_medicare)
@@ -522,6 +625,71 @@ def _check_terms(terms: Terms, here: Path) -> Iterator[tuple[Path, str]]:
             yield (*here, "fees", i), problem or f"a fee is for one code, got {row.procedure!r}"
         if row.amount < 0:
             yield (*here, "fees", i), f"amount must not be negative, got {row.amount}"
+
+
+def _check_inpatient(periods: Sequence[InpatientTerms]) -> Iterator[tuple[Path, str]]:
+    for i, terms in enumerate(periods):
+        here: Path = ("contract", "inpatient", i)
+        if terms.effective_to is not None and terms.effective_to < terms.effective_from:
+            yield (*here, "effective_to"), f"effective_to {terms.effective_to} is before effective_from"
+        if not (terms.case_rates or terms.percent_of_medicare is not None or terms.per_diem):
+            yield here, "give at least one of case_rates, percent_of_medicare or per_diem"
+        for j, earlier in enumerate(periods[:i]):
+            if _overlap(earlier, terms):
+                yield (
+                    (*here, "effective_from"),
+                    (
+                        f"dates overlap contract.inpatient[{j}] ({earlier.label}): one set of terms "
+                        "per discharge date"
+                    ),
+                )
+        drgs: set[str] = set()
+        for j, rate in enumerate(terms.case_rates):
+            where: Path = (*here, "case_rates", j)
+            if not re.fullmatch(r"\d{3}", rate.drg):
+                yield where, f'drg is an MS-DRG of three digits (e.g. "291"), got {rate.drg!r}'
+            if rate.drg in drgs:
+                yield where, f"MS-DRG {rate.drg} has two case rates"
+            drgs.add(rate.drg)
+            if rate.amount < 0:
+                yield where, f"amount must not be negative, got {rate.amount}"
+        if terms.percent_of_medicare is not None and terms.percent_of_medicare <= 0:
+            yield (*here, "percent_of_medicare"), f"percent must be above 0, got {terms.percent_of_medicare}"
+        whole_stay = [j for j, p in enumerate(terms.per_diem) if not p.revenue_codes]
+        if whole_stay and (len(terms.per_diem) > 1):
+            yield (
+                (*here, "per_diem", whole_stay[0]),
+                (
+                    "a per diem without revenue_codes pays every covered day: give it alone, or give "
+                    "every per diem its accommodation revenue codes"
+                ),
+            )
+        for j, per_diem in enumerate(terms.per_diem):
+            where = (*here, "per_diem", j)
+            if per_diem.amount < 0:
+                yield where, f"amount must not be negative, got {per_diem.amount}"
+            for k, pattern in enumerate(per_diem.revenue_codes):
+                if not re.fullmatch(r"\d{4}(-\d{4})?", pattern.strip()):
+                    yield (
+                        (*where, "revenue_codes", k),
+                        (f"a revenue code is four digits or a range of them (0100-0169), got {pattern!r}"),
+                    )
+        if terms.stop_loss is not None:
+            if terms.stop_loss.threshold < 0:
+                yield (*here, "stop_loss", "threshold"), "threshold must not be negative"
+            if not ZERO < terms.stop_loss.percent <= 100:
+                yield (
+                    (*here, "stop_loss", "percent"),
+                    (f"percent must be above 0 and at most 100, got {terms.stop_loss.percent}"),
+                )
+        if terms.transfer_per_diem and not terms.case_rates:
+            yield (*here, "transfer_per_diem"), "transfer_per_diem reduces case rates: give case_rates"
+
+
+def _overlap(a: InpatientTerms, b: InpatientTerms) -> bool:
+    a_end = a.effective_to or dt.date.max
+    b_end = b.effective_to or dt.date.max
+    return a.effective_from <= b_end and b.effective_from <= a_end
 
 
 def _check_tier(tier: Tier, here: Path, known: Sequence[str]) -> Iterator[tuple[Path, str]]:

@@ -13,12 +13,14 @@ from decimal import Decimal
 
 from attrs import evolve
 
+from payer_rules.claim_kinds import ClaimKind, claim_kind
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.money import money, split_percent
 from payer_rules.results import Finding, Group, PricedLine, Pricing
 
 from .definition import PayerDefinition, Terms, percent_for
+from .inpatient import price_inpatient_stay
 from .registry import in_network
 from .rules import finding, source
 
@@ -35,6 +37,8 @@ def _reference_claim(claim: Claim) -> Claim:
 
 
 def price_claim(claim: Claim, context: Context, definition: PayerDefinition) -> Pricing:
+    if claim.bill_type is not None and claim_kind(claim) is ClaimKind.INPATIENT:
+        return price_inpatient_stay(claim, context, definition)
     network = in_network(claim, definition)
     terms = definition.terms(network)
     plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)

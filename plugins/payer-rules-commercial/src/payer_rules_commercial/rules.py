@@ -94,6 +94,177 @@ RULES: dict[str, RuleInfo] = {
             severity="info",
         ),
         RuleInfo(
+            code="COM700",
+            name="inpatient-stay-priced-by-contract",
+            summary=(
+                "How the contract priced an inpatient stay: the terms in force on the discharge date, the "
+                "method (case rate for the MS-DRG, percent of the Medicare IPPS payment, per diem) and the "
+                "amount, shared among the lines by charge."
+            ),
+            why=(
+                "A per-case payment has no line-level fee; the finding is the claim's explanation of "
+                "benefits."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM701",
+            name="inpatient-terms-not-in-force",
+            summary=("No [[contract.inpatient]] terms cover the stay's discharge date: the stay pends."),
+            why=(
+                "A stay discharged outside every contract period has no agreed price; pricing it by another"
+                " period's terms would pay an amount nobody agreed to."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM702",
+            name="inpatient-stay-without-contract-term",
+            summary=(
+                "The inpatient terms in force have no term for the stay: no case rate for its MS-DRG, no "
+                "percent of Medicare and no per diem."
+            ),
+            why=(
+                "A contract listing case rates for some DRGs only does not price the others; such a stay is"
+                " reviewed by hand."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM703",
+            name="inpatient-stay-without-ms-drg",
+            summary=(
+                "The terms price by MS-DRG (a case rate or a percent of Medicare) but the stay has no "
+                "MS-DRG: the grouper is not installed or the stay cannot be grouped."
+            ),
+            why=("Without the DRG the contract cannot tell which case rate applies."),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM704",
+            name="medicare-ipps-reference-not-available",
+            summary=(
+                "The terms pay a percent of the Medicare IPPS payment, and Medicare cannot price the stay "
+                "(no IPPS rates or Table 5 row for the discharge, no provider record, a Medicare Code "
+                "Editor edit): the stay pends naming Medicare's reason."
+            ),
+            why=(
+                "A percent of an amount that cannot be computed is no price; another schedule's amount "
+                "would be a wrong one."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM705",
+            name="per-diem-days-without-rate",
+            summary=(
+                "The per diem terms give rates by accommodation revenue code, and the stay bills "
+                "accommodation days (revenue codes 0100-0219) no rate covers, or no days at all."
+            ),
+            why=(
+                "Per diems are paid by the accommodation billed; days the contract has no rate for are "
+                "reviewed by hand."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM706",
+            name="inpatient-stop-loss-applied",
+            summary=(
+                "The stay's charges passed the contract's stop-loss threshold: the agreed percent of the "
+                "charges above it is added to the case rate or per diem payment."
+            ),
+            why=(
+                "Stop-loss (outlier) provisions protect the hospital from catastrophic cases paid at a "
+                "fixed rate."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM707",
+            name="inpatient-lesser-of-charges",
+            summary=(
+                "The stay's charges were below the contract amount: the charges are allowed (lesser of "
+                "charges)."
+            ),
+            why=("Contracts pay the lesser of the contract rate and the billed charges."),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM708",
+            name="out-of-network-inpatient-stay",
+            summary=(
+                "The hospital is out of network and the contract's out-of-network terms have no inpatient "
+                "terms: the stay pends."
+            ),
+            why=(
+                "[[contract.inpatient]] are in-network terms; an out-of-network stay is priced by the "
+                "plan's out-of-network agreement, which the definition does not hold."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
+            code="COM709",
+            name="inpatient-transfer-per-diem",
+            summary=(
+                "A case-rate stay transferred to another acute care hospital before the MS-DRG's geometric "
+                "mean length of stay is paid per diem: case rate / GMLOS x (days + 1), at most the case "
+                "rate."
+            ),
+            why=("The transferring hospital did not provide the whole episode the case rate pays for."),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM710",
+            name="inpatient-transfer-without-mean-stay",
+            summary=(
+                "A case-rate stay is a transfer and the terms pay transfers per diem, but the MS-DRG's "
+                "geometric mean length of stay is not known (no Table 5 row for the discharge's fiscal "
+                "year)."
+            ),
+            why=(
+                "The per diem of a transfer is figured from the DRG's mean stay; without it the payment is "
+                "unknown."
+            ),
+            citation=f"payer.toml [[contract.inpatient]] ({_DOC}, 'Inpatient stays')",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
+        RuleInfo(
             code="COM801",
             name="coordination-of-benefits-as-secondary",
             summary=(

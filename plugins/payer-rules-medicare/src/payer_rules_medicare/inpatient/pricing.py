@@ -30,14 +30,13 @@ new technology add-ons, hospital-specific rates, non-covered charges.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from attrs import frozen
 
 from payer_rules.models import Claim
-from payer_rules.money import CENT, ZERO, money
+from payer_rules.money import ZERO, allocate, money
 from payer_rules.results import CaseAmount, CaseComponent, CasePayment
 from payer_rules_medicare.inpatient.providers import ProviderRecord
 from payer_rules_medicare.inpatient.rates import FiscalYearRates
@@ -230,25 +229,3 @@ def geographic_adjustment_factor(wage_index: Decimal, exponent: Decimal) -> Deci
     A non-integral Decimal power costs about a millisecond; a hospital's answer is kept.
     """
     return (wage_index**exponent).quantize(_GAF_PLACES, ROUND_HALF_UP)
-
-
-def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """``total`` split in proportion to ``weights``, in cents that add up exactly.
-
-    Largest remainder: each share is rounded down to the cent, and the cents left over go to
-    the largest remainders (earlier lines first among equals). All-zero weights put the whole
-    amount on the first line.
-    """
-    if not weights:
-        return []
-    whole = sum(weights, ZERO)
-    if whole <= 0:
-        return [money(total)] + [ZERO] * (len(weights) - 1)
-    cents = int((money(total) / CENT).to_integral_value())
-    raw = [Decimal(cents) * w / whole for w in weights]
-    floors = [int(r) for r in raw]
-    left = cents - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return [Decimal(f) * CENT for f in floors]

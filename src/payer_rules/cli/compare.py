@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from payer_rules.cli.options import (
+    CHAIN_HELP,
     date_options,
     examples,
     global_options,
     inputs_argument,
     output_option,
+    parse_chains,
     payers_option,
 )
 from payer_rules.cli.progress import Progress
@@ -26,6 +28,7 @@ from payer_rules.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from payer_rules.compare.whatif import Movement
+    from payer_rules.engine import Engine
     from payer_rules.models import Claim
     from payer_rules.results import ClaimResult
 
@@ -40,10 +43,15 @@ COMPARISON_FORMATS = ("csv", "html", "json", "table")
         "payer-rules compare claims/ --payer medicare --payer bluepeak --format csv -o lines.csv \\",
         "    --summary payers.csv",
         "payer-rules compare claims/ --payer medicare --payer medicaid-ca --format html -o report.html",
+        "payer-rules compare examples/cob --chain medicare,medicaid-ny --chain medicare,silverleaf",
     ),
 )
 @inputs_argument
-@payers_option("Payer id; repeat for each payer to compare (one payer gives its own results and summary).")
+@payers_option(
+    "Payer id; repeat for each payer to compare (one payer gives its own results and summary).",
+    required=False,
+)
+@click.option("--chain", "chains", multiple=True, metavar="A,B[,C]", help=CHAIN_HELP)
 @click.option(
     "--format",
     "fmt",
@@ -66,6 +74,7 @@ COMPARISON_FORMATS = ("csv", "html", "json", "table")
 def compare_command(
     inputs: tuple[str, ...],
     payers: tuple[str, ...],
+    chains: tuple[str, ...],
     fmt: str,
     output: Path | None,
     summary_path: Path | None,
@@ -73,14 +82,29 @@ def compare_command(
     received_date: dt.date | None,
     jobs: int,
 ) -> None:
-    """Judge INPUT against every --payer and show where they differ, and why."""
+    """Judge INPUT against every --payer (or --chain) and show where they differ, and why."""
     from payer_rules.batch.collector import paused_collector
     from payer_rules.compare.report import COMPARISON_WRITERS, ComparisonWriter, write_summary_csv
     from payer_rules.compare.run import run_comparison
     from payer_rules.engine import RUNNER_CHUNK_SIZE
     from payer_rules.io.readers import ErrorCollector, read_claims
 
+    if bool(payers) == bool(chains):
+        raise UsageError("name the payers to compare with --payer, or payer chains with --chain (not both)")
     engine = get_engine()
+    if chains:
+        _compare_chains(
+            engine,
+            inputs,
+            parse_chains(engine, chains),
+            fmt,
+            output,
+            summary_path,
+            as_of,
+            received_date,
+            jobs,
+        )
+        return
     payers = tuple(engine.payer(p).id for p in payers)
     if len(set(payers)) != len(payers):
         raise UsageError(f"each payer may be named once: {', '.join(payers)}")
@@ -124,6 +148,70 @@ def compare_command(
     for error in errors:
         click.echo(f"payer-rules: error: {error}", err=True)
     if errors:
+        sys.exit(1)
+
+
+def _compare_chains(
+    engine: Engine,
+    inputs: tuple[str, ...],
+    chains: dict[str, list[str]],
+    fmt: str,
+    output: Path | None,
+    summary_path: Path | None,
+    as_of: dt.date | None,
+    received_date: dt.date | None,
+    jobs: int,
+) -> None:
+    """``compare --chain``: every claim judged by each chain, the chains compared line by line."""
+    from attrs import evolve
+
+    from payer_rules.batch.collector import paused_collector
+    from payer_rules.compare.report import COMPARISON_WRITERS, write_summary_csv
+    from payer_rules.compare.run import run_chain_comparison
+    from payer_rules.io.readers import ErrorCollector, read_claims
+
+    if jobs > 1:
+        raise UsageError("--chain compares in one process; leave out --jobs")
+    labels = list(chains)
+    collector = ErrorCollector()
+    names = {code: rule.name for code, rule in engine.rules.items()}
+    progress = Progress(inputs, sum(len(p) for p in chains.values()))
+    with open_output(output) as stream:
+        writer = COMPARISON_WRITERS[fmt](stream, labels, chains=chains)
+        if fmt == "html":
+            from payer_rules.compare.html import HtmlComparison, ReportContext
+
+            assert isinstance(writer, HtmlComparison)
+            every = list(dict.fromkeys(p for chain in chains.values() for p in chain))
+            context = ReportContext.of(engine, every, as_of=as_of, received_date=received_date)
+            titles = {
+                label: ", then ".join(context.payer_names[p] for p in payers)
+                for label, payers in chains.items()
+            }
+            writer.context = evolve(context, payer_names={**context.payer_names, **titles})
+        with paused_collector() as tick:
+
+            def on_result() -> None:
+                progress.tick()
+                tick()
+
+            summaries = run_chain_comparison(
+                collector.watch(read_claims(inputs)),
+                list(chains.items()),
+                engine,
+                writer,
+                names,
+                as_of=as_of,
+                received_date=received_date,
+                on_result=on_result,
+            )
+    if summary_path is not None:
+        with open_output(summary_path) as stream:
+            write_summary_csv(stream, summaries)
+    progress.done()
+    for error in collector.errors:
+        click.echo(f"payer-rules: error: {error}", err=True)
+    if collector.errors:
         sys.exit(1)
 
 

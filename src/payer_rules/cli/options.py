@@ -12,11 +12,14 @@ This module imports only Click: ``payer-rules --help`` must stay light.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from payer_rules.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,8 +181,40 @@ def date_options(func: F) -> F:
 
 def payers_option(
     help_text: str = "Payer id (see `payer-rules payers`); repeat for several.",
+    *,
+    required: bool = True,
 ) -> Callable[[F], F]:
-    return click.option("--payer", "payers", multiple=True, required=True, metavar="ID", help=help_text)
+    return click.option("--payer", "payers", multiple=True, required=required, metavar="ID", help=help_text)
+
+
+#: ``--chain`` for the commands that compare payer chains (``compare``, ``what-if``)
+CHAIN_HELP = (
+    "A payer chain, payer ids in order separated by commas (e.g. medicare,medicaid-ny): each later "
+    "payer judges the claim with the earlier payers' results as other coverage. Repeat to compare "
+    "chains; instead of --payer."
+)
+
+
+def parse_chains(engine: Engine, texts: Sequence[str]) -> dict[str, list[str]]:
+    """``--chain`` values as ``{label: [payer, ...]}``; the label joins the ids with ``>``.
+
+    :raises UsageError: an unknown payer (with a did-you-mean), an empty or repeated chain, or
+        a payer twice in one chain.
+    """
+    from payer_rules.errors import UsageError
+
+    chains: dict[str, list[str]] = {}
+    for text in texts:
+        payers = [engine.payer(p.strip()).id for p in text.split(",") if p.strip()]
+        if not payers:
+            raise UsageError(f"--chain {text!r}: name the payers in order, e.g. medicare,medicaid-ny")
+        if len(set(payers)) != len(payers):
+            raise UsageError(f"--chain {text!r}: a payer may appear once in a chain")
+        label = ">".join(payers)
+        if label in chains:
+            raise UsageError(f"each chain may be named once: {label}")
+        chains[label] = payers
+    return chains
 
 
 def examples(*lines: str) -> str:

@@ -198,8 +198,17 @@ class HtmlComparison:
     claims: int = 0
     dropped: int = 0
 
-    def __init__(self, stream: TextIO, payers: Sequence[str], context: ReportContext | None = None) -> None:
-        self.__attrs_init__(stream, list(payers), context)  # type: ignore[attr-defined]
+    #: a chain comparison: each chain's label and its payers in order
+    chains: dict[str, list[str]] = field(factory=dict)
+
+    def __init__(
+        self,
+        stream: TextIO,
+        payers: Sequence[str],
+        context: ReportContext | None = None,
+        chains: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.__attrs_init__(stream, list(payers), context, chains=dict(chains or {}))  # type: ignore[attr-defined]
 
     def claim(self, rows: Sequence[LineComparison]) -> None:
         self.claims += 1
@@ -219,6 +228,7 @@ class HtmlComparison:
             context=context,
             names=names,
             payers=self.payers,
+            chains=self.chains,
             claims=self.claims,
             summaries=[(s, not_priced(s)) for s in summaries],
             rule_names=rule_names,

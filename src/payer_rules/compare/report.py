@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol, TextIO
 
-from payer_rules.compare.diff import LineComparison
+from payer_rules.compare.diff import LineComparison, PayerLine
 from payer_rules.compare.html import HTML_ROW_LIMIT, HtmlComparison
 from payer_rules.compare.summary import PayerSummary
 
@@ -24,6 +24,7 @@ __all__ = [
     "HtmlComparison",
     "JsonComparison",
     "TableComparison",
+    "paid_by_payer",
     "write_summary_csv",
 ]
 
@@ -34,31 +35,52 @@ class ComparisonWriter(Protocol):
     def finish(self, summaries: Sequence[PayerSummary], rule_names: dict[str, str]) -> None: ...
 
 
+def _outcome_dict(o: PayerLine) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "status": o.status,
+        "allowed": f"{o.allowed:.2f}",
+        "paid": f"{o.paid:.2f}",
+        "patient_responsibility": f"{o.patient_responsibility:.2f}",
+        "rule_codes": list(o.rule_codes),
+        "reasons": list(o.reasons),
+        "basis": o.basis,
+    }
+    if o.steps:
+        item["steps"] = [{"payer": s.payer, **_outcome_dict(s)} for s in o.steps]
+        item["explanation"] = o.explanation
+    return item
+
+
 def _line_dict(row: LineComparison) -> dict[str, Any]:
     return {
         "line": row.line,
         "procedure": row.procedure,
         "differs": row.differs,
-        "payers": {
-            o.payer: {
-                "status": o.status,
-                "allowed": f"{o.allowed:.2f}",
-                "paid": f"{o.paid:.2f}",
-                "patient_responsibility": f"{o.patient_responsibility:.2f}",
-                "rule_codes": list(o.rule_codes),
-                "reasons": list(o.reasons),
-                "basis": o.basis,
-            }
-            for o in row.outcomes
-        },
+        "payers": {o.payer: _outcome_dict(o) for o in row.outcomes},
     }
 
 
+def paid_by_payer(outcome: PayerLine) -> str:
+    """``medicare=92.18 medicaid-ny=1.88``: what each payer of a chain paid."""
+    return " ".join(f"{s.payer}={s.paid:.2f}" for s in outcome.steps)
+
+
 class JsonComparison:
-    def __init__(self, stream: TextIO, payers: Sequence[str]) -> None:
+    """One JSON document: the payers (or chains), every claim's lines, the summary.
+
+    In a chain comparison ``payers`` lists the chains' labels, ``chains`` each chain's payers in
+    order, and each outcome carries its ``steps`` (each payer's own outcome) and ``explanation``.
+    """
+
+    def __init__(
+        self, stream: TextIO, payers: Sequence[str], chains: dict[str, list[str]] | None = None
+    ) -> None:
         self._s = stream
         self._first = True
-        self._s.write('{\n"payers": ' + json.dumps(list(payers)) + ',\n"claims": [')
+        head = '{\n"payers": ' + json.dumps(list(payers))
+        if chains:
+            head += ',\n"chains": ' + json.dumps(chains)
+        self._s.write(head + ',\n"claims": [')
 
     def claim(self, rows: Sequence[LineComparison]) -> None:
         item = {"claim_id": rows[0].claim_id, "lines": [_line_dict(r) for r in rows]}
@@ -93,29 +115,53 @@ class CsvComparison:
         "basis",
     )
 
-    def __init__(self, stream: TextIO, payers: Sequence[str]) -> None:
+    #: a chain comparison: ``chain`` (its label) instead of ``payer``, the chain's money
+    #: (paid by all its payers, the patient's responsibility after the last), what each payer
+    #: paid, and the explanation by rule
+    CHAIN_FIELDS = (
+        "claim_id",
+        "line",
+        "procedure",
+        "chain",
+        "status",
+        "allowed",
+        "paid",
+        "patient_responsibility",
+        "differs",
+        "rule_codes",
+        "reasons",
+        "basis",
+        "paid_by_payer",
+        "explanation",
+    )
+
+    def __init__(
+        self, stream: TextIO, payers: Sequence[str], chains: dict[str, list[str]] | None = None
+    ) -> None:
         self._w = csv.writer(stream, lineterminator="\n")
-        self._w.writerow(self.FIELDS)
+        self._chains = bool(chains)
+        self._w.writerow(self.CHAIN_FIELDS if self._chains else self.FIELDS)
 
     def claim(self, rows: Sequence[LineComparison]) -> None:
         for r in rows:
             for o in r.outcomes:
-                self._w.writerow(
-                    [
-                        r.claim_id,
-                        r.line or "",
-                        r.procedure,
-                        o.payer,
-                        o.status,
-                        f"{o.allowed:.2f}",
-                        f"{o.paid:.2f}",
-                        f"{o.patient_responsibility:.2f}",
-                        "yes" if r.differs else "no",
-                        " ".join(o.rule_codes),
-                        " | ".join(o.reasons),
-                        o.basis,
-                    ]
-                )
+                row = [
+                    r.claim_id,
+                    r.line or "",
+                    r.procedure,
+                    o.payer,
+                    o.status,
+                    f"{o.allowed:.2f}",
+                    f"{o.paid:.2f}",
+                    f"{o.patient_responsibility:.2f}",
+                    "yes" if r.differs else "no",
+                    " ".join(o.rule_codes),
+                    " | ".join(o.reasons),
+                    o.basis,
+                ]
+                if self._chains:
+                    row += [paid_by_payer(o), o.explanation]
+                self._w.writerow(row)
 
     def finish(self, summaries: Sequence[PayerSummary], rule_names: dict[str, str]) -> None:
         """Nothing: the summary is another kind of row (see ``--summary``)."""
@@ -166,9 +212,13 @@ def write_summary_csv(stream: TextIO, summaries: Sequence[PayerSummary]) -> None
 class TableComparison:
     """Differences only, then the summary: what a consultant reads first on a terminal."""
 
-    def __init__(self, stream: TextIO, payers: Sequence[str]) -> None:
+    def __init__(
+        self, stream: TextIO, payers: Sequence[str], chains: dict[str, list[str]] | None = None
+    ) -> None:
         self._s = stream
         self._payers = list(payers)
+        self._chains = bool(chains)
+        self._width = max([16, *(len(p) for p in payers)])
         self._shown = 0
 
     def claim(self, rows: Sequence[LineComparison]) -> None:
@@ -181,22 +231,24 @@ class TableComparison:
             for o in r.outcomes:
                 why = "; ".join(o.reasons) if o.reasons else (f"priced: {o.basis}" if o.basis else "-")
                 self._s.write(
-                    f"  {o.payer:<16} {o.status:<8} allowed {o.allowed:>9}  paid {o.paid:>9}  "
+                    f"  {o.payer:<{self._width}} {o.status:<8} allowed {o.allowed:>9}  paid {o.paid:>9}  "
                     f"patient {o.patient_responsibility:>8}  {why}\n"
                 )
+                if o.explanation:
+                    self._s.write(f"    {o.explanation}\n")
 
     def finish(self, summaries: Sequence[PayerSummary], rule_names: dict[str, str]) -> None:
         if not self._shown:
-            self._s.write("No differences between the payers.\n")
+            self._s.write(f"No differences between the {'chains' if self._chains else 'payers'}.\n")
         self._s.write("\nSummary\n")
         self._s.write(
-            f"  {'payer':<16} {'claims':>6} {'clean%':>7} {'denial%':>8} {'allowed':>12} "
-            f"{'paid':>12} {'patient':>10}  top denial reasons\n"
+            f"  {'chain' if self._chains else 'payer':<{self._width}} {'claims':>6} {'clean%':>7} "
+            f"{'denial%':>8} {'allowed':>12} {'paid':>12} {'patient':>10}  top denial reasons\n"
         )
         for s in summaries:
             top = ", ".join(f"{k} x{c}" for k, c, _ in s.top_rules(3)) or "-"
             self._s.write(
-                f"  {s.payer:<16} {s.claims:>6} {s.clean_claim_rate:>7} {s.denial_rate:>8} "
+                f"  {s.payer:<{self._width}} {s.claims:>6} {s.clean_claim_rate:>7} {s.denial_rate:>8} "
                 f"{s.allowed:>12} {s.paid:>12} {s.patient_responsibility:>10}  {top}\n"
             )
 

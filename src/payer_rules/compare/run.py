@@ -1,15 +1,22 @@
-"""Drive a comparison: group each claim's results across payers, diff them, summarise."""
+"""Drive a comparison: group each claim's results across payers (or payer chains), diff them,
+summarise."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from payer_rules.compare.diff import compare_claim
+from payer_rules.compare.diff import compare_chains, compare_claim
 from payer_rules.compare.report import ComparisonWriter
 from payer_rules.compare.summary import PayerSummary
+from payer_rules.context import Session
 from payer_rules.errors import InputError
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
+
+if TYPE_CHECKING:
+    from payer_rules.engine import Engine
 
 
 def run_comparison(
@@ -28,5 +35,52 @@ def run_comparison(
             writer.claim(compare_claim(group))
             group = []
     ordered = [summaries[p] for p in payers]
+    writer.finish(ordered, rule_names)
+    return ordered
+
+
+def run_chain_comparison(
+    claims: Iterable[Claim | InputError],
+    chains: Sequence[tuple[str, Sequence[str]]],
+    engine: Engine,
+    writer: ComparisonWriter,
+    rule_names: dict[str, str],
+    *,
+    as_of: dt.date | None = None,
+    received_date: dt.date | None = None,
+    on_result: Callable[[], None] | None = None,
+) -> list[PayerSummary]:
+    """Judge each claim by every chain (label, payers in order) and compare the chains.
+
+    Each chain keeps its own session: a payer that appears in two chains (Medicare first in
+    both) counts a member's deductible once per chain, as if each chain were the only world.
+    """
+    sessions = {label: Session() for label, _ in chains}
+    summaries = {label: PayerSummary(payer=label) for label, _ in chains}
+    for item in claims:
+        judged: list[tuple[str, list[ClaimResult]]] = []
+        for label, payers in chains:
+            results = [
+                result
+                for _claim, result in engine.adjudicate_pairs(
+                    [item],
+                    payers,
+                    session=sessions[label],
+                    as_of=as_of,
+                    received_date=received_date,
+                    chain=True,
+                )
+            ]
+            if on_result is not None:
+                for _ in results:
+                    on_result()
+            judged.append((label, results))
+        if not judged or not judged[0][1]:
+            continue  # an envelope error stands for no claim
+        rows = compare_chains(judged)
+        for label, results in judged:
+            summaries[label].add_chain(results, rows)
+        writer.claim(rows)
+    ordered = [summaries[label] for label, _ in chains]
     writer.finish(ordered, rule_names)
     return ordered

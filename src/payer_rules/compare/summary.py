@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 
 from attrs import define, field
 
+from payer_rules.compare.diff import LineComparison
 from payer_rules.money import ZERO
 from payer_rules.results import ClaimResult, ClaimStatus, LineStatus, Severity
 
 _FIRST_PASS_FAILURES = {Severity.REJECT, Severity.DENY}
+_DENIED = ("denied", "rejected")
 
 
 @define
@@ -75,6 +78,68 @@ class PayerSummary:
                 self.rule_counts[f.code] += 1
                 amount = sum((ln.billed for ln in result.lines if f.line in (None, ln.line)), ZERO)
                 self.rule_amounts[f.code] = self.rule_amounts.get(f.code, ZERO) + amount
+
+    def add_chain(self, results: Sequence[ClaimResult], rows: Sequence[LineComparison]) -> None:
+        """One claim judged by a payer chain (this summary's ``payer`` is the chain's label).
+
+        Money is the chain's: billed once, paid by all its payers together, the patient's
+        responsibility after the whole chain (:func:`payer_rules.compare.diff.chain_outcome`);
+        denials and rule counts come from every payer's findings.
+        """
+        outcomes = [o for row in rows for o in row.outcomes if o.payer == self.payer]
+        self.claims += 1
+        if any(r.status is ClaimStatus.ERROR for r in results):
+            self.errors += 1
+            self.by_status[str(ClaimStatus.ERROR)] += 1
+            return
+        statuses = {o.status for o in outcomes}
+        status: str | None = next((s for s in ("pended", "partial") if s in statuses), None)
+        if status is None:
+            settled = "paid" if statuses == {"paid"} else "partial"
+            status = settled if "paid" in statuses else str(results[-1].status)
+        assert status is not None
+        self.by_status[status] += 1
+        self.billed += results[0].billed
+        self.allowed += results[-1].allowed
+        self.paid += sum((o.paid for o in outcomes), ZERO)
+        self.patient_responsibility += sum((o.patient_responsibility for o in outcomes), ZERO)
+        failures = [
+            f
+            for r in results
+            for f in r.findings
+            if f.severity in _FIRST_PASS_FAILURES or f.severity is Severity.PEND
+        ]
+        if not failures and status == "paid":
+            self.clean += 1
+        for o in outcomes:
+            if o.allowed > 0 or o.status == "paid":
+                self.priced_lines += 1
+            elif o.status == "pended":
+                self.unpriced_pends += 1
+        denied_lines = [
+            (row.line, o)
+            for row in rows
+            for o in row.outcomes
+            if o.payer == self.payer and o.status in _DENIED
+        ]
+        if denied_lines:
+            self.denied += 1
+        for line, o in denied_lines:
+            # the reason of the payer that denied it last: the chain's answer to the provider
+            step = next(s for s in reversed(o.steps) if s.status in _DENIED)
+            result = next(r for r in results if r.payer == step.payer)
+            ln = result.lines[line - 1] if line is not None and result.lines else None
+            if ln is None or not ln.adjustments:
+                continue
+            key = f"{ln.adjustments[0].group}-{ln.adjustments[0].carc}"
+            self.carc_counts[key] += 1
+            self.carc_amounts[key] = self.carc_amounts.get(key, ZERO) + ln.billed
+        for r in results:
+            for f in r.findings:
+                if f.severity in _FIRST_PASS_FAILURES:
+                    self.rule_counts[f.code] += 1
+                    amount = sum((ln.billed for ln in r.lines if f.line in (None, ln.line)), ZERO)
+                    self.rule_amounts[f.code] = self.rule_amounts.get(f.code, ZERO) + amount
 
     @property
     def judged(self) -> int:

@@ -1,21 +1,33 @@
 """837P in -> adjudication against Medicare -> 835 out, against pyx12's parse-and-validate.
 
-    uv run python benchmarks/bench_x12.py [--claims 10000]
+    uv run python benchmarks/bench_x12.py [--claims 10000] [--process] [--baseline DIR]
 
 Generates a 10,000-claim 837P (005010X222A1), then in one run times (1) payer-rules reading it,
 adjudicating every claim against Medicare and writing the 835, and (2) pyx12 parsing and
 validating the same file (``x12n_document`` with a 999 written). Prints JSON with both
-throughputs and the ratio. Not a unit test: no assertion on time.
+throughputs and the ratio, and the SHA-256 of the 835 (written with a fixed production time).
+
+``--process`` also times whole processes, CPU seconds (``RUSAGE_CHILDREN``), interleaved
+``--repeat`` times: ``payer-rules adjudicate FILE --payer medicare --format x12-835`` against
+pyx12's own ``x12valid FILE``, start-up included. ``--baseline DIR`` (another checkout with its
+own ``.venv``) runs its ``payer-rules`` the same way, in the same loop, and checks that both
+wrote the same 835 bytes (``SOURCE_DATE_EPOCH`` fixes the production time).
+Not a unit test: no assertion on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
+import os
 import random
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,10 +84,14 @@ def generate(count: int, seed: int = 7) -> list[Claim]:
     return claims
 
 
-def ours(text: str, engine: Engine) -> tuple[int, int, float]:
+NOW = dt.datetime(2026, 12, 1, 12, 0)
+EPOCH = str(int(NOW.replace(tzinfo=dt.UTC).timestamp()))
+
+
+def ours(text: str, engine: Engine) -> tuple[int, str, float]:
     start = time.perf_counter()
     out = io.StringIO()
-    writer = X12_835Writer(out)
+    writer = X12_835Writer(out, now=NOW)
     count = 0
     for item, result in engine.adjudicate_pairs(
         read_text(text, "bench.837"), ["medicare"], session=Session(), chunk_size=RUNNER_CHUNK_SIZE
@@ -83,7 +99,48 @@ def ours(text: str, engine: Engine) -> tuple[int, int, float]:
         writer.write(result, item)
         count += 1
     writer.close()
-    return count, len(out.getvalue()), time.perf_counter() - start
+    return count, out.getvalue(), time.perf_counter() - start
+
+
+def child_cpu(command: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def processes(path: Path, tmp: Path, repeat: int, baseline: Path | None) -> dict[str, object]:
+    """Whole processes, CPU seconds: payer-rules (and a baseline checkout's) against x12valid."""
+    bin_dir = Path(sys.executable).parent
+    scripts = {"payer_rules": bin_dir / "payer-rules"}
+    if baseline is not None:
+        scripts["baseline"] = baseline.resolve() / ".venv" / "bin" / "payer-rules"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"SOURCE_DATE_EPOCH": EPOCH, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    adjudicate = ["adjudicate", str(path), "--payer", "medicare", "--format", "x12-835", "-o"]
+    commands = {
+        side: (
+            [str(script), *adjudicate, str(tmp / f"{side}.835")],
+            {**env, "PAYER_RULES_DATA_DIR": str(tmp / f"data-{side}")},
+        )
+        for side, script in scripts.items()
+    }
+    commands["x12valid"] = ([str(bin_dir / "x12valid"), "--quiet", str(path)], env)
+    for command, child_env in commands.values():  # warm: bytecode, code-set caches, file cache
+        child_cpu(command, child_env)
+    samples: dict[str, list[float]] = {side: [] for side in commands}
+    for _ in range(repeat):
+        for side, (command, child_env) in commands.items():
+            samples[side].append(child_cpu(command, child_env))
+    medians = {side: statistics.median(values) for side, values in samples.items()}
+    report: dict[str, object] = {side: round(value, 3) for side, value in medians.items()}
+    report["payer_rules_over_x12valid"] = round(medians["payer_rules"] / medians["x12valid"], 3)
+    written = (tmp / "payer_rules.835").read_bytes()
+    report["sha256_835"] = hashlib.sha256(written).hexdigest()
+    if baseline is not None:
+        report["baseline_over_x12valid"] = round(medians["baseline"] / medians["x12valid"], 3)
+        report["same_835_as_baseline"] = written == (tmp / "baseline.835").read_bytes()
+    return report
 
 
 def pyx12(path: Path) -> tuple[bool, float]:
@@ -101,6 +158,9 @@ def pyx12(path: Path) -> tuple[bool, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--process", action="store_true", help="also time whole processes")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout with .venv to compare")
     args = parser.parse_args()
     text = claims_to_837(generate(args.claims))
     engine = Engine.from_installed()
@@ -108,8 +168,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.837"
         path.write_text(text)
-        results, size_835, our_time = ours(text, engine)
+        results, written, our_time = ours(text, engine)
         valid, their_time = pyx12(path)
+        whole = processes(path, Path(tmp), args.repeat, args.baseline) if args.process else None
     report = {
         "claims": args.claims,
         "segments_837": text.count("~"),
@@ -118,7 +179,8 @@ def main() -> None:
             "seconds": round(our_time, 3),
             "claims_per_second": round(args.claims / our_time),
             "results": results,
-            "bytes_835": size_835,
+            "bytes_835": len(written),
+            "sha256_835": hashlib.sha256(written.encode()).hexdigest(),
             "does": "parse 837P + adjudicate against medicare + write 835",
         },
         "pyx12": {
@@ -128,7 +190,10 @@ def main() -> None:
             "does": "parse + validate 837P (x12n_document, 999 written)",
         },
         "ratio": round(their_time / our_time, 2),
+        "payer_rules_over_pyx12": round(our_time / their_time, 3),
     }
+    if whole is not None:
+        report["whole_process_cpu_seconds"] = whole
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

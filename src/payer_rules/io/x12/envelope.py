@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import unicodedata
 
 __all__ = ["Interchange", "clean", "production_time"]
+
+
+_DELIMITERS = re.compile(r"[*~:^\r\n]")
 
 
 def clean(value: str | None, limit: int = 60) -> str:
     """Element text in the X12 character set, without delimiters (they would split the element)."""
     if not value:
         return ""
+    if value.isascii() and _DELIMITERS.search(value) is None:  # the usual case, in one scan
+        return value.strip()[:limit]
     if not value.isascii():
         value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     for ch in "*~:^\r\n":

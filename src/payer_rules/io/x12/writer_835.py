@@ -74,16 +74,60 @@ _CLP06 = frozenset(
 )
 
 
+_ONE = Decimal(1)
+_MINUS_ONE = Decimal(-1)
+# Module constants: on Python 3.11 an enum member looked up on its class is slow, and the
+# writer asks these several times per claim.
+_PAID_LINE, _CLEAN_LINE, _PENDED_LINE = LineStatus.PAID, LineStatus.CLEAN, LineStatus.PENDED
+_ERROR, _CLEAN, _PENDED = ClaimStatus.ERROR, ClaimStatus.CLEAN, ClaimStatus.PENDED
+_DENIED, _REJECTED = ClaimStatus.DENIED, ClaimStatus.REJECTED
+_VOID = Frequency.VOID
+_INSTITUTIONAL = ClaimType.INSTITUTIONAL
+_FREQUENCY = {Frequency.ORIGINAL: "1", Frequency.REPLACEMENT: "7", Frequency.VOID: "8"}
+_CAS_GROUPS = (Group.CO, Group.PR, Group.OA, Group.PI, Group.CR)
+
+#: Texts already made, per value: a batch repeats the same amounts, units and dates claim after
+#: claim, and formatting a Decimal or a date (``strftime``) costs microseconds each time.
+#: Each is emptied when it grows past :data:`_MEMO_SIZE`.
+_AMOUNTS: dict[Decimal, str] = {}
+_QUANTITIES: dict[Decimal, str] = {}
+_DAYS: dict[dt.date, str] = {}
+_MEMO_SIZE = 50_000
+
+
 def amount(value: Decimal) -> str:
     """An X12 R (decimal) value: no trailing zeros after the point, no point when whole."""
-    text = f"{value:.2f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    text = _AMOUNTS.get(value)
+    if text is None:
+        text = f"{value:.2f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+        if len(_AMOUNTS) >= _MEMO_SIZE:
+            _AMOUNTS.clear()
+        _AMOUNTS[value] = text
+    return text
 
 
 def _quantity(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+    text = _QUANTITIES.get(value)
+    if text is None:
+        text = format(value.normalize(), "f")
+        if len(_QUANTITIES) >= _MEMO_SIZE:
+            _QUANTITIES.clear()
+        _QUANTITIES[value] = text
+    return text
+
+
+def _ymd(day: dt.date) -> str:
+    """``CCYYMMDD`` (a DTM02)."""
+    text = _DAYS.get(day)
+    if text is None:
+        text = f"{day:%Y%m%d}"
+        if len(_DAYS) >= _MEMO_SIZE:
+            _DAYS.clear()
+        _DAYS[day] = text
     return text
 
 
@@ -128,13 +172,15 @@ class X12_835Writer:
     # -- per claim --------------------------------------------------------------------------------
 
     def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
-        if result.status in (ClaimStatus.ERROR, ClaimStatus.CLEAN) or not isinstance(claim, Claim):
+        status = result.status
+        if status is _ERROR or status is _CLEAN or not isinstance(claim, Claim):
             self.skipped.append(result)
             return
-        if any(ln.status is LineStatus.CLEAN for ln in result.lines):
+        lines = {ln.status for ln in result.lines}
+        if _CLEAN_LINE in lines:
             self.skipped.append(result)
             return
-        if result.status is ClaimStatus.PENDED or any(ln.status is LineStatus.PENDED for ln in result.lines):
+        if status is _PENDED or _PENDED_LINE in lines:
             self.held_back.append(result)
             return
         billing = claim.billing_provider
@@ -145,28 +191,31 @@ class X12_835Writer:
             self._transactions[key] = txn
         txn.claims += 1
         txn.segments.append(f"LX*{txn.claims}")
-        sign = Decimal(-1) if claim.frequency is Frequency.VOID else Decimal(1)
-        payment = result.paid * sign
+        sign = _MINUS_ONE if claim.frequency is _VOID else _ONE
+        payment = result.paid * sign if sign is _MINUS_ONE else result.paid
         txn.payments += payment
         txn.segments.extend(self._claim(result, claim, sign))
 
     def _claim(self, r: ClaimResult, claim: Claim, sign: Decimal) -> list[str]:
+        positive = sign is _ONE
         status = _status(r, claim)
-        institutional = claim.claim_type is ClaimType.INSTITUTIONAL
+        institutional = claim.claim_type is _INSTITUTIONAL
         facility = (claim.bill_type or "")[:2] if institutional else claim.place_of_service
-        frequency = {Frequency.ORIGINAL: "1", Frequency.REPLACEMENT: "7", Frequency.VOID: "8"}[
-            claim.frequency
-        ]
+        frequency = _FREQUENCY[claim.frequency]
         filing = claim.coverage.filing_indicator or ""
         if filing not in _CLP06:
             filing = ("MA" if institutional else "MB") if r.payer == "medicare" else "ZZ"
-        control = _clean(claim.original_claim_id if claim.frequency is Frequency.VOID else None) or (
-            f"{_clean(r.payer, 10).upper()}{_clean(claim.id, 38)}"
+        claim_id = _clean(claim.id, 38)
+        control = _clean(claim.original_claim_id if claim.frequency is _VOID else None) or (
+            f"{_clean(r.payer, 10).upper()}{claim_id}"
         )
-        clp = (
-            f"CLP*{_clean(claim.id, 38)}*{status}*{amount(r.billed * sign)}*{amount(r.paid * sign)}*"
-            f"{amount(r.patient_responsibility * sign)}*{filing}*{control}*{facility}*{frequency}"
-        )
+        if positive:
+            money = f"{amount(r.billed)}*{amount(r.paid)}*{amount(r.patient_responsibility)}"
+        else:
+            money = (
+                f"{amount(r.billed * sign)}*{amount(r.paid * sign)}*{amount(r.patient_responsibility * sign)}"
+            )
+        clp = f"CLP*{claim_id}*{status}*{money}*{filing}*{control}*{facility}*{frequency}"
         case = r.case
         if case is not None:
             # CLP11 DRG, CLP12 its weight, CLP13 the discharge fraction of a transfer paid per diem
@@ -176,7 +225,7 @@ class X12_835Writer:
         if case is not None:
             # A case is paid at claim level (as Medicare's inpatient 835s do): the lines'
             # adjustments add up to claim-level CAS and no SVC loop follows.
-            segs.extend(_cas(_merged(r), sign))
+            _cas(segs, _merged(r), sign)
         patient = claim.patient
         member = claim.coverage.member_id
         segs.append(
@@ -195,37 +244,39 @@ class X12_835Writer:
         elif remarks:
             segs.append("MOA***" + "*".join(remarks))
         if institutional and claim.statement_from:
-            segs.append(f"DTM*232*{claim.statement_from:%Y%m%d}")
+            segs.append("DTM*232*" + _ymd(claim.statement_from))
             if claim.statement_to:
-                segs.append(f"DTM*233*{claim.statement_to:%Y%m%d}")
+                segs.append("DTM*233*" + _ymd(claim.statement_to))
         if claim.received_date:
-            segs.append(f"DTM*050*{claim.received_date:%Y%m%d}")
+            segs.append("DTM*050*" + _ymd(claim.received_date))
         if r.allowed and sign > 0:
-            segs.append(f"AMT*AU*{amount(r.allowed)}")
+            segs.append("AMT*AU*" + amount(r.allowed))
+        lines = claim.lines
         for n, ln in enumerate(() if case is not None else r.lines, 1):
-            line = claim.lines[n - 1] if n <= len(claim.lines) else None
-            mods = "".join(f":{_clean(m, 2)}" for m in ln.modifiers)
-            qualifier = "NU" if line is not None and line.procedure == line.revenue_code else "HC"
-            if qualifier == "NU":
-                svc01 = f"NU:{_clean(ln.procedure, 48)}"
+            line = lines[n - 1] if n <= len(lines) else None
+            if line is not None and line.procedure == line.revenue_code:
+                svc01 = "NU:" + _clean(ln.procedure, 48)
                 revenue = ""
             else:
-                svc01 = f"HC:{_clean(ln.procedure, 48)}{mods}"
+                svc01 = "HC:" + _clean(ln.procedure, 48) + "".join([":" + _clean(m, 2) for m in ln.modifiers])
                 revenue = _clean(line.revenue_code, 48) if line is not None and institutional else ""
-            units = _quantity(ln.units)
-            segs.append(f"SVC*{svc01}*{amount(ln.billed * sign)}*{amount(ln.paid * sign)}*{revenue}*{units}")
+            if positive:
+                money = f"{amount(ln.billed)}*{amount(ln.paid)}"
+            else:
+                money = f"{amount(ln.billed * sign)}*{amount(ln.paid * sign)}"
+            segs.append(f"SVC*{svc01}*{money}*{revenue}*{_quantity(ln.units)}")
             if line is not None:
                 if line.service_date_end and line.service_date_end != line.service_date:
-                    segs.append(f"DTM*150*{line.service_date:%Y%m%d}")
-                    segs.append(f"DTM*151*{line.service_date_end:%Y%m%d}")
+                    segs.append("DTM*150*" + _ymd(line.service_date))
+                    segs.append("DTM*151*" + _ymd(line.service_date_end))
                 else:
-                    segs.append(f"DTM*472*{line.service_date:%Y%m%d}")
-            segs.extend(_cas(ln.adjustments, sign))
+                    segs.append("DTM*472*" + _ymd(line.service_date))
+            _cas(segs, ln.adjustments, sign)
             segs.append(f"REF*6R*{n}")
-            if ln.status in (LineStatus.PAID,) and sign > 0:
-                segs.append(f"AMT*B6*{amount(ln.allowed)}")
-            remarks = [_clean(x, 30) for x in dict.fromkeys(ln.rarcs) if x]
-            segs.extend(f"LQ*HE*{x}" for x in remarks)
+            if ln.status == _PAID_LINE and positive:
+                segs.append("AMT*B6*" + amount(ln.allowed))
+            if ln.rarcs:
+                segs.extend(["LQ*HE*" + _clean(x, 30) for x in dict.fromkeys(ln.rarcs) if x])
         return segs
 
     # -- the file --------------------------------------------------------------------------------
@@ -247,8 +298,8 @@ class X12_835Writer:
                 )
             st = f"{number:04d}"
             w(f"ST*835*{st}{self._st03}~\n")
-            for seg in segs:
-                w(seg)
+            for start in range(0, len(segs), 4096):  # in slices: one string per slice, not per file
+                w("~\n".join(segs[start : start + 4096]))
                 w("~\n")
             w(f"SE*{len(segs) + 2}*{st}~\n")
         for seg in self._interchange.trailer(len(self._transactions)):
@@ -310,20 +361,39 @@ def _claim_remarks(r: ClaimResult, filing: str) -> list[str]:
     return [x for x in remarks if x][:5]
 
 
-def _cas(adjustments: tuple[Adjustment, ...], sign: Decimal) -> list[str]:
+def _cas(segs: list[str], adjustments: tuple[Adjustment, ...], sign: Decimal) -> None:
     """One CAS per group, up to six reason / amount / quantity triplets each (the segment's limit)."""
+    if not adjustments:
+        return
     by_group: dict[str, list[str]] = {}
     for a in adjustments:
-        value = a.amount * sign
-        if value == 0:
+        value = a.amount if sign is _ONE else a.amount * sign
+        if not value:
             continue
-        by_group.setdefault(str(a.group), []).append(f"{_clean(a.carc, 5)}*{amount(value)}*")
-    segs = []
-    for group in (Group.CO, Group.PR, Group.OA, Group.PI, Group.CR):
-        triplets = by_group.get(str(group), [])
-        for start in range(0, len(triplets), 6):
-            segs.append(f"CAS*{group}*" + "*".join(triplets[start : start + 6]).rstrip("*"))
-    return segs
+        carc = _CARCS.get(a.carc)
+        if carc is None:
+            if len(_CARCS) >= _MEMO_SIZE:
+                _CARCS.clear()
+            carc = _CARCS[a.carc] = _clean(a.carc, 5) + "*"
+        found = by_group.get(a.group)
+        if found is None:
+            by_group[a.group] = [carc + amount(value)]
+        else:
+            found.append(carc + amount(value))
+    if len(by_group) == 1:
+        ((only, triplets),) = by_group.items()
+        if len(triplets) <= 6 and only in _CAS_GROUPS:
+            segs.append(f"CAS*{only}*" + "**".join(triplets))
+            return
+    for group in _CAS_GROUPS:
+        found = by_group.get(group)
+        if found is not None:
+            for start in range(0, len(found), 6):
+                segs.append(f"CAS*{group}*" + "**".join(found[start : start + 6]))
+
+
+#: ``CARC*`` per CARC as it appears in a CAS triplet (a handful of codes, over and over).
+_CARCS: dict[str, str] = {}
 
 
 def _merged(r: ClaimResult) -> tuple[Adjustment, ...]:

@@ -457,22 +457,63 @@ class CodeIndex(Generic[T]):
 
 
 class CodeSet:
-    """A membership test over code patterns (exact, ranges, ``prefix*``)."""
+    """A membership test over code patterns (exact, ranges, ``prefix*``).
+
+    A range wider than :attr:`EXPAND` codes is kept as its bounds and tested by arithmetic
+    instead of being expanded: a fee category of ``10004-69990`` would otherwise build a set of
+    60,000 strings in every process that loads the pack. The answer is the same as membership
+    in the expanded set.
+    """
+
+    EXPAND = 256
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        self._exact, prefixes = expand_codes(patterns)
+        narrow: list[str] = []
+        ranges: list[tuple[str, int, int, int]] = []
+        for raw in patterns:
+            span = _wide_range(raw)
+            if span is None:
+                narrow.append(raw)
+            else:
+                ranges.append(span)
+        self._exact, prefixes = expand_codes(narrow)
         self._prefixes = frozenset(prefixes)
         self._lengths = sorted({len(p) for p in prefixes})
+        self._ranges = tuple(ranges)
 
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
             return False
         if code in self._exact:
             return True
-        return any(code[:n] in self._prefixes for n in self._lengths if n <= len(code))
+        if any(code[:n] in self._prefixes for n in self._lengths if n <= len(code)):
+            return True
+        for letters, width, start, end in self._ranges:
+            digits = code[len(letters) :]
+            if (
+                len(digits) == width
+                and code.startswith(letters)
+                and digits.isascii()
+                and digits.isdigit()
+                and start <= int(digits) <= end
+            ):
+                return True
+        return False
 
     def __bool__(self) -> bool:
-        return bool(self._exact or self._prefixes)
+        return bool(self._exact or self._prefixes or self._ranges)
+
+
+def _wide_range(raw: str) -> tuple[str, int, int, int] | None:
+    """``(letters, width, first, last)`` of a range :func:`expand_codes` would expand past
+    :attr:`CodeSet.EXPAND` codes, else ``None``."""
+    match = _RANGE.match(raw.replace(".", "").strip().upper())
+    if not match or match.group(1) != match.group(3) or len(match.group(2)) != len(match.group(4)):
+        return None
+    start, end = int(match.group(2)), int(match.group(4))
+    if end - start + 1 <= CodeSet.EXPAND:
+        return None
+    return match.group(1), len(match.group(2)), start, end
 
 
 def active(rules: Iterable[BoundRule[R]], day: dt.date) -> Iterator[BoundRule[R]]:

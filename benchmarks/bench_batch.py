@@ -1,19 +1,27 @@
-"""Large batches: serial, ``--jobs N`` and Spark local[N] on one generated NDJSON batch.
+"""Large batches: serial, ``--jobs N`` and Spark local[N] on one generated batch, in every input format.
 
-    uv run python benchmarks/bench_batch.py [--claims 1000000] [--jobs 2] [--modes serial,jobs,spark]
+    uv run python benchmarks/bench_batch.py [--claims 20000] [--jobs 2] [--modes serial,jobs,spark]
+        [--formats ndjson,json,x12,fhir] [--repeat 1]
 
 Writes the batch to NDJSON first (claims as ``bench_adjudicate.py`` makes them, about four per
-member so accumulators carry across claims), then runs each mode in its own process tree:
+member so accumulators carry across claims), then the same claims as a JSON list, an X12 837P
+(one interchange, one transaction set holding every claim) and a FHIR Bundle (a Claim with its
+Patient, Coverage and Organization per claim). Each format is then run in each mode, in its own
+process tree, the modes interleaved (paired) ``--repeat`` times:
 
-* ``serial``  ``payer-rules adjudicate batch.ndjson --payer medicare --format ndjson -o ...``
+* ``serial``  ``payer-rules adjudicate batch.<format> --payer medicare --format ndjson -o ...``
 * ``jobs``    the same with ``--jobs N``
 * ``spark``   ``payer_rules.spark.adjudicate_dataframe`` on ``spark.read.text(batch.ndjson)`` in
-  ``local[N]``, the ``result`` column written as text (Spark's start-up reported apart)
+  ``local[N]``, the ``result`` column written as text (Spark's start-up reported apart; NDJSON only)
 
-For each: wall seconds, claims per second, CPU seconds of the whole process tree (workers, JVM
-and Python workers included) as microseconds per claim, and the peak RSS of the tree (the sum
-of its processes, sampled every 0.2 s). CPU per claim is the figure to compare on a shared
-machine; wall time is what a user waits.
+For each run: wall seconds, claims per second, CPU seconds of the whole process tree (workers,
+JVM and Python workers included) as microseconds per claim, the CPU of the main process alone
+(``parent_cpu_share``: with ``--jobs`` the main process should only split the input and write),
+and the peak RSS of the tree (the sum of its processes, sampled every 0.2 s). Per format, the
+``--jobs`` speed-up over serial is the median over the pairs, by wall time and by CPU time
+(``cpu_speedup``: the serial CPU over the ``--jobs`` tree's CPU divided by N, what the wall ratio
+would be with N idle cores). CPU is the figure to compare on a shared machine; wall time is what
+a user waits.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import hashlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +75,36 @@ def write_batch(path: Path, count: int, seed: int = 7) -> None:
             }
             out.write(json.dumps(claim))
             out.write("\n")
+
+
+def write_formats(batch: Path, formats: list[str]) -> dict[str, Path]:
+    """The NDJSON batch's claims in each of ``formats``, written beside it (once)."""
+    paths = {"ndjson": batch}
+    todo = [f for f in formats if f != "ndjson"]
+    if not todo:
+        return paths
+    from payer_rules.io.fhir.writer import claim_bundle
+    from payer_rules.io.readers import read_claims
+    from payer_rules.io.x12.writer_837 import claims_to_837
+    from payer_rules.models import Claim
+
+    claims: list[Claim] | None = None
+    for fmt in todo:
+        path = batch.with_suffix({"json": ".json", "x12": ".837", "fhir": ".fhir.json"}[fmt])
+        paths[fmt] = path
+        if path.exists():
+            continue
+        if fmt == "json":
+            with batch.open(encoding="utf-8") as lines:
+                path.write_text("[\n" + ",\n".join(line.rstrip("\n") for line in lines) + "\n]\n")
+            continue
+        if claims is None:
+            claims = [c for c in read_claims([str(batch)]) if isinstance(c, Claim)]
+        if fmt == "x12":
+            path.write_text(claims_to_837(claims), encoding="utf-8")
+        else:
+            path.write_text(json.dumps(claim_bundle(claims), indent=1), encoding="utf-8")
+    return paths
 
 
 def _tree(pid: int) -> list[int]:
@@ -121,12 +160,15 @@ def measure(name: str, command: list[str], claims: int) -> dict[str, Any]:
         msg = f"{name} failed with exit code {proc.returncode}"
         raise SystemExit(msg)
     cpu = sum(monitor.cpu.values())
+    parent = monitor.cpu.get(proc.pid, 0.0)
     report: dict[str, Any] = {
         "mode": name,
         "seconds": round(wall, 2),
         "claims_per_second": round(claims / wall),
-        "cpu_seconds": round(cpu, 1),
+        "cpu_seconds": round(cpu, 2),
         "cpu_us_per_claim": round(cpu / claims * 1e6),
+        "parent_cpu_seconds": round(parent, 2),
+        "parent_cpu_share": round(parent / cpu, 3) if cpu else None,
         "peak_rss_mb": round(monitor.peak_rss / 2**20),
     }
     if stdout.strip():
@@ -157,9 +199,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--modes", default="serial,jobs,spark")
+    parser.add_argument("--modes", default="serial,jobs")
+    parser.add_argument("--formats", default="ndjson,json,x12,fhir")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of runs per format (median reported)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the batch and outputs here")
     parser.add_argument("--spark-job", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -173,49 +217,74 @@ def main() -> None:
         begin = time.perf_counter()
         write_batch(batch, args.claims)
         print(f"wrote {batch} ({batch.stat().st_size / 2**20:.0f} MB) in {time.perf_counter() - begin:.0f} s")
+    formats = args.formats.split(",")
+    modes = args.modes.split(",")
+    sources = write_formats(batch, formats)
     cli = [str(Path(sys.executable).with_name("payer-rules"))]
-    base = [*cli, "adjudicate", str(batch), "--payer", "medicare", "--format", "ndjson", "-o"]
-    commands = {
-        "serial": [*base, str(workdir / "serial.ndjson")],
-        "jobs": [*base, str(workdir / "jobs.ndjson"), "--jobs", str(args.jobs)],
-        "spark": [
-            sys.executable,
-            __file__,
-            "--jobs",
-            str(args.jobs),
-            "--spark-job",
-            str(batch),
-            str(workdir / "spark"),
-        ],
-    }
-    reports = []
-    for mode in args.modes.split(","):
-        name = (
-            f"jobs {args.jobs}"
-            if mode == "jobs"
-            else f"spark local[{args.jobs}]"
-            if mode == "spark"
-            else mode
-        )
-        reports.append(measure(name, commands[mode], args.claims))
-        print(json.dumps(reports[-1]), flush=True)
-    outputs = {
-        "serial": workdir / "serial.ndjson",
-        "jobs": workdir / "jobs.ndjson",
-        "spark": workdir / "spark",
-    }
-    ran = [mode for mode in args.modes.split(",") if outputs[mode].exists()]
-    summary = {mode: output_digest(outputs[mode]) for mode in ran}
+    summary: dict[str, Any] = {}
+    for fmt in formats:
+        base = [*cli, "adjudicate", str(sources[fmt]), "--payer", "medicare", "--format", "ndjson", "-o"]
+        outputs = {
+            "serial": workdir / f"serial-{fmt}.ndjson",
+            "jobs": workdir / f"jobs-{fmt}.ndjson",
+            "spark": workdir / "spark",
+        }
+        commands = {
+            "serial": [*base, str(outputs["serial"])],
+            "jobs": [*base, str(outputs["jobs"]), "--jobs", str(args.jobs)],
+            "spark": [
+                sys.executable,
+                __file__,
+                "--jobs",
+                str(args.jobs),
+                "--spark-job",
+                str(batch),
+                str(outputs["spark"]),
+            ],
+        }
+        ran = [m for m in modes if m != "spark" or fmt == "ndjson"]
+        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in ran}
+        for _ in range(args.repeat):
+            for mode in ran:
+                name = (
+                    f"jobs {args.jobs}"
+                    if mode == "jobs"
+                    else f"spark local[{args.jobs}]"
+                    if mode == "spark"
+                    else mode
+                )
+                report = measure(name, commands[mode], args.claims)
+                report["input"] = fmt
+                runs[mode].append(report)
+                print(json.dumps(report), flush=True)
+        digests = {mode: output_digest(outputs[mode]) for mode in ran}
+        entry: dict[str, Any] = {
+            "runs": [r for mode in ran for r in runs[mode]],
+            # every mode must write the same result lines; serial and --jobs in the same order
+            "same_results": len({d["lines"] for d in digests.values()}) <= 1,
+            "same_order": len({d["ordered"] for d in digests.values() if d["ordered"]}) <= 1,
+        }
+        if "serial" in runs and "jobs" in runs:
+            pairs = list(zip(runs["serial"], runs["jobs"], strict=True))
+            entry["jobs_speedup_wall"] = statistics.median(s["seconds"] / j["seconds"] for s, j in pairs)
+            entry["jobs_speedup_cpu"] = statistics.median(
+                s["cpu_seconds"] / (j["cpu_seconds"] / args.jobs) for s, j in pairs
+            )
+            entry["jobs_parent_cpu_share"] = statistics.median(j["parent_cpu_share"] for _, j in pairs)
+            entry["jobs_cpu_over_serial"] = statistics.median(
+                j["cpu_seconds"] / s["cpu_seconds"] for s, j in pairs
+            )
+            for key in ("jobs_speedup_wall", "jobs_speedup_cpu", "jobs_cpu_over_serial"):
+                entry[key] = round(entry[key], 2)
+        summary[fmt] = entry
     print(
         json.dumps(
             {
                 "benchmark": "batch",
                 "claims": args.claims,
+                "jobs": args.jobs,
                 "python": sys.version.split()[0],
-                "runs": reports,
-                # every mode must write the same result lines; serial and --jobs in the same order
-                "same_results": len({d["lines"] for d in summary.values()}) <= 1,
-                "same_order": len({d["ordered"] for d in summary.values() if d["ordered"]}) <= 1,
+                "formats": summary,
             },
             indent=2,
         )

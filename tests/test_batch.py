@@ -103,13 +103,15 @@ def test_formats_without_fragments_get_results_and_claims_back_whole(batch, monk
     assert [str(e) for e in errors] == [str(i) for i in read_claims(inputs) if isinstance(i, InputError)]
 
 
-def test_routing_key_of_text_is_the_member_key_of_the_claim():
+def test_routing_key_of_text_is_the_member_id_of_the_claim():
+    """Claims route by member id: every claim of a member key shares it, in every format."""
     numeric_member = {**make_claims(1)[0], "coverage": {"payer_id": "medicare", "member_id": 42}}
     for raw in [*make_claims(50), numeric_member]:
         text = json.dumps(raw)
         claim = read_line(text, "x:1")
         assert isinstance(claim, Claim)
-        assert routing_key(TextUnit("x:1", text)) == claim.member_key == routing_key(claim)
+        assert routing_key(TextUnit("x:1", text)) == claim.coverage.member_id == routing_key(claim)
+        assert claim.member_key.split(":")[1] == claim.coverage.member_id
 
 
 def test_unreadable_claims_have_no_routing_key_and_route_by_position():

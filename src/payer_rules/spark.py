@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from payer_rules.batch.partition import RunOptions, TextUnit, Unit, judge, read_row, routing_key
+from payer_rules.batch.partition import RunOptions, TextUnit, Unit, judge, read_row, route_of, routing_key
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
@@ -176,7 +176,7 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for index, item in enumerate(units):
                 if isinstance(item, Claim):
                     claim_json = json.dumps(_CLAIM_JSON.unstructure(item), ensure_ascii=False)
-                    out.append(_unit_row(seq, index, TextUnit(origin, claim_json), item.member_key, origin))
+                    out.append(_unit_row(seq, index, TextUnit(origin, claim_json), route_of(item), origin))
                 else:
                     out.append(_unit_row(seq, index, item, None, origin))
         yield pa.RecordBatch.from_pylist(out, schema=schema)

@@ -1,11 +1,12 @@
 """``--jobs N``: one batch judged by N worker processes, written in input order.
 
-The main process reads the inputs as a stream and routes each claim to a worker by its member
-(:mod:`payer_rules.batch.partition`); each worker builds its engine once, keeps one session
-for the whole run and judges what it receives in input order. NDJSON lines travel as text and
-are read by the worker; results come back rendered in the output format
-(:mod:`payer_rules.batch.render`), so little but text crosses between processes. The main
-process puts results back in input order and writes them.
+The main process splits the inputs into work units without reading their claims
+(:mod:`payer_rules.batch.units`: NDJSON lines, JSON list elements and 837 claims as text) and
+routes each to a worker by its member (:mod:`payer_rules.batch.partition`); each worker builds
+its engine once, keeps one session for the whole run, and reads and judges what it receives in
+input order. Results come back rendered in the output format (:mod:`payer_rules.batch.render`),
+so little but text crosses between processes. The main process puts results back in input
+order and writes them.
 
 What the main process holds: at most ``window`` claims in flight (their text or the claim,
 and their rendered results), plus the located errors it reports at the end, as the serial
@@ -26,7 +27,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.context import BaseContext
-from pathlib import Path
 from typing import Any, TextIO
 
 from attrs import frozen
@@ -34,17 +34,16 @@ from attrs import frozen
 from payer_rules.batch.collector import paused_collector
 from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, routing_key
 from payer_rules.batch.render import FRAGMENTS
+from payer_rules.batch.units import iter_units
 from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
-from payer_rules.io.readers import expand_inputs, is_other_format, is_utf8, iter_lines, read_path
 from payer_rules.io.writers import WRITERS, ResultWriter
+from payer_rules.io.x12.reader_837.units import ClaimSegments
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
 __all__ = ["Judged", "RunOptions", "iter_units", "judge_parallel", "write_parallel"]
-
-_NDJSON = (".ndjson", ".jsonl")
 
 
 @frozen
@@ -64,34 +63,6 @@ class Judged:
     fragments: tuple[str, ...] = ()
 
 
-# -- reading: NDJSON lines as text, everything else as the serial reader reads it -------------
-
-
-def iter_units(inputs: Iterable[str]) -> Iterator[Unit]:
-    """The inputs' claims in the serial reader's order; NDJSON lines stay text for the workers."""
-    for item in expand_inputs(inputs):
-        if isinstance(item, InputError):
-            yield item
-        elif item != "-" and item.lower().endswith(_NDJSON):
-            yield from _ndjson_units(item)
-        else:
-            yield from read_path(item)
-
-
-def _ndjson_units(name: str) -> Iterator[Unit]:
-    """An NDJSON file's lines, streamed, split and numbered as ``str.splitlines`` does.
-
-    A file that is not UTF-8 or cannot be read goes to the serial reader, for the same error.
-    """
-    path = Path(name)
-    if not is_utf8(path) or is_other_format(path):
-        yield from read_path(name)
-        return
-    for number, text in enumerate(iter_lines(path), 1):
-        if text.strip():
-            yield TextUnit(f"{name}:{number}", text)
-
-
 # -- what crosses between processes -------------------------------------------------------------
 
 # InputError does not survive pickle (its __init__ takes more than its message), so errors
@@ -101,6 +72,8 @@ def _ndjson_units(name: str) -> Iterator[Unit]:
 def _pack(unit: Unit) -> tuple[Any, ...]:
     if isinstance(unit, TextUnit):
         return ("t", unit.origin, unit.text)
+    if isinstance(unit, ClaimSegments):
+        return ("s", unit.name, unit.element, unit.segments, unit.key)
     if isinstance(unit, InputError):
         return ("e", unit.location, unit.message, unit.claim_id, unit.envelope)
     return ("c", unit)
@@ -112,6 +85,8 @@ def _unpack(packed: tuple[Any, ...]) -> Unit:
         return TextUnit(packed[1], packed[2])
     if kind == "e":
         return InputError(packed[1], packed[2], claim_id=packed[3], envelope=packed[4])
+    if kind == "s":
+        return ClaimSegments(*packed[1:])
     claim: Claim = packed[1]
     return claim
 

@@ -8,12 +8,23 @@ across processes or Spark executors as long as
 1. every claim of one member lands in the same partition (:func:`routing_key`), and
 2. a partition judges its claims in input order (the order of ``seq``), with one session.
 
+Claims route by their member id (``coverage.member_id``): a member's claims share it, whatever
+format each came in, and every format yields it before its claims are read (an NDJSON line's
+JSON, an 837 subscriber loop's NM1*IL, a FHIR Claim's Coverage), so the process that splits a
+batch routes it without reading it (:mod:`payer_rules.batch.units`).
+
 Then each member sees exactly the claims, in exactly the order, that the serial run shows it,
 and the results are the same to the byte. Input order (not date of service) is the order kept:
 it is what the serial runner uses, it needs no buffering, and a payer judges claims in the
 order it receives them. Give a member's claims in date-of-service order, as for a serial run.
 
 Claims that cannot be read touch no session; they route by their position.
+
+What travels to a partition is a work unit: an NDJSON line or a JSON list's element as text
+(:class:`TextUnit`), one 837 claim as its segments
+(:class:`~payer_rules.io.x12.reader_837.units.ClaimSegments`), a FHIR Claim with what it
+references (:class:`~payer_rules.io.fhir.units.ClaimEntries`), read where it is judged; or,
+for input only read whole, the claim itself.
 """
 
 from __future__ import annotations
@@ -32,18 +43,21 @@ from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, structure_claim
 from payer_rules.io.readers import read_text
+from payer_rules.io.x12.reader_837.units import ClaimSegments, read_claim_segments
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
 __all__ = [
+    "KeyedTextUnit",
     "RunOptions",
     "TextUnit",
     "Unit",
     "bucket_of",
     "judge",
-    "member_key_of",
+    "member_id_of",
     "read_line",
     "read_row",
+    "route_of",
     "routing_key",
 ]
 
@@ -63,8 +77,19 @@ class TextUnit:
     text: str
 
 
-#: What a batch runner routes: a claim as text, a claim already read, or a claim that could not be.
-Unit = TextUnit | Claim | InputError
+@frozen
+class KeyedTextUnit(TextUnit):
+    """A claim as text whose routing key the splitter already has (a JSON list's element).
+
+    Args:
+        key: what :func:`routing_key` would find in ``text``.
+    """
+
+    key: str | None
+
+
+#: What a batch runner routes: a claim as text or segments, a claim already read, or one that could not be.
+Unit = TextUnit | ClaimSegments | Claim | InputError
 
 
 @frozen(kw_only=True)
@@ -79,12 +104,13 @@ class RunOptions:
     chain: bool = False
 
 
-def member_key_of(data: Any) -> str | None:
-    """The member key of a claim still in JSON form, without reading the whole claim.
+def member_id_of(data: Any) -> str | None:
+    """The member id of a claim still in JSON form, without reading the whole claim.
 
-    For every claim that reads successfully this equals :attr:`Claim.member_key`: the three
-    fields are strings (or integers, which the reader turns into their decimal text). ``None``
-    when they are missing or of another type, which makes the claim unreadable anyway.
+    For every claim that reads successfully this equals its :func:`route_of`: the member id is
+    a string (or an integer, which the reader turns into its decimal text). ``None`` when the
+    member key's fields (payer, member and patient id) are missing or of another type, which
+    makes the claim unreadable anyway.
     """
     try:
         coverage, patient = data["coverage"], data["patient"]
@@ -93,19 +119,26 @@ def member_key_of(data: Any) -> str | None:
         return None
     if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in parts):
         return None
-    return ":".join(str(p) for p in parts)
+    return str(parts[1])
+
+
+def route_of(claim: Claim) -> str:
+    """What a claim routes by: its member id, shared by every claim of its member key."""
+    return claim.coverage.member_id
 
 
 def routing_key(unit: Unit) -> str | None:
     """The key that keeps a member's claims together; ``None`` for claims that cannot be read."""
     if isinstance(unit, Claim):
-        return unit.member_key
+        return route_of(unit)
+    if isinstance(unit, (KeyedTextUnit, ClaimSegments)):
+        return unit.key
     if isinstance(unit, TextUnit):
         try:
             data = decode_json_value(unit.text)
         except ValueError:
             return None
-        return member_key_of(data)
+        return member_id_of(data)
     return None
 
 
@@ -154,7 +187,7 @@ def judge(
 ) -> Iterator[tuple[K, Claim | InputError, list[ClaimResult]]]:
     """Judge one partition's units in the order given, with one session for the partition.
 
-    Each unit comes with the routing key it was partitioned by; a claim whose member key
+    Each unit comes with the routing key it was partitioned by; a claim whose member id
     differs would mean its member's claims are split across partitions, so that stops the
     run instead of giving wrong accumulators.
     """
@@ -165,10 +198,10 @@ def judge(
     while chunk := list(islice(remaining, RUNNER_CHUNK_SIZE)):
         items = [(seq, _read_unit(unit), key) for seq, unit, key in chunk]
         for seq, item, key in items:
-            if isinstance(item, Claim) and item.member_key != key:
+            if isinstance(item, Claim) and route_of(item) != key:
                 msg = (
-                    f"claim {item.id}: routed as member {key!r} but its member key is "
-                    f"{item.member_key!r}; this is a bug in payer_rules.batch"
+                    f"claim {item.id}: routed as member {key!r} but its member id is "
+                    f"{route_of(item)!r}; this is a bug in payer_rules.batch"
                 )
                 raise RuntimeError(msg)
             results = [
@@ -187,4 +220,8 @@ def judge(
 
 
 def _read_unit(unit: Unit) -> Claim | InputError:
-    return read_line(unit.text, unit.origin) if isinstance(unit, TextUnit) else unit
+    if isinstance(unit, TextUnit):
+        return read_line(unit.text, unit.origin)
+    if isinstance(unit, ClaimSegments):
+        return read_claim_segments(unit)
+    return unit

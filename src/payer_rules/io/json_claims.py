@@ -155,6 +155,16 @@ def read_json_text(text: str, name: str) -> Iterator[Claim | InputError]:
 
 def _read_array(text: str, name: str, pos: int) -> Iterator[Claim | InputError]:
     """Decode a top-level array element by element, so each claim knows its starting line."""
+    for element in array_elements(text, name, pos):
+        yield element if isinstance(element, InputError) else structure_claim(element[1], element[0])
+
+
+def array_elements(text: str, name: str, pos: int) -> Iterator[tuple[str, Any, int, int] | InputError]:
+    """A top-level array's elements from just after its ``[``: ``(location, value, start, end)``.
+
+    ``location`` is ``name:line`` of the element's first character, ``text[start:end]`` its
+    JSON. Text that is not a JSON list ends it with a located error.
+    """
     index = 0
     length = len(text)
     counted_to, line_no = 0, 1
@@ -181,7 +191,7 @@ def _read_array(text: str, name: str, pos: int) -> Iterator[Claim | InputError]:
                 f"invalid JSON in claim [{index}]: {exc.msg}; the claims after it are not read",
             )
             return
-        yield structure_claim(item, f"{name}:{line_at(pos)}")
+        yield f"{name}:{line_at(pos)}", item, pos, end
         index += 1
         pos = end
         while pos < length and text[pos] in " \t\r\n":

@@ -113,7 +113,8 @@ def iter_lines(path: Path) -> Iterator[str]:
         yield carry.splitlines()[0]
 
 
-def _streamable_ndjson(item: str) -> bool:
+def streamable_ndjson(item: str) -> bool:
+    """An NDJSON file (by name) that is UTF-8 and not X12 or FHIR by content: read line by line."""
     path = Path(item)
     return (
         item != "-"
@@ -126,31 +127,39 @@ def _streamable_ndjson(item: str) -> bool:
 def read_path(item: str) -> Iterator[Claim | InputError]:
     """Claims from one file (or ``-``). NDJSON files stream: memory stays flat at any size."""
     name = "<stdin>" if item == "-" else item
-    if _streamable_ndjson(item):
+    if streamable_ndjson(item):
         yield from read_ndjson_lines(iter_lines(Path(item)), name)
         return
+    loaded = load_text(item)
+    if isinstance(loaded, InputError):
+        yield loaded
+        return
+    yield from read_text(loaded, name)
+
+
+def load_text(item: str) -> str | InputError:
+    """The whole text of a JSON, X12 or FHIR file (or ``-``), or the located error why not."""
+    name = "<stdin>" if item == "-" else item
     try:
         if item == "-":
             text = sys.stdin.read(MAX_FILE_BYTES + 1)
         elif (size := Path(item).stat().st_size) > MAX_FILE_BYTES:
-            yield InputError(
+            return InputError(
                 name,
                 f"the file is {size:,} bytes; JSON, X12 and FHIR files are read whole and may be at "
                 f"most {MAX_FILE_BYTES:,} bytes: split it, or give the claims as NDJSON (streamed)",
             )
-            return
         else:
             text = Path(item).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        yield InputError(name, f"not UTF-8 text (byte {exc.start}); expected JSON, X12 or FHIR")
-        return
+        return InputError(name, f"not UTF-8 text (byte {exc.start}); expected JSON, X12 or FHIR")
     except OSError as exc:
-        yield InputError(name, f"cannot read: {exc.strerror or exc}")
-        return
+        return InputError(name, f"cannot read: {exc.strerror or exc}")
     if len(text) > MAX_FILE_BYTES:  # stdin
-        yield InputError(name, f"more than {MAX_FILE_BYTES:,} characters on stdin; give the claims as NDJSON")
-        return
-    yield from read_text(text, name)
+        return InputError(
+            name, f"more than {MAX_FILE_BYTES:,} characters on stdin; give the claims as NDJSON"
+        )
+    return text
 
 
 def read_text(text: str, name: str) -> Iterator[Claim | InputError]:

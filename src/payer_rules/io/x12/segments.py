@@ -18,7 +18,16 @@ from typing import Final
 
 from attrs import frozen
 
-__all__ = ["ISA_WIDTHS", "Delimiters", "Segment", "X12Error", "excerpt", "tokenize"]
+__all__ = [
+    "ISA_WIDTHS",
+    "Delimiters",
+    "Segment",
+    "X12Error",
+    "excerpt",
+    "interchange_end",
+    "read_isa",
+    "tokenize",
+]
 
 #: Width of ISA01 .. ISA16; the ISA is fixed width, 106 characters with its terminator.
 ISA_WIDTHS: Final = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
@@ -170,17 +179,7 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
             return
         isa_raw = text[pos : body - 1]
         yield Segment(number, isa_raw, isa_raw.split(delims.element))
-        # the interchange ends at its IEA; a next ISA may declare other delimiters
-        end_marker = f"{delims.segment}IEA{delims.element}"
-        iea = text.find(end_marker, body - 1)
-        if iea < 0:
-            # tolerate line breaks between terminator and IEA
-            iea = _find_iea(text, body, delims)
-        if iea < 0:
-            chunk_end = length
-        else:
-            stop = text.find(delims.segment, iea + 1)
-            chunk_end = length if stop < 0 else stop + 1
+        chunk_end = interchange_end(text, body, delims)
         chunk = text[body:chunk_end]
         pieces = chunk.split(delims.segment)
         last_terminated = chunk.endswith(delims.segment) or not pieces[-1].strip()
@@ -218,6 +217,21 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
                 continue
             yield Segment(number, raw, elements)
         pos = chunk_end
+
+
+def interchange_end(text: str, body: int, delims: Delimiters) -> int:
+    """Where the interchange whose ISA ends at ``body`` ends: after its IEA, or at the end of text.
+
+    A next ISA may declare other delimiters, so each interchange is split on its own.
+    """
+    iea = text.find(f"{delims.segment}IEA{delims.element}", body - 1)
+    if iea < 0:
+        # tolerate line breaks between terminator and IEA
+        iea = _find_iea(text, body, delims)
+    if iea < 0:
+        return len(text)
+    stop = text.find(delims.segment, iea + 1)
+    return len(text) if stop < 0 else stop + 1
 
 
 def _find_iea(text: str, body: int, delims: Delimiters) -> int:

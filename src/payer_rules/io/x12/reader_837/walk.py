@@ -6,7 +6,7 @@ Segments are read once, in order; each is handed to the loop it belongs to (:mod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from payer_rules.errors import InputError
@@ -68,7 +68,16 @@ class Reader:
 
     # -- the walk --------------------------------------------------------------------------------
 
-    def read(self) -> Iterator[Claim | InputError]:
+    def read(
+        self, tokens: Iterable[Segment | X12Error] | None = None, *, unit: bool = False
+    ) -> Iterator[Claim | InputError]:
+        """Every claim and located error of the text, in order.
+
+        :param tokens: the segments to walk instead of the whole text's (a work unit's).
+        :param unit: the tokens are one claim with the envelope and loops around it
+            (:mod:`.units`): the claim is read as it is in its file; what a unit leaves out
+            (trailers, the other claims) is no error.
+        """
         isa: Segment | None = None
         gs: Segment | None = None
         gs_count = 0
@@ -86,7 +95,7 @@ class Reader:
         last: Segment | None = None
         saw_any = False
 
-        for seg in tokenize(self.text):
+        for seg in tokenize(self.text) if tokens is None else tokens:
             if isinstance(seg, X12Error):
                 if draft is not None:
                     draft.problems.append((Segment(seg.number, seg.raw, [""]), seg.message))
@@ -368,6 +377,10 @@ class Reader:
                         seg, str(exc), seg.get(1) if sid == "CLM" else None, envelope=sid != "CLM"
                     )
 
+        if unit:
+            if draft is not None:
+                yield self.finish(draft)
+            return
         if draft is not None:
             if txn is not None:
                 draft.problems.append(

@@ -1,0 +1,232 @@
+"""Work units: a batch split without reading its claims reads, unit by unit, as the serial reader reads it.
+
+The parent of ``--jobs N`` (and Spark's first pass) cuts the input where its claims begin and
+end and sends text; the workers read it. Each test compares what the units read as with what
+the serial reader yields for the same file: the same claims, the same errors at the same
+segments and lines, in the same order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from payer_rules.batch.partition import (
+    KeyedTextUnit,
+    TextUnit,
+    _read_unit,
+    route_of,
+    routing_key,
+)
+from payer_rules.batch.units import iter_units, text_units
+from payer_rules.cli import cli
+from payer_rules.errors import InputError
+from payer_rules.io.json_claims import read_ndjson_lines
+from payer_rules.io.readers import read_claims, read_text
+from payer_rules.io.x12.reader_837.units import ClaimSegments, split_837
+from payer_rules.models import Claim
+
+from .batch_claims import make_claims
+from .conftest import EXAMPLES
+
+X12_EXAMPLES = sorted((EXAMPLES / "x12").glob("*.837"))
+PROFESSIONAL = (EXAMPLES / "x12" / "professional.837").read_text()
+INSTITUTIONAL = (EXAMPLES / "x12" / "institutional.837").read_text()
+
+
+def shown(items):
+    """Items comparable across processes: claims as they are, errors as their text and kind."""
+    return [(str(i), i.claim_id, i.envelope) if isinstance(i, InputError) else i for i in items]
+
+
+def read_units(text: str, name: str):
+    """What the workers read the units of ``text`` as, each with the key it routed by."""
+    out = []
+    for unit in text_units(text, name):
+        item = _read_unit(unit)
+        if isinstance(item, Claim):
+            assert routing_key(unit) == route_of(item), item.id
+        out.append(item)
+    return out
+
+
+def test_every_example_837_is_split_into_one_unit_per_claim():
+    for path in X12_EXAMPLES:
+        text = path.read_text()
+        units = split_837(text, path.name)
+        assert units is not None, path
+        assert len(units) == text.count("~CLM*") + text.count("\nCLM*"), path
+        assert shown(read_units(text, path.name)) == shown(read_text(text, path.name)), path
+
+
+def test_a_unit_carries_the_envelope_and_loops_above_its_claim_with_their_numbers():
+    units = split_837(PROFESSIONAL, "p.837")
+    assert units is not None
+    first = units[0]
+    assert isinstance(first, ClaimSegments) and first.key == "1EG4TE5MK72"
+    ids = [raw.split("*")[0] for _n, raw in first.segments]
+    assert ids[:4] == ["ISA", "GS", "ST", "BHT"]
+    assert ids[4:6] == ["HL", "PRV"] and "CLM" in ids and "SE" not in ids
+    numbers = [n for n, _raw in first.segments]
+    assert numbers == sorted(numbers) and numbers[0] == 1
+    # the submitter / receiver (1000A / 1000B) carry nothing the claim reads
+    assert "PER" not in ids
+
+
+def _segments(text: str) -> list[str]:
+    return [s.strip() for s in text.split("~") if s.strip()]
+
+
+def _join(segments: list[str]) -> str:
+    return "~\n".join(segments) + "~\n"
+
+
+def _fix_counts(segments: list[str]) -> list[str]:
+    """SE01 recounted, so that a change inside a claim leaves the envelope clean."""
+    out, start = [], 0
+    for seg in segments:
+        if seg.startswith("ST*"):
+            start = len(out)
+        if seg.startswith("SE*"):
+            parts = seg.split("*")
+            parts[1] = str(len(out) - start + 1)
+            seg = "*".join(parts)
+        out.append(seg)
+    return out
+
+
+@pytest.mark.parametrize("source", ["professional", "institutional"])
+def test_every_one_segment_change_reads_the_same_split_or_whole(source):
+    """Each segment deleted, duplicated or given a bad element: the units read as the file does.
+
+    Changes inside claims and loops keep the split (a bad date, a missing subscriber, a claim
+    without lines ...); envelope damage makes the split give up and the file is read whole.
+    """
+    base = _segments(PROFESSIONAL if source == "professional" else INSTITUTIONAL)
+    split = whole = 0
+    for i in range(1, len(base)):
+        seg = base[i]
+        parts = seg.split("*")
+        variants = [
+            base[:i] + base[i + 1 :],
+            [*base[:i], seg, *base[i:]],
+            [*base[:i], "*".join([parts[0], "20269999", *parts[2:]]), *base[i + 1 :]],
+            [*base[:i], "*".join([*parts[:-1], "X"]), *base[i + 1 :]],
+        ]
+        for variant in variants:
+            for segments in (variant, _fix_counts(variant)):
+                text = _join(segments)
+                serial = shown(read_text(text, "v.837"))
+                if split_837(text, "v.837") is None:
+                    whole += 1
+                else:
+                    split += 1
+                assert shown(read_units(text, "v.837")) == serial, (i, segments)
+    assert split > whole > 0  # both paths were taken, the split most often
+
+
+def test_envelope_errors_are_the_files_own_so_it_is_read_whole():
+    segments = _segments(PROFESSIONAL)
+    bad_count = [s.replace("SE*27*0001", "SE*26*0001") for s in segments]
+    no_iea = [s for s in segments if not s.startswith("IEA")]
+    not_837 = [s.replace("ST*837*0002*005010X222A1", "ST*835*0002*005010X221A1") for s in segments]
+    for variant in (bad_count, no_iea, not_837):
+        text = _join(variant)
+        assert split_837(text, "e.837") is None
+        serial = list(read_text(text, "e.837"))
+        assert any(isinstance(i, InputError) and i.envelope for i in serial) or not_837 == variant
+        assert shown(list(text_units(text, "e.837"))) == shown(serial)
+
+
+def test_text_the_tokenizer_refuses_is_read_whole():
+    segments = _segments(PROFESSIONAL)
+    for variant in (
+        [*segments[:5], "nm1*bad", *segments[5:]],
+        [*segments[:5], "N3*a line\nbreak", *segments[5:]],
+    ):
+        assert split_837(_join(variant), "t.837") is None
+    assert split_837(_join(segments).rstrip("~\n"), "t.837") is None  # last segment unterminated
+    assert split_837(_join(segments) + "trailing text", "t.837") is None
+
+
+def test_json_list_elements_travel_as_text_located_by_their_line(tmp_path):
+    claims = make_claims(6)
+    claims[2]["lines"][0]["service_date"] = "2026-02-30"
+    del claims[4]["patient"]
+    text = "[\n" + ",\n".join(json.dumps(c, indent=1) for c in claims) + "\n]\n"
+    units = list(text_units(text, "l.json"))
+    assert all(isinstance(u, KeyedTextUnit) for u in units)
+    assert [u.key for u in units] == [c["coverage"]["member_id"] if "patient" in c else None for c in claims]
+    assert shown(read_units(text, "l.json")) == shown(read_text(text, "l.json"))
+    broken = text.replace('"id": "T-00003"', '"id": T-00003', 1)
+    assert shown(read_units(broken, "l.json")) == shown(read_text(broken, "l.json"))
+
+
+def test_other_json_shapes_are_read_whole():
+    one = json.dumps(make_claims(1)[0])
+    assert [type(u) for u in text_units(one, "o.json")] == [Claim]
+    wrapped = json.dumps({"claims": make_claims(2)})
+    assert [type(u) for u in text_units(wrapped, "w.json")] == [Claim, Claim]
+
+
+def test_iter_units_keeps_ndjson_lines_as_text_and_errors_in_place(tmp_path):
+    path = tmp_path / "b.ndjson"
+    path.write_text("\n".join(json.dumps(c) for c in make_claims(3)) + "\n", encoding="utf-8")
+    units = list(iter_units([str(path), str(tmp_path / "missing.json")]))
+    assert [type(u) for u in units] == [TextUnit, TextUnit, TextUnit, InputError]
+    assert shown(_read_unit(u) for u in units) == shown(
+        read_claims([str(path), str(tmp_path / "missing.json")])
+    )
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _batch_files(tmp_path: Path) -> list[str]:
+    """837P, 837I, a JSON list and a FHIR Bundle, with bad claims and an envelope error among them."""
+    from payer_rules.io.fhir.writer import claim_bundle
+    from payer_rules.io.x12.writer_837 import claims_to_837
+
+    raw = make_claims(120)
+    text = "\n".join(json.dumps(c) for c in raw)
+    claims = [c for c in read_ndjson_lines(iter(text.splitlines()), "x") if isinstance(c, Claim)]
+    raw[70]["lines"][0]["service_date"] = "2026-02-30"
+    x12 = claims_to_837(claims[:60])
+    segments = _segments(x12)
+    # a bad claim inside the split: a service date that is no date
+    dtp = next(i for i, s in enumerate(segments) if s.startswith("DTP*472"))
+    segments[dtp] = "DTP*472*D8*20260231"
+    (tmp_path / "p.837").write_text(_join(segments))
+    # an envelope error: this file is read whole by the parent
+    bad_envelope = _join(segments).replace("GE*1*1~", "GE*2*1~")
+    (tmp_path / "q.837").write_text(bad_envelope)
+    (tmp_path / "l.json").write_text("[\n" + ",\n".join(json.dumps(c) for c in raw[60:]) + "\n]\n")
+    (tmp_path / "f.json").write_text(json.dumps(claim_bundle(claims[60:90]), indent=1))
+    return [
+        str(tmp_path / "p.837"),
+        str(EXAMPLES / "x12" / "institutional.837"),
+        str(EXAMPLES / "x12" / "inpatient.837"),
+        str(tmp_path / "q.837"),
+        str(tmp_path / "l.json"),
+        str(tmp_path / "f.json"),
+        str(EXAMPLES / "fhir" / "claims.json"),
+        str(EXAMPLES / "x12" / "professional.837"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "x12-835"])
+def test_jobs_2_is_the_serial_run_to_the_byte_on_837_json_and_fhir(tmp_path, monkeypatch, fmt):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    inputs = _batch_files(tmp_path)
+    args = ["adjudicate", *inputs, "--payer", "medicare", "--format", fmt]
+    serial = run(*args)
+    assert serial.exit_code == 1
+    assert "GE01" in serial.stderr and "20260231" in serial.stderr and "2026-02-30" in serial.stderr
+    parallel = run(*args, "--jobs", "2")
+    assert parallel.exit_code == serial.exit_code
+    assert parallel.stdout == serial.stdout
+    assert parallel.stderr == serial.stderr

@@ -222,3 +222,48 @@ def test_chain_usage_errors(tmp_path: Path) -> None:
     assert twice.exit_code == 2 and "once in a chain" in twice.stderr
     jobs = invoke("compare", claim, "--chain", CHAIN_A, "--jobs", "2")
     assert jobs.exit_code == 2 and "--jobs" in jobs.stderr
+
+
+def test_what_if_through_a_chain_moves_each_payer_and_the_patient(tmp_path: Path) -> None:
+    """A charge of $100 under the $117.58 fee: Medicare allows the lesser (42 CFR 414.21), so the
+    crossover moves with it. Not a QMB: the member owes what Medi-Cal leaves."""
+    out = invoke(
+        "what-if",
+        write(tmp_path, dual(qmb=False)),
+        "--payer",
+        "medicare",
+        "--then",
+        "medicaid-ca",
+        "--change",
+        "line1.charge=100.00",
+        "--format",
+        "json",
+    )
+    assert out.exit_code == 0, out.output
+    medicare, medicaid = json.loads(out.stdout)
+    assert (medicare["chain"], medicare["position"], medicaid["position"]) == ("medicare>medicaid-ca", 0, 1)
+    paid_before, coins_before = medicare_line()
+    ca_before = min(coins_before, max(ZERO, cents(FEE * Decimal("0.875")) - paid_before))
+    allowed = Decimal("100.00")
+    coins = cents(allowed * Decimal("0.20"))
+    paid = allowed - coins - cents((allowed - coins) * Decimal("0.02"))
+    ca = min(coins, max(ZERO, cents(allowed * Decimal("0.875")) - paid))
+    assert (Decimal(medicare["before"]["paid"]), Decimal(medicare["after"]["paid"])) == (paid_before, paid)
+    assert (Decimal(medicaid["before"]["paid"]), Decimal(medicaid["after"]["paid"])) == (ca_before, ca)
+    assert "chain_after" not in medicare
+    assert Decimal(medicaid["chain_before"]["paid"]) == paid_before + ca_before
+    assert Decimal(medicaid["chain_after"]["paid"]) == paid + ca
+    assert Decimal(medicaid["chain_before"]["patient_responsibility"]) == coins_before - ca_before
+    assert Decimal(medicaid["chain_after"]["patient_responsibility"]) == coins - ca
+    assert any("MCD801" in f and f"pays {ca}" in f for f in medicaid["findings_added"])
+    table = invoke(
+        "what-if", write(tmp_path, dual()), "--payer", "medicare", "--then", "medicaid-ca",
+        "--change", "line1.charge=100.00",
+    )  # fmt: skip
+    assert table.exit_code == 0, table.output
+    assert "chain medicare>medicaid-ca: paid together" in table.stdout
+    two = invoke(
+        "what-if", write(tmp_path, dual()), "--payer", "medicare", "--payer", "bluepeak",
+        "--then", "medicaid-ca", "--change", "line1.charge=100.00",
+    )  # fmt: skip
+    assert two.exit_code == 2 and "--then follows one --payer" in two.stderr

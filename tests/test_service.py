@@ -454,3 +454,27 @@ def test_serve_without_the_extra_says_how_to_install_it():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1, out.stderr
     assert "payer-rules[serve]" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_payer_chain_equals_the_cli_chain(server):
+    path = EXAMPLES / "cob" / "01-dual-eligible-crossover.json"
+    args = ["adjudicate", str(path), "--format", "json", "--payer", "medicare", "--then", "medicaid-ny"]
+    out = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    chained = judged(post(server, path, params="payer=medicare&then=medicaid-ny"))
+    assert chained == json.loads(out.stdout)
+    assert [r["payer"] for r in chained] == ["medicare", "medicaid-ny"]
+    assert "MCD801" in {f["code"] for f in chained[1]["findings"]}  # Medicaid read Medicare's payment
+    unchained = judged(post(server, path, params="payer=medicare&payer=medicaid-ny"))
+    assert "MCD801" not in {f["code"] for f in unchained[1]["findings"]}
+    detail = problem(post(server, path, params="payer=medicare&payer=bluepeak&then=medicaid-ny"), 400)[
+        "detail"
+    ]
+    assert "then follows one payer" in detail
+    assert (
+        "once in a chain" in problem(post(server, path, params="payer=medicare&then=medicare"), 400)["detail"]
+    )
+    assert (
+        "did you mean"
+        in problem(post(server, path, params="payer=medicare&then=medicaid-nyy"), 422)["detail"]
+    )

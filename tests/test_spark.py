@@ -121,3 +121,16 @@ def test_engine_is_built_once_per_worker_process():
 
     assert _engine(factory) is _engine(factory)
     assert len(built) == 1
+
+
+def test_a_payer_chain_gives_the_serial_chain(spark, batch):
+    """chain=True: the secondary judged with the primary's result, as `adjudicate --then`."""
+    serial = serial_lines(str(batch), "--payer", "medicare", "--then", "medicaid-ca")
+    _results, lines = spark_lines(
+        spark, rows_of(batch), ["medicare", "medicaid-ca"], partitions=3, chain=True
+    )
+    assert lines == serial
+    unchained = serial_lines(str(batch), "--payer", "medicare", "--payer", "medicaid-ca")
+    assert lines != unchained  # the chain changed what Medi-Cal did
+    medicaid = [json.loads(line) for line in lines if json.loads(line)["payer"] == "medicaid-ca"]
+    assert any(f["code"] == "MCD801" for r in medicaid for f in r["findings"])

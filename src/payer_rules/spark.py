@@ -28,7 +28,9 @@ How it runs, in two passes over the data:
    runner does (:mod:`payer_rules.batch.partition` explains why that is enough for identical
    results, accumulators included). The engine is built once per Python worker, not per row.
 
-Many payers go in one pass: each claim gets one result row per payer.
+Many payers go in one pass: each claim gets one result row per payer. ``chain=True`` judges
+them as a payer chain (``adjudicate_dataframe(claims, ["medicare", "medicaid-ny"], chain=True)``):
+the secondary's row is judged with the primary's result as its COB input.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def adjudicate_dataframe(
     received_date: dt.date | None = None,
     stages: Stages = Stages.ADJUDICATE,
     engine_factory: Callable[[], Engine] = Engine.from_installed,
+    chain: bool = False,
 ) -> DataFrame:
     """Judge every claim in ``claims`` against each payer; one result row per claim and payer.
 
@@ -115,10 +118,16 @@ def adjudicate_dataframe(
     :param partitions: partitions to judge in; by default ``spark.sql.shuffle.partitions``.
     :param engine_factory: builds the engine in each Python worker (once per worker, then
         cached); it must be picklable and the plugins installed on the executors.
+    :param chain: judge ``payers`` as a chain, in order (coordination of benefits, as
+        ``adjudicate --then``): each later payer sees the earlier payers' results as other
+        coverage; a claim's chain runs within its member's partition, so the results are the
+        serial runner's.
     """
     from pyspark.sql import functions as F
 
-    options = RunOptions(payers=tuple(payers), as_of=as_of, received_date=received_date, stages=stages)
+    options = RunOptions(
+        payers=tuple(payers), as_of=as_of, received_date=received_date, stages=stages, chain=chain
+    )
     for payer in options.payers:  # an unknown payer fails here, on the driver, not in an executor
         _engine(engine_factory).payer(payer)
     seq = F.col("seq").cast("long") if "seq" in claims.columns else F.monotonically_increasing_id()

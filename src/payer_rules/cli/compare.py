@@ -246,10 +246,22 @@ def _parallel_pairs(
         "    --change 'line1.modifiers+=GA'",
         "payer-rules what-if claims.json --claim C-7 --payer bluepeak --change place_of_service=22 \\",
         "    --format json -o moved.json",
+        "payer-rules what-if examples/cob/01-dual-eligible-crossover.json --payer medicare \\",
+        "    --then medicaid-ny --change line1.procedure=99214",
     ),
 )
 @inputs_argument
 @payers_option()
+@click.option(
+    "--then",
+    "then",
+    multiple=True,
+    metavar="ID",
+    help=(
+        "After the one --payer, judge each claim by this payer with the earlier payers' results as "
+        "other coverage (a chain, as adjudicate --then); the change is judged through the whole chain."
+    ),
+)
 @click.option(
     "--change",
     "changes",
@@ -273,6 +285,7 @@ def _parallel_pairs(
 def whatif_command(
     inputs: tuple[str, ...],
     payers: tuple[str, ...],
+    then: tuple[str, ...],
     changes: tuple[str, ...],
     claim_id: str | None,
     fmt: str,
@@ -281,11 +294,17 @@ def whatif_command(
     received_date: dt.date | None,
 ) -> None:
     """Re-run claims with a change and show what moved, and which rules made it move."""
-    from payer_rules.compare.whatif import Movement, apply_changes, parse_change
+    from payer_rules.compare.whatif import Movement, apply_changes, chain_movements, parse_change
     from payer_rules.context import Session
     from payer_rules.io.readers import read_claims
 
     engine = get_engine()
+    if then:
+        if len(payers) != 1:
+            raise UsageError("--then follows one --payer (the primary); give the others with --then")
+        payers = (*payers, *then)
+        if len({engine.payer(p).id for p in payers}) != len(payers):
+            raise UsageError(f"a payer may appear once in a chain: {', '.join(payers)}")
     for payer in payers:
         engine.payer(payer)
     parsed = [parse_change(c) for c in changes]
@@ -300,6 +319,11 @@ def whatif_command(
     movements = []
     for claim in claims:
         changed = apply_changes(claim, parsed)
+        if then:
+            movements += chain_movements(
+                engine, claim, changed, payers, as_of=as_of, received_date=received_date
+            )
+            continue
         for payer in payers:
             before = engine.adjudicate(
                 claim, payer, session=Session(), as_of=as_of, received_date=received_date
@@ -335,3 +359,9 @@ def _write_movements(stream: TextIO, changes: tuple[str, ...], movements: list[M
             w(f"  + now: {text}\n")
         if not m.moved:
             w("  nothing moved\n")
+        if m.chain_totals is not None:
+            (paid_b, patient_b), (paid_a, patient_a) = m.chain_totals
+            w(
+                f"\nclaim {b.claim_id}  chain {m.chain}: paid together {paid_b} -> {paid_a} "
+                f"({paid_a - paid_b:+}), the patient owes {patient_b} -> {patient_a}\n"
+            )

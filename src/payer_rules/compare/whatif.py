@@ -11,9 +11,11 @@ format can be changed and the changed claim is validated exactly like an input c
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -22,6 +24,9 @@ from payer_rules.io.converters import claim_converter
 from payer_rules.io.json_claims import structure_claim
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult, Finding
+
+if TYPE_CHECKING:
+    from payer_rules.engine import Engine
 
 _CHANGE = re.compile(r"^(?:line(?P<line>\d+)\.)?(?P<field>[a-z_]+)\s*(?P<op>\+=|-=|=)\s*(?P<value>.*)$")
 _LIST_FIELDS = {"modifiers", "diagnosis_pointers", "prior_authorizations", "diagnoses"}
@@ -100,6 +105,11 @@ class Movement:
     payer: str
     before: ClaimResult
     after: ClaimResult
+    #: in a chain: its label (``medicare>medicaid-ny``) and the payer's place in it (0 first)
+    chain: str = ""
+    position: int = 0
+    #: on a chain's last payer: ((paid together, patient owes) before, (...) after) for the chain
+    chain_totals: tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal]] | None = None
 
     @staticmethod
     def _key(f: Finding) -> tuple[str, int | None, str | None, str | None, str]:
@@ -148,8 +158,16 @@ class Movement:
                 ],
             }
 
+        chain: dict[str, Any] = {}
+        if self.chain:
+            chain = {"chain": self.chain, "position": self.position}
+        if self.chain_totals is not None:
+            (paid_b, patient_b), (paid_a, patient_a) = self.chain_totals
+            chain["chain_before"] = {"paid": f"{paid_b:.2f}", "patient_responsibility": f"{patient_b:.2f}"}
+            chain["chain_after"] = {"paid": f"{paid_a:.2f}", "patient_responsibility": f"{patient_a:.2f}"}
         return {
             "payer": self.payer,
+            **chain,
             "claim_id": self.before.claim_id,
             "before": outcome(self.before),
             "after": outcome(self.after),
@@ -158,3 +176,50 @@ class Movement:
             "findings_added": self.added,
             "findings_removed": self.removed,
         }
+
+
+def _chain_totals(label: str, results: Sequence[ClaimResult]) -> tuple[Decimal, Decimal]:
+    """(paid together, the patient's responsibility after the chain) over the claim's lines."""
+    from payer_rules.compare.diff import compare_chains
+
+    outcomes = [o for row in compare_chains([(label, results)]) for o in row.outcomes]
+    return (
+        sum((o.paid for o in outcomes), Decimal("0.00")),
+        sum((o.patient_responsibility for o in outcomes), Decimal("0.00")),
+    )
+
+
+def chain_movements(
+    engine: Engine,
+    claim: Claim,
+    changed: Claim,
+    payers: Sequence[str],
+    *,
+    as_of: dt.date | None = None,
+    received_date: dt.date | None = None,
+) -> list[Movement]:
+    """The claim and its changed copy judged through the chain ``payers`` (each in a fresh
+    session): one movement per payer, in chain order, the last carrying the chain's totals. A
+    secondary's movement includes what the primary's move changed in its COB input."""
+    from payer_rules.context import Session
+
+    def judge(item: Claim) -> list[ClaimResult]:
+        pairs = engine.adjudicate_pairs(
+            [item], payers, session=Session(), as_of=as_of, received_date=received_date, chain=True
+        )
+        return [result for _, result in pairs]
+
+    before, after = judge(claim), judge(changed)
+    label = ">".join(r.payer for r in before)
+    totals = (_chain_totals(label, before), _chain_totals(label, after))
+    return [
+        Movement(
+            payer=b.payer,
+            before=b,
+            after=a,
+            chain=label,
+            position=n,
+            chain_totals=totals if n == len(before) - 1 else None,
+        )
+        for n, (b, a) in enumerate(zip(before, after, strict=True))
+    ]

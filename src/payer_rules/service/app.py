@@ -9,8 +9,9 @@ uvicorn (the server ``serve`` runs it on).
 Endpoints (the shipped ``openapi.json`` is the reference):
 
 * ``POST /v1/adjudicate``, ``POST /v1/check`` — claims in (claim JSON, NDJSON, X12 837 or
-  FHIR, told by ``Content-Type`` and content), ``?payer=`` one or more; results out as JSON,
-  NDJSON, X12 835 or FHIR by ``Accept``.
+  FHIR, told by ``Content-Type`` and content), ``?payer=`` one or more (or one ``?payer=`` and
+  ``?then=`` for a payer chain: each later payer judges the claim with the earlier payers'
+  results as other coverage); results out as JSON, NDJSON, X12 835 or FHIR by ``Accept``.
 * ``GET /v1/payers``, ``/v1/plugins``, ``/v1/rules``, ``/v1/rules/{code}`` — what is installed.
 * ``GET /health`` (alive), ``/ready`` (engine built), ``/openapi.json``, ``/schema/*.json``.
 
@@ -96,7 +97,7 @@ MONEY_ONLY_FORMATS: Final[frozenset[str]] = getattr(_writers, "MONEY_ONLY_FORMAT
 #: ones go to the worker's single judging thread so the loop keeps serving health checks.
 INLINE_BODY_BYTES: Final = 16 * 1024
 
-_JUDGE_PARAMS: Final = ("payer", "as_of", "received_date")
+_JUDGE_PARAMS: Final = ("payer", "then", "as_of", "received_date")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 _catalog = cattrs.Converter()
@@ -293,7 +294,17 @@ def _date(request: Request, name: str) -> dt.date | None:
         raise Problem(400, "Bad parameter", f"{name}: expected a date as YYYY-MM-DD, got {raw!r}") from None
 
 
-def _payers(request: Request, engine: Engine) -> list[str]:
+def _ids(request: Request, name: str) -> list[str]:
+    ids: list[str] = []
+    for raw in request.query_params.getlist(name):
+        for part in raw.split(","):
+            if part.strip() and part.strip().lower() not in ids:
+                ids.append(part.strip().lower())
+    return ids
+
+
+def _payers(request: Request, engine: Engine) -> tuple[list[str], bool]:
+    """The payers asked for, in order, and whether they form a chain (``?then=``)."""
     unknown = sorted(set(request.query_params) - set(_JUDGE_PARAMS))
     if unknown:
         raise Problem(
@@ -301,23 +312,32 @@ def _payers(request: Request, engine: Engine) -> list[str]:
             "Bad parameter",
             f"unknown query parameter {', '.join(unknown)}; known: {', '.join(_JUDGE_PARAMS)}",
         )
-    payers: list[str] = []
-    for raw in request.query_params.getlist("payer"):
-        for part in raw.split(","):
-            if part.strip() and part.strip().lower() not in payers:
-                payers.append(part.strip().lower())
+    payers = _ids(request, "payer")
+    then = _ids(request, "then")
     if not payers:
         raise Problem(
             400,
             "Bad parameter",
             f"name at least one payer: ?payer=ID (known: {', '.join(engine.payers) or 'none installed'})",
         )
+    if then:
+        if len(payers) != 1:
+            raise Problem(
+                400,
+                "Bad parameter",
+                "then follows one payer (the primary): ?payer=PRIMARY&then=SECONDARY[&then=TERTIARY]",
+            )
+        if set(then) & set(payers):
+            raise Problem(
+                400, "Bad parameter", f"a payer may appear once in a chain: {payers[0]}, {', '.join(then)}"
+            )
+        payers += then
     for payer in payers:
         try:
             engine.payer(payer)
         except UsageError as exc:
             raise Problem(422, "Unknown payer", str(exc)) from None
-    return payers
+    return payers, bool(then)
 
 
 def _read_claims(text: str, name: str, limits: Limits) -> list[Claim | InputError]:
@@ -401,7 +421,7 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
                 f"cannot answer {stage.value} in {request.headers.get('accept')!r}; "
                 f"results come as one of {', '.join(offers)}",
             )
-        payers = _payers(request, engine)
+        payers, chain = _payers(request, engine)
         as_of = _date(request, "as_of")
         received_date = _date(request, "received_date")
         name = _input_name(request.headers.get("content-type"))
@@ -426,6 +446,7 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
                     received_date=received_date,
                     stages=stage,
                     chunk_size=RUNNER_CHUNK_SIZE,
+                    chain=chain,
                 )
             )
             return _render(media, pairs, state, stage), pairs

@@ -184,6 +184,21 @@ _JUDGE_PARAMETERS = [
         "explode": True,
     },
     {
+        "name": "then",
+        "in": "query",
+        "required": False,
+        "description": (
+            "a payer chain (coordination of benefits): after the one `payer`, judge each claim by "
+            "this payer with the earlier payers' results as other coverage (their payments and "
+            "adjustments, as an 837's 2320 / 2430 loops carry them); repeat (or separate with "
+            "commas) for a tertiary. Results come per claim in chain order; a payer waits "
+            "(ENG020) while an earlier one has pended the claim"
+        ),
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "style": "form",
+        "explode": True,
+    },
+    {
         "name": "as_of",
         "in": "query",
         "required": False,

@@ -53,7 +53,8 @@ def after(claim: Claim, result: ClaimResult) -> Claim:
     """``claim`` as the next payer in the chain sees it: ``result``'s payer is other coverage
     with its payment. An entry the claim already had for that payer (without a payment, or with
     one the primary's own adjudication now replaces) is filled in, keeping its member id and
-    plan; otherwise the payer is added as the primary."""
+    plan; otherwise the payer is added, ranked after the entries that already carry a payment
+    (the primary when none does)."""
     payment = _payment(result)
     others = list(claim.coverage.other_coverage)
     for n, other in enumerate(others):
@@ -61,6 +62,9 @@ def after(claim: Claim, result: ClaimResult) -> Claim:
             others[n] = evolve(other, payment=payment)
             break
     else:
-        priority = "primary" if not others else ("secondary" if len(others) == 1 else "tertiary")
+        # its place among the payers that have already judged the claim (entries with a payment);
+        # an entry for a payer still to come (the secondary's own plan) does not count
+        ahead = sum(1 for other in others if other.payment is not None)
+        priority = ("primary", "secondary")[ahead] if ahead < 2 else "tertiary"
         others.append(OtherCoverage(payer_id=result.payer, priority=priority, payment=payment))
     return evolve(claim, coverage=evolve(claim.coverage, other_coverage=tuple(others)))

@@ -27,7 +27,7 @@ from payer_rules.models import Claim
 from payer_rules.money import ZERO, money, split_percent
 from payer_rules.results import Adjudication, Adjustment, Finding, Group, LineAdjudication, Pricing, Severity
 
-from .cob import cob_line, primary_coverage, primary_line
+from .cob import CARVE_OUT, COB_FINDING, carve_out_balance, cob_line, primary_coverage, primary_line
 from .definition import PayerDefinition, Tier
 from .registry import in_network
 from .rules import finding, source
@@ -50,7 +50,7 @@ def adjudicate_claim(
     definition: PayerDefinition,
 ) -> Adjudication:
     network = in_network(claim, definition)
-    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
+    plan = definition.plan_of(claim)
     tier = plan.tier(network) if plan is not None else None
     if plan is None or tier is None:  # already rejected / denied in authorize
         return Adjudication(lines=(), source=source(definition))
@@ -74,24 +74,28 @@ def adjudicate_claim(
         )
         benefit = tier.benefit(category)
         allowed = priced.allowed
-        deductible = state.take_deductible(allowed) if benefit.applies_deductible() else ZERO
-        copay = ZERO
-        if benefit.copay is not None:
-            copay = state.take_copay((category, line.service_date), benefit.copay, allowed - deductible)
-        percent = tier.coinsurance_for(benefit)
-        coinsurance = state.cap(split_percent(allowed - deductible - copay, percent))
         paid, patient = ZERO, ZERO
         if primary is not None and primary.payment is not None:
             paid, patient = primary_line(primary.payment, priced.line)
-        if primary is not None and (paid or patient):  # a line the primary did not cover: paid as primary
-            cob = cob_line(plan.cob, allowed, deductible, copay, coinsurance, paid, patient)
+        # a line the primary did not cover (nothing paid, nothing left to the patient): as primary
+        coordinated = primary is not None and bool(paid or patient)
+        method = plan.cob
+        base = carve_out_balance(allowed, paid, patient) if coordinated and method == CARVE_OUT else allowed
+        deductible = state.take_deductible(base) if benefit.applies_deductible() else ZERO
+        copay = ZERO
+        if benefit.copay is not None:
+            copay = state.take_copay((category, line.service_date), benefit.copay, base - deductible)
+        percent = tier.coinsurance_for(benefit)
+        coinsurance = state.cap(split_percent(base - deductible - copay, percent))
+        if primary is not None and coordinated:
+            cob = cob_line(method, allowed, deductible, copay, coinsurance, paid, patient, base=base)
             out.append(LineAdjudication(line=priced.line, adjustments=cob.adjustments))
             notes.append(
                 finding(
-                    "COM801",
+                    COB_FINDING[method],
                     f"line {priced.line}: secondary to {primary.payer_id}, which paid {paid} and left the "
-                    f"patient {patient}; {plan.id} ({plan.cob}) would pay {cob.normal} alone and pays "
-                    f"{cob.payment}",
+                    f"patient {patient}; {plan.id} ({method}) {_cob_terms(method, allowed, base, cob.normal)}"
+                    f" and pays {cob.payment}",
                     definition,
                     line=priced.line,
                 )
@@ -128,6 +132,12 @@ def adjudicate_claim(
             oop_name: state.oop_met - oop_met,
         },
     )
+
+
+def _cob_terms(method: str, allowed: Decimal, base: Decimal, normal: Decimal) -> str:
+    if method == CARVE_OUT:
+        return f"applies its cost sharing to the balance {base} of its allowed {allowed}, leaving {normal},"
+    return f"would pay {normal} alone"
 
 
 def _pct(value: Decimal) -> str:

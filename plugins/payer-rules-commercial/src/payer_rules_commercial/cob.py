@@ -1,23 +1,30 @@
-"""Coordination of benefits for a commercial plan that pays second (COM801-COM802).
+"""Coordination of benefits for a commercial plan that pays second (COM801, COM803-COM806).
 
 The plan is secondary when the claim's other coverage is the ``primary`` and carries that
 payer's adjudication (an 837's 2320 / 2430 loops, or the payer before it in a chain). Per line,
-with ``N`` the plan's normal benefit (its allowed amount less its own deductible, copay and
-coinsurance: what it would pay as primary), ``P`` what the primary paid and ``R`` the patient
-responsibility the primary left (its PR adjustments), the plan's ``[[plans]] cob`` method in
-``payer.toml`` decides:
+with ``A`` the plan's allowed amount, ``CS(x)`` its own cost sharing on an amount ``x``
+(deductible, then copay, then coinsurance, as :mod:`payer_rules_commercial.benefits` takes them),
+``N = A - CS(A)`` its normal benefit (what it would pay as primary), ``P`` what the primary paid
+and ``R`` the patient responsibility the primary left (its PR adjustments), the plan's
+``[[plans]] cob`` method in ``payer.toml`` decides:
 
-* ``traditional`` (standard COB, the NAIC Coordination of Benefits Model Regulation): the
+* ``traditional`` (standard COB, NAIC Coordination of Benefits Model Regulation MDL-120 §7): the
   lesser of ``N`` and ``R``: the secondary pays up to what it would have paid alone, and the two
-  plans together pay no more than the allowable expense;
-* ``non-duplication``: ``N`` less ``P``, never below 0: the secondary pays only what its own
-  benefit exceeds the primary's payment.
+  plans together pay no more than the allowable expense (COM801);
+* ``non-duplication``: ``N - P``, never below 0: the secondary pays only what its own benefit
+  exceeds the primary's payment (COM801);
+* ``carve-out``: the primary's payment carved out of ``A``: the balance ``B = min(A - P, R)``
+  (never below 0) is what the plan's cost sharing applies to, and it pays ``B - CS(B)``
+  (COM803);
+* ``maintenance-of-benefits``: the member keeps the plan's own cost sharing: the plan pays
+  ``R - CS(A)``, at most ``N``, never below 0 (COM804).
 
-A line the primary neither paid nor left to the patient (a denial) is paid as primary.
+A line the primary neither paid nor left to the patient (a denial) is paid as primary, except by
+a ``supplement`` plan (a Medigap plan), which pays only on lines the primary approved (COM806)
+and nothing without the primary's adjudication (COM805).
 What the member still owes after both (``R`` less the secondary's payment) is reported in the
 plan's own categories (PR-1 deductible, PR-3 copay, PR-2 coinsurance, in that order, at most
 their amounts); the rest of the plan's allowed amount is the prior payer's impact, OA-23.
-Carve-out and maintenance of benefits are not modelled (the loader refuses them).
 """
 
 from __future__ import annotations
@@ -32,9 +39,15 @@ from payer_rules.money import ZERO, money
 from payer_rules.results import Adjustment, Group
 
 __all__ = [
-    "COB_METHODS",
+    "CARVE_OUT",
+    "COB_FINDING",
+    "MAINTENANCE_OF_BENEFITS",
+    "NON_DUPLICATION",
+    "TRADITIONAL",
     "CobLine",
     "Enrollment",
+    "approved_by_primary",
+    "carve_out_balance",
     "cob_line",
     "order_of_benefits",
     "primary_coverage",
@@ -43,8 +56,18 @@ __all__ = [
 
 TRADITIONAL = "traditional"
 NON_DUPLICATION = "non-duplication"
-COB_METHODS = (TRADITIONAL, NON_DUPLICATION)
+CARVE_OUT = "carve-out"
+MAINTENANCE_OF_BENEFITS = "maintenance-of-benefits"
 NAIC = "NAIC Coordination of Benefits Model Regulation (MDL-120)"
+#: The finding that explains a coordinated line, by method.
+COB_FINDING = {
+    TRADITIONAL: "COM801",
+    NON_DUPLICATION: "COM801",
+    CARVE_OUT: "COM803",
+    MAINTENANCE_OF_BENEFITS: "COM804",
+}
+#: Cost sharing a primary leaves on a service it approved: deductible, coinsurance, copay.
+_COST_SHARING_CARCS = frozenset({"1", "2", "3"})
 
 
 def primary_coverage(claim: Claim) -> OtherCoverage | None:
@@ -66,8 +89,28 @@ def primary_line(payment: OtherPayment, n: int) -> tuple[Decimal, Decimal]:
     return (money(payment.paid), patient) if n == 1 else (ZERO, ZERO)
 
 
+def approved_by_primary(payment: OtherPayment, n: int) -> bool:
+    """Whether the primary approved line ``n``: it paid something or left the patient its
+    deductible, coinsurance or copay (CARC 1 / 2 / 3). Without 2430 lines, the claim level."""
+    if payment.line_paid:
+        if n > len(payment.line_paid):
+            return False
+        taken = payment.line_adjustments[n - 1] if n <= len(payment.line_adjustments) else ()
+        paid = payment.line_paid[n - 1]
+    else:
+        taken, paid = payment.adjustments, payment.paid
+    return paid > 0 or any(a.group == "PR" and a.carc in _COST_SHARING_CARCS and a.amount > 0 for a in taken)
+
+
+def carve_out_balance(allowed: Decimal, primary_paid: Decimal, primary_patient: Decimal) -> Decimal:
+    """What a carve-out plan applies its cost sharing to: its allowed amount less the primary's
+    payment, at most what the primary left the patient, never below 0."""
+    return max(ZERO, min(allowed - primary_paid, primary_patient))
+
+
 @frozen
 class CobLine:
+    #: the plan's benefit before the primary's payment is considered (carve-out: on the balance)
     normal: Decimal
     payment: Decimal
     adjustments: tuple[Adjustment, ...]
@@ -81,11 +124,24 @@ def cob_line(
     coinsurance: Decimal,
     primary_paid: Decimal,
     primary_patient: Decimal,
+    *,
+    base: Decimal | None = None,
 ) -> CobLine:
-    """The secondary's payment on one line and its adjustments of its allowed amount."""
-    normal = allowed - deductible - copay - coinsurance
+    """The secondary's payment on one line and its adjustments of its allowed amount.
+
+    :param deductible, copay, coinsurance: the plan's own cost sharing, taken on ``base``.
+    :param base: what the cost sharing was taken on: the allowed amount, or for ``carve-out``
+        the balance :func:`carve_out_balance` gives.
+    """
+    base = allowed if base is None else base
+    cost_sharing = deductible + copay + coinsurance
+    normal = base - cost_sharing
     if method == NON_DUPLICATION:
         payment = max(ZERO, normal - primary_paid)
+    elif method == CARVE_OUT:
+        payment = max(ZERO, normal)
+    elif method == MAINTENANCE_OF_BENEFITS:
+        payment = max(ZERO, min(normal, primary_patient - cost_sharing))
     else:
         payment = max(ZERO, min(normal, primary_patient))
     owed = max(ZERO, min(primary_patient - payment, allowed - payment))

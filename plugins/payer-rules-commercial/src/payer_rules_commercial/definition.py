@@ -23,6 +23,7 @@ from attrs import field, frozen
 from attrs.validators import in_
 
 from payer_rules.claim_kinds import ClaimKind
+from payer_rules.models import Claim
 from payer_rules.money import ZERO
 from payer_rules.payers import KindHint, _payer_id
 from payer_rules.rulepack.kinds.base import CodeSet, code_problem
@@ -54,6 +55,9 @@ __all__ = [
     "load_definition",
     "load_definitions",
 ]
+
+#: The plans' coordination-of-benefits methods as secondary (:mod:`payer_rules_commercial.cob`).
+COB_METHODS = ("traditional", "non-duplication", "carve-out", "maintenance-of-benefits")
 
 #: The file name a payer definition must have; rulepack loaders skip it.
 DEFINITION_FILE = "payer.toml"
@@ -347,8 +351,11 @@ class Plan:
     out_of_network: Tier | None = None
     default: bool = False
     #: How the plan pays when it is secondary (:mod:`payer_rules_commercial.cob`):
-    #: ``traditional`` or ``non-duplication``.
-    cob: str = field(default="traditional", validator=in_(("traditional", "non-duplication")))
+    #: ``traditional``, ``non-duplication``, ``carve-out`` or ``maintenance-of-benefits``.
+    cob: str = field(default="traditional", validator=in_(COB_METHODS))
+    #: The plan supplements another payer (a Medicare supplement, Medigap): it pays only as
+    #: secondary, and only on lines the primary approved (COM805, COM806).
+    supplement: bool = False
 
     def tier(self, network: bool) -> Tier | None:
         return self.in_network if network else self.out_of_network
@@ -431,6 +438,16 @@ class PayerDefinition:
         if payer_id.strip().lower() != self.payer.id:
             return self.plan(None)
         return self.plan(plan_id)
+
+    def plan_of(self, claim: Claim) -> Plan | None:
+        """:meth:`plan_for` the claim; a claim billed to another payer that lists this payer in
+        its other coverage (this payer judging it second, in a chain) gets the plan named there."""
+        coverage = claim.coverage
+        if coverage.payer_id.strip().lower() != self.payer.id:
+            for other in coverage.other_coverage:
+                if other.payer_id.strip().lower() == self.payer.id and other.plan:
+                    return self.plan(other.plan)
+        return self.plan_for(coverage.payer_id, coverage.plan)
 
     def plan(self, plan_id: str | None) -> Plan | None:
         """The plan ``coverage.plan`` names (by id, any case), or the default one."""

@@ -10,7 +10,7 @@ and must not declare it again with ``[payer]``: one payer, one owner.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from payer_rules import hookimpl
@@ -22,7 +22,8 @@ from payer_rules.rulepack.kinds import RuleKind
 from payer_rules.rules import RuleInfo
 
 from .benefits import adjudicate_claim
-from .definition import DEFINITION_FILE, load_definitions
+from .cob import approved_by_primary, primary_coverage
+from .definition import DEFINITION_FILE, PayerDefinition, Plan, load_definitions
 from .kinds import KINDS
 from .pricing import price_claim
 from .registry import definition_for, in_network, remember
@@ -64,7 +65,7 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
     definition = definition_for(context.payer)
     if definition is None:
         return ()
-    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
+    plan = definition.plan_of(claim)
     if plan is None:
         named = claim.coverage.plan or "none"
         known = ", ".join(p.id for p in definition.plans)
@@ -81,7 +82,7 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
                 definition,
             )
         ]
-    found = []
+    found = list(_supplement(claim, plan, definition))
     for n, line in enumerate(claim.lines, 1):
         category = definition.category(
             line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
@@ -115,3 +116,27 @@ def adjudicate(
     if definition is None:
         return None
     return adjudicate_claim(claim, context, pricing, findings, definition)
+
+
+def _supplement(claim: Claim, plan: Plan, definition: PayerDefinition) -> Iterator[Finding]:
+    """A supplement plan (Medigap) pays only after the primary, on lines the primary approved."""
+    if not plan.supplement:
+        return
+    primary = primary_coverage(claim)
+    if primary is None or primary.payment is None:
+        yield finding(
+            "COM805",
+            f"plan {plan.id} supplements the primary payer and the claim carries no primary "
+            "adjudication: bill the primary first",
+            definition,
+        )
+        return
+    for n in range(1, len(claim.lines) + 1):
+        if not approved_by_primary(primary.payment, n):
+            yield finding(
+                "COM806",
+                f"line {n}: {primary.payer_id} did not approve it (nothing paid, no deductible, "
+                f"coinsurance or copay left); plan {plan.id} supplements only approved services",
+                definition,
+                line=n,
+            )

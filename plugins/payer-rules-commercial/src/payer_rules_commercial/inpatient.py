@@ -378,6 +378,6 @@ def _with_amount(case: CasePayment, amount: Decimal) -> CasePayment:
 def _balance_billing(claim: Claim, definition: PayerDefinition, network: bool) -> bool:
     if network:
         return False
-    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
+    plan = definition.plan_of(claim)
     tier = plan.tier(network) if plan is not None else None
     return tier is not None and tier.balance_billing

@@ -41,7 +41,7 @@ def price_claim(claim: Claim, context: Context, definition: PayerDefinition) -> 
         return price_inpatient_stay(claim, context, definition)
     network = in_network(claim, definition)
     terms = definition.terms(network)
-    plan = definition.plan_for(claim.coverage.payer_id, claim.coverage.plan)
+    plan = definition.plan_of(claim)
     tier = plan.tier(network) if plan is not None else None
     balance_billing = not network and tier is not None and tier.balance_billing
     reference = _reference_claim(claim)

@@ -283,6 +283,94 @@ RULES: dict[str, RuleInfo] = {
             source=_SOURCE,
             severity="info",
         ),
+        RuleInfo(
+            code="COM803",
+            name="coordination-of-benefits-carve-out",
+            summary=(
+                "The plan pays second by carve-out: the primary's payment is carved out of the plan's "
+                "allowed amount, the balance (at most what the primary left the patient) is the amount "
+                "the plan's deductible, copay and coinsurance apply to, and the plan pays the rest of it."
+            ),
+            why=(
+                "A self-funded or retiree plan that coordinates by carve-out applies its own cost "
+                "sharing to what remains after the primary, so the member keeps part of the plan's "
+                "cost sharing; the plan's allowed amount less its payment and the member's share is "
+                "the prior payer's impact (OA-23)."
+            ),
+            citation=(
+                "Plan-document convention (summary plan descriptions: 'the balance remaining after "
+                "the primary plan's payment, not to exceed the covered person's responsibility, is "
+                "the amount used in determining the benefits payable; the deductible, copays and "
+                "coinsurance are applied before benefits are paid on the balance'); NAIC MDL-120 §3 "
+                f'(allowable expense) and §7; payer.toml [[plans]] cob = "carve-out" ({_DOC})'
+            ),
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM804",
+            name="coordination-of-benefits-maintenance-of-benefits",
+            summary=(
+                "The plan pays second by maintenance of benefits: the member keeps the cost sharing "
+                "the plan would have charged as primary; the plan pays what the primary left the "
+                "patient less that cost sharing, at most its normal benefit, never below 0."
+            ),
+            why=(
+                "Maintenance of benefits keeps a member with two plans at the secondary plan's own "
+                "benefit level (deductible, copay and coinsurance as if it were the only plan), "
+                "instead of a second plan paying the member's cost sharing away."
+            ),
+            citation=(
+                "Plan-document convention (maintenance of benefits, MOB: the member's out-of-pocket "
+                "is the secondary plan's own cost sharing); NAIC MDL-120 §7 (a secondary plan's "
+                "benefit never exceeds what it would pay in the absence of other coverage); "
+                f'payer.toml [[plans]] cob = "maintenance-of-benefits" ({_DOC})'
+            ),
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM805",
+            name="supplement-billed-without-the-primarys-adjudication",
+            summary=(
+                "The plan supplements another payer (payer.toml [[plans]] supplement = true, e.g. a "
+                "Medigap plan) and the claim does not carry the primary's adjudication."
+            ),
+            why=(
+                "A supplement pays only toward what the primary approved; without the primary's "
+                "remittance there is nothing to supplement. Bill the primary first (or send its "
+                "adjudication: 837 loops 2320 / 2430, or a payer chain)."
+            ),
+            citation=(
+                "42 U.S.C. 1395ss(p); CMS 'Choosing a Medigap Policy' (publication 02110): Medigap "
+                f"pays after Medicare; payer.toml [[plans]] supplement ({_DOC})"
+            ),
+            source=_SOURCE,
+            severity="deny",
+            carc="22",
+            rarcs=("MA04",),
+            group="CO",
+        ),
+        RuleInfo(
+            code="COM806",
+            name="supplement-line-the-primary-did-not-approve",
+            summary=(
+                "The plan supplements another payer and the primary did not approve the line (it "
+                "paid nothing and left no deductible, coinsurance or copay to the patient)."
+            ),
+            why=(
+                "A Medicare supplement's benefits are the cost sharing of Medicare-approved "
+                "services: a service Medicare denied is not a supplement benefit either."
+            ),
+            citation=(
+                "42 U.S.C. 1395ss(p); 42 CFR 403.205 (Medicare supplement policy); CMS publication "
+                f"02110; payer.toml [[plans]] supplement ({_DOC})"
+            ),
+            source=_SOURCE,
+            severity="deny",
+            carc="204",
+            group="CO",
+        ),
     )
 }
 

@@ -1,0 +1,280 @@
+"""Commercial COB methods worked by their formulas (COM801, COM803, COM804) and supplement plans
+(COM805, COM806), for a paid, a partly paid and a denied primary, and a primary that paid more
+than the secondary's allowed amount.
+
+The secondary is a payer defined here (``cobtest``): its own fee of $100.00 for 99213 and one
+plan per method, so every expected amount follows from the plan's terms and the method's
+formula (``payer_rules_commercial.cob``; NAIC MDL-120 §7 for traditional; plan-document
+conventions for non-duplication, carve-out and maintenance of benefits), never from the
+engine's answer:
+
+* ``CS(x)``: the plan's cost sharing on ``x``: deductible ``min(D, x)``, then 20% coinsurance
+  of the rest (rounded half up); ``N = A - CS(A)``;
+* traditional ``min(N, R)``; non-duplication ``max(0, N - P)``; maintenance of benefits
+  ``max(0, min(N, R - CS(A)))``; carve-out ``B - CS(B)`` with ``B = max(0, min(A - P, R))``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from attrs import evolve
+
+from payer_rules.engine import Engine
+from payer_rules.models import (
+    Claim,
+    Coverage,
+    Diagnosis,
+    OtherCoverage,
+    OtherPayerAdjustment,
+    OtherPayment,
+    Person,
+    Provider,
+    ServiceLine,
+)
+
+ZERO = Decimal(0)
+FEE = Decimal("100.00")
+CHARGE = Decimal("150.00")
+
+PAYER = """
+[payer]
+id = "cobtest"
+name = "COB Test Plan"
+version = "1.0.0"
+source = "test"
+
+[contract]
+fees = [{ procedure = "99213", amount = "100.00" }]
+
+[[plans]]
+id = "traditional"
+name = "traditional"
+default = true
+cob = "traditional"
+[plans.in_network]
+coinsurance = "20"
+deductible = "DEDUCTIBLE"
+
+[[plans]]
+id = "non-duplication"
+name = "non-duplication"
+cob = "non-duplication"
+[plans.in_network]
+coinsurance = "20"
+deductible = "DEDUCTIBLE"
+
+[[plans]]
+id = "carve-out"
+name = "carve-out"
+cob = "carve-out"
+[plans.in_network]
+coinsurance = "20"
+deductible = "DEDUCTIBLE"
+
+[[plans]]
+id = "maintenance-of-benefits"
+name = "maintenance of benefits"
+cob = "maintenance-of-benefits"
+[plans.in_network]
+coinsurance = "20"
+deductible = "DEDUCTIBLE"
+
+[[plans]]
+id = "supplement"
+name = "a supplement (standard COB on approved lines only)"
+cob = "traditional"
+supplement = true
+[plans.in_network]
+coinsurance = "0"
+deductible = "0"
+"""
+
+METHODS = ("traditional", "non-duplication", "carve-out", "maintenance-of-benefits")
+#: (case, primary paid P, patient responsibility the primary left R, how R is made up)
+CASES = [
+    ("paid", Decimal("80.00"), Decimal("20.00"), "2"),
+    ("partly paid: the primary's deductible", Decimal("30.00"), Decimal("70.00"), "1"),
+    ("denied by the primary", ZERO, ZERO, ""),
+    ("paid more than the secondary's allowed", Decimal("110.00"), Decimal("10.00"), "2"),
+]
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def cost_sharing(amount: Decimal, deductible: Decimal) -> Decimal:
+    taken = min(deductible, amount)
+    return taken + cents((amount - taken) * Decimal("0.20"))
+
+
+def expected(method: str, paid: Decimal, patient: Decimal, deductible: Decimal) -> Decimal:
+    normal = FEE - cost_sharing(FEE, deductible)
+    if not paid and not patient:
+        return normal  # the primary did not cover the line: paid as primary
+    if method == "traditional":
+        return min(normal, patient)
+    if method == "non-duplication":
+        return max(ZERO, normal - paid)
+    if method == "maintenance-of-benefits":
+        return max(ZERO, min(normal, patient - cost_sharing(FEE, deductible)))
+    balance = max(ZERO, min(FEE - paid, patient))
+    return balance - cost_sharing(balance, deductible)
+
+
+@pytest.fixture(scope="module", params=[ZERO, Decimal("50.00")], ids=["no deductible", "deductible 50"])
+def setup(request, tmp_path_factory) -> tuple[Engine, Decimal]:
+    deductible = request.param
+    folder = tmp_path_factory.mktemp("cobtest") / "cobtest"
+    folder.mkdir()
+    (folder / "payer.toml").write_text(PAYER.replace("DEDUCTIBLE", f"{deductible:.2f}"), encoding="utf-8")
+    return Engine.from_installed(rulepack_dirs=[folder.parent]), deductible
+
+
+def claim(plan: str, other: OtherCoverage | None = None) -> Claim:
+    return Claim(
+        id="COB-1",
+        patient=Person(id="P1", birth_date=dt.date(1980, 5, 1)),
+        coverage=Coverage(
+            payer_id="cobtest",
+            member_id="M1",
+            plan=plan,
+            other_coverage=(other,) if other else (),
+        ),
+        billing_provider=Provider(npi="1234567893", tax_id="941234567"),
+        diagnoses=(Diagnosis(code="I10"),),
+        lines=(ServiceLine(procedure="99213", charge=CHARGE, service_date=dt.date(2026, 2, 3)),),
+        received_date=dt.date(2026, 2, 10),
+    )
+
+
+def primary(paid: Decimal, patient: Decimal, carc: str) -> OtherCoverage:
+    adjustments = [OtherPayerAdjustment(group="PR", carc=carc, amount=patient)] if patient else []
+    rest = CHARGE - paid - patient
+    adjustments.append(OtherPayerAdjustment(group="CO", carc="45" if paid or patient else "50", amount=rest))
+    payment = OtherPayment(paid=paid, line_paid=(paid,), line_adjustments=(tuple(adjustments),))
+    return OtherCoverage(payer_id="bluepeak", priority="primary", payment=payment)
+
+
+@pytest.mark.parametrize(("case", "paid", "patient", "carc"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_pays_by_its_formula(setup, method, case, paid, patient, carc) -> None:
+    engine, deductible = setup
+    result = engine.adjudicate(claim(method, primary(paid, patient, carc)), "cobtest")
+    [line] = result.lines
+    want = expected(method, paid, patient, deductible)
+    assert line.allowed == FEE
+    assert line.paid == want, case
+    assert line.billed == line.paid + sum((a.amount for a in line.adjustments), ZERO)  # the money invariant
+    codes = [f.code for f in result.findings]
+    coordinated = bool(paid or patient)
+    code = {"carve-out": "COM803", "maintenance-of-benefits": "COM804"}.get(method, "COM801")
+    assert (code in codes) is coordinated
+    if coordinated:
+        # the member owes at most what the primary left less this payment
+        assert result.patient_responsibility <= patient - want
+        # and the prior payer's impact is what the allowed amount leaves after both
+        oa = sum((a.amount for a in line.adjustments if (a.group, a.carc) == ("OA", "23")), ZERO)
+        assert oa == FEE - want - result.patient_responsibility
+
+
+def test_the_four_methods_on_the_textbook_line() -> None:
+    """Allowed 100 by both plans, 20% coinsurance, the primary paid 80 and left 20."""
+    from payer_rules_commercial.cob import carve_out_balance, cob_line
+
+    def pay(method: str, base: Decimal, coinsurance: Decimal) -> Decimal:
+        return cob_line(method, FEE, ZERO, ZERO, coinsurance, Decimal(80), Decimal(20), base=base).payment
+
+    assert pay("traditional", FEE, Decimal(20)) == Decimal(20)
+    assert pay("non-duplication", FEE, Decimal(20)) == ZERO
+    assert pay("maintenance-of-benefits", FEE, Decimal(20)) == ZERO
+    balance = carve_out_balance(FEE, Decimal(80), Decimal(20))
+    assert balance == Decimal(20)
+    assert pay("carve-out", balance, Decimal(4)) == Decimal(16)
+
+
+def test_a_supplement_pays_only_after_the_primary_approved(setup) -> None:
+    engine, _deductible = setup
+    alone = engine.adjudicate(claim("supplement"), "cobtest")
+    assert [f.code for f in alone.findings if f.severity == "deny"] == ["COM805"]
+    assert alone.paid == 0 and alone.lines[0].adjustments[0].carc == "22"
+    denied = engine.adjudicate(claim("supplement", primary(ZERO, ZERO, "")), "cobtest")
+    assert "COM806" in [f.code for f in denied.findings] and denied.paid == 0
+    paid = engine.adjudicate(claim("supplement", primary(Decimal(80), Decimal(20), "2")), "cobtest")
+    assert paid.paid == Decimal(20)  # standard COB: min(N = 100, R = 20)
+    deductible_only = engine.adjudicate(claim("supplement", primary(ZERO, Decimal(100), "1")), "cobtest")
+    assert deductible_only.paid == Decimal(100)  # approved (the deductible), no payment: still a benefit
+
+
+def test_an_unknown_method_is_a_located_error(tmp_path: Path) -> None:
+    from payer_rules_commercial.definition import DefinitionError, load_definition
+
+    bad = tmp_path / "payer.toml"
+    bad.write_text(PAYER.replace('cob = "carve-out"', 'cob = "carveout"').replace("DEDUCTIBLE", "0"))
+    with pytest.raises(DefinitionError) as info:
+        load_definition(bad)
+    assert "payer.toml:" in str(info.value) and "carveout" in str(info.value)
+
+
+COB_EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cob"
+#: CMS CY2026 PFS, 99213, San Francisco (locality 01112-05), non-facility
+MEDICARE_FEE = Decimal("117.58")
+PART_B_DEDUCTIBLE = Decimal("283.00")  # 2026
+
+
+@pytest.mark.parametrize("met", [ZERO, Decimal("233.00"), PART_B_DEDUCTIBLE], ids=["none", "partly", "all"])
+def test_silverleaf_plans_f_and_g_after_medicare(met) -> None:
+    """Medicare, then the Medigap plan named in the claim's other coverage. Medicare: the Part B
+    deductible left, then 20% coinsurance, less 2% sequestration. Plan F pays what Medicare left
+    (standard COB: min(N, R)); Plan G (carve-out, its deductible the Part B deductible) pays the
+    coinsurance and leaves the member the deductible Medicare took."""
+    from payer_rules.io.json_claims import read_json_text
+
+    text = (COB_EXAMPLES / "01-dual-eligible-crossover.json").read_text()
+    (example,) = list(read_json_text(text, "example"))
+    assert isinstance(example, Claim)
+    engine = Engine.from_installed()
+    deductible = min(PART_B_DEDUCTIBLE - met, MEDICARE_FEE)
+    coinsurance = cents((MEDICARE_FEE - deductible) * Decimal("0.20"))
+    approved = MEDICARE_FEE - deductible - coinsurance
+    medicare_paid = approved - cents(approved * Decimal("0.02"))
+    left = deductible + coinsurance
+    for plan, pays, owes in (("plan-f", left, ZERO), ("plan-g", coinsurance, deductible)):
+        claim = evolve(
+            example,
+            accumulators=(evolve(example.accumulators[0], deductible_met=met, out_of_pocket_met=met),),
+            coverage=evolve(
+                example.coverage,
+                qmb=False,
+                other_coverage=(OtherCoverage(payer_id="silverleaf", plan=plan, priority="secondary"),),
+            ),
+        )
+        medicare, gap = [
+            r for _, r in engine.adjudicate_pairs([claim], ["medicare", "silverleaf"], chain=True)
+        ]
+        assert medicare.paid == medicare_paid
+        assert gap.paid == pays, plan
+        assert gap.patient_responsibility == owes, plan
+        assert gap.billed == gap.paid + sum((a.amount for ln in gap.lines for a in ln.adjustments), ZERO)
+
+
+def test_silverleaf_denies_what_medicare_denied() -> None:
+    """A duplicate Medicare denies (MCR402, OA-18) is no Medigap benefit: COM806, not paid as primary."""
+    from payer_rules.io.json_claims import read_json_text
+
+    text = (COB_EXAMPLES / "01-dual-eligible-crossover.json").read_text()
+    (example,) = list(read_json_text(text, "example"))
+    assert isinstance(example, Claim)
+    engine = Engine.from_installed()
+    pairs = list(
+        engine.adjudicate_pairs([example, evolve(example, id="DUP")], ["medicare", "silverleaf"], chain=True)
+    )
+    medicare, gap = pairs[2][1], pairs[3][1]
+    assert medicare.status == "denied"
+    assert gap.paid == 0 and "COM806" in [f.code for f in gap.findings]
+    alone = engine.adjudicate(example, "silverleaf")
+    assert "COM805" in [f.code for f in alone.findings] and alone.paid == 0

@@ -195,6 +195,12 @@ class Person:
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+#: ``employment`` values (``payer_rules.order_of_benefits``).
+_EMPLOYMENT = ("active", "retired", "cobra")
+#: ``medicare_basis`` values.
+_MEDICARE_BASES = ("age", "disability", "esrd")
+
+
 @frozen(kw_only=True)
 class OtherPayerAdjustment:
     """One CAS adjustment from another payer's remittance (X12 2320 / 2430 CAS)."""
@@ -235,10 +241,29 @@ class OtherCoverage:
     member_id: str | None = None
     #: The other plan's name or number.
     plan: str | None = None
-    #: "primary", "secondary" or "tertiary": the other plan's place in the order of benefits.
-    priority: str = "primary"
+    #: "primary", "secondary" or "tertiary": the other plan's place in the order of benefits;
+    #: null: not stated, the order-of-benefit rules decide (``payer_rules.order_of_benefits``).
+    priority: str | None = "primary"
     #: What that payer did with this claim, when it has seen it (2320 / 2430).
     payment: OtherPayment | None = None
+    #: The patient's relationship to that plan's subscriber (self: the patient is the employee /
+    #: subscriber), for the order of benefits.
+    relationship: Relationship | None = None
+    #: That plan's subscriber's date of birth (the birthday rule for dependent children).
+    subscriber_birth_date: dt.date | None = None
+    #: When that plan started covering the patient (the length-of-coverage rules).
+    effective_from: dt.date | None = None
+    #: The subscriber's status with the employer sponsoring that plan: active, retired or cobra.
+    employment: str | None = field(default=None, validator=validators.optional(validators.in_(_EMPLOYMENT)))
+    #: Employees of the employer sponsoring that plan (Medicare-secondary rules: 20 working aged,
+    #: 100 disability).
+    employer_size: int | None = field(default=None, validator=validators.optional(validators.ge(0)))
+    #: When that plan is Medicare: why the patient has it (age, disability or esrd).
+    medicare_basis: str | None = field(
+        default=None, validator=validators.optional(validators.in_(_MEDICARE_BASES))
+    )
+    #: When that plan is Medicare by ESRD: the first day of the 30-month coordination period.
+    esrd_coordination_start: dt.date | None = None
 
 
 @frozen(kw_only=True)
@@ -272,6 +297,17 @@ class Coverage:
     #: Medicare cost sharing and the member is never billed for it. No X12 837 element carries it
     #: (states know it from eligibility); JSON ``coverage.qmb`` only.
     qmb: bool = False
+    #: The subscriber's status with the employer sponsoring the plan: active, retired or cobra
+    #: (the order of benefits; JSON only).
+    employment: str | None = field(default=None, validator=validators.optional(validators.in_(_EMPLOYMENT)))
+    #: Employees of the employer sponsoring the plan (Medicare-secondary rules; JSON only).
+    employer_size: int | None = field(default=None, validator=validators.optional(validators.ge(0)))
+    #: When the plan is Medicare: why the patient has it (age, disability or esrd; JSON only).
+    medicare_basis: str | None = field(
+        default=None, validator=validators.optional(validators.in_(_MEDICARE_BASES))
+    )
+    #: When the plan is Medicare by ESRD: the first day of the 30-month coordination period.
+    esrd_coordination_start: dt.date | None = None
 
     def active_on(self, day: dt.date) -> bool:
         if self.effective_from and day < self.effective_from:

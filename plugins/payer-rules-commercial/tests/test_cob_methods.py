@@ -278,3 +278,57 @@ def test_silverleaf_denies_what_medicare_denied() -> None:
     assert gap.paid == 0 and "COM806" in [f.code for f in gap.findings]
     alone = engine.adjudicate(example, "silverleaf")
     assert "COM805" in [f.code for f in alone.findings] and alone.paid == 0
+
+
+PERIODS = """
+[payer]
+id = "cobdated"
+name = "COB by contract period"
+version = "1.0.0"
+source = "test"
+
+[contract]
+fees = [{ procedure = "99213", amount = "100.00" }]
+
+[[plans]]
+id = "renewed"
+name = "traditional until 2025, carve-out from the 2026 renewal"
+cob = "traditional"
+cob_periods = [
+  { method = "traditional", effective_from = 2025-01-01, effective_to = 2025-12-31 },
+  { method = "carve-out", effective_from = 2026-01-01 },
+]
+[plans.in_network]
+coinsurance = "20"
+"""
+
+
+def test_the_cob_method_follows_the_contract_period_of_the_date_of_service(tmp_path: Path) -> None:
+    folder = tmp_path / "cobdated"
+    folder.mkdir()
+    (folder / "payer.toml").write_text(PERIODS, encoding="utf-8")
+    engine = Engine.from_installed(rulepack_dirs=[tmp_path])
+    paid, patient = Decimal("80.00"), Decimal("20.00")
+    secondary = claim("renewed", primary(paid, patient, "2"))
+    base = evolve(secondary, coverage=evolve(secondary.coverage, payer_id="cobdated"))
+    for day, method in ((dt.date(2025, 12, 31), "traditional"), (dt.date(2026, 1, 1), "carve-out")):
+        dated = evolve(
+            base, lines=(evolve(base.lines[0], service_date=day),), received_date=day + dt.timedelta(days=5)
+        )
+        result = engine.adjudicate(dated, "cobdated")
+        assert result.lines[0].paid == expected(method, paid, patient, ZERO), method
+        code = "COM803" if method == "carve-out" else "COM801"
+        assert code in [f.code for f in result.findings]
+
+
+def test_overlapping_cob_periods_are_a_located_error(tmp_path: Path) -> None:
+    from payer_rules_commercial.definition import DefinitionError, load_definition
+
+    bad = tmp_path / "payer.toml"
+    bad.write_text(
+        PERIODS.replace("effective_from = 2026-01-01", "effective_from = 2025-06-01"), encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_definition(bad)
+    text = str(info.value)
+    assert "overlap cob_periods[0]" in text and f"{bad}:" in text

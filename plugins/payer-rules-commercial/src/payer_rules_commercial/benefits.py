@@ -62,7 +62,7 @@ def adjudicate_claim(
     deductible_met = context.accumulated(claim, year, deductible_name)
     oop_met = context.accumulated(claim, year, oop_name)
     state = _State(tier, deductible_met, oop_met)
-    primary = primary_coverage(claim)
+    primary = primary_coverage(claim, definition.payer.id)
     out: list[LineAdjudication] = []
     notes: list[Finding] = []
     for priced in sorted(pricing.lines, key=lambda p: p.line):
@@ -79,7 +79,7 @@ def adjudicate_claim(
             paid, patient = primary_line(primary.payment, priced.line)
         # a line the primary did not cover (nothing paid, nothing left to the patient): as primary
         coordinated = primary is not None and bool(paid or patient)
-        method = plan.cob
+        method = plan.cob_on(line.service_date)
         base = carve_out_balance(allowed, paid, patient) if coordinated and method == CARVE_OUT else allowed
         deductible = state.take_deductible(base) if benefit.applies_deductible() else ZERO
         copay = ZERO

@@ -36,6 +36,7 @@ from attrs import frozen
 
 from payer_rules.models import Claim, OtherCoverage, OtherPayment
 from payer_rules.money import ZERO, money
+from payer_rules.order_of_benefits import Unstated, unstated
 from payer_rules.results import Adjustment, Group
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "approved_by_primary",
     "carve_out_balance",
     "cob_line",
+    "order_of",
     "order_of_benefits",
     "primary_coverage",
     "primary_line",
@@ -70,12 +72,24 @@ COB_FINDING = {
 _COST_SHARING_CARCS = frozenset({"1", "2", "3"})
 
 
-def primary_coverage(claim: Claim) -> OtherCoverage | None:
-    """The plan this payer is secondary to: other coverage marked primary with its adjudication."""
+def primary_coverage(claim: Claim, payer_id: str | None = None) -> OtherCoverage | None:
+    """The plan this payer is secondary to, with its adjudication: other coverage marked
+    primary, or (given ``payer_id``) coverage whose place the claim leaves to the
+    order-of-benefit rules and they put before ``payer_id`` (:func:`order_of`)."""
     for other in claim.coverage.other_coverage:
         if other.priority == "primary" and other.payment is not None:
             return other
+    if payer_id is not None:
+        for found in unstated(claim, payer_id):
+            if found.pays_first and found.payment is not None:
+                return OtherCoverage(payer_id=found.payer_id, priority="primary", payment=found.payment)
     return None
+
+
+def order_of(claim: Claim, payer_id: str) -> list[Unstated]:
+    """The coverages whose order against ``payer_id`` the claim does not state, each with the
+    rules' decision (:func:`payer_rules.order_of_benefits.unstated`)."""
+    return unstated(claim, payer_id)
 
 
 def primary_line(payment: OtherPayment, n: int) -> tuple[Decimal, Decimal]:

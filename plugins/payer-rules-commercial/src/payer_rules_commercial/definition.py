@@ -39,6 +39,7 @@ __all__ = [
     "CarveOut",
     "CaseRate",
     "Category",
+    "CobPeriod",
     "Contract",
     "DefinitionError",
     "InpatientTerms",
@@ -336,6 +337,30 @@ class Tier:
 
 
 @frozen(kw_only=True)
+class CobPeriod:
+    """``[[plans.cob_periods]]``: the plan's COB method for the dates of service of one contract
+    period (a plan that changes its method at renewal keeps both, each by its dates).
+
+    Args:
+        method: one of :data:`COB_METHODS`.
+        effective_from, effective_to: the dates of service the method covers (``effective_to``
+            open).
+    """
+
+    method: str = field(validator=in_(COB_METHODS))
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    @property
+    def label(self) -> str:
+        until = f" to {self.effective_to}" if self.effective_to else ""
+        return f"{self.method} from {self.effective_from}{until}"
+
+
+@frozen(kw_only=True)
 class Plan:
     """``[[plans]]``: a benefit plan. ``coverage.plan`` on the claim names it by id; a claim
     naming no plan gets the ``default`` one.
@@ -356,6 +381,12 @@ class Plan:
     #: The plan supplements another payer (a Medicare supplement, Medigap): it pays only as
     #: secondary, and only on lines the primary approved (COM805, COM806).
     supplement: bool = False
+    #: The COB method by contract period (date of service); dates no period covers take ``cob``.
+    cob_periods: tuple[CobPeriod, ...] = ()
+
+    def cob_on(self, day: dt.date) -> str:
+        """The COB method in force on a date of service."""
+        return next((p.method for p in self.cob_periods if p.covers(day)), self.cob)
 
     def tier(self, network: bool) -> Tier | None:
         return self.in_network if network else self.out_of_network
@@ -614,6 +645,7 @@ def _check(doc: _Document) -> Iterator[tuple[Path, str]]:
         for name, tier in (("in_network", plan.in_network), ("out_of_network", plan.out_of_network)):
             if tier is not None:
                 yield from _check_tier(tier, (*here, name), known)
+        yield from _check_cob_periods(plan.cob_periods, (*here, "cob_periods"))
     if not doc.plans:
         yield ("plans",), "define at least one [[plans]]"
     defaults = [i for i, p in enumerate(doc.plans) if p.default]
@@ -621,6 +653,21 @@ def _check(doc: _Document) -> Iterator[tuple[Path, str]]:
         yield ("plans", defaults[1], "default"), "only one plan may be the default"
     if not defaults and len(doc.plans) > 1:
         yield ("plans",), "several plans: mark the one for claims that name no plan with default = true"
+
+
+def _check_cob_periods(periods: Sequence[CobPeriod], here: Path) -> Iterator[tuple[Path, str]]:
+    for i, period in enumerate(periods):
+        where: Path = (*here, i)
+        if period.effective_to is not None and period.effective_to < period.effective_from:
+            yield (*where, "effective_to"), f"effective_to {period.effective_to} is before effective_from"
+        for j, earlier in enumerate(periods[:i]):
+            starts_before_end = earlier.effective_to is None or period.effective_from <= earlier.effective_to
+            ends_after_start = period.effective_to is None or earlier.effective_from <= period.effective_to
+            if starts_before_end and ends_after_start:
+                yield (
+                    (*where, "effective_from"),
+                    f"dates overlap cob_periods[{j}] ({earlier.label}): one COB method per date of service",
+                )
 
 
 def _check_terms(terms: Terms, here: Path) -> Iterator[tuple[Path, str]]:

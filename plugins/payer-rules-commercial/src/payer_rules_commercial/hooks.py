@@ -22,7 +22,7 @@ from payer_rules.rulepack.kinds import RuleKind
 from payer_rules.rules import RuleInfo
 
 from .benefits import adjudicate_claim
-from .cob import approved_by_primary, primary_coverage
+from .cob import approved_by_primary, order_of, primary_coverage
 from .definition import DEFINITION_FILE, PayerDefinition, Plan, load_definitions
 from .kinds import KINDS
 from .pricing import price_claim
@@ -82,7 +82,7 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
                 definition,
             )
         ]
-    found = list(_supplement(claim, plan, definition))
+    found = [*_order(claim, definition), *_supplement(claim, plan, definition)]
     for n, line in enumerate(claim.lines, 1):
         category = definition.category(
             line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
@@ -118,11 +118,32 @@ def adjudicate(
     return adjudicate_claim(claim, context, pricing, findings, definition)
 
 
+def _order(claim: Claim, definition: PayerDefinition) -> Iterator[Finding]:
+    """COM807-COM809: the order of benefits where the claim does not state it."""
+    for found in order_of(claim, definition.payer.id):
+        decision = found.decision
+        if decision is None:
+            yield finding(
+                "COM809",
+                f"{found.payer_id} is listed without its place in the order of benefits, and the claim "
+                "lacks what decides it (each plan's relationship to the patient, the subscribers' "
+                "birth dates, coverage start dates, employment status)",
+                definition,
+            )
+            continue
+        first = f"{found.payer_id} pays first" if found.pays_first else f"{definition.payer.id} pays first"
+        text = f"{first} by the {decision.rule} ({decision.reason}; {decision.citation})"
+        if found.pays_first and found.payment is None:
+            yield finding("COM808", f"{text}; the claim does not carry its adjudication", definition)
+        else:
+            yield finding("COM807", text, definition)
+
+
 def _supplement(claim: Claim, plan: Plan, definition: PayerDefinition) -> Iterator[Finding]:
     """A supplement plan (Medigap) pays only after the primary, on lines the primary approved."""
     if not plan.supplement:
         return
-    primary = primary_coverage(claim)
+    primary = primary_coverage(claim, definition.payer.id)
     if primary is None or primary.payment is None:
         yield finding(
             "COM805",

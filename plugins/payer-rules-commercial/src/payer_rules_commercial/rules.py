@@ -371,6 +371,63 @@ RULES: dict[str, RuleInfo] = {
             carc="204",
             group="CO",
         ),
+        RuleInfo(
+            code="COM807",
+            name="order-of-benefits-decided",
+            summary=(
+                "The claim lists other coverage without saying which pays first; the order-of-"
+                "benefit rules decide (employee before dependent, the birthday rule for children, "
+                "active before retired, COBRA last, longer coverage first; Medicare-secondary rules "
+                "by employer size, ESRD; Medicaid last)."
+            ),
+            why=(
+                "A plan pays as primary, or coordinates as secondary, by the order the rules give; "
+                "the finding names the rule and the facts that decided it."
+            ),
+            citation=(
+                "NAIC Coordination of Benefits Model Regulation (MDL-120) §5 D; 42 U.S.C. "
+                "1395y(b) and 42 CFR 411.162 / 411.172 / 411.204 where Medicare is the other plan; "
+                f"payer_rules.order_of_benefits ({_DOC})"
+            ),
+            source=_SOURCE,
+            severity="info",
+        ),
+        RuleInfo(
+            code="COM808",
+            name="primary-plan-adjudication-missing",
+            summary=(
+                "By the order-of-benefit rules another plan pays first, and the claim does not carry "
+                "its adjudication."
+            ),
+            why=(
+                "A secondary plan pays only after the primary's remittance (it may reduce its "
+                "benefit by what the primary pays); bill the primary first and send its payment."
+            ),
+            citation=f"NAIC MDL-120 §5 D and §7; payer_rules.order_of_benefits ({_DOC})",
+            source=_SOURCE,
+            severity="deny",
+            carc="22",
+            rarcs=("MA04",),
+            group="CO",
+        ),
+        RuleInfo(
+            code="COM809",
+            name="order-of-benefits-undecided",
+            summary=(
+                "The claim lists other coverage without its place in the order, and lacks what the "
+                "order-of-benefit rules need (relationships, the subscribers' birth dates, coverage "
+                "start dates, employment status, the employer's size)."
+            ),
+            why=(
+                "Paying as primary when the other plan is primary (or the reverse) pays the wrong "
+                "amount; the claim waits for the facts instead of a guess."
+            ),
+            citation=f"NAIC MDL-120 §5 D; payer_rules.order_of_benefits ({_DOC})",
+            source=_SOURCE,
+            severity="pend",
+            carc="133",
+            group="OA",
+        ),
     )
 }
 

@@ -37,12 +37,21 @@ from attrs import frozen
 
 from payer_rules.models import Claim, OtherCoverage, OtherPayment
 from payer_rules.money import ZERO, money
+from payer_rules.order_of_benefits import unstated
 from payer_rules.results import Adjustment, Finding, Group, Severity, Source
 from payer_rules.rules import RuleInfo
 from payer_rules_medicare import __version__
 from payer_rules_medicare.rules import SOURCE_NAME, _rule
 
-__all__ = ["MSP_RULES", "MspLine", "PrimaryLine", "msp_primary", "primary_lines", "secondary_payment"]
+__all__ = [
+    "MSP_RULES",
+    "MspLine",
+    "PrimaryLine",
+    "msp_primary",
+    "order_findings",
+    "primary_lines",
+    "secondary_payment",
+]
 
 MSP_CITATION = (
     "Medicare Secondary Payer Manual (Pub. 100-05), ch.5 §40.7 (Part B secondary payment "
@@ -51,6 +60,11 @@ MSP_CITATION = (
 DEDUCTIBLE_CITATION = (
     "Medicare Secondary Payer Manual (Pub. 100-05), ch.1 §40 (effect of GHP payments on deductible, "
     "coinsurance and utilization), ch.3 §10.1.2 (charging the beneficiary after a GHP payment)"
+)
+
+ORDER_CITATION = (
+    "42 U.S.C. 1395y(b)(1)(A)-(C); 42 CFR 411.162 (ESRD), 411.172 (working aged), 411.204 "
+    "(disability); MSP Manual (Pub. 100-05) ch.2 §§10-30; payer_rules.order_of_benefits"
 )
 
 MSP_RULES: dict[str, RuleInfo] = {
@@ -94,6 +108,43 @@ MSP_RULES: dict[str, RuleInfo] = {
             "16",
             ("MA92",),
         ),
+        _rule(
+            "MCR753",
+            "msp-order-of-benefits-decided",
+            "The claim lists a group health plan without saying which pays first; the Medicare "
+            "Secondary Payer rules decide: working aged (employer of 20 or more, current "
+            "employment), disability (100 or more), ESRD (the 30-month coordination period); "
+            "retiree and COBRA coverage after Medicare.",
+            "Medicare is secondary only where the MSP statute makes it so; otherwise it pays first.",
+            ORDER_CITATION,
+            Severity.INFO,
+            group=None,
+        ),
+        _rule(
+            "MCR754",
+            "msp-primary-plan-adjudication-missing",
+            "By the Medicare Secondary Payer rules another plan pays first, and the claim does not "
+            "carry its adjudication.",
+            "Medicare pays secondary only after the primary plan's remittance; bill the group "
+            "health plan first and send its payment (837 loops 2320 / 2430).",
+            ORDER_CITATION,
+            Severity.DENY,
+            "22",
+            ("MA04",),
+        ),
+        _rule(
+            "MCR755",
+            "msp-order-of-benefits-undecided",
+            "The claim lists other coverage without its place in the order, and lacks what the "
+            "Medicare Secondary Payer rules need to decide it (the Medicare basis, the plan's "
+            "employment status or employer size, the ESRD coordination period).",
+            "Paying as primary when a group health plan is primary is a conditional payment the "
+            "MSP rules forbid; the claim waits for the facts instead of a guess.",
+            ORDER_CITATION,
+            Severity.PEND,
+            "133",
+            group=Group.OA,
+        ),
     )
 }
 
@@ -112,11 +163,40 @@ def _is_medicaid(other: OtherCoverage) -> bool:
 
 
 def msp_primary(claim: Claim) -> OtherCoverage | None:
-    """The payer Medicare is secondary to on this claim, or ``None`` (Medicare is primary)."""
+    """The payer Medicare is secondary to on this claim, or ``None`` (Medicare is primary): other
+    coverage stated primary, or whose place the claim leaves to the order-of-benefit rules and
+    they put first (:mod:`payer_rules.order_of_benefits`); in either case with its adjudication."""
     for other in claim.coverage.other_coverage:
         if other.priority == "primary" and other.payment is not None and not _is_medicaid(other):
             return other
+    for found in unstated(claim, "medicare"):
+        if found.pays_first and found.payment is not None:
+            return OtherCoverage(payer_id=found.payer_id, priority="primary", payment=found.payment)
     return None
+
+
+def order_findings(claim: Claim) -> list[Finding]:
+    """MCR753-MCR755: other coverage whose place against Medicare the claim does not state."""
+    findings = []
+    for found in unstated(claim, "medicare"):
+        decision = found.decision
+        if decision is None:
+            findings.append(
+                msp_finding(
+                    "MCR755",
+                    f"{found.payer_id} is listed without its place in the order of benefits and the "
+                    "claim lacks what decides it (Medicare basis: age / disability / esrd; the plan's "
+                    "employment status and employer size; the ESRD coordination start)",
+                )
+            )
+            continue
+        first = "pays first" if found.pays_first else "pays after Medicare"
+        text = f"{found.payer_id} {first} ({decision.rule}: {decision.reason}; {decision.citation})"
+        if found.pays_first and found.payment is None:
+            findings.append(msp_finding("MCR754", f"{text}; the claim does not carry its adjudication"))
+        else:
+            findings.append(msp_finding("MCR753", text))
+    return findings
 
 
 @frozen
@@ -245,11 +325,13 @@ def msp_findings(
 
 
 def msp_checks(claim: Claim) -> list[Finding]:
-    """MCR752: a primary's remittance whose numbers do not balance (the claim is returned)."""
+    """MCR753-MCR755: the order of benefits where the claim does not state it; MCR752: a
+    primary's remittance whose numbers do not balance (the claim is returned)."""
+    order = order_findings(claim)
     primary = msp_primary(claim)
     if primary is None or primary.payment is None:
-        return []
+        return order
     problem = balance_problem(primary.payment, [money(ln.charge) for ln in claim.lines])
     if problem is None:
-        return []
-    return [msp_finding("MCR752", f"secondary to {primary.payer_id}: {problem}")]
+        return order
+    return [*order, msp_finding("MCR752", f"secondary to {primary.payer_id}: {problem}")]

@@ -169,7 +169,8 @@ def _claim_segments(claim: Claim, hl_start: int) -> tuple[list[str], int]:
         )
     for other in cov.other_coverage:
         pay = other.payment
-        segs.append(f"SBR*{other.priority[:1].upper()}*18*******CI")
+        # SBR01 U (unknown): the claim leaves the order to the order-of-benefit rules
+        segs.append(f"SBR*{(other.priority or 'unknown')[:1].upper()}*18*******CI")
         if pay is not None:
             segs += _cas_segments(pay.adjustments)
             segs.append(f"AMT*D*{amount(pay.paid)}")

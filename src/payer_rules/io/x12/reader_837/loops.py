@@ -42,7 +42,8 @@ __all__ = [
 
 PROFESSIONAL_GUIDES = ("X222", "X098")
 INSTITUTIONAL_GUIDES = ("X223", "X096")
-_PRIORITY = {"P": "primary", "S": "secondary", "T": "tertiary"}
+#: SBR01 payer responsibility sequence; U (unknown) leaves the order to the order-of-benefit rules
+_PRIORITY: dict[str, str | None] = {"P": "primary", "S": "secondary", "T": "tertiary", "U": None}
 
 
 class Party:

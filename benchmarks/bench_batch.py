@@ -19,9 +19,10 @@ JVM and Python workers included) as microseconds per claim, the CPU of the main 
 (``parent_cpu_share``: with ``--jobs`` the main process should only split the input and write),
 and the peak RSS of the tree (the sum of its processes, sampled every 0.2 s). Per format, the
 ``--jobs`` speed-up over serial is the median over the pairs, by wall time and by CPU time
-(``cpu_speedup``: the serial CPU over the ``--jobs`` tree's CPU divided by N, what the wall ratio
-would be with N idle cores). CPU is the figure to compare on a shared machine; wall time is what
-a user waits.
+(``jobs_speedup_cpu``: the serial run's CPU over what the ``--jobs`` run's wall would be on N idle
+cores: its start-up alone, then the rest of the tree's CPU over N cores, or the main process's,
+whichever is longer). CPU is the figure to compare on a shared machine; wall time is what a user
+waits.
 """
 
 from __future__ import annotations
@@ -129,12 +130,17 @@ class TreeMonitor(threading.Thread):
         self.pid = pid
         self.peak_rss = 0
         self.cpu: dict[int, float] = {}
+        #: the main process's CPU when its first child was seen (its start-up, before workers)
+        self.fork_cpu: float | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
             total = 0
-            for p in _tree(self.pid):
+            tree = _tree(self.pid)
+            if self.fork_cpu is None and len(tree) > 1:
+                self.fork_cpu = self.cpu.get(self.pid, 0.0)
+            for p in tree:
                 try:
                     with open(f"/proc/{p}/stat") as handle:
                         fields = handle.read().rsplit(")", 1)[1].split()
@@ -169,6 +175,7 @@ def measure(name: str, command: list[str], claims: int) -> dict[str, Any]:
         "cpu_us_per_claim": round(cpu / claims * 1e6),
         "parent_cpu_seconds": round(parent, 2),
         "parent_cpu_share": round(parent / cpu, 3) if cpu else None,
+        "startup_cpu_seconds": round(monitor.fork_cpu, 2) if monitor.fork_cpu is not None else None,
         "peak_rss_mb": round(monitor.peak_rss / 2**20),
     }
     if stdout.strip():
@@ -268,7 +275,7 @@ def main() -> None:
             pairs = list(zip(runs["serial"], runs["jobs"], strict=True))
             entry["jobs_speedup_wall"] = statistics.median(s["seconds"] / j["seconds"] for s, j in pairs)
             entry["jobs_speedup_cpu"] = statistics.median(
-                s["cpu_seconds"] / (j["cpu_seconds"] / args.jobs) for s, j in pairs
+                s["cpu_seconds"] / _idle_wall(j, args.jobs) for s, j in pairs
             )
             entry["jobs_parent_cpu_share"] = statistics.median(j["parent_cpu_share"] for _, j in pairs)
             entry["jobs_cpu_over_serial"] = statistics.median(
@@ -289,6 +296,17 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _idle_wall(run: dict[str, Any], jobs: int) -> float:
+    """The wall time a ``--jobs`` run would take on ``jobs`` idle cores, from its CPU seconds.
+
+    Start-up (the main process before its first worker) runs alone; then the tree's remaining
+    CPU spreads over the cores, unless the main process alone takes longer.
+    """
+    startup = run["startup_cpu_seconds"] or 0.0
+    parent_rest = run["parent_cpu_seconds"] - startup
+    return float(startup + max(parent_rest, (run["cpu_seconds"] - startup) / jobs))
 
 
 def output_digest(path: Path) -> dict[str, str | None]:

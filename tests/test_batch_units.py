@@ -230,3 +230,67 @@ def test_jobs_2_is_the_serial_run_to_the_byte_on_837_json_and_fhir(tmp_path, mon
     assert parallel.exit_code == serial.exit_code
     assert parallel.stdout == serial.stdout
     assert parallel.stderr == serial.stderr
+
+
+def _bundle_text(count: int = 40) -> str:
+    from payer_rules.io.fhir.writer import claim_bundle
+
+    raw = make_claims(count)
+    claims = [c for c in read_ndjson_lines(iter(json.dumps(c) for c in raw), "x") if isinstance(c, Claim)]
+    bundle = claim_bundle(claims)
+    claims_in = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    if count > 9:
+        claims_in[1]["item"][0]["servicedDate"] = "2026-02-30"  # a bad claim
+        claims_in[5]["insurance"] = []  # no member: its claim cannot be read
+        claims_in[9]["patient"] = {"reference": "Patient/nobody"}  # member id from the Coverage
+    return json.dumps(bundle, indent=1)
+
+
+FHIR_TEXTS = {
+    "bundle": _bundle_text(),
+    "example": (EXAMPLES / "fhir" / "claims.json").read_text(),
+    "one claim": json.dumps(json.loads(_bundle_text(1))["entry"][0]["resource"]),
+    "no claims": json.dumps({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]}),
+    "not a claim": '{"resourceType": "Patient", "id": "p"}',
+    "byte-order mark": "\ufeff" + _bundle_text(2),
+    "invalid": '{"resourceType": "Bundle", "entry": [}',
+    "entries not a list": '{"resourceType": "Bundle", "entry": 3}',
+}
+
+
+@pytest.mark.parametrize("case", sorted(FHIR_TEXTS))
+def test_a_shared_fhir_file_is_judged_once_per_claim_across_the_workers(case):
+    """Every worker decodes the file; each reads its own members' Claims; together, the serial items."""
+    from payer_rules.batch.partition import bucket_of
+    from payer_rules.batch.units import SharedText, shared_items
+
+    text = FHIR_TEXTS[case]
+    units = list(text_units(text, "f.json"))
+    assert [type(u) for u in units] == [SharedText]
+    serial = shown(read_text(text, "f.json"))
+    for jobs in (1, 2, 3):
+        owned = []
+        for slot in range(jobs):
+
+            def owns(place, key, slot=slot, jobs=jobs):
+                return bucket_of(key, place, jobs) == slot
+
+            mine = list(shared_items(units[0], owns))
+            for _place, item, key in mine:
+                if isinstance(item, Claim):
+                    assert key == route_of(item)
+            owned.extend(mine)
+        owned.sort(key=lambda found: found[0])
+        assert [place for place, _item, _key in owned] == list(range(len(serial)))
+        assert shown(item for _place, item, _key in owned) == serial
+
+
+def test_a_fhir_claim_routes_by_the_member_id_it_is_read_with():
+    from payer_rules.io.fhir.reader import PendingClaim, fhir_items
+
+    data = json.loads(_bundle_text())
+    pending = [p for p in fhir_items(data, "f.json") if isinstance(p, PendingClaim)]
+    read = [(p.member_id(), p.read()) for p in pending]
+    assert all(key == claim.coverage.member_id for key, claim in read if isinstance(claim, Claim))
+    assert sum(isinstance(claim, InputError) for _key, claim in read) == 2
+    assert [key for key, claim in read if isinstance(claim, InputError)][1] is None  # no insurance

@@ -99,6 +99,26 @@ def test_x12_interchange_rows_are_split_into_their_claims(spark):
     assert len(lines) > 1
 
 
+def test_x12_rows_are_cut_into_claims_not_read_and_damaged_envelopes_are_read_whole(spark, tmp_path):
+    """A clean 837 travels claim by claim as segments (a bad claim among them keeps its located
+    error); one whose envelope has errors is read whole in pass 1: both as serial."""
+    from payer_rules.io.x12.reader_837.units import split_837
+
+    text = (EXAMPLES / "x12" / "professional.837").read_text(encoding="utf-8")
+    bad_claim = text.replace("DTP*472*D8*20260203~", "DTP*472*D8*20260231~", 1)
+    bad_envelope = text.replace("GE*1*1~", "GE*3*1~", 1)
+    assert split_837(bad_claim, "a.837") is not None and split_837(bad_envelope, "b.837") is None
+    rows = []
+    for n, (name, body) in enumerate([("a.837", bad_claim), ("b.837", bad_envelope)], 1):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        rows.append((n, str(tmp_path / name), body))
+    serial = serial_lines(*(origin for _n, origin, _text in rows), "--payer", "medicare")
+    _results, lines = spark_lines(spark, rows, ["medicare"], partitions=2)
+    assert lines == serial
+    messages = [f["message"] for line in lines for f in json.loads(line)["findings"]]
+    assert any("20260231" in message for message in messages)
+
+
 def test_default_order_and_origin_columns(spark, batch):
     from payer_rules.spark import adjudicate_dataframe
 

@@ -22,7 +22,10 @@ result JSON itself as ``result``, and ``seq``, ``claim_index`` (within the row) 
 How it runs, in two passes over the data:
 
 1. each row is read just enough to know whose claims it holds (JSON rows are not fully read;
-   an interchange is split into its claims, each carried on as claim JSON);
+   an 837 interchange is cut into its claims, each carried on as its segments with the
+   envelope and loops above it, read in pass 2 exactly as the serial reader reads it in its
+   file, :mod:`payer_rules.io.x12.reader_837.units`; other texts, and an 837 whose envelope
+   has errors of its own, are read here and their claims carried on as claim JSON);
 2. rows are repartitioned by member key and sorted by ``seq`` within each partition, so every
    partition judges a member's claims in input order with one session, exactly as the serial
    runner does (:mod:`payer_rules.batch.partition` explains why that is enough for identical
@@ -48,6 +51,7 @@ from payer_rules.engine import Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
 from payer_rules.io.json_results import dumps, result_to_dict
+from payer_rules.io.x12.reader_837.units import ClaimSegments, split_837
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
@@ -73,7 +77,7 @@ RESULT_SCHEMA = (
 
 _UNITS_SCHEMA = (
     "seq long, claim_index int, member_key string, route string, origin string, text string, "
-    "error_location string, error_message string, error_claim_id string"
+    "segments string, error_location string, error_message string, error_claim_id string"
 )
 
 _BATCH_ROWS = 1024
@@ -180,6 +184,10 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 unit = TextUnit(origin, text)
                 out.append(_unit_row(seq, 0, unit, routing_key(unit), origin))
                 continue
+            claims = split_837(text, origin) if text is not None and text.lstrip().startswith("ISA") else None
+            if claims is not None:  # a clean 837: cut, not read (pass 2 reads each claim)
+                out.extend(_unit_row(seq, n, claim, claim.key, origin) for n, claim in enumerate(claims))
+                continue
             # An envelope error (an X12 trailer count) stands for no claim: no row (issue 19).
             units = [i for i in read_row(text, origin) if not (isinstance(i, InputError) and i.envelope)]
             for index, item in enumerate(units):
@@ -192,7 +200,7 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 
 def _unit_row(
-    seq: int, index: int, unit: TextUnit | InputError, key: str | None, origin: str
+    seq: int, index: int, unit: TextUnit | ClaimSegments | InputError, key: str | None, origin: str
 ) -> dict[str, Any]:
     row: dict[str, Any] = {
         "seq": seq,
@@ -204,6 +212,8 @@ def _unit_row(
     }
     if isinstance(unit, TextUnit):
         row["text"] = unit.text
+    elif isinstance(unit, ClaimSegments):  # an 837 claim: its element separator and numbered segments
+        row["segments"] = json.dumps([unit.element, unit.segments], ensure_ascii=False)
     else:
         row.update(error_location=unit.location, error_message=unit.message, error_claim_id=unit.claim_id)
     return row
@@ -217,9 +227,13 @@ def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, 
         ]
         messages = batch.column("error_message").to_pylist()
         claim_ids = batch.column("error_claim_id").to_pylist()
+        segments = batch.column("segments").to_pylist()
         for n, (seq, index, key, origin, text, location) in enumerate(zip(*columns, strict=True)):
             unit: Unit
-            if text is not None:
+            if segments[n] is not None:
+                element, numbered = json.loads(segments[n])
+                unit = ClaimSegments(origin, element, tuple((number, raw) for number, raw in numbered), key)
+            elif text is not None:
                 unit = TextUnit(origin, text)
             else:
                 unit = InputError(location, messages[n], claim_id=claim_ids[n])
@@ -285,6 +299,7 @@ def _arrow_units_schema() -> pa.Schema:
             ("route", pa.string()),
             ("origin", pa.string()),
             ("text", pa.string()),
+            ("segments", pa.string()),
             ("error_location", pa.string()),
             ("error_message", pa.string()),
             ("error_claim_id", pa.string()),

@@ -34,7 +34,7 @@ from attrs import frozen
 from payer_rules.batch.collector import paused_collector
 from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, routing_key
 from payer_rules.batch.render import FRAGMENTS
-from payer_rules.batch.units import iter_units
+from payer_rules.batch.units import SharedText, iter_units, shared_items
 from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
@@ -126,6 +126,27 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=poll, name="payer-rules-parent-watch", daemon=True).start()
 
 
+#: The part of a shared file's reply that says a worker is done with the file.
+_END = -1
+#: A worker's reply for one item: unit, part (place in a shared file), error, item, results.
+Reply = tuple[int, int | None, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]
+
+
+def _expand(
+    chunk: list[tuple[int, tuple[Any, ...], str | None]],
+    owns: Callable[[int, str | None], bool],
+    shared: list[int],
+) -> Iterator[tuple[tuple[int, int | None], Unit, str | None]]:
+    """A chunk's units to judge: a shared file's own items, each other unit as it came."""
+    for seq, packed, key in chunk:
+        if packed[0] == "f":
+            shared.append(seq)
+            for index, item, own_key in shared_items(SharedText(packed[1], packed[2]), owns):
+                yield (seq, index), item, own_key
+        else:
+            yield (seq, None), _unpack(packed), key
+
+
 def _work(
     factory: Callable[[], Engine],
     options: RunOptions,
@@ -133,26 +154,39 @@ def _work(
     inbox: multiprocessing.Queue[Any],
     outbox: multiprocessing.Queue[Any],
     parent: int | None = None,
+    slot: int = 0,
+    jobs: int = 1,
 ) -> None:
-    """A worker: build the engine once, then judge chunks in the order they arrive."""
+    """Worker ``slot`` of ``jobs``: build the engine once, then judge chunks in the order they arrive.
+
+    Each reply names the unit (``seq``) and, for a file every worker shares
+    (:class:`~payer_rules.batch.units.SharedText`), the item's place in the file; after its own
+    items of a shared file, a worker says it is done with it (``_END``).
+    """
     if parent is not None:
         _watch_parent(parent)
     try:
         engine = factory()
         session = Session()
         render = FRAGMENTS[fmt][0] if fmt is not None else None
+
+        def owns(index: int, key: str | None) -> bool:
+            return bucket_of(key, index, jobs) == slot
+
         with paused_collector() as tick:
             while (chunk := inbox.get()) is not None:
-                units = ((seq, _unpack(packed), key) for seq, packed, key in chunk)
-                done: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...] | None, list[Any]]] = []
+                shared: list[int] = []
+                done: list[Reply] = []
                 # judged whole, then rendered: each step runs through the chunk at a time
-                for seq, item, results in list(judge(engine, units, options, session=session)):
+                units = _expand(chunk, owns, shared)
+                for (seq, part), item, results in list(judge(engine, units, options, session=session)):
                     error = _pack(item) if isinstance(item, InputError) else None
                     if render is not None:
-                        done.append((seq, error, None, [render(r, item) for r in results]))
+                        done.append((seq, part, error, None, [render(r, item) for r in results]))
                     else:
-                        done.append((seq, error, _pack(item), results))
+                        done.append((seq, part, error, _pack(item), results))
                     tick()
+                done.extend((seq, _END, None, None, []) for seq in shared)
                 outbox.put(("done", done))
     except BaseException as exc:
         outbox.put(("failed", _portable(exc)))
@@ -170,7 +204,7 @@ def _portable(exc: BaseException) -> BaseException:
 
 
 def judge_parallel(
-    units: Iterable[Unit],
+    units: Iterable[Unit | SharedText],
     options: RunOptions,
     *,
     jobs: int,
@@ -197,7 +231,7 @@ def judge_parallel(
     workers = [
         ctx.Process(  # type: ignore[attr-defined]
             target=_work,
-            args=(engine_factory, options, fmt, inboxes[n], outbox, os.getpid()),
+            args=(engine_factory, options, fmt, inboxes[n], outbox, os.getpid(), n, jobs),
             name=f"payer-rules-job-{n + 1}",
             daemon=True,
         )
@@ -206,7 +240,9 @@ def judge_parallel(
     for worker in workers:
         worker.start()
     buffers: list[list[tuple[int, tuple[Any, ...], str | None]]] = [[] for _ in range(jobs)]
-    ready: dict[int, Judged] = {}
+    ready: dict[int, list[Judged]] = {}
+    #: shared files being judged: seq -> (their items by place, how many workers are done)
+    shared: dict[int, tuple[dict[int, Judged], list[int]]] = {}
     next_out = 0
 
     def flush(n: int) -> None:
@@ -228,14 +264,25 @@ def judge_parallel(
                 continue
             if kind == "failed":
                 raise payload
-            for seq, error, packed, out in payload:
+            for seq, part, error, packed, out in payload:
+                if part == _END:
+                    items, ends = shared.setdefault(seq, ({}, [0]))
+                    ends[0] += 1
+                    if ends[0] == jobs:
+                        ready[seq] = [items[i] for i in sorted(items)]
+                        del shared[seq]
+                    continue
                 item = _unpack(packed) if packed is not None else None
-                ready[seq] = Judged(
+                judged = Judged(
                     item=item,  # type: ignore[arg-type]
                     error=_unpack(error) if error is not None else None,  # type: ignore[arg-type]
                     results=tuple(out) if packed is not None else (),
                     fragments=tuple(out) if packed is None else (),
                 )
+                if part is None:
+                    ready[seq] = [judged]
+                else:
+                    shared.setdefault(seq, ({}, [0]))[0][part] = judged
             if not block:
                 continue
             return
@@ -243,13 +290,19 @@ def judge_parallel(
     def emit() -> Iterator[Judged]:
         nonlocal next_out
         while next_out in ready:
-            yield ready.pop(next_out)
+            yield from ready.pop(next_out)
             next_out += 1
 
     try:
         total = 0
         for seq, unit in enumerate(units):
             total = seq + 1
+            if isinstance(unit, SharedText):  # every worker reads it, each judges its own members
+                packed = ("f", unit.name, unit.text)
+                for n in range(jobs):
+                    buffers[n].append((seq, packed, None))
+                    flush(n)
+                continue
             key = routing_key(unit)
             n = bucket_of(key, seq, jobs)
             buffers[n].append((seq, _pack(unit), key))

@@ -13,29 +13,50 @@ included) are the serial run's to the byte:
   where elements end and whose they are, not read into claims);
 * an X12 837: each claim as its segments with the envelope and loops around it
   (:mod:`payer_rules.io.x12.reader_837.units`);
-* anything else (one claim object, ``{"claims": [...]}``, a FHIR file, an 837 with envelope
-  errors the serial reader reports among its claims) is read whole here, as before, and its
-  claims travel read.
+* a FHIR file (:class:`SharedText`): cutting JSON needs decoding it, which costs as much as
+  reading its Claims, so the file goes whole to every worker; each decodes it, finds whose each
+  Claim is (cheap once decoded: the focal Coverage and patient) and reads and judges its own
+  members' Claims; the main process puts them back in file order;
+* anything else (one claim object, ``{"claims": [...]}``, an 837 with envelope errors the serial
+  reader reports among its claims) is read whole here, as before, and its claims travel read.
 
 Every unit comes with the member id it routes by (:func:`~payer_rules.batch.partition.routing_key`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from payer_rules.batch.partition import KeyedTextUnit, TextUnit, Unit, member_id_of
-from payer_rules.errors import InputError
-from payer_rules.io.json_claims import MAX_LINE_CHARS, array_elements, structure_claim
-from payer_rules.io.readers import expand_inputs, is_other_format, is_utf8, iter_lines, load_text, read_text
+from attrs import frozen
 
-__all__ = ["iter_units", "text_units"]
+from payer_rules.batch.partition import KeyedTextUnit, TextUnit, Unit, member_id_of, route_of
+from payer_rules.errors import InputError
+from payer_rules.io.json_claims import MAX_LINE_CHARS, array_elements, decode_json_value, structure_claim
+from payer_rules.io.readers import expand_inputs, is_other_format, is_utf8, iter_lines, load_text, read_text
+from payer_rules.models import Claim
+
+__all__ = ["SharedText", "iter_units", "shared_items", "text_units"]
+
+
+@frozen
+class SharedText:
+    """A file every worker reads, each judging only its own members' claims (a FHIR file).
+
+    Args:
+        name: the file, as errors name it.
+        text: its whole text.
+    """
+
+    name: str
+    text: str
+
 
 _NDJSON = (".ndjson", ".jsonl")
 
 
-def iter_units(inputs: Iterable[str]) -> Iterator[Unit]:
+def iter_units(inputs: Iterable[str]) -> Iterator[Unit | SharedText]:
     """The inputs' claims as work units, in the serial reader's order."""
     for item in expand_inputs(inputs):
         if isinstance(item, InputError):
@@ -50,7 +71,7 @@ def iter_units(inputs: Iterable[str]) -> Iterator[Unit]:
                 yield from text_units(text, "<stdin>" if item == "-" else item)
 
 
-def _ndjson_units(name: str) -> Iterator[Unit]:
+def _ndjson_units(name: str) -> Iterator[Unit | SharedText]:
     """An NDJSON file's lines, streamed, split and numbered as ``str.splitlines`` does.
 
     A file that is not UTF-8, or is X12 or FHIR by content, goes as :func:`read_path` reads it.
@@ -68,7 +89,7 @@ def _ndjson_units(name: str) -> Iterator[Unit]:
             yield TextUnit(f"{name}:{number}", line)
 
 
-def text_units(text: str, name: str) -> Iterator[Unit]:
+def text_units(text: str, name: str) -> Iterator[Unit | SharedText]:
     """The work units of one input's text, told apart as :func:`~payer_rules.io.readers.read_text` does."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("ISA"):
@@ -82,7 +103,45 @@ def text_units(text: str, name: str) -> Iterator[Unit]:
         # a JSON list: never FHIR (a FHIR resource is an object)
         yield from _list_units(text, name, start + 1)
         return
+    if stripped[:1] == "{" and '"resourceType"' in stripped[:4096]:  # FHIR, as read_text tells it
+        yield SharedText(name, text)
+        return
     yield from read_text(text, name)
+
+
+def shared_items(
+    unit: SharedText, owns: Callable[[int, str | None], bool]
+) -> Iterator[tuple[int, Claim | InputError, str | None]]:
+    """The serial reader's items of a shared file, by their place in it: those ``owns`` takes, read.
+
+    :param owns: given an item's place and member id (``None`` if it cannot be read), whether
+        this worker judges it. Every worker finds the same items with the same member ids, so
+        each item is judged by exactly one.
+    :returns: ``(place, claim or error, member id)`` for the items owned.
+    """
+    from payer_rules.io.fhir.reader import fhir_items
+
+    text, name = unit.text, unit.name
+    stripped = text.lstrip("\ufeff \t\r\n")
+    try:
+        data = decode_json_value(stripped)
+    except json.JSONDecodeError:
+        data = None
+    # a byte-order mark: the FHIR reader decodes the text as it is, and fails (as serially)
+    if isinstance(data, dict) and "resourceType" in data and text.lstrip() == stripped:
+        for place, pending in enumerate(fhir_items(data, name)):
+            if isinstance(pending, InputError):
+                if owns(place, None):
+                    yield place, pending, None
+                continue
+            key = pending.member_id()
+            if owns(place, key):
+                yield place, pending.read(), key
+        return
+    for place, item in enumerate(read_text(text, name)):
+        key = route_of(item) if isinstance(item, Claim) else None
+        if owns(place, key):
+            yield place, item, key
 
 
 def _list_units(text: str, name: str, pos: int) -> Iterator[Unit]:

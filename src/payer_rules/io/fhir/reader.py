@@ -71,7 +71,10 @@ __all__ = [
     "OCCURRENCE_SPAN_SYSTEM",
     "OCCURRENCE_SYSTEM",
     "VALUE_SYSTEM",
+    "PendingClaim",
+    "fhir_items",
     "is_fhir_text",
+    "member_id_of",
     "read_fhir_text",
 ]
 
@@ -122,9 +125,38 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
     except json.JSONDecodeError as exc:
         yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
         return
+    for item in fhir_items(data, name):
+        yield item if isinstance(item, InputError) else item.read()
+
+
+class PendingClaim:
+    """A Claim resource found in a file, not yet read: whose it is can be asked first.
+
+    A ``--jobs`` worker that shares a Bundle with the others reads only its own members' Claims
+    (:mod:`payer_rules.batch.units`).
+    """
+
+    __slots__ = ("index", "label", "name", "res")
+
+    def __init__(self, res: Mapping[str, Any], index: _Index, name: str, label: str) -> None:
+        self.res = res
+        self.index = index
+        self.name = name
+        self.label = label
+
+    def member_id(self) -> str | None:
+        """The member id the Claim will read with, ``None`` when it cannot be read."""
+        return member_id_of(self.res, self.index)
+
+    def read(self) -> Claim | InputError:
+        return _read_claim(self.res, self.index, self.name, self.label)
+
+
+def fhir_items(data: Any, name: str) -> Iterator[PendingClaim | InputError]:
+    """A decoded FHIR file's Claims, in file order, and its located errors, in their places."""
     kind = data.get("resourceType")
     if kind == "Claim":
-        yield _read_claim(data, _Index([], []), name, "Claim")
+        yield PendingClaim(data, _Index([], []), name, "Claim")
         return
     if kind != "Bundle":
         yield InputError(name, f"a FHIR {echo(kind)} is not a claim; expected a Claim or a Bundle of Claims")
@@ -143,7 +175,7 @@ def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
         found[str(res.get("resourceType"))] = found.get(str(res.get("resourceType")), 0) + 1
         if res.get("resourceType") == "Claim":
             claims += 1
-            yield _read_claim(res, index, name, f"entry[{n}] Claim/{res.get('id', '?')}")
+            yield PendingClaim(res, index, name, f"entry[{n}] Claim/{res.get('id', '?')}")
     if not claims:
         held = ", ".join(f"{v} {k}" for k, v in sorted(found.items())) or "no resources"
         yield InputError(name, f"the Bundle holds no Claim resources ({held}); expected Claim entries")
@@ -491,10 +523,15 @@ def _person(res: Mapping[str, Any] | None, person_id: str) -> Person:
     )
 
 
-def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
-    if not claim_id:
-        raise _Problem("id", "the Claim has no id or identifier; expected one to name it in results")
-    claim_type = _claim_type(res)
+def _member(
+    res: Mapping[str, Any], index: _Index
+) -> tuple[list[Any], tuple[Mapping[str, Any] | None, str, str | None, Relationship, str]]:
+    """Whose claim it is: the insurance list, and the patient resource, member id, payer id,
+    relationship and patient id, read from the Claim's focal Coverage and patient.
+
+    The one place a Claim's member is found, so the split of a Bundle into work units
+    (:func:`member_id_of`) routes each Claim by the member id it is read with.
+    """
     patient_ref = res.get("patient")
     patient_res = index.resolve(patient_ref, res, kinds=("Patient",))
     insurance = res.get("insurance") or []
@@ -535,6 +572,23 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
             "subscriber or beneficiary, or the patient)",
         )
     patient_id = (patient_res or {}).get("id") or member_id
+    return insurance, (patient_res, str(member_id), payer_id, relationship, str(patient_id))
+
+
+def member_id_of(res: Mapping[str, Any], index: _Index) -> str | None:
+    """The member id a Claim resource reads with (``Coverage.member_id``), ``None`` if it cannot."""
+    try:
+        return _member(res, index)[1][1]
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+        return None
+
+
+def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
+    if not claim_id:
+        raise _Problem("id", "the Claim has no id or identifier; expected one to name it in results")
+    claim_type = _claim_type(res)
+    insurance, member = _member(res, index)
+    patient_res, member_id, payer_id, relationship, patient_id = member
     billing = _provider(res.get("provider"), res, index)
     if billing is None:
         raise _Problem(
@@ -660,9 +714,9 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
     return Claim(
         id=claim_id,
         claim_type=claim_type,
-        patient=_person(patient_res, str(patient_id)),
+        patient=_person(patient_res, patient_id),
         # no payer named: empty, and the run's payer stands in (ENG019, payer_rules.payer_standin)
-        coverage=Coverage(payer_id=str(payer_id or ""), member_id=str(member_id), relationship=relationship),
+        coverage=Coverage(payer_id=str(payer_id or ""), member_id=member_id, relationship=relationship),
         billing_provider=billing,
         rendering_provider=rendering,
         service_facility_zip=facility_address.zip if facility_address else None,

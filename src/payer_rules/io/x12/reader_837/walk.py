@@ -2,6 +2,10 @@
 
 Segments are read once, in order; each is handed to the loop it belongs to (:mod:`.header`,
 :mod:`.lines`), and a claim is finished (:mod:`.build`) at the next CLM, HL or SE.
+
+:mod:`.units` cuts a file into one claim per work unit by knowing which segments this walk keeps
+outside a claim and which ones it refuses there; a change to that here must be made there too
+(``tests/test_batch_units.py`` reads every one-segment change of the example files both ways).
 """
 
 from __future__ import annotations

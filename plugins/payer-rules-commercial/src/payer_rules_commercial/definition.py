@@ -278,12 +278,15 @@ class Category:
         procedures: code patterns (empty: any code).
         taxonomies: rendering-provider taxonomy patterns, e.g. ``207R*`` (empty: any).
         places_of_service: POS codes (empty: any).
+        claim_kinds: kinds of claim (``inpatient``, ``professional`` ...; empty: any). A copay
+            of a category holding inpatient claims is taken once per stay, not per date.
     """
 
     name: str
     procedures: tuple[str, ...] = ()
     taxonomies: tuple[str, ...] = ()
     places_of_service: tuple[str, ...] = ()
+    claim_kinds: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -487,9 +490,13 @@ class PayerDefinition:
         key = plan_id.strip().lower()
         return next((p for p in self.plans if p.id == key), None)
 
-    def category(self, procedure: str, taxonomy: str | None, place_of_service: str) -> str:
+    def category(
+        self, procedure: str, taxonomy: str | None, place_of_service: str, kind: str | None = None
+    ) -> str:
         """The first category whose conditions hold; ``other`` when none does."""
         for category, codes, taxonomies in self._sets:
+            if category.claim_kinds and kind not in category.claim_kinds:
+                continue
             if category.procedures and procedure not in codes:
                 continue
             if category.taxonomies and (taxonomy or "").upper() not in taxonomies:
@@ -633,6 +640,10 @@ def _check(doc: _Document) -> Iterator[tuple[Path, str]]:
         names.setdefault(category.name, i)
         yield from _codes(category.procedures, (*here, "procedures"))
         yield from _codes(category.taxonomies, (*here, "taxonomies"))
+        kinds = [str(k) for k in ClaimKind]
+        for j, kind in enumerate(category.claim_kinds):
+            if kind not in kinds:
+                yield (*here, "claim_kinds", j), f"unknown claim kind {kind!r}; kinds: {', '.join(kinds)}"
     known = [*names, OTHER]
     plan_ids: dict[str, int] = {}
     for i, plan in enumerate(doc.plans):

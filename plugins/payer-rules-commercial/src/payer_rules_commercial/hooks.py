@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from payer_rules import hookimpl
+from payer_rules.claim_kinds import claim_kind
 from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo
@@ -83,9 +84,10 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
             )
         ]
     found = [*_order(claim, definition), *_supplement(claim, plan, definition)]
+    kind = str(claim_kind(claim))
     for n, line in enumerate(claim.lines, 1):
         category = definition.category(
-            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line)
+            line.procedure, claim.rendering_for(line).taxonomy, claim.place_of_service_for(line), kind
         )
         if not tier.benefit(category).covered:
             where = "in network" if network else "out of network"

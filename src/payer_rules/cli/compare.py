@@ -294,8 +294,13 @@ def whatif_command(
     received_date: dt.date | None,
 ) -> None:
     """Re-run claims with a change and show what moved, and which rules made it move."""
-    from payer_rules.compare.whatif import Movement, apply_changes, chain_movements, parse_change
-    from payer_rules.context import Session
+    from payer_rules.compare.whatif import (
+        apply_changes,
+        chain_movements,
+        movements,
+        parse_change,
+        write_movements,
+    )
     from payer_rules.io.readers import read_claims
 
     engine = get_engine()
@@ -316,52 +321,13 @@ def whatif_command(
             claims.append(item)
     if not claims:
         raise UsageError(f"no claim {claim_id!r} in the input" if claim_id else "no claims in the input")
-    movements = []
+    moved: list[Movement] = []
     for claim in claims:
         changed = apply_changes(claim, parsed)
-        if then:
-            movements += chain_movements(
-                engine, claim, changed, payers, as_of=as_of, received_date=received_date
-            )
-            continue
-        for payer in payers:
-            before = engine.adjudicate(
-                claim, payer, session=Session(), as_of=as_of, received_date=received_date
-            )
-            after = engine.adjudicate(
-                changed, payer, session=Session(), as_of=as_of, received_date=received_date
-            )
-            movements.append(Movement(payer=engine.payer(payer).id, before=before, after=after))
+        judge = chain_movements if then else movements
+        moved += judge(engine, claim, changed, payers, as_of=as_of, received_date=received_date)
     with open_output(output) as stream:
         if fmt == "json":
-            stream.write(json.dumps([m.to_dict() for m in movements], indent=2) + "\n")
+            stream.write(json.dumps([m.to_dict() for m in moved], indent=2) + "\n")
         else:
-            _write_movements(stream, changes, movements)
-
-
-def _write_movements(stream: TextIO, changes: tuple[str, ...], movements: list[Movement]) -> None:
-    w = stream.write
-    w(f"change: {'; '.join(changes)}\n")
-    for m in movements:
-        b, a = m.before, m.after
-        w(
-            f"\nclaim {b.claim_id}  payer {m.payer}: {b.status} -> {a.status}, "
-            f"paid {b.paid} -> {a.paid} ({a.paid - b.paid:+}), "
-            f"patient {b.patient_responsibility} -> {a.patient_responsibility}\n"
-        )
-        for lb, la in zip(b.lines, a.lines, strict=False):
-            was = (lb.status, lb.paid, lb.allowed, lb.modifiers)
-            if was != (la.status, la.paid, la.allowed, la.modifiers):
-                w(f"  line {la.line} {la.procedure}: {lb.status} {lb.paid} -> {la.status} {la.paid}\n")
-        for text in m.removed:
-            w(f"  - no longer: {text}\n")
-        for text in m.added:
-            w(f"  + now: {text}\n")
-        if not m.moved:
-            w("  nothing moved\n")
-        if m.chain_totals is not None:
-            (paid_b, patient_b), (paid_a, patient_a) = m.chain_totals
-            w(
-                f"\nclaim {b.claim_id}  chain {m.chain}: paid together {paid_b} -> {paid_a} "
-                f"({paid_a - paid_b:+}), the patient owes {patient_b} -> {patient_a}\n"
-            )
+            write_movements(stream, changes, moved)

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from attrs import frozen
 
@@ -176,6 +176,55 @@ class Movement:
             "findings_added": self.added,
             "findings_removed": self.removed,
         }
+
+
+def movements(
+    engine: Engine,
+    claim: Claim,
+    changed: Claim,
+    payers: Sequence[str],
+    *,
+    as_of: dt.date | None = None,
+    received_date: dt.date | None = None,
+) -> list[Movement]:
+    """The claim and its changed copy judged by each payer on its own, each in a fresh session."""
+    from payer_rules.context import Session
+
+    found = []
+    for payer in payers:
+        before = engine.adjudicate(claim, payer, session=Session(), as_of=as_of, received_date=received_date)
+        after = engine.adjudicate(changed, payer, session=Session(), as_of=as_of, received_date=received_date)
+        found.append(Movement(payer=engine.payer(payer).id, before=before, after=after))
+    return found
+
+
+def write_movements(stream: TextIO, changes: Sequence[str], moves: Sequence[Movement]) -> None:
+    """What moved, as ``what-if --format table`` prints it (and the Claim Check page shows it)."""
+    w = stream.write
+    w(f"change: {'; '.join(changes)}\n")
+    for m in moves:
+        b, a = m.before, m.after
+        w(
+            f"\nclaim {b.claim_id}  payer {m.payer}: {b.status} -> {a.status}, "
+            f"paid {b.paid} -> {a.paid} ({a.paid - b.paid:+}), "
+            f"patient {b.patient_responsibility} -> {a.patient_responsibility}\n"
+        )
+        for lb, la in zip(b.lines, a.lines, strict=False):
+            was = (lb.status, lb.paid, lb.allowed, lb.modifiers)
+            if was != (la.status, la.paid, la.allowed, la.modifiers):
+                w(f"  line {la.line} {la.procedure}: {lb.status} {lb.paid} -> {la.status} {la.paid}\n")
+        for text in m.removed:
+            w(f"  - no longer: {text}\n")
+        for text in m.added:
+            w(f"  + now: {text}\n")
+        if not m.moved:
+            w("  nothing moved\n")
+        if m.chain_totals is not None:
+            (paid_b, patient_b), (paid_a, patient_a) = m.chain_totals
+            w(
+                f"\nclaim {b.claim_id}  chain {m.chain}: paid together {paid_b} -> {paid_a} "
+                f"({paid_a - paid_b:+}), the patient owes {patient_b} -> {patient_a}\n"
+            )
 
 
 def _chain_totals(label: str, results: Sequence[ClaimResult]) -> tuple[Decimal, Decimal]:

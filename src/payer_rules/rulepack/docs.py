@@ -12,13 +12,14 @@ from .kinds.base import RuleKind
 from .loader import Pack
 from .schema import Case, Rule
 
-__all__ = ["SECTIONS", "rule_page", "write_docs"]
+__all__ = ["SECTIONS", "case_summary", "rule_page", "write_docs"]
 
 #: The sections every page has; ``tests/test_rulepacks.py`` fails a page that lacks one.
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## References", "## Dates")
 
 
-def _claim_summary(case: Case) -> str:
+def case_summary(case: Case) -> str:
+    """A case's claim in a line: its diagnoses, each line's fields, the rest of what it sets."""
     claim: Mapping[str, Any] = case.claim
     parts = []
     dx = claim.get("diagnoses")
@@ -61,10 +62,10 @@ def rule_page(pack: Pack, rule: Rule, kind: RuleKind | None = None) -> str:
     lines += [SECTIONS[1], "", rule.why or "The payer does not pay for it; see the references.", ""]
     lines += [SECTIONS[2], ""]
     for case in fires[:2]:
-        lines.append(f"Fires: *{case.name}* — {_claim_summary(case)} → `{', '.join(case.expect)}`")
+        lines.append(f"Fires: *{case.name}* — {case_summary(case)} → `{', '.join(case.expect)}`")
         lines.append("")
     for case in quiet[:2]:
-        lines.append(f"Does not fire: *{case.name}* — {_claim_summary(case)} → no `{rule.code}`")
+        lines.append(f"Does not fire: *{case.name}* — {case_summary(case)} → no `{rule.code}`")
         lines.append("")
     lines += ["Message:", "", f"> {rule.message}", ""]
     lines += [SECTIONS[3], "", f"- {rule.citation}", f"- {pack.meta.source}", ""]

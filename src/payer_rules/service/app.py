@@ -14,6 +14,7 @@ Endpoints (the shipped ``openapi.json`` is the reference):
   results as other coverage); results out as JSON, NDJSON, X12 835 or FHIR by ``Accept``.
 * ``GET /v1/payers``, ``/v1/plugins``, ``/v1/rules``, ``/v1/rules/{code}`` — what is installed.
 * ``GET /health`` (alive), ``/ready`` (engine built), ``/openapi.json``, ``/schema/*.json``.
+* ``/ui/`` — the Claim Check pages (:mod:`payer_rules.web`), only with ``serve --ui``.
 
 Errors are RFC 9457 problem documents (``application/problem+json``), which Spring and
 ASP.NET Core read natively. Nothing from a claim is logged: request lines carry the request
@@ -44,7 +45,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from payer_rules import __version__
 from payer_rules.context import Session
@@ -57,10 +58,21 @@ from payer_rules.io.schema import CLAIM_SCHEMA, RESULT_SCHEMA
 from payer_rules.io.writers import WRITERS
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
-from payer_rules.service.config import LOGGER_NAME, Limits
+from payer_rules.service.config import ENV_UI, LOGGER_NAME, Limits
 from payer_rules.service.openapi import OPENAPI
 
-__all__ = ["MEDIA_TYPES", "app_from_environment", "create_app", "negotiate"]
+__all__ = [
+    "MEDIA_TYPES",
+    "Problem",
+    "ServiceState",
+    "app_from_environment",
+    "create_app",
+    "guarded",
+    "negotiate",
+    "read_body",
+    "ready_engine",
+    "service_state",
+]
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -230,19 +242,19 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
 # -- request pieces --------------------------------------------------------------------------
 
 
-def _state(request: Request) -> ServiceState:
+def service_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.payer_rules
     return state
 
 
-def _engine(request: Request) -> Engine:
-    engine = _state(request).engine
+def ready_engine(request: Request) -> Engine:
+    engine = service_state(request).engine
     if engine is None:
         raise Problem(503, "Not ready", "the engine is still being built; retry shortly")
     return engine
 
 
-async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
+async def read_body(request: Request, limit: int, seconds: float) -> bytes:
     too_large = Problem(
         413,
         "Request body too large",
@@ -410,8 +422,8 @@ def _render(
 
 def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        state = _state(request)
-        engine = _engine(request)
+        state = service_state(request)
+        engine = ready_engine(request)
         offers = state.offers_for(stage)
         media = negotiate(request.headers.get("accept"), offers)
         if media is None:
@@ -425,7 +437,7 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
         as_of = _date(request, "as_of")
         received_date = _date(request, "received_date")
         name = _input_name(request.headers.get("content-type"))
-        body = await _read_body(request, state.limits.max_body_bytes, state.limits.body_seconds)
+        body = await read_body(request, state.limits.max_body_bytes, state.limits.body_seconds)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -482,27 +494,27 @@ def _judge(stage: Stages) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def payers_endpoint(request: Request) -> Response:
-    engine = _engine(request)
+    engine = ready_engine(request)
     return _json({"payers": [_catalog.unstructure(p) for p in engine.payers.values()]})
 
 
 async def plugins_endpoint(request: Request) -> Response:
-    engine = _engine(request)
+    engine = ready_engine(request)
     return _json(
         {
-            "versions": _state(request).versions,
+            "versions": service_state(request).versions,
             "plugins": [_catalog.unstructure(p) for p in engine.plugins],
         }
     )
 
 
 async def rules_endpoint(request: Request) -> Response:
-    engine = _engine(request)
+    engine = ready_engine(request)
     return _json({"rules": [_catalog.unstructure(r) for r in engine.rules.values()]})
 
 
 async def rule_endpoint(request: Request) -> Response:
-    engine = _engine(request)
+    engine = ready_engine(request)
     try:
         rule = engine.rule(request.path_params["code"])
     except UsageError as exc:
@@ -515,7 +527,7 @@ async def health_endpoint(request: Request) -> Response:
 
 
 async def ready_endpoint(request: Request) -> Response:
-    state = _state(request)
+    state = service_state(request)
     if state.engine is None:
         return _json({"status": "starting"}, status=503)
     return _json(
@@ -543,15 +555,22 @@ def _file(path: os.PathLike[str]) -> Callable[[Request], Awaitable[Response]]:
 # -- wiring ----------------------------------------------------------------------------------
 
 
-def _guarded(
+def guarded(
     endpoint: Callable[[Request], Awaitable[Response]],
+    render: Callable[[Request, Problem, str], Response] | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """Request id, versions header, problem responses and one PHI-free log line per request.
 
     Unexpected exceptions are logged by type only: their messages may quote claim content.
+
+    :param render: how a :class:`Problem` becomes a response; the default is an RFC 9457
+        problem document, the web pages (``payer_rules.web``) render an HTML page instead.
     """
 
-    async def guarded(request: Request) -> Response:
+    def answer(request: Request, problem: Problem, request_id: str) -> Response:
+        return render(request, problem, request_id) if render else problem.response(request_id)
+
+    async def wrapper(request: Request) -> Response:
         started = time.perf_counter()
         given = request.headers.get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex[:16]
@@ -560,20 +579,22 @@ def _guarded(
         try:
             response = await endpoint(request)
         except Problem as problem:
-            response = problem.response(request_id)
+            response = answer(request, problem, request_id)
         except ClientDisconnect:
             # the client went away mid-request: nothing to answer, nothing wrong here
             log.info("request=%s client disconnected", request_id)
-            response = Problem(400, "Client disconnected", "the client closed the connection").response(
-                request_id
+            response = answer(
+                request, Problem(400, "Client disconnected", "the client closed the connection"), request_id
             )
         except Exception as exc:
             log.error(
                 "request=%s unexpected %s (details withheld from the log)", request_id, type(exc).__name__
             )
-            response = Problem(500, "Internal error", f"{type(exc).__name__}: {exc}").response(request_id)
+            response = answer(
+                request, Problem(500, "Internal error", f"{type(exc).__name__}: {exc}"), request_id
+            )
         response.headers["x-request-id"] = request_id
-        state = _state(request)
+        state = service_state(request)
         if state.versions:
             response.headers["payer-rules-versions"] = state.versions_header
         ms = (time.perf_counter() - started) * 1000
@@ -596,7 +617,7 @@ def _guarded(
         )
         return response
 
-    return guarded
+    return wrapper
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -616,6 +637,7 @@ def create_app(
     limits: Limits | None = None,
     build: Callable[[], Engine] = Engine.from_installed,
     build_seconds: float | None = None,
+    ui: bool = False,
 ) -> Starlette:
     """The service as an ASGI app.
 
@@ -625,6 +647,8 @@ def create_app(
     :param limits: body size and claim count limits (defaults: :class:`Limits`).
     :param build: how to build the engine when none is given.
     :param build_seconds: how long the given ``engine`` took to build (``/ready`` reports it).
+    :param ui: also serve the Claim Check pages (:mod:`payer_rules.web`) under ``/ui/``, with
+        the same engine and limits.
     """
     state = ServiceState(limits=limits or Limits(), build=build)
     if engine is not None:
@@ -644,24 +668,28 @@ def create_app(
         )
         yield
 
-    routes = [
-        Route("/v1/adjudicate", _guarded(_judge(Stages.ADJUDICATE)), methods=["POST"]),
-        Route("/v1/check", _guarded(_judge(Stages.CHECK)), methods=["POST"]),
-        Route("/v1/payers", _guarded(payers_endpoint), methods=["GET"]),
-        Route("/v1/plugins", _guarded(plugins_endpoint), methods=["GET"]),
-        Route("/v1/rules", _guarded(rules_endpoint), methods=["GET"]),
-        Route("/v1/rules/{code}", _guarded(rule_endpoint), methods=["GET"]),
-        Route("/health", _guarded(health_endpoint), methods=["GET"]),
-        Route("/ready", _guarded(ready_endpoint), methods=["GET"]),
-        Route("/openapi.json", _guarded(_file(OPENAPI)), methods=["GET"]),
-        Route("/schema/claim.schema.json", _guarded(_file(CLAIM_SCHEMA)), methods=["GET"]),
-        Route("/schema/result.schema.json", _guarded(_file(RESULT_SCHEMA)), methods=["GET"]),
+    routes: list[BaseRoute] = [
+        Route("/v1/adjudicate", guarded(_judge(Stages.ADJUDICATE)), methods=["POST"]),
+        Route("/v1/check", guarded(_judge(Stages.CHECK)), methods=["POST"]),
+        Route("/v1/payers", guarded(payers_endpoint), methods=["GET"]),
+        Route("/v1/plugins", guarded(plugins_endpoint), methods=["GET"]),
+        Route("/v1/rules", guarded(rules_endpoint), methods=["GET"]),
+        Route("/v1/rules/{code}", guarded(rule_endpoint), methods=["GET"]),
+        Route("/health", guarded(health_endpoint), methods=["GET"]),
+        Route("/ready", guarded(ready_endpoint), methods=["GET"]),
+        Route("/openapi.json", guarded(_file(OPENAPI)), methods=["GET"]),
+        Route("/schema/claim.schema.json", guarded(_file(CLAIM_SCHEMA)), methods=["GET"]),
+        Route("/schema/result.schema.json", guarded(_file(RESULT_SCHEMA)), methods=["GET"]),
     ]
+    if ui:
+        from payer_rules.web import mount
+
+        routes.append(mount())
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error})
     app.state.payer_rules = state
     return app
 
 
 def app_from_environment() -> Starlette:
-    """The app factory each ``serve --workers N`` worker calls: limits from the environment."""
-    return create_app(limits=Limits.from_environment())
+    """The app factory each ``serve --workers N`` worker calls: limits (and ``--ui``) from the environment."""
+    return create_app(limits=Limits.from_environment(), ui=os.environ.get(ENV_UI) == "1")

@@ -13,7 +13,7 @@ import click
 from payer_rules.cli.options import examples
 from payer_rules.cli.state import get_engine
 from payer_rules.errors import ConfigurationError
-from payer_rules.service.config import LOG_FORMATS, LOGGER_NAME, Limits, log_config
+from payer_rules.service.config import ENV_UI, LOG_FORMATS, LOGGER_NAME, Limits, log_config
 
 _DEFAULTS = Limits()
 _INSTALL_HINT = "pip install 'payer-rules[serve]' (or uv sync --extra serve)"
@@ -32,6 +32,7 @@ def _is_loopback(host: str) -> bool:
     "serve",
     epilog=examples(
         "payer-rules serve --port 8080",
+        "payer-rules serve --ui   # then open http://127.0.0.1:8080/ui/",
         "payer-rules serve --host 0.0.0.0 --workers 2 --log-format json   # behind TLS and authentication",
     ),
 )
@@ -71,6 +72,12 @@ def _is_loopback(host: str) -> bool:
     help="Longest time to receive a request body (408 beyond it): slow senders are cut off.",
 )
 @click.option(
+    "--ui/--no-ui",
+    default=False,
+    show_default=True,
+    help="Also serve Claim Check, the web pages (test a claim, what-if, rules, batch), under /ui/.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -91,6 +98,7 @@ def serve_command(
     max_body_bytes: int,
     max_claims: int,
     body_seconds: float,
+    ui: bool,
     log_level: str,
     log_format: str,
 ) -> None:
@@ -114,10 +122,11 @@ def serve_command(
         # One process: serve the engine the runner already built (plugins loaded once).
         started = time.perf_counter()
         engine = get_engine()  # the CLI builds it lazily: this is its build
-        app: object = create_app(engine, limits=limits, build_seconds=time.perf_counter() - started)
+        app: object = create_app(engine, limits=limits, build_seconds=time.perf_counter() - started, ui=ui)
     else:
         # Several processes: each worker imports the factory and builds its own engine at start-up.
         os.environ.update(limits.to_environment())
+        os.environ[ENV_UI] = "1" if ui else "0"
         app = "payer_rules.service.app:app_from_environment"
     uvicorn.run(
         app,  # type: ignore[arg-type]

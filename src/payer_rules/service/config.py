@@ -21,6 +21,7 @@ ENV_MAX_BODY_BYTES: Final = "PAYER_RULES_SERVE_MAX_BODY_BYTES"
 ENV_MAX_CLAIMS: Final = "PAYER_RULES_SERVE_MAX_CLAIMS"
 ENV_LOG_FORMAT: Final = "PAYER_RULES_SERVE_LOG_FORMAT"
 ENV_BODY_SECONDS: Final = "PAYER_RULES_SERVE_BODY_SECONDS"
+ENV_UI: Final = "PAYER_RULES_SERVE_UI"  #: "1": the workers serve the Claim Check pages too
 
 LOGGER_NAME: Final = "payer_rules.service"  #: the service's own logger: claim ids and outcomes only
 

@@ -188,11 +188,12 @@ def test_find_a_rule_by_procedure_code_and_open_its_page(page, base_url):
     page.goto(f"{base_url}/rules")
     page.fill("#q", "82947")
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/rules?q=82947")
     row = page.locator("tr[data-code='MCR101']")
     assert row.count() == 1
     _shot(page, "rules")
     row.locator("a").click()
-    assert page.url.endswith("/ui/rules/MCR101")
+    page.wait_for_url("**/ui/rules/MCR101")
     facts = page.locator("dl.facts").inner_text()
     assert "NCD 190.20" in facts or "190.20" in facts
     cases = page.locator("table tbody tr")

@@ -95,7 +95,11 @@ def _shot(page: Any, name: str) -> None:
     """The page at laptop width (the viewport, not the whole scroll): small PNGs for the README."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    # the same PNG each run: no hover state, no focus ring, no caret
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.screenshot(path=str(path), animations="disabled", caret="hide")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -153,12 +157,15 @@ def test_a_claim_built_in_the_form(page, base_url, engine):
     page.fill("input[name='line-1-charge']", "25.00")
     page.fill("input[name='line-1-service_date']", "2025-11-12")
     page.fill("#received_date", "2025-11-20")  # within a year: timely
-    page.get_by_role("button", name="Add a line").click()  # the script adds a fifth row
-    assert page.locator("table[data-lines] tbody tr").count() == 5
     for box in page.locator("input[name=payer]").all():
         box.set_checked(box.get_attribute("value") == "medicare")
-    page.locator("fieldset.builder").evaluate("el => el.scrollIntoView()")
+    page.locator("fieldset.builder").evaluate(
+        "el => window.scrollTo(0, Math.round(el.getBoundingClientRect().top + window.scrollY))"
+    )
     _shot(page, "claim-form")
+    page.get_by_role("button", name="Add a line").click()  # the script adds a fifth row
+    assert page.locator("table[data-lines] tbody tr").count() == 5
+    assert page.evaluate("document.activeElement.name") == "line-5-procedure"  # ready to type
     page.get_by_role("button", name="Check the claim").click()
     page.wait_for_selector("article.claim")
     assert page.locator("h1").inner_text() == "Answers for claim FORM-1"

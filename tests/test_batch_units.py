@@ -294,3 +294,28 @@ def test_a_fhir_claim_routes_by_the_member_id_it_is_read_with():
     assert all(key == claim.coverage.member_id for key, claim in read if isinstance(claim, Claim))
     assert sum(isinstance(claim, InputError) for _key, claim in read) == 2
     assert [key for key, claim in read if isinstance(claim, InputError)][1] is None  # no insurance
+
+
+def test_an_835_is_rendered_claim_by_claim_in_the_workers_and_added_up_in_order(monkeypatch):
+    """Each worker renders its claims' CLP loops; the main process adds them per payer and payee:
+    the serial 835 to the byte, ST03 option and held-back pends included."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    args = [
+        "adjudicate",
+        str(EXAMPLES / "claims"),
+        str(EXAMPLES / "x12"),
+        "--payer",
+        "medicare",
+        "--format",
+        "x12-835",
+        "--x12-st03",
+    ]
+    serial = run(*args)
+    parallel = run(*args, "--jobs", "2")
+    assert "ST*835*0001*005010X221A1~" in serial.stdout and serial.stdout.count("CLP*") > 10
+    assert "held back from the 835" in serial.stderr
+    assert (parallel.exit_code, parallel.stdout, parallel.stderr) == (
+        serial.exit_code,
+        serial.stdout,
+        serial.stderr,
+    )

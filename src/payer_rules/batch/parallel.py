@@ -356,7 +356,7 @@ def write_parallel(
     errors: list[InputError] = []
     units = iter_units(inputs)
     if fmt in FRAGMENTS:
-        joined = FRAGMENTS[fmt][1](stream)
+        joined = FRAGMENTS[fmt][1](stream, writer_factory or WRITERS[fmt])
         for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory, fmt=fmt):
             if judged.error is not None:
                 errors.append(judged.error)
@@ -364,6 +364,7 @@ def write_parallel(
                 joined.write(fragment)
                 on_result()
         joined.close()
+        on_close(joined)  # type: ignore[arg-type]
         return errors
     writer = (writer_factory or WRITERS[fmt])(stream)
     for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory):

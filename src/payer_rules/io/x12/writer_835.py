@@ -45,7 +45,14 @@ from payer_rules.results import (
     LineStatus,
 )
 
-__all__ = ["X12_835Writer", "amount"]
+__all__ = [
+    "HELD_BACK",
+    "SKIPPED",
+    "Payment",
+    "X12_835Writer",
+    "amount",
+    "payment_part",
+]
 
 _ZERO = Decimal(0)
 #: CLP06 claim filing indicators the 835 allows (the 837's SBR09 has more, e.g. CI commercial).
@@ -144,6 +151,126 @@ class _Transaction:
         self.claims = 0
 
 
+#: What one result adds to an 835: nothing (an error, a clean check, no claim), a result held
+#: back (pended), or a claim payment: payer, payee NPI, name and tax id, payment, CLP loop.
+SKIPPED = "skipped"
+HELD_BACK = "held back"
+Payment = tuple[str, str, str, str, Decimal, list[str]]
+
+
+def payment_part(result: ClaimResult, claim: Claim | InputError | None) -> str | Payment:
+    """What ``result`` adds to an 835, rendered: the same whichever process renders it.
+
+    ``--jobs`` workers render each claim's part where it is judged; the main process only adds
+    them up in order (:meth:`X12_835Writer.add`) and writes the envelope.
+    """
+    status = result.status
+    if status is _ERROR or status is _CLEAN or not isinstance(claim, Claim):
+        return SKIPPED
+    lines = {ln.status for ln in result.lines}
+    if _CLEAN_LINE in lines:
+        return SKIPPED
+    if status is _PENDED or _PENDED_LINE in lines:
+        return HELD_BACK
+    billing = claim.billing_provider
+    sign = _MINUS_ONE if claim.frequency is _VOID else _ONE
+    payment = result.paid * sign if sign is _MINUS_ONE else result.paid
+    return (
+        result.payer,
+        billing.npi,
+        billing.name or "",
+        billing.tax_id or "",
+        payment,
+        _claim_segments(result, claim, sign),
+    )
+
+
+def _claim_segments(r: ClaimResult, claim: Claim, sign: Decimal) -> list[str]:
+    """The CLP loop of one claim payment (after its LX)."""
+    positive = sign is _ONE
+    status = _status(r, claim)
+    institutional = claim.claim_type is _INSTITUTIONAL
+    facility = (claim.bill_type or "")[:2] if institutional else claim.place_of_service
+    frequency = _FREQUENCY[claim.frequency]
+    filing = claim.coverage.filing_indicator or ""
+    if filing not in _CLP06:
+        filing = ("MA" if institutional else "MB") if r.payer == "medicare" else "ZZ"
+    claim_id = _clean(claim.id, 38)
+    control = _clean(claim.original_claim_id if claim.frequency is _VOID else None) or (
+        f"{_clean(r.payer, 10).upper()}{claim_id}"
+    )
+    if positive:
+        money = f"{amount(r.billed)}*{amount(r.paid)}*{amount(r.patient_responsibility)}"
+    else:
+        money = f"{amount(r.billed * sign)}*{amount(r.paid * sign)}*{amount(r.patient_responsibility * sign)}"
+    clp = f"CLP*{claim_id}*{status}*{money}*{filing}*{control}*{facility}*{frequency}"
+    case = r.case
+    if case is not None:
+        # CLP11 DRG, CLP12 its weight, CLP13 the discharge fraction of a transfer paid per diem
+        fraction = _quantity(case.discharge_fraction) if case.discharge_fraction is not None else ""
+        clp = f"{clp}**{_clean(case.drg, 4)}*{_quantity(case.weight)}*{fraction}".rstrip("*")
+    segs = [clp]
+    if case is not None:
+        # A case is paid at claim level (as Medicare's inpatient 835s do): the lines'
+        # adjustments add up to claim-level CAS and no SVC loop follows.
+        _cas(segs, _merged(r), sign)
+    patient = claim.patient
+    member = claim.coverage.member_id
+    segs.append(
+        f"NM1*QC*1*{_clean(patient.last_name, 60) or 'UNKNOWN'}*{_clean(patient.first_name, 35)}****MI*"
+        f"{_clean(member, 80)}"
+    )
+    rendering = claim.rendering_provider
+    if rendering is not None and rendering.npi:
+        segs.append(
+            f"NM1*82*{'1' if rendering.name else '2'}*{_clean(rendering.name) or 'PROVIDER'}*****XX*"
+            f"{rendering.npi}"
+        )
+    remarks = _claim_remarks(r, filing)
+    if case is not None:
+        segs.append(_mia(case, sign, remarks))  # inpatient: MIA carries the claim remarks
+    elif remarks:
+        segs.append("MOA***" + "*".join(remarks))
+    if institutional and claim.statement_from:
+        segs.append("DTM*232*" + _ymd(claim.statement_from))
+        if claim.statement_to:
+            segs.append("DTM*233*" + _ymd(claim.statement_to))
+    if claim.received_date:
+        segs.append("DTM*050*" + _ymd(claim.received_date))
+    if r.allowed and sign > 0:
+        segs.append("AMT*AU*" + amount(r.allowed))
+    lines = claim.lines
+    for n, ln in enumerate(() if case is not None else r.lines, 1):
+        line = lines[n - 1] if n <= len(lines) else None
+        if line is not None and line.procedure == line.revenue_code:
+            svc01 = "NU:" + _clean(ln.procedure, 48)
+            revenue = ""
+        else:
+            svc01 = "HC:" + _clean(ln.procedure, 48) + "".join([":" + _clean(m, 2) for m in ln.modifiers])
+            revenue = _clean(line.revenue_code, 48) if line is not None and institutional else ""
+        if positive:
+            money = f"{amount(ln.billed)}*{amount(ln.paid)}"
+        else:
+            money = f"{amount(ln.billed * sign)}*{amount(ln.paid * sign)}"
+        segs.append(f"SVC*{svc01}*{money}*{revenue}*{_quantity(ln.units)}")
+        if line is not None:
+            if line.service_date_end and line.service_date_end != line.service_date:
+                segs.append("DTM*150*" + _ymd(line.service_date))
+                segs.append("DTM*151*" + _ymd(line.service_date_end))
+            else:
+                segs.append("DTM*472*" + _ymd(line.service_date))
+        _cas(segs, ln.adjustments, sign)
+        segs.append(f"REF*6R*{n}")
+        if ln.status == _PAID_LINE and positive:
+            segs.append("AMT*B6*" + amount(ln.allowed))
+        if ln.rarcs:
+            segs.extend(["LQ*HE*" + _clean(x, 30) for x in dict.fromkeys(ln.rarcs) if x])
+    return segs
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
 class X12_835Writer:
     """Writes one 835 interchange for the whole run; see the module docstring."""
 
@@ -172,114 +299,26 @@ class X12_835Writer:
     # -- per claim --------------------------------------------------------------------------------
 
     def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
-        status = result.status
-        if status is _ERROR or status is _CLEAN or not isinstance(claim, Claim):
+        part = payment_part(result, claim)
+        if part == SKIPPED:
             self.skipped.append(result)
-            return
-        lines = {ln.status for ln in result.lines}
-        if _CLEAN_LINE in lines:
-            self.skipped.append(result)
-            return
-        if status is _PENDED or _PENDED_LINE in lines:
+        elif part == HELD_BACK:
             self.held_back.append(result)
-            return
-        billing = claim.billing_provider
-        key = (result.payer, billing.npi or billing.tax_id or "")
+        else:
+            self.add(part)  # type: ignore[arg-type]
+
+    def add(self, part: Payment) -> None:
+        """A claim payment :func:`payment_part` made (here, or where the claim was judged)."""
+        payer, npi, name, tax_id, payment, segments = part
+        key = (payer, npi or tax_id)
         txn = self._transactions.get(key)
         if txn is None:
-            txn = _Transaction(result.payer, billing.npi, billing.name or "", billing.tax_id or "")
+            txn = _Transaction(payer, npi, name, tax_id)
             self._transactions[key] = txn
         txn.claims += 1
         txn.segments.append(f"LX*{txn.claims}")
-        sign = _MINUS_ONE if claim.frequency is _VOID else _ONE
-        payment = result.paid * sign if sign is _MINUS_ONE else result.paid
         txn.payments += payment
-        txn.segments.extend(self._claim(result, claim, sign))
-
-    def _claim(self, r: ClaimResult, claim: Claim, sign: Decimal) -> list[str]:
-        positive = sign is _ONE
-        status = _status(r, claim)
-        institutional = claim.claim_type is _INSTITUTIONAL
-        facility = (claim.bill_type or "")[:2] if institutional else claim.place_of_service
-        frequency = _FREQUENCY[claim.frequency]
-        filing = claim.coverage.filing_indicator or ""
-        if filing not in _CLP06:
-            filing = ("MA" if institutional else "MB") if r.payer == "medicare" else "ZZ"
-        claim_id = _clean(claim.id, 38)
-        control = _clean(claim.original_claim_id if claim.frequency is _VOID else None) or (
-            f"{_clean(r.payer, 10).upper()}{claim_id}"
-        )
-        if positive:
-            money = f"{amount(r.billed)}*{amount(r.paid)}*{amount(r.patient_responsibility)}"
-        else:
-            money = (
-                f"{amount(r.billed * sign)}*{amount(r.paid * sign)}*{amount(r.patient_responsibility * sign)}"
-            )
-        clp = f"CLP*{claim_id}*{status}*{money}*{filing}*{control}*{facility}*{frequency}"
-        case = r.case
-        if case is not None:
-            # CLP11 DRG, CLP12 its weight, CLP13 the discharge fraction of a transfer paid per diem
-            fraction = _quantity(case.discharge_fraction) if case.discharge_fraction is not None else ""
-            clp = f"{clp}**{_clean(case.drg, 4)}*{_quantity(case.weight)}*{fraction}".rstrip("*")
-        segs = [clp]
-        if case is not None:
-            # A case is paid at claim level (as Medicare's inpatient 835s do): the lines'
-            # adjustments add up to claim-level CAS and no SVC loop follows.
-            _cas(segs, _merged(r), sign)
-        patient = claim.patient
-        member = claim.coverage.member_id
-        segs.append(
-            f"NM1*QC*1*{_clean(patient.last_name, 60) or 'UNKNOWN'}*{_clean(patient.first_name, 35)}****MI*"
-            f"{_clean(member, 80)}"
-        )
-        rendering = claim.rendering_provider
-        if rendering is not None and rendering.npi:
-            segs.append(
-                f"NM1*82*{'1' if rendering.name else '2'}*{_clean(rendering.name) or 'PROVIDER'}*****XX*"
-                f"{rendering.npi}"
-            )
-        remarks = _claim_remarks(r, filing)
-        if case is not None:
-            segs.append(_mia(case, sign, remarks))  # inpatient: MIA carries the claim remarks
-        elif remarks:
-            segs.append("MOA***" + "*".join(remarks))
-        if institutional and claim.statement_from:
-            segs.append("DTM*232*" + _ymd(claim.statement_from))
-            if claim.statement_to:
-                segs.append("DTM*233*" + _ymd(claim.statement_to))
-        if claim.received_date:
-            segs.append("DTM*050*" + _ymd(claim.received_date))
-        if r.allowed and sign > 0:
-            segs.append("AMT*AU*" + amount(r.allowed))
-        lines = claim.lines
-        for n, ln in enumerate(() if case is not None else r.lines, 1):
-            line = lines[n - 1] if n <= len(lines) else None
-            if line is not None and line.procedure == line.revenue_code:
-                svc01 = "NU:" + _clean(ln.procedure, 48)
-                revenue = ""
-            else:
-                svc01 = "HC:" + _clean(ln.procedure, 48) + "".join([":" + _clean(m, 2) for m in ln.modifiers])
-                revenue = _clean(line.revenue_code, 48) if line is not None and institutional else ""
-            if positive:
-                money = f"{amount(ln.billed)}*{amount(ln.paid)}"
-            else:
-                money = f"{amount(ln.billed * sign)}*{amount(ln.paid * sign)}"
-            segs.append(f"SVC*{svc01}*{money}*{revenue}*{_quantity(ln.units)}")
-            if line is not None:
-                if line.service_date_end and line.service_date_end != line.service_date:
-                    segs.append("DTM*150*" + _ymd(line.service_date))
-                    segs.append("DTM*151*" + _ymd(line.service_date_end))
-                else:
-                    segs.append("DTM*472*" + _ymd(line.service_date))
-            _cas(segs, ln.adjustments, sign)
-            segs.append(f"REF*6R*{n}")
-            if ln.status == _PAID_LINE and positive:
-                segs.append("AMT*B6*" + amount(ln.allowed))
-            if ln.rarcs:
-                segs.extend(["LQ*HE*" + _clean(x, 30) for x in dict.fromkeys(ln.rarcs) if x])
-        return segs
-
-    # -- the file --------------------------------------------------------------------------------
+        txn.segments.extend(segments)
 
     def close(self) -> None:
         if not self._transactions:

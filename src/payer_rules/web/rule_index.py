@@ -9,8 +9,9 @@ lookup. Free words (``timely filing``) fall back to matching the rules' own shor
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
@@ -142,7 +143,14 @@ class RuleIndex:
         return [self.entries[code] for code in hits]
 
 
-@functools.cache
+_INDEXES: weakref.WeakKeyDictionary[Engine, RuleIndex] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
 def rule_index(engine: Engine) -> RuleIndex:
-    """The engine's index, built on first use and kept: the engine's rules never change."""
-    return RuleIndex.build(engine)
+    """The engine's index, built on first use and kept as long as the engine (its rules never change)."""
+    with _LOCK:
+        index = _INDEXES.get(engine)
+        if index is None:
+            index = _INDEXES[engine] = RuleIndex.build(engine)
+        return index

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from attrs import frozen
+from attrs import field, frozen
 
 from payer_rules.store import data_dir
 
@@ -90,6 +90,9 @@ class ImportedTables:
     asc: sqlite3.Connection | None = None
     ncd: sqlite3.Connection | None = None
     ipps: sqlite3.Connection | None = None
+    #: Lookups built over these connections on first use and shared with them (the NCCI
+    #: indexes of :mod:`payer_rules_medicare.ncci.lookup`); a new import brings new ones.
+    derived: dict[str, object] = field(factory=dict, eq=False, repr=False)
 
 
 def _open(directory: Path, name: str | None) -> sqlite3.Connection | None:

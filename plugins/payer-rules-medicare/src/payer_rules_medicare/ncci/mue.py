@@ -33,6 +33,7 @@ from payer_rules.results import Finding
 from payer_rules.store import ImportOptions, ImportReport
 from payer_rules_medicare.edits import finding
 from payer_rules_medicare.imported import MUE_DB, ImportedTables, connect_for_write, execute_script
+from payer_rules_medicare.ncci.lookup import MueIndex, mue_index
 from payer_rules_medicare.textfiles import Columns, cell, csv_records, header_name
 
 __all__ = ["MAI_NAMES", "import_mue", "mue_findings"]
@@ -127,31 +128,17 @@ def import_mue(
     )
 
 
-def _limits(
-    conn: sqlite3.Connection, day: dt.date, codes: set[str]
-) -> tuple[str, dict[str, tuple[int, int]]]:
-    try:
-        release = conn.execute(
-            "SELECT effective_from, label FROM releases WHERE effective_from <= ? "
-            "ORDER BY effective_from DESC LIMIT 1",
-            (day.isoformat(),),
-        ).fetchone()
-    except sqlite3.OperationalError:
-        return "", {}
+def _limits(index: MueIndex, day: dt.date, codes: set[str]) -> tuple[str, dict[str, tuple[int, int]]]:
+    release = index.release_on(day)
     if release is None:
         return "", {}
-    ordered = sorted(codes)
-    marks = ",".join("?" * len(ordered))
-    rows = conn.execute(
-        f"SELECT code, value, mai FROM mue WHERE effective_from = ? AND code IN ({marks})",
-        (release[0], *ordered),
-    ).fetchall()
-    return release[1], {r[0]: (r[1], r[2]) for r in rows}
+    return release[1], index.limits(release[0], codes)
 
 
 def mue_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iterator[Finding]:
     """Deny lines whose units (per line, or summed over the date of service) exceed the MUE."""
-    if tables.mue is None:
+    index = mue_index(tables)
+    if index is None:
         return
     by_day: defaultdict[dt.date, set[str]] = defaultdict(set)
     for line in claim.lines:
@@ -165,7 +152,7 @@ def mue_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iter
             continue
         on_file[(prior.service_date, prior.provider_npi or "", prior.procedure)] += prior.units
     for day, codes in sorted(by_day.items()):
-        release, limits = _limits(tables.mue, context.rules_date(day), codes)
+        release, limits = _limits(index, context.rules_date(day), codes)
         if not limits:
             continue
         totals: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)

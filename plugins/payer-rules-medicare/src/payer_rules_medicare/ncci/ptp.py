@@ -8,8 +8,8 @@ The practitioner PTP table is published quarterly in four parts (``ccipra-v322r0
 
 Storage: one ``WITHOUT ROWID`` table keyed by (column 1, column 2, effective date), rationale
 texts interned, dates as integers: about 25 bytes per edit, so a four-million-row table is a
-~150 MB file that opens in milliseconds and is queried once per claim through its primary key
-(``col1 IN (codes) AND col2 IN (codes)``), never loaded into memory.
+~150 MB file that opens in milliseconds and is never loaded whole: each column-1 code a claim
+reports is fetched once with one probe of its primary key and cached (:mod:`.lookup`).
 
 Parts of one quarter (the version in the file name, ``v322r0``) add to each other; a part
 imported again replaces its own range of column-1 codes; a new version replaces the table.
@@ -42,6 +42,7 @@ from payer_rules.results import Finding
 from payer_rules.store import ImportOptions, ImportReport
 from payer_rules_medicare.edits import finding
 from payer_rules_medicare.imported import PTP_DB, ImportedTables, connect_for_write, execute_script
+from payer_rules_medicare.ncci.lookup import ptp_index
 
 __all__ = [
     "ANATOMIC_MODIFIERS",
@@ -234,34 +235,6 @@ class _Service:
     claim_id: str
 
 
-@frozen
-class _Edit:
-    col1: str
-    col2: str
-    effective: int
-    deletion: int
-    indicator: int
-    rationale: str
-
-
-def _edits(conn: sqlite3.Connection, codes: set[str]) -> dict[tuple[str, str], list[_Edit]]:
-    marks = ",".join("?" * len(codes))
-    ordered = sorted(codes)
-    found: dict[tuple[str, str], list[_Edit]] = defaultdict(list)
-    try:
-        rows = conn.execute(
-            "SELECT col1, col2, effective, deletion, modifier, r.text FROM ptp "
-            "LEFT JOIN rationale r ON r.id = ptp.rationale "
-            f"WHERE col1 IN ({marks}) AND col2 IN ({marks})",
-            (*ordered, *ordered),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
-    for r in rows:
-        found[(r[0], r[1])].append(_Edit(r[0], r[1], r[2], r[3], r[4], r[5] or ""))
-    return found
-
-
 def ptp_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iterator[Finding]:
     """Deny each column-2 line whose column-1 code was reported for the same patient, provider, day."""
     if tables.ptp is None:
@@ -283,23 +256,22 @@ def ptp_findings(claim: Claim, context: Context, tables: ImportedTables) -> Iter
         ):
             groups[key].append(_Service(prior.procedure, prior.modifiers, None, prior.claim_id))
     codes = {s.code for services in groups.values() if len(services) > 1 for s in services}
-    if len(codes) < 2:
+    index = ptp_index(tables)
+    if len(codes) < 2 or index is None:
         return
-    edits = _edits(tables.ptp, codes)
+    edits = index.column_one(codes)  # one probe per code, cached per process
     if not edits:
         return
     for (day, _npi), services in groups.items():
-        dos = int(context.rules_date(day).strftime("%Y%m%d"))  # a pinned --as-of date decides
+        on = context.rules_date(day)  # a pinned --as-of date decides
+        dos = on.year * 10000 + on.month * 100 + on.day
         for second in services:
             if second.line is None:
                 continue
             for first in services:
-                if first is second or first.code == second.code:
+                if first is second or first.code == second.code or first.code not in edits:
                     continue
-                hit = next(
-                    (e for e in edits.get((first.code, second.code), ()) if e.effective <= dos <= e.deletion),
-                    None,
-                )
+                hit = edits[first.code].edit_on(second.code, dos)
                 if hit is None or hit.indicator == 9:
                     continue
                 if hit.indicator == 1 and bypasses(first.modifiers, second.modifiers):

@@ -9,6 +9,7 @@ parse TOML (tomllib already did), only to find the lines a human would look at.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ Path = tuple[str | int, ...]
 #: is rejected in linear time; ``\s*([^\]]+?)\s*`` backtracked cubically (issue 19).
 _HEADER = re.compile(r"\s*(\[\[?)([^\]]*)(\]\]?)[ \t]*(?:#.*)?\Z")
 _KEY = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_.-]+)\s*=')
+_SCAN = threading.Lock()  # one scan per file, even when threads ask for lines together
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -31,11 +33,19 @@ def _split_dotted(name: str) -> list[str]:
 
 
 class Positions:
-    """Line numbers of headers and keys, looked up by the longest known prefix of a path."""
+    """Line numbers of headers and keys, looked up by the longest known prefix of a path.
+
+    The text is scanned on the first lookup, not when a pack is loaded: only a problem, a case
+    or ``rulepack docs`` asks for a line, and the table of every key's line cost more memory
+    and time than the rules themselves (``benchmarks/bench_rulepack_build.py``).
+    """
 
     def __init__(self, text: str) -> None:
+        self._text: str | None = text
         self._lines: dict[Path, int] = {}
         self._counts: dict[Path, int] = {}
+
+    def _scan(self, text: str) -> None:
         counts = self._counts
         current: Path = ()
         in_multiline_string = False
@@ -77,6 +87,12 @@ class Positions:
 
     def line(self, path: Path) -> int | None:
         """The line of ``path`` or of its longest known prefix; ``None`` if nothing matches."""
+        text = self._text
+        if text is not None:
+            with _SCAN:
+                if self._text is not None:
+                    self._scan(text)
+                    self._text = None
         for end in range(len(path), 0, -1):
             found = self._lines.get(path[:end])
             if found is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum, StrEnum
@@ -186,7 +187,9 @@ def _describe(value: object) -> str:
 def _str(value: Any, _type: type) -> str:
     if not isinstance(value, str):
         raise _Mismatch(f"expected a string, got {_describe(value)}")
-    return value
+    # Interned: a pack repeats its citations, kinds, CARCs and codes rule after rule, and every
+    # compiled rule would otherwise keep its own copy of each (bench_rulepack_build.py).
+    return sys.intern(value)
 
 
 def _int(value: Any, _type: type) -> int:

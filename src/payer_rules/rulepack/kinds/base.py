@@ -8,6 +8,7 @@ are. Plugins add kinds with the ``register_rule_kinds`` hook.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -182,6 +183,22 @@ _LINE_VALUES: dict[str, Callable[[Claim, ServiceLine], object]] = {
 }
 
 
+# Rules of a pack often share their citation and message: one immutable Source, Template and
+# placeholder list per distinct value, not one per rule (``benchmarks/bench_rulepack_build.py``).
+@functools.lru_cache(maxsize=65536)
+def _source(name: str, version: str, citation: str) -> Source:
+    return Source(name=name, version=version, citation=citation)
+
+
+@functools.lru_cache(maxsize=65536)
+def _template(
+    message: str,
+) -> tuple[Template, tuple[tuple[str, Callable[[Claim, ServiceLine], object]], ...]]:
+    template = Template(message)
+    used = tuple((name, fill) for name, fill in _LINE_VALUES.items() if name in template.names)
+    return template, used
+
+
 @frozen
 class BoundRule(Generic[R]):
     """A rule together with the pack it came from: everything needed to raise its finding."""
@@ -196,14 +213,9 @@ class BoundRule(Generic[R]):
     )
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "source",
-            Source(name=self.pack.name, version=self.pack.version, citation=self.rule.citation),
-        )
-        message = Template(self.rule.message)
+        object.__setattr__(self, "source", _source(self.pack.name, self.pack.version, self.rule.citation))
+        message, used = _template(self.rule.message)
         object.__setattr__(self, "_message", message)
-        used = tuple((name, fill) for name, fill in _LINE_VALUES.items() if name in message.names)
         object.__setattr__(self, "_line_values", used)
 
     @property

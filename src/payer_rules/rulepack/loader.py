@@ -13,7 +13,6 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -23,6 +22,7 @@ from payer_rules.payers import _payer_id
 from payer_rules.results import Severity
 
 from .kinds.base import COMMON_PLACEHOLDERS, RuleKind, placeholders
+from .parsed import parse
 from .positions import Path, Positions, syntax_location
 from .problems import Problem, RulepackError
 from .schema import (
@@ -135,7 +135,7 @@ def load_pack(path: str | os.PathLike[str], kinds: Mapping[str, RuleKind]) -> Pa
     except OSError as exc:
         raise RulepackError.single(file, "file", f"cannot read: {exc.strerror or exc}") from None
     try:
-        doc = tomllib.loads(text, parse_float=Decimal)
+        doc = parse(text, file)  # tomllib's document, cached on disk once parsed
     except tomllib.TOMLDecodeError as exc:
         line, column, message = syntax_location(exc)
         raise RulepackError(

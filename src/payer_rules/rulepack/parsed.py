@@ -1,0 +1,128 @@
+"""Pack files parsed once: the TOML document cached on disk, keyed by the file's text.
+
+``tomllib`` is pure Python, and parsing is most of what building the rulepacks costs every
+process and every ``--jobs`` worker (50,000 rules: about 3 s of 7;
+``benchmarks/bench_rulepack_build.py``). :func:`parse` keeps the parsed document in
+``<data dir>/cache/`` and later processes read it back with :mod:`marshal` in a fraction of the
+time. Checking and compiling the rules still happen in every process, on the same document.
+
+The file name is a digest of the pack's path (so a changed pack replaces its own entry) and
+a key: a digest of this format's version, the Python version (``tomllib`` and ``marshal``
+belong to the interpreter) and the text itself, so a changed pack is never read stale. Only a
+document that parsed is cached (a syntax error is raised as before, by ``tomllib``). The
+payload holds built-in types only; dates and decimals, which :mod:`marshal` cannot hold, are
+stored as text with their places and put back on reading. A document holding any other type
+(times, date-times) is not cached. A file that cannot be read is parsed again; a cache
+directory that cannot be written leaves the document in memory only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import marshal
+import os
+import sys
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+__all__ = ["parse"]
+
+#: Bumped whenever the payload's layout changes.
+FORMAT = b"payer-rules parsed pack 1\n"
+SUFFIX = ".pack"
+_DATE, _DECIMAL = 0, 1
+
+
+def _key(text: str) -> str:
+    digest = hashlib.sha256(FORMAT)
+    digest.update(f"{sys.version_info[0]}.{sys.version_info[1]} marshal {marshal.version}\0".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:24]
+
+
+def parse(text: str, origin: str, *, directory: Path | None = None) -> dict[str, Any]:
+    """``tomllib.loads(text, parse_float=Decimal)``, read from the cache when it holds ``text``.
+
+    :param origin: the pack's path; names its cache entry.
+    :param directory: where parsed packs live; ``<data dir>/cache`` by default.
+    :raises tomllib.TOMLDecodeError: as ``tomllib`` raises it.
+    """
+    if directory is None:
+        from payer_rules.store import data_dir
+
+        directory = data_dir(create=False) / "cache"
+    stem = "pack-" + hashlib.sha256(os.path.abspath(origin).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    path = directory / f"{stem}-{_key(text)}{SUFFIX}"
+    with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
+        return load(path.read_bytes())
+    doc = tomllib.loads(text, parse_float=Decimal)
+    payload = dump(doc)
+    if payload is not None:
+        with contextlib.suppress(OSError):  # a read-only data directory: work from memory
+            _write(path, payload)
+            for old in directory.glob(f"{stem}-*{SUFFIX}"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+    return doc
+
+
+def _write(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(payload)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _Uncacheable(Exception):
+    """A value the payload cannot hold exactly (a time or date-time)."""
+
+
+def dump(doc: dict[str, Any]) -> bytes | None:
+    """The bytes of a cache file for a parsed document; ``None`` for one it cannot hold."""
+    places: list[tuple[tuple[str | int, ...], int, str]] = []
+
+    def plain(value: Any, at: tuple[str | int, ...]) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v, (*at, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v, (*at, i)) for i, v in enumerate(value)]
+        if isinstance(value, (str, bool, int)):
+            return value
+        if isinstance(value, Decimal):
+            places.append((at, _DECIMAL, str(value)))
+            return None
+        if type(value) is dt.date:
+            places.append((at, _DATE, value.isoformat()))
+            return None
+        raise _Uncacheable
+
+    try:
+        body = plain(doc, ())
+    except _Uncacheable:
+        return None
+    return FORMAT + marshal.dumps((body, places))
+
+
+def load(data: bytes) -> dict[str, Any]:
+    """The document in a cache file's bytes (``ValueError`` when they are not one)."""
+    if not data.startswith(FORMAT):
+        msg = "not a parsed pack of this format"
+        raise ValueError(msg)
+    body, places = marshal.loads(data[len(FORMAT) :])
+    if not isinstance(body, dict):
+        msg = "not a parsed pack"
+        raise ValueError(msg)
+    date, decimal = dt.date.fromisoformat, Decimal
+    for at, kind, text in places:
+        parent: Any = body
+        for step in at[:-1]:
+            parent = parent[step]
+        parent[at[-1]] = date(text) if kind == _DATE else decimal(text)
+    return body

@@ -183,7 +183,6 @@ class ServiceState:
         return tuple(m for m in self.offers if MEDIA_TYPES[m] not in MONEY_ONLY_FORMATS)
 
 
-
 def _writer_works(name: str) -> bool:
     """Whether this build has the writer: X12 and FHIR writers load their modules lazily."""
     if name not in WRITERS:

@@ -8,7 +8,6 @@ that balance to the cent (the records in :mod:`payer_rules.results` refuse to ex
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -240,7 +239,7 @@ class Engine:
         """The importer for this kind, or a usage error listing the known kinds."""
         if kind in self.importers:
             return self.importers[kind]
-        close = difflib.get_close_matches(kind, list(self.importers), n=1)
+        close = _close_matches(kind, list(self.importers), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         known = ", ".join(self.importers) or "none (install a plugin that provides importers)"
         raise UsageError(f"unknown data kind {kind!r}{hint} (known: {known})")
@@ -252,7 +251,7 @@ class Engine:
             return self.rules[key]
         # a code the input starts (MCR10 → MCR101), else the closest; the lowest among equals
         close = [c for c in self.rules if c.startswith(key)]
-        close = close or difflib.get_close_matches(key, list(self.rules), n=1)
+        close = close or _close_matches(key, list(self.rules), n=1)
         hint = f"; did you mean {min(close)}?" if close else ""
         raise UsageError(f"unknown rule code {code!r}{hint}")
 
@@ -266,7 +265,7 @@ class Engine:
                 f"unknown payer {payer_id!r}: no payer plugin is installed "
                 "(install one, e.g. payer-rules-medicare, or add a rulepack directory)"
             )
-        close = difflib.get_close_matches(key, list(self.payers), n=1)
+        close = _close_matches(key, list(self.payers), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"unknown payer {payer_id!r}{hint} (known: {', '.join(self.payers)})")
 
@@ -843,3 +842,10 @@ def _merge(adjustments: list[Adjustment]) -> tuple[Adjustment, ...]:
     for a in adjustments:
         merged[(a.group, a.carc)] = merged.get((a.group, a.carc), ZERO) + a.amount
     return tuple(Adjustment(group=g, carc=c, amount=v) for (g, c), v in merged.items())
+
+
+def _close_matches(word: str, possibilities: list[str], n: int) -> list[str]:
+    """``difflib.get_close_matches``, imported when a name is mistyped rather than at every start."""
+    import difflib
+
+    return difflib.get_close_matches(word, possibilities, n=n)

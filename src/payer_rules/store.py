@@ -12,14 +12,12 @@ platformdirs gives for ``payer-rules``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import platformdirs
 from attrs import frozen
 
 __all__ = [
@@ -40,13 +38,20 @@ CATALOG = "catalog.sqlite"
 def data_dir(create: bool = True) -> Path:
     """Where imported data lives: ``PAYER_RULES_DATA_DIR`` or the user data directory."""
     configured = os.environ.get("PAYER_RULES_DATA_DIR")
-    path = Path(configured) if configured else Path(platformdirs.user_data_dir("payer-rules"))
+    if configured:
+        path = Path(configured)
+    else:
+        import platformdirs  # imported only when no directory is configured
+
+        path = Path(platformdirs.user_data_dir("payer-rules"))
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def file_sha256(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

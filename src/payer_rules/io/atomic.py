@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +35,8 @@ def atomic_output(target: Path, *, encoding: str = "utf-8", newline: str | None 
     On an exception (or ``KeyboardInterrupt``) the temporary file is removed and ``target`` is
     untouched. ``OSError`` from creating the temporary file propagates for the caller to report.
     """
+    import tempfile  # only when a file is written: it pulls in random and shutil
+
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or Path("."))
     temporary = Path(name)
     try:

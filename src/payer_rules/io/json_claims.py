@@ -7,7 +7,6 @@ claim id when it can be read, and the JSON path of what is wrong.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from collections.abc import Iterator
@@ -69,6 +68,8 @@ def _describe(exc: BaseException, type_: type | None) -> str:
         valid = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
         parts = []
         for key in sorted(exc.extra_fields):
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             parts.append(f"unknown key {key!r}{hint}")

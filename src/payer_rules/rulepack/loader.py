@@ -8,7 +8,6 @@ each as ``file:line: SUBJECT: message``; ``load_packs`` adds the checks that nee
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 import tomllib
@@ -149,6 +148,8 @@ def load_pack(path: str | os.PathLike[str], kinds: Mapping[str, RuleKind]) -> Pa
 
     for key in doc:
         if key not in _TOP_KEYS:
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(key, _TOP_KEYS, n=1)
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             at((key,), f"[{key}]", f"unknown table {key!r}{hint}; a pack has: {', '.join(_TOP_KEYS)}")
@@ -195,6 +196,8 @@ def load_pack(path: str | os.PathLike[str], kinds: Mapping[str, RuleKind]) -> Pa
             at(("rules", i), subject, f"missing required key 'kind'; one of: {', '.join(sorted(kinds))}")
             continue
         if not isinstance(kind_name, str) or kind_name not in kinds:
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(str(kind_name), list(kinds), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             at(

@@ -14,7 +14,6 @@ TOML spellings.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -284,6 +283,8 @@ def _unknown_keys(exc: ForbiddenExtraKeysError, path: Path) -> list[SchemaProble
     valid = _field_names(exc.cl)
     problems = []
     for key in sorted(exc.extra_fields):
+        import difflib  # only for a mistake: slow to import at every start
+
         close = difflib.get_close_matches(key, valid, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(

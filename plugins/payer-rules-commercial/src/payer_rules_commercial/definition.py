@@ -11,7 +11,6 @@ problem is one ``file:line: SUBJECT: message`` line, all of a file's problems at
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 import tomllib
@@ -575,6 +574,8 @@ def load_definition(path: str | os.PathLike[str]) -> PayerDefinition:
 
     for key in doc:
         if key not in _TOP_KEYS:
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(key, _TOP_KEYS, n=1)
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             at((key,), f"unknown table {key!r}{hint}; a payer definition has: {', '.join(_TOP_KEYS)}")
@@ -782,6 +783,8 @@ def _check_tier(tier: Tier, here: Path, known: Sequence[str]) -> Iterator[tuple[
     for name, benefit in tier.categories.items():
         where: Path = (*here, "categories", name)
         if name not in known:
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             yield where, f"unknown category {name!r}{hint}; categories: {', '.join(known)}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -347,6 +346,8 @@ def _lint(state: StateDef) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     seen: set[str] = set()
     for i, row in enumerate(state.institutional):
         if row.kind not in kinds:
+            import difflib  # only for a mistake: slow to import at every start
+
             close = difflib.get_close_matches(row.kind, sorted(kinds), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             message = f"kind {row.kind!r} is not a claim kind{hint} (one of: {', '.join(sorted(kinds))})"

@@ -19,14 +19,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from payer_rules.codesets.icd10cm import Icd10cmNotes
 from payer_rules.codesets.registry import ICD10CM, SHAPES
 from payer_rules.codesets.store import CodeSetData
 from payer_rules.errors import InputError, echo
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 __all__ = [
     "derive_laterality",
@@ -183,6 +186,8 @@ def _seventh_exceptions(texts: Iterable[str]) -> list[tuple[str, set[str], set[s
 
 def parse_tabular(path: Path) -> tuple[int | None, set[str], set[str], dict[str, str], Icd10cmNotes]:
     """The year, billable codes, headers, titles and conventions of a tabular list XML."""
+    import xml.etree.ElementTree as ET  # here, not at the top: every engine imports this module
+
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:

@@ -220,8 +220,18 @@ def test_chain_usage_errors(tmp_path: Path) -> None:
     assert typo.exit_code == 2 and "did you mean 'medicaid-ny'" in typo.stderr
     twice = invoke("compare", claim, "--chain", "medicare,medicare")
     assert twice.exit_code == 2 and "once in a chain" in twice.stderr
-    jobs = invoke("compare", claim, "--chain", CHAIN_A, "--jobs", "2")
-    assert jobs.exit_code == 2 and "--jobs" in jobs.stderr
+    stdin = invoke("compare", "-", "--chain", CHAIN_A, "--jobs", "2")
+    assert stdin.exit_code == 2 and "not stdin" in stdin.stderr
+
+
+def test_jobs_give_the_serial_chain_comparison(tmp_path: Path) -> None:
+    folders = [str(EXAMPLES / "cob"), str(EXAMPLES / "medicaid")]
+    args = ["compare", *folders, "--chain", CHAIN_A, "--chain", CHAIN_B, "--format", "json"]
+    serial = invoke(*args)
+    parallel = invoke(*args, "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 0, parallel.output
+    assert parallel.stdout == serial.stdout
+    assert len(json.loads(serial.stdout)["claims"]) > 3
 
 
 def test_what_if_through_a_chain_moves_each_payer_and_the_patient(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from payer_rules.cli.state import get_engine
 from payer_rules.errors import InputError, UsageError
 
 if TYPE_CHECKING:
+    from payer_rules.compare.run import ChainGroup
     from payer_rules.compare.whatif import Movement
     from payer_rules.engine import Engine
     from payer_rules.models import Claim
@@ -167,11 +168,11 @@ def _compare_chains(
 
     from payer_rules.batch.collector import paused_collector
     from payer_rules.compare.report import COMPARISON_WRITERS, write_summary_csv
-    from payer_rules.compare.run import run_chain_comparison
+    from payer_rules.compare.run import chain_groups, run_chain_comparison
     from payer_rules.io.readers import ErrorCollector, read_claims
 
-    if jobs > 1:
-        raise UsageError("--chain compares in one process; leave out --jobs")
+    if jobs > 1 and "-" in inputs:
+        raise UsageError("--chain with --jobs reads the inputs once per chain: give files, not stdin (-)")
     labels = list(chains)
     collector = ErrorCollector()
     names = {code: rule.name for code, rule in engine.rules.items()}
@@ -195,16 +196,17 @@ def _compare_chains(
                 progress.tick()
                 tick()
 
-            summaries = run_chain_comparison(
-                collector.watch(read_claims(inputs)),
-                list(chains.items()),
-                engine,
-                writer,
-                names,
-                as_of=as_of,
-                received_date=received_date,
-                on_result=on_result,
-            )
+            if jobs > 1:
+                groups = _parallel_chain_groups(inputs, chains, jobs, collector.errors, as_of, received_date)
+            else:
+                groups = chain_groups(
+                    collector.watch(read_claims(inputs)),
+                    list(chains.items()),
+                    engine,
+                    as_of=as_of,
+                    received_date=received_date,
+                )
+            summaries = run_chain_comparison(groups, labels, writer, names, on_result=on_result)
     if summary_path is not None:
         with open_output(summary_path) as stream:
             write_summary_csv(stream, summaries)
@@ -213,6 +215,35 @@ def _compare_chains(
         click.echo(f"payer-rules: error: {error}", err=True)
     if collector.errors:
         sys.exit(1)
+
+
+def _parallel_chain_groups(
+    inputs: tuple[str, ...],
+    chains: dict[str, list[str]],
+    jobs: int,
+    errors: list[InputError],
+    as_of: dt.date | None,
+    received_date: dt.date | None,
+) -> Iterator[ChainGroup]:
+    """:func:`~payer_rules.compare.run.chain_groups` in ``jobs`` worker processes per chain, each
+    chain its own run (its own sessions, partitioned by member), zipped back claim by claim."""
+    from payer_rules.batch.parallel import RunOptions, iter_units, judge_parallel
+
+    runs = [
+        judge_parallel(
+            iter_units(inputs),
+            RunOptions(payers=tuple(payers), as_of=as_of, received_date=received_date, chain=True),
+            jobs=jobs,
+            engine_factory=get_engine,
+        )
+        for payers in chains.values()
+    ]
+    for outcomes in zip(*runs, strict=True):
+        first = outcomes[0]
+        if first.error is not None:
+            errors.append(first.error)  # every chain read the same input: report it once
+        if first.results:
+            yield [(label, list(o.results)) for label, o in zip(chains, outcomes, strict=True)]
 
 
 def _parallel_pairs(

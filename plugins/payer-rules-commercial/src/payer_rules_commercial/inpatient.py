@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from attrs import evolve
+
 from payer_rules.context import Context
 from payer_rules.models import Claim, CodeSystem
 from payer_rules.money import ZERO, allocate, money, split_percent
@@ -147,7 +149,7 @@ def _price(claim: Claim, context: Context, definition: PayerDefinition) -> Prici
         words.append(f"lesser of charges {charges}")
         amount = charges
     if case is not None:
-        case = _with_amount(case, amount)
+        case = evolve(case, amount=amount)
     explanation = finding(
         "COM700",
         f"discharge {discharge}, {terms.label}: {method}; {'; '.join(words)}; allowed {amount}",
@@ -359,19 +361,6 @@ def _case(group: CaseGroup, amount: Decimal, fraction: Decimal | None, days: int
         grouper=group.version,
         discharge_fraction=fraction,
         covered_days=days,
-    )
-
-
-def _with_amount(case: CasePayment, amount: Decimal) -> CasePayment:
-    return CasePayment(
-        drg=case.drg,
-        weight=case.weight,
-        amount=amount,
-        mdc=case.mdc,
-        description=case.description,
-        grouper=case.grouper,
-        discharge_fraction=case.discharge_fraction,
-        covered_days=case.covered_days,
     )
 
 

@@ -305,7 +305,6 @@ def test_a_claim_naming_no_payer_is_read_with_none_and_judged_as_the_runs_payer(
 @pytest.mark.parametrize(
     ("code", "system", "named"),
     [
-        ("oral", "http://terminology.hl7.org/CodeSystem/claim-type", "oral (dental)"),
         ("pharmacy", "http://terminology.hl7.org/CodeSystem/claim-type", "pharmacy claim"),
         ("vision", "http://terminology.hl7.org/CodeSystem/claim-type", "vision claim"),
         ("SC", "http://example.org/UM_REQUEST_CATEGORY_CODE", "claim type 'SC'"),
@@ -332,6 +331,77 @@ def test_a_claim_type_not_modelled_is_a_located_result_for_that_claim_only(code,
     assert second.location == "kinds.json: entry[5] Claim/c2"
     assert named in second.message and "is not modelled" in second.message
     assert second.message.endswith("@ $.type")
+
+
+def test_an_oral_claim_is_a_dental_claim_each_payer_answers_per_line_naming_what_would_price_it(
+    tmp_path, monkeypatch
+):
+    """FHIR ``oral`` is read as a dental claim; no installed payer prices dental, so every line
+    pends (ENG005) naming the dental fee schedule, and the other Claim of the file is judged."""
+    oral = claim(
+        {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+    )
+    oral["id"] = "dental-1"
+    oral["type"] = {
+        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "oral"}]
+    }
+    oral["item"] = [
+        {**oral["item"][0], "productOrService": {"coding": [{"code": "D0120"}]}},
+        {**oral["item"][0], "sequence": 2, "productOrService": {"coding": [{"code": "D1110"}]}},
+    ]
+    data = bundle(
+        claim(
+            {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+        ),
+        (None, PATIENT),
+        (None, PRACTITIONER),
+        (None, COVERAGE),
+        (None, PAYER),
+    )
+    data["entry"].append({"resource": oral})
+    path = tmp_path / "oral.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    first, second = read_text(path.read_text(encoding="utf-8"), str(path))
+    assert isinstance(first, Claim) and isinstance(second, Claim), (first, second)
+    assert str(second.claim_type) == "dental"
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "adjudicate",
+            str(path),
+            "--payer",
+            "medicare",
+            "--payer",
+            "bluepeak",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    results = {(r["claim_id"], r["payer"]): r for r in json.loads(out.read_text(encoding="utf-8"))}
+    for payer in ("medicare", "bluepeak"):
+        dental = results[("dental-1", payer)]
+        assert dental["status"] == "pended" and dental["paid"] == "0.00"
+        pends = [f for f in dental["findings"] if f["code"] == "ENG005"]
+        assert [f["line"] for f in pends] == [1, 2]
+        assert all(f["message"].startswith(f"line {f['line']}: dental claim is paid under") for f in pends)
+        assert all("dental" in f["message"].split("What would price it:")[1] for f in pends)
+    # each payer's own word on dental: Medicare's exclusion, the commercial plan's usual method
+    assert "excluded from coverage" in results[("dental-1", "medicare")]["findings"][0]["message"]
+    assert "a dental fee schedule" in results[("dental-1", "bluepeak")]["findings"][0]["message"]
+    assert all(results[("c1", payer)]["status"] != "error" for payer in ("medicare", "bluepeak"))
+    # written back as FHIR, the dental claim is oral again
+    fhir_out = tmp_path / "out.fhir.json"
+    CliRunner().invoke(
+        cli, ["adjudicate", str(path), "--payer", "medicare", "--format", "fhir", "-o", str(fhir_out)]
+    )
+    responses = [e["resource"] for e in json.loads(fhir_out.read_text(encoding="utf-8"))["entry"]]
+    dental_types = {r["type"]["coding"][0]["code"] for r in responses if r["id"].endswith("dental-1")}
+    assert dental_types == {"oral"}
 
 
 FHIR_FILES = sorted((SHARED_DATA / "fhir").rglob("*.json")) + sorted((EXAMPLES / "fhir").rglob("*.json"))

@@ -60,6 +60,7 @@ class Relationship(StrEnum):
 class ClaimType(StrEnum):
     PROFESSIONAL = "professional"  # 837P / CMS-1500
     INSTITUTIONAL = "institutional"  # 837I / UB-04
+    DENTAL = "dental"  # 837D / ADA dental claim form (FHIR claim-type ``oral``): read, never priced here
 
 
 class Frequency(StrEnum):
@@ -490,7 +491,8 @@ class Claim:
 
     #: Claim id (the patient control number, CLM01); results are keyed by it.
     id: str
-    #: professional (837P / CMS-1500) or institutional (837I / UB-04).
+    #: professional (837P / CMS-1500), institutional (837I / UB-04) or dental (837D / ADA; FHIR
+    #: ``oral``): dental claims are read and answered per line (ENG005) but priced by no plugin.
     claim_type: ClaimType = ClaimType.PROFESSIONAL
     #: original, replacement or void (CLM05-3: 1, 7, 8).
     frequency: Frequency = Frequency.ORIGINAL

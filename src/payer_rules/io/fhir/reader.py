@@ -207,20 +207,27 @@ def _read_claim(res: Mapping[str, Any], index: _Index, name: str, label: str) ->
 
 
 #: FHIR claim-type codes (http://terminology.hl7.org/CodeSystem/claim-type) payer-rules does not
-#: model, with what they are, for the per-claim message.
+#: read, with what they are, for the per-claim message.
 _UNMODELLED_TYPES = {
-    "oral": "an oral (dental) claim, ADA / 837D",
     "pharmacy": "a pharmacy claim, NCPDP",
     "vision": "a vision claim",
+}
+#: FHIR claim-type codes that are read. An ``oral`` claim is a dental claim (ADA / 837D): it is
+#: read so that each payer answers it per line (ENG005, the dental fee schedule that would price
+#: it) rather than the file refusing it.
+_READ_TYPES = {
+    "professional": ClaimType.PROFESSIONAL,
+    "institutional": ClaimType.INSTITUTIONAL,
+    "oral": ClaimType.DENTAL,
 }
 
 
 def _claim_type(res: Mapping[str, Any]) -> ClaimType:
-    """The Claim's type; any other than professional / institutional is a problem naming it."""
+    """The Claim's type; one not read (pharmacy, vision, another system's) is a problem naming it."""
     concept = res.get("type")
     kind = _code(concept)
-    if kind in ("professional", "institutional"):
-        return ClaimType(kind)
+    if kind in _READ_TYPES:
+        return _READ_TYPES[kind]
     what = _UNMODELLED_TYPES.get(str(kind))
     if what is None:
         codings = (
@@ -235,7 +242,8 @@ def _claim_type(res: Mapping[str, Any]) -> ClaimType:
     raise _Problem(
         "type",
         f"{what} is not modelled: payer-rules judges professional (837P / CMS-1500) and institutional "
-        f"(837I / UB-04) claims; expected type {_CLAIM_TYPE_SYSTEM} professional or institutional",
+        f"(837I / UB-04) claims and answers oral (dental) ones per line; expected type "
+        f"{_CLAIM_TYPE_SYSTEM} professional, institutional or oral",
     )
 
 

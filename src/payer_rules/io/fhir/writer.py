@@ -23,7 +23,7 @@ from payer_rules.io.fhir.reader import ACCEPT_ASSIGNMENT
 from payer_rules.models import Claim, ClaimType, CodeSystem
 from payer_rules.results import Adjustment, CasePayment, ClaimResult, ClaimStatus, LineResult, LineStatus
 
-__all__ = ["FhirWriter", "result_resources"]
+__all__ = ["FhirWriter", "fhir_claim_type", "result_resources"]
 
 ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
 C4BB_ADJUDICATION = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication"
@@ -42,6 +42,11 @@ _OUTCOME = {
     ClaimStatus.CLEAN: "complete",
     ClaimStatus.ERROR: "error",
 }
+
+
+def fhir_claim_type(claim_type: ClaimType) -> str:
+    """The FHIR claim-type code of a claim type: a dental claim is FHIR's ``oral``."""
+    return "oral" if claim_type is ClaimType.DENTAL else str(claim_type)
 
 
 def _money(value: Decimal) -> dict[str, Any]:
@@ -104,7 +109,7 @@ def result_resources(
     c = claim if isinstance(claim, Claim) else None
     claim_id = result.claim_id or "unreadable"
     rid = f"{result.payer}-{claim_id}".replace("_", "-")
-    kind = str(c.claim_type) if c is not None else str(ClaimType.PROFESSIONAL)
+    kind = fhir_claim_type(c.claim_type) if c is not None else str(ClaimType.PROFESSIONAL)
     patient: dict[str, Any] = {"display": "unknown"}
     if c is not None:
         name = " ".join(x for x in (c.patient.first_name, c.patient.last_name) if x)
@@ -278,7 +283,7 @@ def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
                 else {"extension": [{"url": ACCEPT_ASSIGNMENT, "valueBoolean": False}]}
             ),
             "status": "active",
-            "type": {"coding": [{"system": CLAIM_TYPE, "code": str(c.claim_type)}]},
+            "type": {"coding": [{"system": CLAIM_TYPE, "code": fhir_claim_type(c.claim_type)}]},
             "use": "claim",
             "patient": {"reference": f"Patient/{c.patient.id}"},
             "created": (c.received_date or dt.date.today()).isoformat(),

@@ -266,6 +266,9 @@ def claims_to_837(
     now = created or dt.datetime(2026, 1, 1, 12, 0)
     by_type: dict[tuple[ClaimType, dt.date | None], list[Claim]] = {}
     for claim in claims:
+        if claim.claim_type not in _GUIDE:
+            msg = f"claim {claim.id}: a {claim.claim_type} claim has no 837P / 837I form (no 837D is written)"
+            raise ValueError(msg)
         by_type.setdefault((claim.claim_type, claim.received_date), []).append(claim)
     out = [
         f"ISA*00*{'':10}*00*{'':10}*ZZ*{sender_id:<15.15}*ZZ*{receiver_id:<15.15}*{now:%y%m%d}*{now:%H%M}*^*00501*"

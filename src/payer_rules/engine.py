@@ -28,6 +28,8 @@ from payer_rules.errors import ConfigurationError, InputError, PluginError, Usag
 from payer_rules.kind_check import ENGINE_RULES, not_priced, revenue_only_lines
 from payer_rules.models import Claim
 from payer_rules.money import ZERO, money
+from payer_rules.pas.honour import authorize_with_issued_numbers
+from payer_rules.pas.rules import PAS_RULES
 from payer_rules.payer_standin import PAYER_STAND_IN, stand_in
 from payer_rules.payers import PayerInfo
 from payer_rules.plugins import PayerRulesPluginManager, PluginInfo, get_plugin_manager, plugin_infos
@@ -195,7 +197,7 @@ class Engine:
                 )
             rules[info.code] = info
 
-        for info in (*ENGINE_RULES, PAYER_STAND_IN):  # the core's own: explainable like any rule
+        for info in (*ENGINE_RULES, PAYER_STAND_IN, *PAS_RULES):  # the core's own: explainable like any rule
             register(info)
         self._hook.register_rules(register=register)
         return dict(sorted(rules.items()))
@@ -537,13 +539,13 @@ class Engine:
             # No plugin validates or prices a kind its payer does not price (a professional edit or
             # fee schedule would answer wrongly); authorization requirements bind however it is paid.
             unpriced = stand_in(claim, context.payer) + not_priced(claim, kind, context.payer)
-            unpriced += _flatten(self._authorize({"claim": claim, "context": context}))
+            unpriced += self._authorized(claim, context)
             return self._not_priced(claim, context, unpriced, origin), None
         findings = stand_in(claim, context.payer) + revenue_only_lines(claim, kind, context.payer)
         findings += _flatten(self._validate({"claim": claim, "context": context}))
         rejected = _has_reject(findings)
         if not rejected:
-            findings += _flatten(self._authorize({"claim": claim, "context": context}))
+            findings += self._authorized(claim, context)
             rejected = _has_reject(findings)
         outcomes = _line_outcomes(count, findings)
         priced: dict[int, PricedLine] = {}
@@ -600,6 +602,44 @@ class Engine:
             claim, context, findings, outcomes, priced, taken, check_only, pricing, adjudication, origin, case
         )
         return result, adjudication
+
+    def _authorized(self, claim: Claim, context: Context) -> list[Finding]:
+        """The ``authorize`` findings; numbers this engine issued through PAS held to what they cover."""
+        if not claim.prior_authorizations:
+            return _flatten(self._authorize({"claim": claim, "context": context}))
+        return authorize_with_issued_numbers(
+            claim, context.payer.id, lambda c: _flatten(self._authorize({"claim": c, "context": context}))
+        )
+
+    def review(
+        self, claim: Claim, payer: str, *, received_date: dt.date | None = None, as_of: dt.date | None = None
+    ) -> tuple[list[Finding], bool]:
+        """Every ``validate`` and ``authorize`` finding for ``claim`` as a prior-authorization request.
+
+        Unlike :meth:`check`, ``authorize`` runs even after a front-end rejection (a review answers
+        every item), and authorization numbers on the request are not honoured (a request asks for
+        one). A kind of claim ``payer`` does not price is judged by ``authorize`` alone, as
+        :meth:`adjudicate` does.
+
+        :returns: the findings, and whether ``validate`` ran (the payer prices this kind of claim).
+        """
+        info = self.payer(payer)
+        context = Context(
+            payer=info,
+            received_date=received_date or claim.received_date or as_of or dt.date.today(),
+            as_of=as_of,
+            session=Session(),
+            reference_pricer=self._reference_price,
+            code_sets=self.code_sets,
+        )
+        asked = evolve(claim, prior_authorizations=()) if claim.prior_authorizations else claim
+        validated = claim_kind(asked) in info.claim_kinds
+        findings = stand_in(asked, info)
+        if validated:
+            findings += _flatten(self._validate({"claim": asked, "context": context}))
+        findings += _flatten(self._authorize({"claim": asked, "context": context}))
+        findings.sort(key=_finding_order)
+        return findings, validated
 
     def _assemble(
         self,

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "payer_rules.cli.show:plugins_command",
     "rulepack": "payer_rules.cli.rulepack:rulepack_group",
     "data": "payer_rules.cli.data:data_group",
+    "pas": "payer_rules.cli.pas:pas_group",
     "serve": "payer_rules.service.cli:serve_command",
 }
 
@@ -46,6 +47,7 @@ SUMMARIES: dict[str, str] = {
     "plugins": "Installed plugins, their versions and their hooks.",
     "rulepack": "Check, test and document rulepacks (payer policy as TOML).",
     "data": "Import official CMS / CDC files and list the imported datasets.",
+    "pas": "Prior authorization over Da Vinci PAS: review requests, issue numbers.",
     "serve": "Serve adjudication over HTTP (JSON, X12, FHIR).",
 }
 

@@ -12,6 +12,8 @@ Endpoints (the shipped ``openapi.json`` is the reference):
   FHIR, told by ``Content-Type`` and content), ``?payer=`` one or more (or one ``?payer=`` and
   ``?then=`` for a payer chain: each later payer judges the claim with the earlier payers'
   results as other coverage); results out as JSON, NDJSON, X12 835 or FHIR by ``Accept``.
+* ``POST /fhir/Claim/$submit`` — a Da Vinci PAS prior-authorization request (``?payer=``), the
+  PAS response Bundle out (:mod:`payer_rules.service.pas`).
 * ``GET /v1/payers``, ``/v1/plugins``, ``/v1/rules``, ``/v1/rules/{code}`` — what is installed.
 * ``GET /health`` (alive), ``/ready`` (engine built), ``/openapi.json``, ``/schema/*.json``.
 * ``/ui/`` — the Claim Check pages (:mod:`payer_rules.web`), only with ``serve --ui``.
@@ -61,6 +63,7 @@ from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 from payer_rules.service.config import ENV_UI, LOGGER_NAME, Limits
 from payer_rules.service.openapi import OPENAPI
+from payer_rules.service.pas import SUBMIT_PATH, submit_endpoint
 
 __all__ = [
     "MEDIA_TYPES",
@@ -678,6 +681,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/v1/adjudicate", guarded(_judge(Stages.ADJUDICATE)), methods=["POST"]),
         Route("/v1/check", guarded(_judge(Stages.CHECK)), methods=["POST"]),
+        Route(SUBMIT_PATH, guarded(submit_endpoint), methods=["POST"]),
         Route("/v1/payers", guarded(payers_endpoint), methods=["GET"]),
         Route("/v1/plugins", guarded(plugins_endpoint), methods=["GET"]),
         Route("/v1/rules", guarded(rules_endpoint), methods=["GET"]),

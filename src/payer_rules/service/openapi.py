@@ -285,6 +285,65 @@ def _judge_operation(stage: str, summary: str) -> dict[str, Any]:
     }
 
 
+def _pas_operation() -> dict[str, Any]:
+    fhir = {"type": "object", "description": "a FHIR R4 OperationOutcome saying where the request broke"}
+    return {
+        "operationId": "pasSubmit",
+        "summary": "Da Vinci PAS Claim/$submit: review a prior-authorization request",
+        "description": (
+            "The body is a Da Vinci PAS request Bundle (STU 2): one Claim with use preauthorization "
+            "and the resources it references. Each item is decided by the payer's installed "
+            "validate and authorize rules: X12 HCR01 A1 certified (with an authorization number, "
+            "saved so that a claim quoting it passes the authorization edit), A3 not certified, "
+            "A4 pended or NA no action required, with the rule that decided. The answer is the PAS "
+            "response Bundle holding a PASClaimResponse, as `payer-rules pas submit` writes it."
+        ),
+        "parameters": [
+            {
+                "name": "payer",
+                "in": "query",
+                "required": True,
+                "description": "the payer reviewing the request (see /v1/payers)",
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/fhir+json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "a Da Vinci PAS request Bundle (or a bare Claim)",
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "the PAS response Bundle",
+                "content": {
+                    "application/fhir+json": {
+                        "schema": {"type": "object", "description": "a Bundle holding one PASClaimResponse"}
+                    }
+                },
+            },
+            "400": {
+                "description": "the body is no readable PAS request (or a bad parameter: a problem document)",
+                "content": {
+                    "application/fhir+json": {"schema": fhir},
+                    "application/problem+json": {"schema": _ref("Problem")},
+                },
+            },
+            "406": _problem("the Accept header does not allow application/fhir+json"),
+            "408": _problem("the body did not arrive within body_seconds"),
+            "413": _problem("the body is over max_body_bytes"),
+            "415": _problem("a Content-Type other than application/fhir+json"),
+            "422": _problem("an unknown payer"),
+            "503": _problem("the worker is still building its engine"),
+        },
+    }
+
+
 def _get(
     operation_id: str,
     summary: str,
@@ -315,6 +374,7 @@ def openapi_document() -> dict[str, Any]:
     paths = {
         "/v1/adjudicate": {"post": _judge_operation("adjudicate", "Judge claims against payers")},
         "/v1/check": {"post": _judge_operation("check", "Scrub claims: validation and authorization only")},
+        "/fhir/Claim/$submit": {"post": _pas_operation()},
         "/v1/payers": _get("payers", "Installed payers", "PayerList"),
         "/v1/plugins": _get("plugins", "Installed plugins and versions", "PluginList"),
         "/v1/rules": _get("rules", "Every registered rule", "RuleList"),

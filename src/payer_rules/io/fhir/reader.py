@@ -70,11 +70,18 @@ __all__ = [
     "NPI_SYSTEM",
     "OCCURRENCE_SPAN_SYSTEM",
     "OCCURRENCE_SYSTEM",
+    "REQUESTED_SERVICE",
     "VALUE_SYSTEM",
+    "X12_SERVICE_TYPE",
+    "FhirProblem",
+    "NoItemCoded",
     "PendingClaim",
+    "ReferenceIndex",
+    "RequestItems",
     "fhir_items",
     "is_fhir_text",
     "member_id_of",
+    "read_claim_resource",
     "read_fhir_text",
 ]
 
@@ -392,6 +399,11 @@ class _Index:
         return None
 
 
+#: the reference index, for readers of other FHIR transactions (prior authorization requests)
+ReferenceIndex = _Index
+FhirProblem = _Problem
+
+
 def _identifier_keys(res: Mapping[str, Any]) -> set[tuple[str, str]]:
     return {
         (str(i.get("system") or ""), str(i["value"]))
@@ -531,6 +543,88 @@ def _person(res: Mapping[str, Any] | None, person_id: str) -> Person:
     )
 
 
+#: ``Claim.item.extension`` (Da Vinci PAS): the ServiceRequest, DeviceRequest ... the item asks for
+REQUESTED_SERVICE = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-requestedService"
+#: X12 service type codes (element 1365): a category of service, not a procedure
+X12_SERVICE_TYPE = "https://codesystem.x12.org/005010/1365"
+_REQUESTS = ("ServiceRequest", "DeviceRequest", "MedicationRequest", "NutritionOrder")
+
+
+@attrs.define
+class RequestItems:
+    """What a prior-authorization read found per ``Claim.item``: the items read as lines, in line
+    order, and the items no line could be made of (with why)."""
+
+    #: ``(item index, Claim.item.sequence)`` of each line of the Claim read
+    lines: list[tuple[int, int]] = attrs.Factory(list)
+    #: ``(item index, Claim.item.sequence, why)`` of items with no CPT / HCPCS code
+    uncoded: list[tuple[int, int, str]] = attrs.Factory(list)
+
+
+class NoItemCoded(ValueError):
+    """A prior-authorization Claim none of whose items names a CPT / HCPCS code."""
+
+
+def read_claim_resource(
+    res: Mapping[str, Any], index: _Index, claim_id: str, request: RequestItems | None = None
+) -> Claim:
+    """A Claim resource as a :class:`Claim`; with ``request``, as a prior-authorization request
+    (``use = preauthorization``: charges optional, items without a procedure code set aside)."""
+    return _claim(res, index, claim_id, request)
+
+
+def _use(res: Mapping[str, Any], request: RequestItems | None) -> None:
+    use = res.get("use")
+    if request is not None:
+        if use != "preauthorization":
+            raise _Problem(
+                "use", f"expected use preauthorization in a prior-authorization request, got {echo(use)}"
+            )
+        return
+    if use == "preauthorization":
+        raise _Problem(
+            "use",
+            "a prior-authorization request (use preauthorization) is not a claim for payment; expected "
+            "use claim (submit a request with `payer-rules pas submit` or POST /fhir/Claim/$submit)",
+        )
+    if use not in (None, "claim"):
+        raise _Problem(
+            "use", f"a {echo(use)} is not a claim for payment and is not modelled; expected use claim"
+        )
+
+
+def _item_code(
+    item: Mapping[str, Any], res: Mapping[str, Any], index: _Index, request: RequestItems | None
+) -> tuple[str | None, str]:
+    """The item's CPT / HCPCS code; in a request, else its requested service's (and why none)."""
+    concept = item.get("productOrService")
+    if request is None:
+        return _product_code(concept), ""
+    if isinstance(concept, dict):
+        for coding in concept.get("coding") or []:
+            if (
+                isinstance(coding, dict)
+                and coding.get("code")
+                and coding.get("system") not in (_ABSENT, X12_SERVICE_TYPE)
+            ):
+                return str(coding["code"]), ""
+    for ext in item.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == REQUESTED_SERVICE:
+            asked = index.resolve(ext.get("valueReference"), res, kinds=_REQUESTS)
+            if asked is not None:
+                code = _product_code(asked.get("code") or asked.get("codeCodeableConcept"))
+                if code and X12_SERVICE_TYPE not in _systems(
+                    asked.get("code") or asked.get("codeCodeableConcept")
+                ):
+                    return code, ""
+    named = ", ".join(sorted(_codes(concept))) if isinstance(concept, dict) else ""
+    return None, (
+        f"productOrService names no CPT / HCPCS code (only {X12_SERVICE_TYPE} service type {named})"
+        if named
+        else "productOrService names no CPT / HCPCS code"
+    )
+
+
 def _member(
     res: Mapping[str, Any], index: _Index
 ) -> tuple[list[Any], tuple[Mapping[str, Any] | None, str, str | None, Relationship, str]]:
@@ -591,9 +685,12 @@ def member_id_of(res: Mapping[str, Any], index: _Index) -> str | None:
         return None
 
 
-def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
+def _claim(
+    res: Mapping[str, Any], index: _Index, claim_id: str, request: RequestItems | None = None
+) -> Claim:
     if not claim_id:
         raise _Problem("id", "the Claim has no id or identifier; expected one to name it in results")
+    _use(res, request)
     claim_type = _claim_type(res)
     insurance, member = _member(res, index)
     patient_res, member_id, payer_id, relationship, patient_id = member
@@ -663,11 +760,14 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
     lines = []
     for n, item in enumerate(res.get("item") or []):
         path = f"item[{n}]"
-        code = _product_code(item.get("productOrService"))
+        code, uncoded = _item_code(item, res, index, request)
         revenue = _code(item.get("revenue"))
         code_system = None
         if not code and revenue and claim_type is ClaimType.INSTITUTIONAL:
             code, code_system = revenue, CodeSystem.REVENUE  # a revenue-code-only line
+        if not code and request is not None:
+            request.uncoded.append((n, _sequence(item, n), uncoded))
+            continue
         if not code:
             raise _Problem(f"{path}.productOrService", "expected a CPT / HCPCS coding")
         if item.get("servicedDate"):
@@ -691,6 +791,8 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
             charge = _money(item["net"], f"{path}.net")
         elif item.get("unitPrice"):
             charge = _money(item["unitPrice"], f"{path}.unitPrice") * quantity
+        elif request is not None:
+            charge = Decimal(0)  # a request asks for services; what they cost is optional there
         else:
             raise _Problem(f"{path}.net", "no charge; expected net or unitPrice")
         pointers = tuple(position.get(int(s), int(s)) for s in item.get("diagnosisSequence") or []) or (1,)
@@ -712,6 +814,10 @@ def _claim(res: Mapping[str, Any], index: _Index, claim_id: str) -> Claim:
             )
         except ValueError as exc:
             raise _Problem(path, str(exc)) from None
+        if request is not None:
+            request.lines.append((n, _sequence(item, n)))
+    if not lines and request is not None and request.uncoded:
+        raise NoItemCoded("no item names a CPT / HCPCS code")
     if not lines:
         raise _Problem("item", "the Claim has no items; expected at least one service line")
     facility = index.resolve(res.get("facility"), res, kinds=("Location",))
@@ -778,6 +884,11 @@ def _assignment(res: Mapping[str, Any]) -> tuple[bool, bool]:
             )
         benefits = _PAYEE_TYPES[code]
     return accept, benefits
+
+
+def _sequence(item: Mapping[str, Any], n: int) -> int:
+    seq = item.get("sequence")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else n + 1
 
 
 def _checked(name: str, value: Any, path: str) -> Any:

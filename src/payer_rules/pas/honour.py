@@ -1,0 +1,147 @@
+"""Authorization numbers this engine issued, honoured on the claims that quote them.
+
+A claim quotes authorizations as numbers (837 REF*G1, FHIR ``Claim.insurance.preAuthRef``,
+claim JSON ``prior_authorizations``). A number from outside (a payer's own utilization
+management) cannot be checked here, so plugins treat any number as present, as before. A number
+this engine issued through Da Vinci PAS (:mod:`payer_rules.pas.store`) says exactly what it
+covers, and is held to it:
+
+1. The ``authorize`` hooks run on the claim without the engine's own numbers, so each plugin's
+   authorization edit (Medicare MCR501, a pack's ``prior-authorization`` rule ...) fires on every
+   line that needs an authorization and has none from outside.
+2. An authorization finding (CARC 197, "precertification / authorization absent", or 15, "the
+   authorization number is missing, invalid, or does not apply") on a line that one of the
+   engine's numbers covers -- same payer, member, procedure, provider (billing or rendering NPI),
+   every date of the line inside the authorized period, and units within what is left of the
+   authorization on this claim -- is replaced by ENG021 (info): the edit is met.
+3. Otherwise the plugin's finding stands and ENG022 (warning) says why the quoted number does not
+   apply (the first of: payer, member, service, dates, provider, units that differs).
+
+Units are counted per claim: the lines of one claim together may use at most the authorized
+units. Units used by earlier claims are not subtracted (the store records what was issued, not
+what was billed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from attrs import evolve
+
+from payer_rules.models import Claim
+from payer_rules.pas.rules import AUTH_DOES_NOT_APPLY, AUTH_HONOURED
+from payer_rules.pas.store import AuthorizedService, lookup
+from payer_rules.results import Finding, Severity
+
+__all__ = ["AUTHORIZATION_CARCS", "authorize_with_issued_numbers", "is_authorization_finding"]
+
+#: CARCs that say a line lacks a (valid) authorization: 197 precertification / authorization /
+#: notification absent; 15 the authorization number is missing, invalid or does not apply.
+AUTHORIZATION_CARCS = frozenset({"197", "15"})
+_DECIDING = frozenset({Severity.REJECT, Severity.DENY, Severity.PEND})
+
+
+def is_authorization_finding(finding: Finding) -> bool:
+    """An ``authorize``-stage finding that a line needs an authorization it does not have."""
+    return finding.carc in AUTHORIZATION_CARCS and finding.severity in _DECIDING
+
+
+def authorize_with_issued_numbers(
+    claim: Claim, payer: str, run: Callable[[Claim], list[Finding]]
+) -> list[Finding]:
+    """The ``authorize`` findings for ``claim``, with the engine's own numbers held to what they cover.
+
+    :param run: runs the ``authorize`` hooks on a claim.
+    """
+    issued = lookup(claim.prior_authorizations)
+    if not issued:
+        return run(claim)
+    outside = tuple(n for n in claim.prior_authorizations if n not in issued)
+    findings = run(evolve(claim, prior_authorizations=outside))
+    if outside or not any(f.line is not None and is_authorization_finding(f) for f in findings):
+        return findings
+    used: dict[tuple[str, int], Decimal] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.line is None or not is_authorization_finding(finding):
+            out.append(finding)
+            continue
+        covering, why = _cover(claim, finding.line, payer, issued, used)
+        if covering is not None:
+            line = claim.lines[finding.line - 1]
+            out.append(
+                AUTH_HONOURED.finding(
+                    f"line {finding.line}: {line.procedure} is authorized by {covering.number} (issued "
+                    f"{covering.issued} through Da Vinci PAS for {covering.payer}, member "
+                    f"{covering.member_id}, {covering.procedure} x{covering.units} from {covering.start} "
+                    f"to {covering.end}): {finding.code} is met",
+                    line=finding.line,
+                )
+            )
+            continue
+        out.append(finding)
+        out.append(AUTH_DOES_NOT_APPLY.finding(f"line {finding.line}: {why}", line=finding.line))
+    return out
+
+
+def _cover(
+    claim: Claim,
+    n: int,
+    payer: str,
+    issued: Mapping[str, Sequence[AuthorizedService]],
+    used: dict[tuple[str, int], Decimal],
+) -> tuple[AuthorizedService | None, str]:
+    """The authorized service covering line ``n`` (its units taken from ``used``), or why none does."""
+    line = claim.lines[n - 1]
+    npis = {p.npi for p in (claim.billing_provider, claim.rendering_provider) if p is not None and p.npi}
+    member = claim.coverage.member_id.strip().upper()
+    reasons: list[str] = []
+    for number, services in issued.items():
+        for s in services:
+            why = _mismatch(s, line.procedure, line.service_date, line.last_service_date, payer, member, npis)
+            if why is None:
+                left = s.units - used.get((s.number, s.item), Decimal(0))
+                if line.units <= left:
+                    used[(s.number, s.item)] = used.get((s.number, s.item), Decimal(0)) + line.units
+                    return s, ""
+                why = (
+                    f"authorizes {s.units} unit(s) of {s.procedure} and {s.units - left} are already billed "
+                    f"on this claim; this line bills {line.units}"
+                )
+            reasons.append(f"{number} {why}")
+    return None, "the authorization quoted does not cover it: " + "; ".join(_first(reasons))
+
+
+def _first(reasons: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for r in reasons:
+        seen.setdefault(r.split(" ", 1)[0], r)
+    return list(seen.values())
+
+
+def _mismatch(
+    s: AuthorizedService,
+    procedure: str,
+    first: dt.date,
+    last: dt.date,
+    payer: str,
+    member: str,
+    npis: set[str],
+) -> str | None:
+    if s.payer != payer:
+        return f"was issued for payer {s.payer}, not {payer}"
+    if s.member_id.strip().upper() != member:
+        return f"was issued for another member ({s.member_id})"
+    if s.procedure != procedure:
+        return f"authorizes {s.procedure}, not {procedure}"
+    if not (s.start <= first and last <= s.end):
+        return f"authorizes {s.procedure} from {s.start} to {s.end}; this line is on {first}" + (
+            f" to {last}" if last != first else ""
+        )
+    if s.npis and not npis & set(s.npis):
+        return (
+            f"was issued for provider NPI {', '.join(s.npis)}, not {', '.join(sorted(npis)) or 'this claim'}"
+        )
+    return None

@@ -1,0 +1,144 @@
+"""Authorizations issued through Da Vinci PAS, kept in the data directory.
+
+``authorizations.sqlite`` holds one row per certified service: the number, the payer, the
+member, the providers it was requested for, the procedure, the authorized dates and units, and
+where it came from. ``payer-rules pas submit`` and ``POST /fhir/Claim/$submit`` write it; the
+engine reads it when a claim quotes an authorization number (:mod:`payer_rules.pas.honour`),
+with one indexed query per claim that carries numbers and none for claims that carry none.
+
+The file is opened per use (writes are rare, and a reader must see authorizations another
+process issued a moment ago: the service and the CLI share the directory).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from attrs import frozen
+
+from payer_rules.store import data_dir
+
+__all__ = ["AUTHORIZATIONS", "AuthorizedService", "issue_number", "lookup", "save"]
+
+AUTHORIZATIONS = "authorizations.sqlite"
+#: Crockford's base32 alphabet: no I, L, O or U, so a number read aloud or retyped stays itself.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@frozen(kw_only=True)
+class AuthorizedService:
+    """One certified service of a prior authorization.
+
+    Args:
+        number: the authorization number (``preAuthRef``; quoted on a claim as 837 REF*G1, FHIR
+            ``Claim.insurance.preAuthRef`` or claim JSON ``prior_authorizations``).
+        payer: the payer id it was issued for.
+        member_id: the member (``Coverage`` subscriber / beneficiary id).
+        npis: the providers it was requested for (billing and rendering NPIs); empty: any.
+        procedure: CPT / HCPCS code.
+        start, end: the authorized dates of service, inclusive.
+        units: the units authorized.
+        item: the PAS request's item sequence.
+        request: the request Claim's id.
+        issued: the date it was issued.
+    """
+
+    number: str
+    payer: str
+    member_id: str
+    npis: tuple[str, ...]
+    procedure: str
+    start: dt.date
+    end: dt.date
+    units: Decimal
+    item: int
+    request: str
+    issued: dt.date
+
+
+def issue_number() -> str:
+    """A new authorization number: ``PA`` and 12 random base32 characters (60 bits)."""
+    return "PA" + "".join(secrets.choice(_ALPHABET) for _ in range(12))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30)
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS authorizations (
+            number TEXT NOT NULL, payer TEXT NOT NULL, member_id TEXT NOT NULL, npis TEXT NOT NULL,
+            procedure TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL, units TEXT NOT NULL,
+            item INTEGER NOT NULL, request TEXT NOT NULL, issued TEXT NOT NULL,
+            PRIMARY KEY (number, item))"""
+    )
+    return conn
+
+
+def save(services: Sequence[AuthorizedService], directory: Path | None = None) -> None:
+    """Record the certified services of one review, in one transaction."""
+    if not services:
+        return
+    conn = _connect((directory or data_dir()) / AUTHORIZATIONS)
+    try:
+        with conn:
+            conn.executemany(
+                "INSERT INTO authorizations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.number,
+                        s.payer,
+                        s.member_id,
+                        json.dumps(list(s.npis)),
+                        s.procedure,
+                        s.start.isoformat(),
+                        s.end.isoformat(),
+                        str(s.units),
+                        s.item,
+                        s.request,
+                        s.issued.isoformat(),
+                    )
+                    for s in services
+                ],
+            )
+    finally:
+        conn.close()
+
+
+def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, tuple[AuthorizedService, ...]]:
+    """The services each of ``numbers`` certifies, for the numbers this engine issued (others are absent)."""
+    wanted = sorted({n.strip().upper() for n in numbers if n.strip()})
+    path = (directory or data_dir(create=False)) / AUTHORIZATIONS
+    if not wanted or not path.is_file():
+        return {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            'SELECT number, payer, member_id, npis, procedure, start, "end", units, item, request, issued '
+            f"FROM authorizations WHERE number IN ({', '.join('?' * len(wanted))}) ORDER BY number, item",
+            wanted,
+        ).fetchall()
+    finally:
+        conn.close()
+    found: dict[str, list[AuthorizedService]] = {}
+    for r in rows:
+        found.setdefault(r[0], []).append(
+            AuthorizedService(
+                number=r[0],
+                payer=r[1],
+                member_id=r[2],
+                npis=tuple(json.loads(r[3])),
+                procedure=r[4],
+                start=dt.date.fromisoformat(r[5]),
+                end=dt.date.fromisoformat(r[6]),
+                units=Decimal(r[7]),
+                item=r[8],
+                request=r[9],
+                issued=dt.date.fromisoformat(r[10]),
+            )
+        )
+    return {k: tuple(v) for k, v in found.items()}

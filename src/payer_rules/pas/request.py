@@ -23,10 +23,11 @@ from payer_rules.io.fhir.reader import (
     RequestItems,
     read_claim_resource,
 )
+from payer_rules.io.fhir.validate import available, structural_errors
 from payer_rules.io.json_claims import decode_json_value
 from payer_rules.models import Claim
 
-__all__ = ["PasItem", "PasRequest", "read_request"]
+__all__ = ["PasItem", "PasRequest", "RequestError", "read_request"]
 
 
 @frozen(kw_only=True)
@@ -70,8 +71,40 @@ class PasRequest:
         return self.index.resolve(ref, self.resource, kinds=kinds)
 
 
+class RequestError(InputError):
+    """A request that breaks FHIR R4's structure: located at its first error, carrying them all
+    (``issues``: FHIRPath-like expression and message) for the OperationOutcome."""
+
+    def __init__(
+        self, location: str, message: str, *, claim_id: str | None, issues: list[tuple[str, str]]
+    ) -> None:
+        super().__init__(location, message, claim_id=claim_id)
+        self.issues = issues
+
+
+def _structural(data: Mapping[str, Any], name: str) -> RequestError | None:
+    """The request's structural errors (``fhir.resources``), when it is installed."""
+    if not available():
+        return None
+    errors = structural_errors(data)
+    if not errors:
+        return None
+    kind = str(data.get("resourceType"))
+    issues = [(kind + e.json_path()[1:], e.message) for e in errors]
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more structural errors)" if len(errors) > 1 else ""
+    return RequestError(
+        name, f"not valid FHIR R4: {first.message}{more} @ {first.json_path()}", claim_id=None, issues=issues
+    )
+
+
 def read_request(text: str, name: str) -> PasRequest | InputError:
-    """The request in ``text`` (a PAS request Bundle, or a bare Claim), or a located error."""
+    """The request in ``text`` (a PAS request Bundle, or a bare Claim), or a located error.
+
+    The request is validated structurally first (:mod:`payer_rules.io.fhir.validate`) when
+    ``fhir.resources`` is installed: a request that breaks FHIR R4's structure is refused whole,
+    every error listed, as a payer's PAS endpoint would.
+    """
     try:
         data = decode_json_value(text)
     except ValueError as exc:
@@ -80,6 +113,10 @@ def read_request(text: str, name: str) -> PasRequest | InputError:
     if not isinstance(data, dict):
         return InputError(name, f"expected a FHIR Bundle (a JSON object), got {echo(data)}")
     kind = data.get("resourceType")
+    if kind in ("Claim", "Bundle"):
+        invalid = _structural(data, name)
+        if invalid is not None:
+            return invalid
     if kind == "Claim":
         return _read(data, None, None, ReferenceIndex([data], []), name, "Claim")
     if kind != "Bundle":

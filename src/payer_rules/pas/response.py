@@ -199,19 +199,27 @@ def _referenced(review: PasReview, resource: Mapping[str, Any]) -> list[dict[str
 
 
 def operation_outcome(error: InputError) -> dict[str, Any]:
-    """An OperationOutcome for a request that could not be read (the $submit operation's other answer)."""
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": "invalid" if "invalid JSON" not in error.message else "structure",
-                "diagnostics": str(error),
-                **(
-                    {"expression": ["Claim." + error.message.rsplit(" @ $.", 1)[1]]}
-                    if " @ $." in error.message
-                    else {}
-                ),
-            }
-        ],
+    """An OperationOutcome for a request that could not be read (the $submit operation's other
+    answer): one issue per structural error, else one for the located error."""
+    issues: list[tuple[str, str]] = getattr(error, "issues", [])
+    if issues:
+        return {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": "structure",
+                    "diagnostics": f"{error.location}: {text}",
+                    "expression": [where],
+                }
+                for where, text in issues
+            ],
+        }
+    issue: dict[str, Any] = {
+        "severity": "error",
+        "code": "structure" if "invalid JSON" in error.message else "invalid",
+        "diagnostics": str(error),
     }
+    if " @ $." in error.message:
+        issue["expression"] = ["Claim." + error.message.rsplit(" @ $.", 1)[1]]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}

@@ -10,8 +10,10 @@ Claim yields a :class:`~payer_rules.models.Claim` or an :class:`~payer_rules.err
 located as ``file: entry[3] Claim/abc: what is wrong @ $.item[0].servicedDate``.
 
 Plain dicts are read here rather than ``fhir.resources`` models: it is a heavy import (pydantic)
-for a reader that needs a dozen paths, and its validation errors name pydantic internals, not
-what a biller should fix. The tests validate what the writer produces with ``fhir.resources``.
+for a reader that needs a dozen paths, and validating a Bundle costs about 6 times reading it.
+With ``PAYER_RULES_FHIR_VALIDATE=1`` a file is validated structurally first
+(:mod:`payer_rules.io.fhir.validate`, errors in FHIR's terms, located per Claim); the tests
+validate what the writer produces with ``fhir.resources``.
 
 Institutional claims (``type`` institutional) carry the UB-04 data as CARIN Blue Button (C4BB)
 and HL7 terminology spell it:
@@ -44,6 +46,7 @@ from typing import Any
 import attrs
 
 from payer_rules.errors import InputError, echo
+from payer_rules.io.fhir.validate import StructuralError, structural_errors, validation_wanted
 from payer_rules.io.json_claims import decode_json_value
 from payer_rules.models import (
     Address,
@@ -162,7 +165,11 @@ class PendingClaim:
 def fhir_items(data: Any, name: str) -> Iterator[PendingClaim | InputError]:
     """A decoded FHIR file's Claims, in file order, and its located errors, in their places."""
     kind = data.get("resourceType")
+    errors = _structure(data) if kind in ("Claim", "Bundle") and validation_wanted() else {}
     if kind == "Claim":
+        if errors:
+            yield _invalid(errors[None], name, "Claim", 0, data)
+            return
         yield PendingClaim(data, _Index([], []), name, "Claim")
         return
     if kind != "Bundle":
@@ -178,14 +185,51 @@ def fhir_items(data: Any, name: str) -> Iterator[PendingClaim | InputError]:
     for n, entry in enumerate(entries):
         res = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(res, dict):
+            if n in errors:  # an entry that is no resource: reported, stands for no claim
+                yield _invalid(errors[n], name, f"entry[{n}]", 0, None)
             continue
         found[str(res.get("resourceType"))] = found.get(str(res.get("resourceType")), 0) + 1
+        label = f"entry[{n}] {res.get('resourceType')}/{res.get('id', '?')}"
         if res.get("resourceType") == "Claim":
             claims += 1
-            yield PendingClaim(res, index, name, f"entry[{n}] Claim/{res.get('id', '?')}")
+            if n in errors:
+                yield _invalid(errors[n], name, label, 3, res)
+                continue
+            yield PendingClaim(res, index, name, label)
+        elif n in errors:
+            # a referenced resource that breaks FHIR's structure: reported, and the Claims that
+            # point at it are read as the reader reads them (it stands for no claim of its own)
+            yield _invalid(errors[n], name, label, 3, None)
+    if None in errors:
+        yield _invalid(errors[None], name, "Bundle", 0, None)
     if not claims:
         held = ", ".join(f"{v} {k}" for k, v in sorted(found.items())) or "no resources"
         yield InputError(name, f"the Bundle holds no Claim resources ({held}); expected Claim entries")
+
+
+def _structure(data: Mapping[str, Any]) -> dict[int | None, list[StructuralError]]:
+    """The structural errors of a Claim or Bundle by Bundle entry (``None``: the rest)."""
+    found: dict[int | None, list[StructuralError]] = {}
+    bundle = data.get("resourceType") == "Bundle"
+    for error in structural_errors(data):
+        at = error.path[1] if bundle and len(error.path) > 1 and error.path[0] == "entry" else None
+        found.setdefault(at if isinstance(at, int) else None, []).append(error)
+    return found
+
+
+def _invalid(
+    errors: list[StructuralError], name: str, label: str, start: int, claim: Mapping[str, Any] | None
+) -> InputError:
+    """One located error for an entry's structural errors: the first, and how many more."""
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more structural errors)" if len(errors) > 1 else ""
+    raw = claim.get("id") if claim is not None else None
+    return InputError(
+        f"{name}: {label}",
+        f"not valid FHIR R4: {first.message}{more} @ {first.json_path(start)}",
+        claim_id=str(raw) if isinstance(raw, (str, int)) else None,
+        envelope=claim is None,
+    )
 
 
 def _read_claim(res: Mapping[str, Any], index: _Index, name: str, label: str) -> Claim | InputError:

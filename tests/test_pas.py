@@ -390,3 +390,30 @@ def test_request_items_keep_their_sequence(data_dir, tmp_path):
     path.write_text(json.dumps(copy.deepcopy(data)), encoding="utf-8")
     bundle, _ = submit(path, tmp_path)
     assert [i["itemSequence"] for i in claim_response(bundle)["item"]] == [7, 3]
+
+
+def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_per_claim(data_dir, tmp_path):
+    day = dt.date(2026, 5, 4)
+    assert listed_for_prior_auth("L1851", day) and listed_for_prior_auth("L0650", day)
+    data = _request()
+    data["entry"][0]["resource"]["item"][1]["productOrService"]["coding"][0]["code"] = "L0650"
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    bundle, _ = submit(path, tmp_path)
+    response = claim_response(bundle)
+    number = response["preAuthRef"]
+    assert [review_action(i)[:2] for i in response["item"]] == [("A1", number), ("A1", number)]
+    twice = {"procedure": "L1851", "units": "1", "charge": "950.00", "service_date": "2026-05-04"}
+    results = judge(
+        [billed_claim(number, id="LATE-LSO", procedure="L0650", service_date="2026-05-06")], tmp_path
+    )
+    [why] = [f["message"] for f in results["LATE-LSO"]["findings"] if f["code"] == "ENG022"]
+    assert "authorizes L0650 from 2026-05-04 to 2026-05-04; this line is on 2026-05-06" in why, why
+    assert "L1851, not L0650" not in why
+    # one unit of L1851 certified: the first line uses it, the second is over it
+    same_member = judge([billed_claim(number, id="TWICE-SAME", more_lines=[twice])], tmp_path)["TWICE-SAME"]
+    by_line = {n: {f["code"] for f in same_member["findings"] if f["line"] == n} for n in (1, 2)}
+    assert "ENG021" in by_line[1] and "MCR501" not in by_line[1]
+    assert {"MCR501", "ENG022"} <= by_line[2]
+    [units] = [f["message"] for f in same_member["findings"] if f["code"] == "ENG022"]
+    assert "authorizes 1 unit(s) of L1851 and 1 are already billed on this claim" in units

@@ -25,7 +25,7 @@ what was billed).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from attrs import evolve
@@ -63,12 +63,15 @@ def authorize_with_issued_numbers(
     if outside or not any(f.line is not None and is_authorization_finding(f) for f in findings):
         return findings
     used: dict[tuple[str, int], Decimal] = {}
+    decided: dict[int, tuple[AuthorizedService | None, str]] = {}  # a line two edits fire on counts once
     out: list[Finding] = []
     for finding in findings:
         if finding.line is None or not is_authorization_finding(finding):
             out.append(finding)
             continue
-        covering, why = _cover(claim, finding.line, payer, issued, used)
+        if finding.line not in decided:
+            decided[finding.line] = _cover(claim, finding.line, payer, issued, used)
+        covering, why = decided[finding.line]
         if covering is not None:
             line = claim.lines[finding.line - 1]
             out.append(
@@ -97,11 +100,13 @@ def _cover(
     line = claim.lines[n - 1]
     npis = {p.npi for p in (claim.billing_provider, claim.rendering_provider) if p is not None and p.npi}
     member = claim.coverage.member_id.strip().upper()
-    reasons: list[str] = []
+    closest: dict[str, tuple[int, str]] = {}  # per number: the service that came nearest, and why not
     for number, services in issued.items():
         for s in services:
-            why = _mismatch(s, line.procedure, line.service_date, line.last_service_date, payer, member, npis)
-            if why is None:
+            rank, why = _mismatch(
+                s, line.procedure, line.service_date, line.last_service_date, payer, member, npis
+            )
+            if not why:
                 left = s.units - used.get((s.number, s.item), Decimal(0))
                 if line.units <= left:
                     used[(s.number, s.item)] = used.get((s.number, s.item), Decimal(0)) + line.units
@@ -110,15 +115,9 @@ def _cover(
                     f"authorizes {s.units} unit(s) of {s.procedure} and {s.units - left} are already billed "
                     f"on this claim; this line bills {line.units}"
                 )
-            reasons.append(f"{number} {why}")
-    return None, "the authorization quoted does not cover it: " + "; ".join(_first(reasons))
-
-
-def _first(reasons: Iterable[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for r in reasons:
-        seen.setdefault(r.split(" ", 1)[0], r)
-    return list(seen.values())
+            if rank >= closest.get(number, (-1, ""))[0]:
+                closest[number] = (rank, f"{number} {why}")
+    return None, "the authorization quoted does not cover it: " + "; ".join(w for _r, w in closest.values())
 
 
 def _mismatch(
@@ -129,19 +128,21 @@ def _mismatch(
     payer: str,
     member: str,
     npis: set[str],
-) -> str | None:
+) -> tuple[int, str]:
+    """How far ``s`` matches the line (payer, member, service, dates, provider: 0 to 5) and why it
+    does not; ``(5, "")`` when it covers the line but for its units."""
     if s.payer != payer:
-        return f"was issued for payer {s.payer}, not {payer}"
+        return 0, f"was issued for payer {s.payer}, not {payer}"
     if s.member_id.strip().upper() != member:
-        return f"was issued for another member ({s.member_id})"
+        return 1, f"was issued for another member ({s.member_id})"
     if s.procedure != procedure:
-        return f"authorizes {s.procedure}, not {procedure}"
+        return 2, f"authorizes {s.procedure}, not {procedure}"
     if not (s.start <= first and last <= s.end):
-        return f"authorizes {s.procedure} from {s.start} to {s.end}; this line is on {first}" + (
+        return 3, f"authorizes {s.procedure} from {s.start} to {s.end}; this line is on {first}" + (
             f" to {last}" if last != first else ""
         )
     if s.npis and not npis & set(s.npis):
-        return (
+        return 4, (
             f"was issued for provider NPI {', '.join(s.npis)}, not {', '.join(sorted(npis)) or 'this claim'}"
         )
-    return None
+    return 5, ""

@@ -6,16 +6,19 @@ where it came from. ``payer-rules pas submit`` and ``POST /fhir/Claim/$submit`` 
 engine reads it when a claim quotes an authorization number (:mod:`payer_rules.pas.honour`),
 with one indexed query per claim that carries numbers and none for claims that carry none.
 
-The file is opened per use (writes are rare, and a reader must see authorizations another
-process issued a moment ago: the service and the CLI share the directory).
+Writes open the file per review; reads keep a read-only connection per thread (``_reader``),
+which still sees authorizations another process issued a moment ago (the service and the CLI
+share the directory).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -109,21 +112,42 @@ def save(services: Sequence[AuthorizedService], directory: Path | None = None) -
         conn.close()
 
 
+_local = threading.local()
+
+
+def _reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to ``path``, kept per thread, process and file.
+
+    Opening one costs about a millisecond, which a batch of claims quoting numbers would pay per
+    claim. Each query outside a transaction reads the latest commit, so authorizations another
+    process issues are seen at once; a file replaced (a new inode) gets a new connection.
+    """
+    stat = path.stat()
+    key = (os.getpid(), str(path), stat.st_dev, stat.st_ino)
+    held: dict[tuple[int, str, int, int], sqlite3.Connection] = getattr(_local, "held", {})
+    _local.held = held
+    conn = held.get(key)
+    if conn is None:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        held[key] = conn
+    return conn
+
+
 def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, tuple[AuthorizedService, ...]]:
     """The services each of ``numbers`` certifies, for the numbers this engine issued (others are absent)."""
     wanted = sorted({n.strip().upper() for n in numbers if n.strip()})
-    path = (directory or data_dir(create=False)) / AUTHORIZATIONS
-    if not wanted or not path.is_file():
+    if not wanted:
         return {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    path = (directory or data_dir(create=False)) / AUTHORIZATIONS
     try:
-        rows = conn.execute(
-            'SELECT number, payer, member_id, npis, procedure, start, "end", units, item, request, issued '
-            f"FROM authorizations WHERE number IN ({', '.join('?' * len(wanted))}) ORDER BY number, item",
-            wanted,
-        ).fetchall()
-    finally:
-        conn.close()
+        conn = _reader(path)
+    except FileNotFoundError:
+        return {}
+    rows = conn.execute(
+        'SELECT number, payer, member_id, npis, procedure, start, "end", units, item, request, issued '
+        f"FROM authorizations WHERE number IN ({', '.join('?' * len(wanted))}) ORDER BY number, item",
+        wanted,
+    ).fetchall()
     found: dict[str, list[AuthorizedService]] = {}
     for r in rows:
         found.setdefault(r[0], []).append(

@@ -417,3 +417,46 @@ def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_
     assert {"MCR501", "ENG022"} <= by_line[2]
     [units] = [f["message"] for f in same_member["findings"] if f["code"] == "ENG022"]
     assert "authorizes 1 unit(s) of L1851 and 1 are already billed on this claim" in units
+
+
+def test_a_commercial_round_trip_bluepeak_brain_mri(tmp_path, monkeypatch):
+    """BluePeak's pack requires authorization for a brain MRI (BPK101); its 90-day filing limit
+    does not judge a request (it is judged as billed right after its last service)."""
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
+    data = _request()
+    claim = data["entry"][0]["resource"]
+    claim["item"] = [claim["item"][1]]
+    item = claim["item"][0]
+    item["sequence"] = 1
+    item["productOrService"] = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "70553"}]}
+    item["locationCodeableConcept"]["coding"][0]["code"] = "22"
+    claim["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["code"] = "G43.909"
+    path = tmp_path / "mri.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    bundle, result = submit(path, tmp_path, payer="bluepeak")
+    assert result.exit_code == 0, result.output
+    validate_r4(bundle)
+    response = claim_response(bundle)
+    number = response["preAuthRef"]
+    assert review_action(response["item"][0]) == ("A1", number, "ENG024")
+    notes = [n["text"] for n in response["processNote"]]
+    assert any(n.startswith("BPK101") for n in notes) and not any(n.startswith("BPK001") for n in notes)
+    mri = {"procedure": "70553", "service_date": "2026-05-04"}
+    results = judge(
+        [
+            {
+                **billed_claim(number, id="MRI-WITH", **mri),
+                "diagnoses": [{"code": "G43.909"}],
+                "place_of_service": "22",
+            },
+            {
+                **billed_claim(None, id="MRI-WITHOUT", **mri),
+                "diagnoses": [{"code": "G43.909"}],
+                "place_of_service": "22",
+            },
+        ],
+        tmp_path,
+        payer="bluepeak",
+    )
+    assert "ENG021" in codes(results["MRI-WITH"]) and "BPK101" not in codes(results["MRI-WITH"])
+    assert "BPK101" in codes(results["MRI-WITHOUT"])

@@ -115,7 +115,10 @@ def review_request(
     findings: list[Finding] = []
     notes: list[Finding] = []
     if claim is not None:
-        findings, validated = engine.review(claim, payer_id, received_date=issued)
+        # judged as if billed right after its last service: a request for services to come is
+        # neither late (timely filing) nor ahead of its dates (a service after the received date)
+        billed = max(line.last_service_date for line in claim.lines)
+        findings, validated = engine.review(claim, payer_id, received_date=billed)
         if not validated:
             notes.append(
                 AUTH_ONLY_RULES.finding(

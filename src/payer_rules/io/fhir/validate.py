@@ -91,8 +91,11 @@ def structural_errors(data: Mapping[str, Any]) -> list[StructuralError]:
         model.model_validate(data)
     except ValidationError as exc:
         return [_error(e, data) for e in exc.errors(include_url=False)]
-    except (TypeError, ValueError, RecursionError) as exc:
-        return [StructuralError((), f"not a valid FHIR R4 {kind}: {echo(str(exc))}")]
+    except Exception as exc:
+        # fhir_core fails with a KeyError on some inputs (an entry whose resourceType is empty):
+        # the input is not valid FHIR, whatever broke on it
+        stopped = f"{type(exc).__name__} {echo(str(exc))}"
+        return [StructuralError((), f"not a valid FHIR R4 {kind} (the validator stopped on it: {stopped})")]
     return []
 
 

@@ -413,3 +413,35 @@ def test_fhir_resource_type_of_the_wrong_type_is_echoed_bounded():
     assert isinstance(item, InputError) and item.message.endswith(
         "is not a claim; expected a Claim or a Bundle of Claims"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("diagnosis", float("inf")),  # json.dumps writes Infinity, which Python's decoder reads
+        ("diagnosis", float("nan")),
+        ("diagnosis", 1.5),
+        ("diagnosis", "1"),
+        ("diagnosis", 0),
+        ("diagnosis", None),
+        ("diagnosisSequence", float("inf")),
+        ("diagnosisSequence", -2),
+        ("diagnosisSequence", True),
+    ],
+)
+def test_fhir_sequence_that_is_not_a_positive_int_fails_that_claim_alone(where, value):
+    # found by the long fuzz run: diagnosis[0].sequence Infinity raised OverflowError out of the reader
+    bundle = _bundle()
+    claims = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    if where == "diagnosis":
+        claims[0]["diagnosis"][0]["sequence"] = value
+        path = "$.diagnosis[0].sequence"
+    else:
+        claims[0]["item"][0]["diagnosisSequence"] = [value]
+        path = "$.item[0].diagnosisSequence[0]"
+    items = list(read_text(json.dumps(bundle), "b.json"))
+    assert len(items) == len(claims)
+    assert isinstance(items[0], InputError), items[0]
+    assert items[0].message.startswith("expected a positive integer (FHIR positiveInt), got ")
+    assert items[0].message.endswith(path)
+    assert all(isinstance(i, Claim) for i in items[1:])

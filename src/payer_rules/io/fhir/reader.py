@@ -501,6 +501,30 @@ def _number(raw: Any, path: str, what: str) -> Decimal:
     return number
 
 
+#: FHIR positiveInt's upper bound (a signed 32-bit integer).
+_POSITIVE_INT_MAX = 2_147_483_647
+
+
+def _positive_int(raw: Any, path: str) -> int:
+    """A FHIR ``positiveInt`` (a JSON integer from 1 up), or a located problem.
+
+    Sequences were once taken with ``int()``, which took ``1.5`` as 1 and failed outside the
+    reader's error handling on ``Infinity`` (found by the long fuzz run, issue 19).
+    """
+    if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= _POSITIVE_INT_MAX:
+        return raw
+    raise _Problem(path, f"expected a positive integer (FHIR positiveInt), got {echo(raw)}")
+
+
+def _check_sequences(entries: Any, path: str) -> None:
+    """Each entry's ``sequence``, checked before the entries are sorted and indexed by it."""
+    if not isinstance(entries, list):
+        return  # iterating it fails as an element of the wrong JSON type, for this claim
+    for n, entry in enumerate(entries):
+        if isinstance(entry, dict) and "sequence" in entry:
+            _positive_int(entry["sequence"], f"{path}[{n}].sequence")
+
+
 def _address(res: Mapping[str, Any] | None) -> Address | None:
     if not res:
         return None
@@ -763,6 +787,8 @@ def _claim(
     diagnoses: list[Diagnosis] = []
     admitting: Diagnosis | None = None
     position: dict[int, int] = {}
+    _check_sequences(res.get("diagnosis"), "diagnosis")
+    _check_sequences(res.get("procedure"), "procedure")
     for n, d in enumerate(sorted(res.get("diagnosis") or [], key=lambda d: d.get("sequence", 0))):
         code = _code(d.get("diagnosisCodeableConcept")) or _condition_code(
             d.get("diagnosisReference"), res, index, f"diagnosis[{n}].diagnosisReference"
@@ -839,7 +865,11 @@ def _claim(
             charge = Decimal(0)  # a request asks for services; what they cost is optional there
         else:
             raise _Problem(f"{path}.net", "no charge; expected net or unitPrice")
-        pointers = tuple(position.get(int(s), int(s)) for s in item.get("diagnosisSequence") or []) or (1,)
+        sequences = [
+            _positive_int(s, f"{path}.diagnosisSequence[{k}]")
+            for k, s in enumerate(item.get("diagnosisSequence") or [])
+        ]
+        pointers = tuple(position.get(s, s) for s in sequences) or (1,)
         try:
             lines.append(
                 ServiceLine(

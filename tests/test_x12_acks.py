@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,29 @@ def test_format_x12_999_on_an_unreadable_envelope_is_a_located_error(tmp_path: P
     assert f"{broken}: no 999 could be made: no functional group" in result.stderr
     assert "Traceback" not in result.output
     assert "ST*999" not in result.stdout
+
+
+@pytest.mark.parametrize("failure", ["validator", "no functional group"])
+def test_ack_dir_when_no_999_can_be_made_exits_1_with_a_located_error(tmp_path, monkeypatch, failure) -> None:
+    """The run's claims are fine, but no 999 can be made for the file: the run fails (exit 1),
+    naming the file, instead of exiting 0 with an acknowledgment missing."""
+    from payer_rules.io.x12 import ack_999
+
+    def fails(text: str, **kwargs: object) -> ack_999.Acknowledgment:
+        if failure == "validator":
+            raise KeyError("pyx12 met something it could not map")
+        return ack_999.Acknowledgment("", accepted=0, rejected=0, groups=0)
+
+    monkeypatch.setattr(ack_999, "acknowledge_837", fails)
+    acks = tmp_path / "acks"
+    result = CliRunner().invoke(
+        cli, ["adjudicate", str(PROFESSIONAL), "--payer", "medicare", "--format", "json", "--ack", str(acks)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    expected = "no 999 could be made: " + (
+        "the X12 validator (pyx12) failed" if failure == "validator" else "no functional group"
+    )
+    assert f"payer-rules: error: {PROFESSIONAL}: {expected}" in result.stderr
+    assert len(json.loads(result.stdout)) == PROFESSIONAL.read_text().count("CLM*")  # every claim judged
+    assert sorted(p.name for p in acks.iterdir()) == ["claims.277ca"]  # no 999 that looks finished

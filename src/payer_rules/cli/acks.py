@@ -111,6 +111,8 @@ class AckWriter:
         self._directory = directory
         self._inputs = inputs
         self._277ca = X12_277CAWriter(self._handle)
+        #: the X12 inputs no 999 could be made for: the runner reports them and exits 1
+        self.failed: list[InputError] = []
 
     def write(self, result: ClaimResult, claim: Claim | InputError | None = None) -> None:
         self._inner.write(result, claim)
@@ -124,7 +126,7 @@ class AckWriter:
             try:
                 body, _accepted, _rejected = _acknowledge(text, name)
             except InputError as exc:
-                click.echo(f"payer-rules: error: {exc}", err=True)
+                self.failed.append(exc)
                 continue
             target = self._directory / f"{Path(name).name if name != '<stdin>' else 'stdin'}.999"
             with atomic_output(target) as handle:

@@ -207,6 +207,8 @@ def _run(
                     tick()
             writer.close()
             closed(writer)
+            if isinstance(writer, AckWriter):
+                errors = [*errors, *writer.failed]  # a missing 999 fails the run (exit 1)
     if held:
         click.echo(held_back_notice(held), err=True)
     _finish(progress, errors)

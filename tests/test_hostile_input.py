@@ -445,3 +445,19 @@ def test_fhir_sequence_that_is_not_a_positive_int_fails_that_claim_alone(where, 
     assert items[0].message.startswith("expected a positive integer (FHIR positiveInt), got ")
     assert items[0].message.endswith(path)
     assert all(isinstance(i, Claim) for i in items[1:])
+
+
+@pytest.mark.parametrize("component", ["*", "~"])
+def test_isa_whose_isa16_is_a_delimiter_is_one_located_error(component, tmp_path):
+    # found by the long fuzz run: ISA16 '*' (the element separator) made an 18th ISA element
+    # and an IndexError out of the reader
+    text = _x12()
+    isa, rest = text.split("~", 1)
+    path = tmp_path / "isa16.837"
+    path.write_text(isa[:-1] + component + "~" + rest)
+    result = CliRunner().invoke(cli, ["adjudicate", str(path), "--payer", "medicare", "--format", "json"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"payer-rules: error: {path}: segment 1 (ISA*")
+    assert [r["status"] for r in json.loads(result.stdout)] == ["error"]

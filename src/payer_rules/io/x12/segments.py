@@ -118,7 +118,9 @@ def read_isa(text: str, start: int, number: int) -> tuple[Delimiters, int]:
     if not terminator:
         raise X12Error(number, head, "the ISA is cut short: no segment terminator after ISA16")
     raw = head[: pos + 2]
-    elements = raw.split(sep)
+    # ISA01-ISA15 end at the 16th separator; ISA16 is the one character after it, which may be
+    # the separator itself (refused below), so it is not split (found by the long fuzz run)
+    elements = [*head[:pos].split(sep), component]
     widths = [len(e) for e in elements[1:]]
     bad = [
         f"ISA{i:02d} has {w} characters, expected {ISA_WIDTHS[i - 1]}"

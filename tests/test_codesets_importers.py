@@ -143,3 +143,42 @@ def test_bad_file_is_a_located_error(tmp_path, monkeypatch):
     bad.write_text("A000\n12.34 not a code\n")
     out = CliRunner().invoke(cli, ["data", "import", "icd10cm", str(bad)])
     assert out.exit_code == 1 and f"{bad}:2: expected an ICD-10-CM code" in out.stderr
+
+
+def test_a_version_imported_again_replaces_the_old_database_only_when_recorded(tmp_path, monkeypatch):
+    """Each import writes a database named by its source's content; the catalogue entry is the
+    commit point. A failed recording leaves the version in force as it was; a recorded one
+    replaces it and its old database goes."""
+    import payer_rules.store as store
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(data))
+    first = tmp_path / "a" / "icd10cm_codes_2027.txt"
+    first.parent.mkdir()
+    first.write_text("A000 Cholera due to Vibrio cholerae 01, biovar cholerae\n")
+    second = tmp_path / "b" / "icd10cm_codes_2027.txt"
+    second.parent.mkdir()
+    second.write_text(first.read_text() + "A001 Cholera due to Vibrio cholerae 01, biovar eltor\n")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["data", "import", "icd10cm", str(first)]).exit_code == 0
+
+    def listed() -> tuple[str, int]:
+        (entry,) = json.loads(runner.invoke(cli, ["data", "list", "--json"]).output)["datasets"]
+        return entry["database"], entry["rows"]
+
+    database, rows = listed()
+    assert rows == 1 and (data / database).is_file()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise store.InputError("catalog.sqlite", "refused")
+
+    monkeypatch.setattr(store, "record_import", refuse)
+    assert runner.invoke(cli, ["data", "import", "icd10cm", str(second)]).exit_code == 1
+    monkeypatch.undo()
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(data))
+    assert listed() == (database, 1)  # the version in force, and its database, as they were
+    assert (data / database).is_file()
+    assert runner.invoke(cli, ["data", "import", "icd10cm", str(second)]).exit_code == 0
+    new_database, rows = listed()
+    assert rows == 2 and new_database != database
+    assert (data / new_database).is_file() and not (data / database).exists()

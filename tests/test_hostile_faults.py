@@ -74,6 +74,14 @@ def test_output_killed_mid_run_leaves_the_previous_file_untouched(tmp_path):
     )
     _kill(run)
     assert out.read_text() == "previous results\n"
+    assert _parts(tmp_path, out.name)  # what the killed run was writing
+    # the next run of the same output removes it: killed runs' files do not pile up
+    small = write_ndjson(tmp_path / "small.ndjson", 3)
+    CliRunner().invoke(
+        cli, ["adjudicate", str(small), "--payer", "medicare", "--format", "ndjson", "-o", str(out)]
+    )
+    assert len(out.read_text().splitlines()) == 3
+    assert _parts(tmp_path, out.name) == []
 
 
 def test_output_is_replaced_whole_when_the_run_completes(tmp_path):
@@ -104,8 +112,8 @@ def _clfs(path: Path, rows: int, rate: str) -> Path:
 _SMALL_CACHE_IMPORT = """
 import payer_rules_medicare.clfs as clfs
 original = clfs.connect_for_write
-def small_cache(path):
-    conn = original(path)
+def small_cache(path, options):
+    conn = original(path, options)
     conn.execute("PRAGMA cache_size = 16")
     return conn
 clfs.connect_for_write = small_cache
@@ -237,3 +245,98 @@ def test_atomic_output_keeps_the_target_on_an_error_and_leaves_no_part(tmp_path)
     with atomic_output(target) as handle:
         handle.write("whole")
     assert target.read_text() == "whole"
+
+
+# -- data import: the data and its catalogue entry are one commit ----------------------------------
+
+_KILL_WHILE_RECORDING = """
+import os, signal
+import payer_rules.store as store
+def killed(path):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the catalogue entry is being made
+store.file_sha256 = killed
+from payer_rules.cli import main
+main()
+"""
+
+
+def _import_clfs(data: Path, path: Path, script: str = "from payer_rules.cli import main; main()"):
+    return subprocess.run(
+        [sys.executable, "-c", script, "data", "import", "clfs", str(path)],
+        env={**os.environ, "PAYER_RULES_DATA_DIR": str(data)},
+        capture_output=True,
+        timeout=DEADLINE,
+        check=False,
+    )
+
+
+def _clfs_state(data: Path) -> tuple[list[tuple[str, ...]], list[str]]:
+    """The CLFS rates in force and the versions the catalogue lists (as ``data list`` shows)."""
+    from payer_rules_medicare.imported import imported
+
+    tables = imported(data)
+    assert tables.clfs is not None
+    rates = tables.clfs.execute("SELECT DISTINCT rate FROM clfs ORDER BY rate").fetchall()
+    listed = CliRunner(env={"PAYER_RULES_DATA_DIR": str(data)}).invoke(cli, ["data", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    return rates, [d["version"] for d in json.loads(listed.output)["datasets"]]
+
+
+def test_import_killed_while_recording_leaves_data_and_catalogue_as_they_were(tmp_path):
+    # The catalogue entry used to be written after the data's commit: killed in between, the
+    # new rates were in force while the catalogue still named (and checksummed) the old file.
+    data = tmp_path / "data"
+    done = _import_clfs(data, _clfs(tmp_path / "CLFS 2026 Q1V1.csv", 3, "11.11"))
+    assert done.returncode == 0, done.stderr
+    run = _import_clfs(data, _clfs(tmp_path / "CLFS 2026 Q1V2.csv", 3, "22.22"), _KILL_WHILE_RECORDING)
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    assert _clfs_state(data) == ([("11.11",)], ["CLFS 2026 Q1V1"])
+    # and the next import goes through whole
+    done = _import_clfs(data, _clfs(tmp_path / "CLFS 2026 Q1V3.csv", 3, "33.33"))
+    assert done.returncode == 0, done.stderr
+    assert _clfs_state(data) == ([("33.33",)], ["CLFS 2026 Q1V1", "CLFS 2026 Q1V3"])
+
+
+def test_import_whose_catalogue_entry_fails_keeps_the_previous_dataset(tmp_path):
+    import sqlite3
+
+    data = tmp_path / "data"
+    done = _import_clfs(data, _clfs(tmp_path / "CLFS 2026 Q1V1.csv", 3, "11.11"))
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(data / "catalog.sqlite") as conn:  # a catalogue the entry cannot go into
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON datasets BEGIN SELECT RAISE(ABORT, 'read only'); END"
+        )
+    conn.close()
+    failed = _import_clfs(data, _clfs(tmp_path / "CLFS 2026 Q1V2.csv", 3, "22.22"))
+    assert failed.returncode == 1
+    stderr = failed.stderr.decode()
+    assert "Traceback" not in stderr
+    assert f"payer-rules: error: {data / 'catalog.sqlite'}: could not record the import" in stderr
+    assert _clfs_state(data) == ([("11.11",)], ["CLFS 2026 Q1V1"])
+
+
+def test_stale_parts_are_removed_only_when_their_writer_is_gone(tmp_path):
+    from payer_rules.io import atomic
+
+    target = tmp_path / "out.835"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    dead = int(gone.stdout)
+    host = atomic._host()
+    stale = tmp_path / f".out.835.{dead}@{host}.abc123.part"
+    kept = [
+        tmp_path / f".out.835.{os.getpid()}@{host}.live01.part",  # a live writer of the same target
+        tmp_path / f".out.835.{dead}@otherhost.abc123.part",  # another host's process: not ours to judge
+        tmp_path / f".out.835.x.{dead}@{host}.abc123.part",  # not a name atomic_output gives
+        tmp_path / f".other.835.{dead}@{host}.abc123.part",  # another target's
+        tmp_path / ".out.835.k2j3l4.part",  # no owner in the name
+    ]
+    for path in [stale, *kept]:
+        path.write_text("half")
+    with atomic.atomic_output(target) as handle:
+        handle.write("whole")
+    assert target.read_text() == "whole"
+    assert not stale.exists()
+    assert all(p.exists() for p in kept)

@@ -11,7 +11,7 @@ import click
 from payer_rules.cli.options import DATE, examples, global_options, listing_format, wants_json
 from payer_rules.cli.state import get_engine, reset_engine
 from payer_rules.errors import UsageError
-from payer_rules.store import ImportOptions, data_dir, list_datasets, record_import
+from payer_rules.store import ImportCatalog, ImportOptions, data_dir, list_datasets
 
 
 @click.group(
@@ -41,8 +41,13 @@ def import_command(kind: str, paths: tuple[Path, ...], effective: dt.date | None
         if not path.exists():
             raise UsageError(f"{path}: no such file or directory")
     directory = data_dir()
-    report = importer.run(paths, ImportOptions(effective=effective, data_dir=directory))
-    record = record_import(report, importer.provider, directory)
+    catalog = ImportCatalog(directory, importer.provider)
+    try:
+        report = importer.run(paths, ImportOptions(effective=effective, data_dir=directory, catalog=catalog))
+        # the data and its catalogue entry in one commit: a failed or killed import leaves both
+        record = catalog.commit(report)
+    finally:
+        catalog.abandon()
     reset_engine()  # the next command in this process sees the new data
     span = f"{record.effective_from or '-'} .. {record.effective_to or 'open'}"
     click.echo(

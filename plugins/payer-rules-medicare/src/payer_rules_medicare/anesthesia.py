@@ -146,7 +146,7 @@ def import_base_units(paths: Sequence[Path], options: ImportOptions) -> ImportRe
             raise InputError(str(path), "cannot tell the calendar year; pass --effective YYYY-MM-DD")
         loaded.append((year, rows, path))
     database = options.data_dir / MPFS_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(BASE_SCHEMA)
         for year, rows, path in loaded:

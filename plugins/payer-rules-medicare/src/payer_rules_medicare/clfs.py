@@ -130,7 +130,7 @@ def _read(path: Path) -> tuple[list[tuple[str, str, str, str, str]], int | None]
 
 def import_clfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     database = options.data_dir / CLFS_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     total = 0
     releases: list[dt.date] = []
     try:

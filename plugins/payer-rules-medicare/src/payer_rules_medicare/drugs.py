@@ -210,7 +210,7 @@ def import_asp(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
             raise InputError(str(path), "no ASP pricing file (.csv) in this directory")
         files.extend(_read_asp(p, options.effective) for p in candidates)
     database = options.data_dir / ASP_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(SCHEMA)
         for f in files:

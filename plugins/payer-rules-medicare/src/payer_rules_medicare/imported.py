@@ -21,7 +21,7 @@ from pathlib import Path
 
 from attrs import field, frozen
 
-from payer_rules.store import data_dir
+from payer_rules.store import ImportOptions, connect_for_import, data_dir
 
 __all__ = [
     "ASC_DB",
@@ -176,21 +176,17 @@ def _imported_at(directory: Path, files: TableFiles) -> ImportedTables:
         return tables
 
 
-def connect_for_write(path: Path) -> sqlite3.Connection:
+def connect_for_write(path: Path, options: ImportOptions) -> sqlite3.Connection:
     """A connection for an importer, inside one transaction: the caller commits, or nothing
-    it wrote is ever seen. Use :func:`execute_script`, never ``executescript`` (which commits).
+    it wrote is ever seen. Use :func:`execute_script`, never ``executescript`` (which commits)
+    once it has written.
 
     An import that fails or is killed leaves the previous dataset in force: SQLite's rollback
-    journal undoes the partial write the next time the database is opened (issue 19).
-    ``synchronous = OFF`` risks only a power cut, not a killed process.
+    journal undoes the partial write the next time the database is opened; under ``data
+    import`` the data and its catalogue entry are committed together
+    (:func:`payer_rules.store.connect_for_import`, issue 19).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -65536")
-    conn.execute("BEGIN IMMEDIATE")
-    return conn
+    return connect_for_import(path, options)
 
 
 def execute_script(conn: sqlite3.Connection, script: str) -> None:

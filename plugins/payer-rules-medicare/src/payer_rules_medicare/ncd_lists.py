@@ -159,7 +159,7 @@ def import_ncd_lab(paths: Sequence[Path], options: ImportOptions) -> ImportRepor
             str(path), "cannot tell the release quarter ('<Month> <year> Changes'); pass --effective"
         )
     database = options.data_dir / NCD_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(SCHEMA)
         key = effective.isoformat()

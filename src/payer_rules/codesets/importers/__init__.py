@@ -11,7 +11,7 @@ from pathlib import Path
 
 from payer_rules.codesets.store import CodeSetData, slug, write_version
 from payer_rules.errors import InputError, UsageError
-from payer_rules.store import ImporterInfo, ImportOptions, ImportReport
+from payer_rules.store import ImporterInfo, ImportOptions, ImportReport, file_sha256
 
 __all__ = ["BUILTIN_IMPORTERS", "CODESET_KINDS", "import_hcpcs", "import_icd10cm"]
 
@@ -31,7 +31,10 @@ def _run(
 ) -> ImportReport:
     path = _one_file(paths, kind)
     data = parse(path, effective=options.effective)
-    database = options.data_dir / f"{kind}-{slug(data.name)}.sqlite"
+    # Named by content: importing a version again from other files writes a new database and
+    # leaves the one in force untouched until the catalogue entry names the new one (the
+    # commit point; payer_rules.store), so a killed import never changes what is in force.
+    database = options.data_dir / f"{kind}-{slug(data.name)}-{file_sha256(path)[:12]}.sqlite"
     rows = write_version(data, database)
     notes = f"{data.name}: {rows} billable codes"
     if data.headers:

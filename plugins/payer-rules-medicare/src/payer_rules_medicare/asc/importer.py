@@ -259,7 +259,7 @@ def import_asc(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
     addenda = [_read(p) for p in _csv_files(paths)]
     grouped = _quarters(addenda, options)
     database = options.data_dir / ASC_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     total = 0
     notes: list[str] = []
     try:

@@ -177,7 +177,7 @@ def import_wage_index(paths: Sequence[Path], options: ImportOptions) -> ImportRe
     if not starts:
         raise InputError(", ".join(map(str, paths)), "no [[asc]] or [[cbsa]] records")
     database = options.data_dir / ASC_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(SCHEMA)
         conn.executemany("INSERT OR REPLACE INTO providers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", providers)

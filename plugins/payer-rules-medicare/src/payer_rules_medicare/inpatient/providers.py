@@ -179,7 +179,7 @@ def write_providers(
     records: Sequence[ProviderRecord], sources: Sequence[Path], options: ImportOptions, kind: str
 ) -> ImportReport:
     database = options.data_dir / IPPS_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(SCHEMA)
         count = _store(conn, records)

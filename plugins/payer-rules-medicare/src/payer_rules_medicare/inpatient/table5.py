@@ -154,7 +154,7 @@ def import_table5(paths: Sequence[Path], options: ImportOptions) -> ImportReport
     database = options.data_dir / IPPS_DB
     years: list[int] = []
     total = 0
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     try:
         conn.executescript(SCHEMA)
         for path in paths:

@@ -393,7 +393,7 @@ def import_mpfs(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
         anes.append((year_of(year, path), national, rows, path))
 
     database = options.data_dir / MPFS_DB
-    conn = connect_for_write(database)
+    conn = connect_for_write(database, options)
     total = 0
     years: set[int] = set()
     notes: list[str] = []

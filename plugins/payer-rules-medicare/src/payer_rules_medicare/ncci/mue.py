@@ -94,7 +94,7 @@ def import_mue(
 ) -> ImportReport:
     """Import MUE tables; ``database`` / ``kind`` as for :func:`~.ptp.import_ptp` (Medicaid reuses it)."""
     target = options.data_dir / database
-    conn = connect_for_write(target)
+    conn = connect_for_write(target, options)
     total = 0
     starts: list[dt.date] = []
     try:

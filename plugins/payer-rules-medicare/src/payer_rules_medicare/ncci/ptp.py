@@ -178,7 +178,7 @@ def import_ptp(
     version, starts = next(iter(versions))
     start = options.effective or starts
     target = options.data_dir / database
-    conn = connect_for_write(target)
+    conn = connect_for_write(target, options)
     total = 0
     try:
         execute_script(conn, SCHEMA)

@@ -461,3 +461,50 @@ def test_isa_whose_isa16_is_a_delimiter_is_one_located_error(component, tmp_path
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"payer-rules: error: {path}: segment 1 (ISA*")
     assert [r["status"] for r in json.loads(result.stdout)] == ["error"]
+
+
+_DATE_RANGE = "is out of range; expected a date from 1900-01-01 to 2199-12-31"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"])
+def test_a_date_beyond_the_range_fails_its_claim_in_every_reader(day):
+    # found by the long fuzz run: a date of service 9999-12-31 failed inside a Medicaid payer
+    # (its filing limit fell in year 10000) as ENG004, instead of a located input error
+    claim = json.loads(OFFICE_VISIT.read_text())
+    claim["lines"][0]["service_date"] = day
+    (item,) = read_text(json.dumps(claim), "a.json")
+    assert isinstance(item, InputError)
+    assert item.message == f"service_date {day} {_DATE_RANGE} @ $.lines[0]"
+    bundle = _bundle()
+    claims = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    claims[0]["item"][0]["servicedDate"] = day
+    items = list(read_text(json.dumps(bundle), "b.json"))
+    assert isinstance(items[0], InputError) and _DATE_RANGE in items[0].message
+    assert all(isinstance(i, Claim) for i in items[1:])
+    text = _x12().replace("DTP*472*D8*20251112", f"DTP*472*D8*{day.replace('-', '')}", 1)
+    errors = [i for i in read_text(text, "c.837") if isinstance(i, InputError)]
+    assert len(errors) == 1 and _DATE_RANGE in errors[0].message and "segment " in errors[0].location
+
+
+def test_dates_at_the_range_ends_are_judged_by_every_payer():
+    from payer_rules.engine import Engine
+
+    engine = Engine.from_installed()
+    for day in ("1900-01-01", "2199-12-31"):
+        claim = json.loads(OFFICE_VISIT.read_text())
+        claim["lines"][0]["service_date"] = day
+        claim["received_date"] = day
+        (item,) = read_text(json.dumps(claim), "a.json")
+        assert isinstance(item, Claim)
+        for payer in ("medicare", "medicaid-ca", "medicaid-ny", "bluepeak", "harborline"):
+            result = engine.adjudicate(item, payer)
+            assert not any(f.code == "ENG004" for f in result.findings), (day, payer, result.findings)
+
+
+@pytest.mark.parametrize("option", ["--received-date", "--as-of"])
+def test_a_date_option_beyond_the_range_is_a_usage_error(option, tmp_path):
+    result = CliRunner().invoke(
+        cli, ["adjudicate", str(OFFICE_VISIT), "--payer", "medicare", option, "9999-12-31"]
+    )
+    assert result.exit_code == 2
+    assert "9999-12-31 is out of range; expected a date from 1900-01-01 to 2199-12-31" in result.output

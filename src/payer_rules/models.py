@@ -146,6 +146,21 @@ def _charge(_instance: object, attribute: Attribute[Any], value: Any) -> None:
         check_charge(Decimal(value), attribute.name)
 
 
+#: The dates a claim may carry (issue 19). A payer's date arithmetic (a filing limit months after
+#: the date of service, a lookback years before it) must stay inside Python's years 1 to 9999:
+#: a date of service of 9999-12-31 failed inside a Medicaid payer (found by the long fuzz run).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2199, 12, 31)
+
+
+def _date(_instance: object, attribute: Attribute[Any], value: Any) -> None:
+    if isinstance(value, dt.date) and not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(
+            f"{attribute.name} {value.isoformat()} is out of range; expected a date from "
+            f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
+        )
+
+
 def _units(_instance: object, attribute: Attribute[Any], value: Any) -> None:
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         check_units(Decimal(value), attribute.name)
@@ -181,7 +196,7 @@ class Person:
     #: Given name.
     first_name: str | None = None
     #: Date of birth, YYYY-MM-DD; age edits use the age on the date of service.
-    birth_date: dt.date | None = None
+    birth_date: dt.date | None = field(default=None, validator=_date)
     #: M, F or U (unknown); sex edits judge M and F only.
     sex: Sex = Sex.UNKNOWN
     #: Home address.
@@ -223,7 +238,7 @@ class OtherPayment:
     #: The other payer's allowed amount for the claim, when given.
     allowed: Decimal | None = field(default=None, validator=_amount)
     #: Date the other payer paid (its remittance date).
-    paid_date: dt.date | None = None
+    paid_date: dt.date | None = field(default=None, validator=_date)
     #: The other payer's claim-level CAS adjustments.
     adjustments: tuple[OtherPayerAdjustment, ...] = ()
     #: Per service line, what the other payer paid (aligned with the claim's lines).
@@ -282,9 +297,9 @@ class Coverage:
     #: Patient's relationship to the subscriber: self, spouse, child or other.
     relationship: Relationship = Relationship.SELF
     #: First day of coverage; services before it are not covered.
-    effective_from: dt.date | None = None
+    effective_from: dt.date | None = field(default=None, validator=_date)
     #: Last day of coverage; services after it are not covered.
-    effective_to: dt.date | None = None
+    effective_to: dt.date | None = field(default=None, validator=_date)
     #: Other plans the patient has, for coordination of benefits.
     other_coverage: tuple[OtherCoverage, ...] = ()
     #: Claim filing indicator (X12 SBR09 / 835 CLP06): ``MB`` Medicare Part B, ``MA`` Part A, ``CI`` ...
@@ -359,7 +374,7 @@ class Procedure:
     #: Code system of the procedure (icd-10-pcs).
     system: CodeSystem = CodeSystem.ICD10PCS
     #: Date the procedure was performed.
-    date: dt.date | None = None
+    date: dt.date | None = field(default=None, validator=_date)
 
 
 @frozen(kw_only=True)
@@ -369,7 +384,7 @@ class OccurrenceCode:
     #: UB-04 occurrence code (2 characters).
     code: str = field(converter=_code)
     #: Date of the occurrence.
-    date: dt.date
+    date: dt.date = field(validator=_date)
 
 
 @frozen(kw_only=True)
@@ -379,9 +394,9 @@ class OccurrenceSpan:
     #: UB-04 occurrence span code.
     code: str = field(converter=_code)
     #: First day of the span.
-    start: dt.date
+    start: dt.date = field(validator=_date)
     #: Last day of the span.
-    end: dt.date = field()
+    end: dt.date = field(validator=_date)
 
     @end.validator
     def _not_before_start(self, _attribute: object, value: dt.date) -> None:
@@ -420,9 +435,9 @@ class ServiceLine:
     #: Billed charge for the line, in dollars (a string or number, read as a decimal).
     charge: Decimal = field(validator=_charge)
     #: Date of service, YYYY-MM-DD; codes, edits and fees in force on it apply.
-    service_date: dt.date
+    service_date: dt.date = field(validator=_date)
     #: Last date of service for a line that spans days.
-    service_date_end: dt.date | None = None
+    service_date_end: dt.date | None = field(default=None, validator=_date)
     #: 1-based pointers into the claim's diagnosis list, in order of relevance.
     diagnosis_pointers: tuple[int, ...] = (1,)
     #: CMS place-of-service code for this line (overrides the claim's).
@@ -451,7 +466,7 @@ class PriorService:
     #: The claim the service was billed on.
     claim_id: str
     #: Date of service.
-    service_date: dt.date
+    service_date: dt.date = field(validator=_date)
     #: Procedure code.
     procedure: str = field(converter=_code)
     #: Modifiers billed.
@@ -515,7 +530,7 @@ class Claim:
     #: ZIP of the service facility (2310C); locates the Medicare payment locality.
     service_facility_zip: str | None = None
     #: Date the payer received the claim; timely-filing rules count from the date of service to it.
-    received_date: dt.date | None = None
+    received_date: dt.date | None = field(default=None, validator=_date)
     #: Prior-authorization numbers on the claim (REF*G1).
     prior_authorizations: tuple[str, ...] = field(default=(), converter=_upper_tuple)
     #: Diagnoses, in order; lines point at them (the first is the principal diagnosis of an
@@ -534,11 +549,11 @@ class Claim:
         validator=_shaped("type of bill", "0?[1-9][0-9A-Z][0-9A-Z]", "3 characters as 111, 131 (UB-04 FL 4)"),
     )
     #: Institutional: first day of the statement period.
-    statement_from: dt.date | None = None
+    statement_from: dt.date | None = field(default=None, validator=_date)
     #: Institutional: last day of the statement period.
-    statement_to: dt.date | None = None
+    statement_to: dt.date | None = field(default=None, validator=_date)
     #: Institutional: date of admission.
-    admission_date: dt.date | None = None
+    admission_date: dt.date | None = field(default=None, validator=_date)
     #: Institutional: admission type (CL101), e.g. 1 emergency.
     admission_type: str | None = field(
         default=None, validator=_shaped("admission type", "[0-9]", "one digit, e.g. 1 (emergency)")

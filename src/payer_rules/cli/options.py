@@ -50,9 +50,18 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date as YYYY-MM-DD (e.g. 2026-03-01)", param, ctx)
+        from payer_rules.models import MAX_DATE, MIN_DATE
+
+        if not MIN_DATE <= day <= MAX_DATE:
+            self.fail(
+                f"{day.isoformat()} is out of range; expected a date from {MIN_DATE} to {MAX_DATE}",
+                param,
+                ctx,
+            )
+        return day
 
 
 DATE = DateParam()

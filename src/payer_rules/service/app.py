@@ -59,7 +59,7 @@ from payer_rules.io.json_results import result_to_dict
 from payer_rules.io.readers import read_text
 from payer_rules.io.schema import CLAIM_SCHEMA, RESULT_SCHEMA
 from payer_rules.io.writers import WRITERS
-from payer_rules.models import Claim
+from payer_rules.models import MAX_DATE, MIN_DATE, Claim
 from payer_rules.results import ClaimResult
 from payer_rules.service.config import ENV_UI, LOGGER_NAME, Limits
 from payer_rules.service.openapi import OPENAPI
@@ -304,9 +304,18 @@ def _date(request: Request, name: str) -> dt.date | None:
     if raw is None:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise Problem(400, "Bad parameter", f"{name}: expected a date as YYYY-MM-DD, got {raw!r}") from None
+        raise Problem(
+            400, "Bad parameter", f"{name}: expected a date as YYYY-MM-DD, got {echo(raw)}"
+        ) from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise Problem(
+            400,
+            "Bad parameter",
+            f"{name}: {raw} is out of range; expected a date from {MIN_DATE} to {MAX_DATE}",
+        )
+    return day
 
 
 def _ids(request: Request, name: str) -> list[str]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from hypothesis import HealthCheck, settings
 
@@ -33,3 +34,16 @@ settings.load_profile("fuzz-long" if LONG else "fuzz-bounded")
 def examples(bounded: int) -> settings:
     """Per-target settings: ``bounded`` examples in the test command, ``SCALE`` times more long."""
     return settings(max_examples=bounded * SCALE)
+
+
+def clock() -> tuple[float, float]:
+    """Now, as this process's CPU time and wall time, for :func:`within_bound`."""
+    return time.process_time(), time.perf_counter()
+
+
+def within_bound(started: tuple[float, float], bound: float) -> None:
+    """The per-input time bound, in this process's CPU seconds: a machine shared with other
+    work stretches wall time (a loaded 2-core host took 10.3 s for one input), not CPU time.
+    Wall time may take ten times as long, against an input that waits rather than computes."""
+    cpu, wall = time.process_time() - started[0], time.perf_counter() - started[1]
+    assert cpu < bound and wall < 10 * bound, (cpu, wall)

@@ -340,3 +340,26 @@ def test_stale_parts_are_removed_only_when_their_writer_is_gone(tmp_path):
     assert target.read_text() == "whole"
     assert not stale.exists()
     assert all(p.exists() for p in kept)
+
+
+def test_an_import_with_the_catalogue_attached_commits_both_files_through_a_super_journal(tmp_path):
+    # SQLite commits attached databases atomically only when none of them is synchronous = OFF;
+    # the importers' OFF made the data and the catalogue entry two commits (found by strace: no
+    # super-journal was written).
+    from payer_rules.store import ImportCatalog, ImportOptions, connect_for_import
+
+    catalog = ImportCatalog(tmp_path, "test")
+    conn = connect_for_import(tmp_path / "x.sqlite", ImportOptions(data_dir=tmp_path, catalog=catalog))
+    try:
+        synchronous = {
+            row[1]: conn.execute(f"PRAGMA {row[1]}.synchronous").fetchone()[0]
+            for row in conn.execute("PRAGMA database_list")
+        }
+        journal = {
+            row[1]: conn.execute(f"PRAGMA {row[1]}.journal_mode").fetchone()[0]
+            for row in conn.execute("PRAGMA database_list")
+        }
+    finally:
+        catalog.abandon()
+    assert len(synchronous) == 2 and all(level != 0 for level in synchronous.values()), synchronous
+    assert set(journal.values()) == {"delete"}, journal

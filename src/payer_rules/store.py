@@ -256,13 +256,15 @@ def connect_for_import(path: Path, options: ImportOptions) -> sqlite3.Connection
     commit waits for the catalogue entry (:class:`ImportConnection`).
 
     Use it with ``executescript`` only before writing: ``executescript`` commits first.
-    ``synchronous = OFF`` risks only a power cut, not a killed process.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     catalog = options.catalog
     conn = sqlite3.connect(path, factory=ImportConnection if catalog is not None else sqlite3.Connection)
     conn.execute("PRAGMA main.journal_mode = DELETE")
-    conn.execute("PRAGMA main.synchronous = OFF")
+    # SQLite commits several files atomically (through a super-journal) only for databases whose
+    # synchronous setting is not OFF; with the catalogue attached OFF would commit the files one
+    # after the other (issue 19). Without it, OFF risks only a power cut, not a killed process.
+    conn.execute(f"PRAGMA main.synchronous = {'NORMAL' if catalog is not None else 'OFF'}")
     conn.execute("PRAGMA main.cache_size = -65536")
     if catalog is not None:
         assert isinstance(conn, ImportConnection)

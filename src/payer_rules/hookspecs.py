@@ -128,7 +128,14 @@ def register_importers(register: Callable[[ImporterInfo], None]) -> None:
 
     Two plugins registering one importer kind is an error naming both.
 
+    An importer writing SQLite should open its database with
+    :func:`payer_rules.store.connect_for_import` ``(path, options)`` and call ``commit()`` and
+    ``close()`` as usual: ``data import`` then commits the data and its catalogue entry in one
+    transaction, so a failed or killed import changes neither. An importer that writes some
+    other way is recorded after it returns.
+
     .. versionadded:: 0.1
+    .. versionchanged:: 0.1 ``connect_for_import`` (issue 19)
 
     Example::
 

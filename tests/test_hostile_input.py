@@ -508,3 +508,26 @@ def test_a_date_option_beyond_the_range_is_a_usage_error(option, tmp_path):
     )
     assert result.exit_code == 2
     assert "9999-12-31 is out of range; expected a date from 1900-01-01 to 2199-12-31" in result.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ('"text": "Dr. Ana Reyes"', '"text": 1e400', "name.text"),
+        ('"text": "Dr. Ana Reyes"', '"text": ["Dr. Ana Reyes"]', "name.text"),
+    ],
+)
+def test_fhir_provider_name_of_the_wrong_type_fails_that_claim_alone(old, new, path, tmp_path):
+    # found by the long fuzz run: a number as a Practitioner's name.text reached the 835 writer,
+    # which failed with AttributeError and ended the run
+    text = (EXAMPLES / "fhir" / "claims.json").read_text()
+    assert old in text
+    bad = tmp_path / "b.json"
+    bad.write_text(text.replace(old, new, 1))
+    items = list(read_claims([str(bad)]))
+    errors = [i for i in items if isinstance(i, InputError)]
+    assert len(errors) == 1 and f"{path}: expected a string, got " in errors[0].message
+    result = CliRunner().invoke(cli, ["adjudicate", str(bad), "--payer", "medicare", "--format", "x12-835"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output

@@ -558,7 +558,8 @@ def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | N
         if ident is None:
             return None
         npi = str(ident["value"]) if ident.get("system") == NPI_SYSTEM else ""
-        return Provider(npi=npi, name=(ref.get("display") or None) if isinstance(ref, dict) else None)
+        display = _string(ref.get("display"), "display") if isinstance(ref, dict) else None
+        return Provider(npi=npi, name=display or None)
     npi = _npi(res)
     if res.get("resourceType") == "PractitionerRole":
         # the role's own NPI, else its practitioner's, else its organization's; the name and
@@ -576,9 +577,12 @@ def _provider(ref: Any, claim: Mapping[str, Any], index: _Index) -> Provider | N
             )
         res = held[0][0] or res
     name = res.get("name")
+    text: str | None
     if isinstance(name, list) and name:
         n = name[0]
-        text = n.get("text") or " ".join([*(n.get("given") or []), n.get("family") or ""]).strip()
+        given = [_string(g, "name.given") or "" for g in n.get("given") or []]
+        family = _string(n.get("family"), "name.family") or ""
+        text = _string(n.get("text"), "name.text") or " ".join([*given, family]).strip()
     else:
         text = name if isinstance(name, str) else None
     return Provider(npi=npi, name=text or None, address=_address(res))

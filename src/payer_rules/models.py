@@ -266,9 +266,9 @@ class OtherCoverage:
     #: subscriber), for the order of benefits.
     relationship: Relationship | None = None
     #: That plan's subscriber's date of birth (the birthday rule for dependent children).
-    subscriber_birth_date: dt.date | None = None
+    subscriber_birth_date: dt.date | None = field(default=None, validator=_date)
     #: When that plan started covering the patient (the length-of-coverage rules).
-    effective_from: dt.date | None = None
+    effective_from: dt.date | None = field(default=None, validator=_date)
     #: The subscriber's status with the employer sponsoring that plan: active, retired or cobra.
     employment: str | None = field(default=None, validator=validators.optional(validators.in_(_EMPLOYMENT)))
     #: Employees of the employer sponsoring that plan (Medicare-secondary rules: 20 working aged,
@@ -279,7 +279,7 @@ class OtherCoverage:
         default=None, validator=validators.optional(validators.in_(_MEDICARE_BASES))
     )
     #: When that plan is Medicare by ESRD: the first day of the 30-month coordination period.
-    esrd_coordination_start: dt.date | None = None
+    esrd_coordination_start: dt.date | None = field(default=None, validator=_date)
 
 
 @frozen(kw_only=True)
@@ -323,7 +323,7 @@ class Coverage:
         default=None, validator=validators.optional(validators.in_(_MEDICARE_BASES))
     )
     #: When the plan is Medicare by ESRD: the first day of the 30-month coordination period.
-    esrd_coordination_start: dt.date | None = None
+    esrd_coordination_start: dt.date | None = field(default=None, validator=_date)
 
     def active_on(self, day: dt.date) -> bool:
         if self.effective_from and day < self.effective_from:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -155,6 +158,31 @@ def test_a_failing_worker_stops_the_run_with_its_error(batch):
     units = iter_units([str(batch)])
     with pytest.raises(ConfigurationError, match="no engine for you"):
         list(judge_parallel(units, RunOptions(payers=("medicare",)), jobs=2, engine_factory=_failing_engine))
+
+
+_BUILT = multiprocessing.get_context("fork").Value("i", 0) if sys.platform == "linux" else None
+
+
+def _slow_second_engine() -> Engine:
+    """The second engine built takes longer than the parent's one-second wait for output."""
+    assert _BUILT is not None
+    with _BUILT.get_lock():
+        _BUILT.value += 1
+        built = _BUILT.value
+    if built == 2:
+        time.sleep(2.5)
+    return Engine.from_installed()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs fork-started workers")
+def test_a_worker_that_finished_early_is_not_taken_for_lost(batch):
+    """One worker done and exited 0 while the other still works: the run waits, it does not fail."""
+    units = iter_units([str(batch)])
+    judged = list(
+        judge_parallel(units, RunOptions(payers=("medicare",)), jobs=2, engine_factory=_slow_second_engine)
+    )
+    serial = list(iter_units([str(batch)]))
+    assert len(judged) == len(serial)
 
 
 def test_jobs_must_be_positive():

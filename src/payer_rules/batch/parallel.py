@@ -257,9 +257,12 @@ def judge_parallel(
             except queue.Empty:
                 if not block:
                     return
+                # A worker that was told to stop and exited 0 has sent all it had (its queue is
+                # flushed before exit); only a failed worker, or all gone with output owed, is lost.
                 dead = [w for w in workers if not w.is_alive()]
-                if dead:
-                    msg = f"{dead[0].name} exited with code {dead[0].exitcode} before finishing"
+                lost = [w for w in dead if w.exitcode != 0] or (dead if len(dead) == len(workers) else [])
+                if lost:
+                    msg = f"{lost[0].name} exited with code {lost[0].exitcode} before finishing"
                     raise RuntimeError(msg) from None
                 continue
             if kind == "failed":

@@ -20,16 +20,15 @@ never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import marshal
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from payer_rules.cache_files import cache_directory, read_or_build
 from payer_rules.codesets.icd10cm import Icd10cmNotes
 from payer_rules.codesets.registry import CodeTable
 
@@ -61,33 +60,10 @@ def cached_table(
         build: makes the table when the cache does not hold it.
         directory: where cached tables live; ``<data dir>/cache`` by default.
     """
-    if directory is None:
-        from payer_rules.store import data_dir
-
-        directory = data_dir(create=False) / "cache"
+    directory = cache_directory(directory)
     stem = "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-")
     path = directory / f"{stem}-{cache_key(name, sources)}{SUFFIX}"
-    with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError):
-        return load_table(path.read_bytes())
-    table = build()
-    payload = dump_table(table)
-    if payload is not None:
-        with contextlib.suppress(OSError):  # a read-only data directory: work from memory
-            _write(path, payload)
-            for old in directory.glob(f"{stem}-*{SUFFIX}"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-    return table
-
-
-def _write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return read_or_build(path, stem, load=load_table, build=build, dump=dump_table)
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -18,7 +18,6 @@ directory that cannot be written leaves the document in memory only.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import marshal
@@ -28,6 +27,8 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from payer_rules.cache_files import cache_directory, read_or_build
 
 __all__ = ["parse"]
 
@@ -51,33 +52,12 @@ def parse(text: str, origin: str, *, directory: Path | None = None) -> dict[str,
     :param directory: where parsed packs live; ``<data dir>/cache`` by default.
     :raises tomllib.TOMLDecodeError: as ``tomllib`` raises it.
     """
-    if directory is None:
-        from payer_rules.store import data_dir
-
-        directory = data_dir(create=False) / "cache"
+    directory = cache_directory(directory)
     stem = "pack-" + hashlib.sha256(os.path.abspath(origin).encode("utf-8", "surrogatepass")).hexdigest()[:12]
     path = directory / f"{stem}-{_key(text)}{SUFFIX}"
-    with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
-        return load(path.read_bytes())
-    doc = tomllib.loads(text, parse_float=Decimal)
-    payload = dump(doc)
-    if payload is not None:
-        with contextlib.suppress(OSError):  # a read-only data directory: work from memory
-            _write(path, payload)
-            for old in directory.glob(f"{stem}-*{SUFFIX}"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-    return doc
-
-
-def _write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return read_or_build(
+        path, stem, load=load, build=lambda: tomllib.loads(text, parse_float=Decimal), dump=dump
+    )
 
 
 class _Uncacheable(Exception):

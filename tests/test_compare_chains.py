@@ -304,3 +304,9 @@ def test_money_holds_across_every_chain_on_the_example_batches(engine: Engine, c
             assert ZERO <= outcome.paid <= billed, row
             assert outcome.patient_responsibility >= ZERO
             assert outcome.paid + outcome.patient_responsibility <= billed, row
+
+
+def test_a_chain_with_an_empty_place_is_refused() -> None:
+    out = invoke("compare", str(EXAMPLES / "claims"), "--chain", "medicare,,medicaid-ny")
+    assert out.exit_code == 2
+    assert "empty payer between commas" in out.output

@@ -214,9 +214,14 @@ def parse_chains(engine: Engine, texts: Sequence[str]) -> dict[str, list[str]]:
 
     chains: dict[str, list[str]] = {}
     for text in texts:
-        payers = [engine.payer(p.strip()).id for p in text.split(",") if p.strip()]
-        if not payers:
+        names = [p.strip() for p in text.split(",")]
+        if not any(names):
             raise UsageError(f"--chain {text!r}: name the payers in order, e.g. medicare,medicaid-ny")
+        if not all(names):
+            raise UsageError(
+                f"--chain {text!r}: an empty payer between commas; expected e.g. medicare,medicaid-ny"
+            )
+        payers = [engine.payer(name).id for name in names]
         if len(set(payers)) != len(payers):
             raise UsageError(f"--chain {text!r}: a payer may appear once in a chain")
         label = ">".join(payers)

@@ -84,7 +84,7 @@ def write_formats(batch: Path, formats: list[str]) -> dict[str, Path]:
     todo = [f for f in formats if f != "ndjson"]
     if not todo:
         return paths
-    from payer_rules.io.fhir.writer import claim_bundle
+    from payer_rules.io.fhir.writer import claim_bundle, dumps
     from payer_rules.io.readers import read_claims
     from payer_rules.io.x12.writer_837 import claims_to_837
     from payer_rules.models import Claim
@@ -104,7 +104,7 @@ def write_formats(batch: Path, formats: list[str]) -> dict[str, Path]:
         if fmt == "x12":
             path.write_text(claims_to_837(claims), encoding="utf-8")
         else:
-            path.write_text(json.dumps(claim_bundle(claims), indent=1), encoding="utf-8")
+            path.write_text(dumps(claim_bundle(claims), indent=True), encoding="utf-8")
     return paths
 
 

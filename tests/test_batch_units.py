@@ -188,7 +188,7 @@ def run(*args: str):
 
 def _batch_files(tmp_path: Path) -> list[str]:
     """837P, 837I, a JSON list and a FHIR Bundle, with bad claims and an envelope error among them."""
-    from payer_rules.io.fhir.writer import claim_bundle
+    from payer_rules.io.fhir.writer import claim_bundle, dumps
     from payer_rules.io.x12.writer_837 import claims_to_837
 
     raw = make_claims(120)
@@ -205,7 +205,7 @@ def _batch_files(tmp_path: Path) -> list[str]:
     bad_envelope = _join(segments).replace("GE*1*1~", "GE*2*1~")
     (tmp_path / "q.837").write_text(bad_envelope)
     (tmp_path / "l.json").write_text("[\n" + ",\n".join(json.dumps(c) for c in raw[60:]) + "\n]\n")
-    (tmp_path / "f.json").write_text(json.dumps(claim_bundle(claims[60:90]), indent=1))
+    (tmp_path / "f.json").write_text(dumps(claim_bundle(claims[60:90]), indent=True))
     return [
         str(tmp_path / "p.837"),
         str(EXAMPLES / "x12" / "institutional.837"),
@@ -233,7 +233,7 @@ def test_jobs_2_is_the_serial_run_to_the_byte_on_837_json_and_fhir(tmp_path, mon
 
 
 def _bundle_text(count: int = 40) -> str:
-    from payer_rules.io.fhir.writer import claim_bundle
+    from payer_rules.io.fhir.writer import claim_bundle, dumps
 
     raw = make_claims(count)
     claims = [c for c in read_ndjson_lines(iter(json.dumps(c) for c in raw), "x") if isinstance(c, Claim)]
@@ -243,7 +243,7 @@ def _bundle_text(count: int = 40) -> str:
         claims_in[1]["item"][0]["servicedDate"] = "2026-02-30"  # a bad claim
         claims_in[5]["insurance"] = []  # no member: its claim cannot be read
         claims_in[9]["patient"] = {"reference": "Patient/nobody"}  # member id from the Coverage
-    return json.dumps(bundle, indent=1)
+    return dumps(bundle, indent=True)
 
 
 FHIR_TEXTS = {

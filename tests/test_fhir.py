@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from payer_rules.cli import cli
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
-from payer_rules.io.fhir.writer import FhirWriter, claim_bundle
+from payer_rules.io.fhir.writer import FhirWriter, claim_bundle, dumps
 from payer_rules.io.readers import read_claims, read_text
 from payer_rules.models import Claim
 
@@ -30,7 +30,7 @@ def test_claim_bundle_round_trip():
     claims = example_claims()
     bundle = claim_bundle(claims)
     Bundle.model_validate(bundle)
-    back = list(read_text(json.dumps(bundle), "claims.fhir.json"))
+    back = list(read_text(dumps(bundle), "claims.fhir.json"))
     assert [c.id for c in back if isinstance(c, Claim)] == [c.id for c in claims]
     for original, read_back in zip(claims, back, strict=True):
         assert isinstance(read_back, Claim)
@@ -49,14 +49,14 @@ def test_a_single_claim_resource_is_read():
     for key in ("patient", "provider"):
         claim[key]["reference"] = "#" + claim[key]["reference"].split("/")[1]
     claim["insurance"][0]["coverage"]["reference"] = "#" + claim["insurance"][0]["coverage"]["reference"][9:]
-    [read_back] = read_text(json.dumps(claim), "one.json")
+    [read_back] = read_text(dumps(claim), "one.json")
     assert isinstance(read_back, Claim) and read_back.id == "CLM-1001"
 
 
 def test_bad_fhir_claim_is_located():
     bundle = claim_bundle(example_claims()[:2])
     bundle["entry"][0]["resource"]["item"][0]["servicedDate"] = "2026-02-30"
-    items = list(read_text(json.dumps(bundle), "b.json"))
+    items = list(read_text(dumps(bundle), "b.json"))
     assert isinstance(items[0], InputError)
     assert str(items[0]) == (
         "b.json: entry[0] Claim/CLM-1001: expected a date as YYYY-MM-DD, got '2026-02-30'"
@@ -80,7 +80,7 @@ def test_bad_fhir_claim_is_located():
 def test_an_amount_or_quantity_that_is_not_a_finite_number_is_located(field, value, expected):
     bundle = claim_bundle(example_claims()[:1])
     bundle["entry"][0]["resource"]["item"][0][field] = value
-    [item] = read_text(json.dumps(bundle), "b.json")
+    [item] = read_text(dumps(bundle), "b.json")
     assert str(item) == f"b.json: entry[0] Claim/CLM-1001: {expected}"
 
 
@@ -146,8 +146,8 @@ def test_assignment_maps_to_payee_type_and_the_accept_assignment_extension():
     resource = bundle["entry"][0]["resource"]
     assert resource["payee"]["type"]["coding"][0]["code"] == "subscriber"
     assert resource["extension"] == [{"url": ACCEPT_ASSIGNMENT, "valueBoolean": False}]
-    [back] = read_text(json.dumps(bundle), "b.json")
+    [back] = read_text(dumps(bundle), "b.json")
     assert isinstance(back, Claim) and (back.accept_assignment, back.benefits_assigned) == (False, False)
     resource["payee"]["type"]["coding"][0]["code"] = "somebody"
-    [bad] = read_text(json.dumps(bundle), "b.json")
+    [bad] = read_text(dumps(bundle), "b.json")
     assert isinstance(bad, InputError) and "@ $.payee.type" in str(bad)

@@ -11,7 +11,7 @@ from attrs import evolve
 
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
-from payer_rules.io.fhir.writer import claim_bundle
+from payer_rules.io.fhir.writer import claim_bundle, dumps
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.writer_837 import claims_to_837
 from payer_rules.models import (
@@ -194,7 +194,7 @@ def test_fhir_institutional_round_trip_keeps_every_field():
     claims = [one_claim(INPATIENT_MORE), one_claim(OUTPATIENT)]
     bundle = claim_bundle(claims)
     Bundle.model_validate(bundle)
-    back = [i for i in read_text(json.dumps(bundle), "claims.fhir.json")]
+    back = [i for i in read_text(dumps(bundle), "claims.fhir.json")]
     for original, read_back in zip(claims, back, strict=True):
         assert isinstance(read_back, Claim), str(read_back)
         for name in (
@@ -238,7 +238,7 @@ def test_fhir_reads_carin_style_supporting_info_and_prn_identifier():
             "code": {"coding": [{"system": "http://example.org/other", "code": "ignored"}]},
         }
     )
-    c = next(i for i in read_text(json.dumps(bundle), "b.json"))
+    c = next(i for i in read_text(dumps(bundle), "b.json"))
     assert isinstance(c, Claim), str(c)
     assert c.provider_ccn == "100007"
     assert c.bill_type == "131" and c.condition_codes == ("G0",)
@@ -247,7 +247,7 @@ def test_fhir_reads_carin_style_supporting_info_and_prn_identifier():
 def _bundle_with(change) -> str:
     bundle = claim_bundle([one_claim(INPATIENT_MORE)])
     change(bundle["entry"][0]["resource"])
-    return json.dumps(bundle)
+    return dumps(bundle)
 
 
 def _info(claim, system_or_category):

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from payer_rules.cli import cli
 from payer_rules.engine import Engine
 from payer_rules.io.claims import claim_from_dict
-from payer_rules.io.fhir.writer import claim_bundle
+from payer_rules.io.fhir.writer import claim_bundle, dumps
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.writer_837 import claims_to_837
 from payer_rules.models import Claim
@@ -203,7 +203,7 @@ def test_the_number_is_honoured_from_an_837_ref_g1_and_a_fhir_preauthref(data_di
     assert f"REF*G1*{number}~" in x12
     fhir = claim_bundle([claim])
     assert fhir["entry"][0]["resource"]["insurance"][0]["preAuthRef"] == [number]
-    for name, text in (("claim.837", x12), ("claim.fhir.json", json.dumps(fhir))):
+    for name, text in (("claim.837", x12), ("claim.fhir.json", dumps(fhir))):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         out = tmp_path / f"{name}.out.json"

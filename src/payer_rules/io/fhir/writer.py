@@ -14,16 +14,17 @@ system on the benefit adjudication.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any, TextIO
+
+import orjson
 
 from payer_rules.errors import InputError
 from payer_rules.io.fhir.reader import ACCEPT_ASSIGNMENT
 from payer_rules.models import Claim, ClaimType, CodeSystem
 from payer_rules.results import Adjustment, CasePayment, ClaimResult, ClaimStatus, LineResult, LineStatus
 
-__all__ = ["FhirWriter", "fhir_claim_type", "result_resources"]
+__all__ = ["FhirWriter", "dumps", "fhir_claim_type", "result_resources"]
 
 ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
 C4BB_ADJUDICATION = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudication"
@@ -49,8 +50,26 @@ def fhir_claim_type(claim_type: ClaimType) -> str:
     return "oral" if claim_type is ClaimType.DENTAL else str(claim_type)
 
 
+def _exact_number(value: Any) -> orjson.Fragment:
+    """A Decimal as a JSON number with its own digits: ``100.10`` stays ``100.10``.
+
+    FHIR's ``decimal`` keeps its precision ("100.10" is not "100.1") and amounts are Decimal
+    throughout; through ``float`` they lost trailing zeros and, past 15 or so digits, cents.
+    """
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(format(value, "f"))
+    msg = f"{value!r} ({type(value).__name__}) is not a FHIR JSON value"
+    raise TypeError(msg)
+
+
+def dumps(document: Any, *, indent: bool = False) -> str:
+    """FHIR JSON text of ``document``, its Decimal values (Money, Quantity) as exact JSON numbers."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return orjson.dumps(document, default=_exact_number, option=option).decode()
+
+
 def _money(value: Decimal) -> dict[str, Any]:
-    return {"value": float(value), "currency": "USD"}
+    return {"value": value, "currency": "USD"}
 
 
 def _category(system: str, code: str) -> dict[str, Any]:
@@ -173,7 +192,7 @@ def result_resources(
                 "productOrService": {"coding": [{"code": ln.procedure}]},
                 **({"modifier": [{"coding": [{"code": m}]} for m in ln.modifiers]} if ln.modifiers else {}),
                 "servicedDate": c.lines[ln.line - 1].service_date.isoformat(),
-                "quantity": {"value": float(ln.units)},
+                "quantity": {"value": ln.units},
                 "net": _money(ln.billed),
                 "adjudication": _adjudication(ln.billed, ln.allowed, ln.paid, ln.adjustments, ln.rarcs),
             }
@@ -226,7 +245,7 @@ class FhirWriter:
                 "fullUrl": f"urn:payer-rules:{resource['resourceType']}/{resource['id']}",
                 "resource": resource,
             }
-            self._stream.write(json.dumps(entry, ensure_ascii=False))
+            self._stream.write(dumps(entry))
 
     def close(self) -> None:
         if self._count == 0:
@@ -238,12 +257,15 @@ class FhirWriter:
 def _quantity(units: Decimal, basis: str | None) -> dict[str, Any]:
     """A line's quantity; minutes of anesthesia time (837P SV103 MJ) in UCUM ``min``."""
     if basis == "MJ":
-        return {"value": float(units), "system": "http://unitsofmeasure.org", "code": "min", "unit": "min"}
-    return {"value": float(units)}
+        return {"value": units, "system": "http://unitsofmeasure.org", "code": "min", "unit": "min"}
+    return {"value": units}
 
 
 def claim_bundle(claims: list[Claim]) -> dict[str, Any]:
-    """Claims as a FHIR Bundle of Claim resources (with Patient and Coverage), for round trips."""
+    """Claims as a FHIR Bundle of Claim resources (with Patient and Coverage), for round trips.
+
+    Amounts and quantities are the claims' Decimals: write the Bundle with :func:`dumps`.
+    """
     entries: list[dict[str, Any]] = []
     for c in claims:
         patient = {
@@ -414,7 +436,7 @@ def _institutional(c: Claim, claim: dict[str, Any], provider: dict[str, Any]) ->
         period = {"start": span.start.isoformat(), "end": span.end.isoformat()}
         add("info", code=_coding(r.OCCURRENCE_SPAN_SYSTEM, span.code), timingPeriod=period)
     for v in c.value_codes:
-        add("info", code=_coding(r.VALUE_SYSTEM, v.code), valueQuantity={"value": float(v.amount)})
+        add("info", code=_coding(r.VALUE_SYSTEM, v.code), valueQuantity={"value": v.amount})
     if info:
         claim["supportingInfo"] = info
     diagnosis_type = "http://terminology.hl7.org/CodeSystem/ex-diagnosistype"

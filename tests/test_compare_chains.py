@@ -114,6 +114,16 @@ def test_json_compares_the_two_chains_by_formula_and_names_the_rules(tmp_path: P
     summary = {s["payer"]: s for s in data["summary"]}
     assert Decimal(summary["medicare>medicaid-ny"]["expected_reimbursement"]) == medicare_paid + ny_pays
     assert Decimal(summary["medicare>silverleaf"]["billed"]) == Decimal("150.00")  # billed once per chain
+    # allowed: the primary's (Medicare allows the fee, under the $150 charge), not New York
+    # Medicaid's own 80% of it, a ceiling on what the chain pays rather than the line's price
+    assert Decimal(a["allowed"]) == Decimal(b["allowed"]) == FEE
+    assert [Decimal(s["allowed"]) for s in a["steps"]] == [FEE, ny_allowed]
+    assert Decimal(summary["medicare>medicaid-ny"]["allowed"]) == FEE
+    assert Decimal(summary["medicare>silverleaf"]["allowed"]) == FEE
+    assert a["explanation"].startswith(
+        f"medicare paid {medicare_paid} of {FEE} allowed, "
+        f"then medicaid-ny paid {ny_pays} of {ny_allowed} allowed: "
+    )
 
 
 def test_the_patient_owes_what_the_last_payer_left(tmp_path: Path) -> None:
@@ -132,7 +142,7 @@ def test_the_patient_owes_what_the_last_payer_left(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert list(rows[0]) == [
         "claim_id", "line", "procedure", "chain", "status", "allowed", "paid", "patient_responsibility",
-        "differs", "rule_codes", "reasons", "basis", "paid_by_payer", "explanation",
+        "differs", "rule_codes", "reasons", "basis", "paid_by_payer", "explanation", "allowed_by_payer",
     ]  # fmt: skip
     by_chain = {r["chain"]: r for r in rows}
     medicare_paid, coinsurance = medicare_line()
@@ -141,6 +151,8 @@ def test_the_patient_owes_what_the_last_payer_left(tmp_path: Path) -> None:
     assert Decimal(ca["paid"]) == medicare_paid + ca_pays
     assert Decimal(ca["patient_responsibility"]) == coinsurance - ca_pays
     assert ca["paid_by_payer"] == f"medicare={medicare_paid} medicaid-ca={ca_pays}"
+    assert Decimal(ca["allowed"]) == FEE
+    assert ca["allowed_by_payer"] == f"medicare={FEE} medicaid-ca={cents(FEE * Decimal('0.875'))}"
     gap = by_chain["medicare>silverleaf"]
     assert Decimal(gap["patient_responsibility"]) == 0
     assert ca["differs"] == gap["differs"] == "yes"
@@ -175,6 +187,22 @@ def _step(payer: str, status: str, paid: str, patient: str) -> PayerLine:
         reasons=(),
         rule_codes=(),
     )
+
+
+def test_the_chain_allowed_is_what_the_payer_that_settled_the_line_first_allowed() -> None:
+    # _step's allowed is paid + patient: a 100 line, 80 / 20; the secondary allows its own 70
+    primary_then_secondary = chain_outcome(
+        "a>b", [_step("a", "paid", "80", "20"), _step("b", "paid", "15", "55")]
+    )
+    assert (primary_then_secondary.allowed, primary_then_secondary.paid) == (Decimal(100), Decimal(95))
+    secondary_denied = chain_outcome("a>b", [_step("a", "paid", "80", "20"), _step("b", "denied", "0", "0")])
+    assert secondary_denied.allowed == Decimal(100)
+    # the primary denied it: the secondary priced it first
+    as_primary = chain_outcome("a>b", [_step("a", "denied", "0", "0"), _step("b", "paid", "60", "40")])
+    assert as_primary.allowed == Decimal(100)
+    pended = chain_outcome("a>b", [_step("a", "pended", "0", "30"), _step("b", "pended", "0", "0")])
+    assert pended.allowed == Decimal(30)  # none settled: the primary's
+    assert [s.allowed for s in primary_then_secondary.steps] == [Decimal(100), Decimal(70)]
 
 
 def test_a_secondary_denial_leaves_the_patient_what_the_primary_left() -> None:

@@ -116,10 +116,17 @@ def chain_outcome(label: str, steps: Sequence[PayerLine]) -> PayerLine:
       secondary's denial neither adds to nor erases the primary's cost sharing);
     * status: pended (or error) when any payer has not finished, else paid when a payer settled
       the line, else the last payer's status;
-    * allowed: the last payer's allowed amount.
+    * allowed: the allowed amount of the first payer that settled the line: normally the
+      primary's, the amount the line was priced at first, against which the chain's payments
+      and the patient's share are read. A secondary's allowed amount is its own fee schedule's
+      (New York Medicaid's is 80% of Medicare's), never the line's price, so the last payer's
+      would put a paid amount above the allowed one. When the primary denied the line and a
+      later payer paid it, that payer priced it first; when no payer settled it, the
+      primary's. Each payer's own allowed amount stays in ``steps`` (and the explanation).
     """
     patient = steps[0].patient_responsibility
     settled = steps[0].status in _SETTLED
+    priced_by = next((s for s in steps if s.status in _SETTLED), steps[0])
     for step in steps[1:]:
         if step.status in _SETTLED:
             patient, settled = step.patient_responsibility, True
@@ -128,7 +135,7 @@ def chain_outcome(label: str, steps: Sequence[PayerLine]) -> PayerLine:
     return PayerLine(
         payer=label,
         status=status,
-        allowed=steps[-1].allowed,
+        allowed=priced_by.allowed,
         paid=sum((s.paid for s in steps), Decimal(0)),
         patient_responsibility=patient,
         reasons=tuple(f"{s.payer}: {reason}" for s in steps for reason in s.reasons),
@@ -142,7 +149,9 @@ def _explain(outcome: PayerLine, others: Sequence[PayerLine]) -> str:
     """What each payer of the chain did on the line, and the rule codes no other chain applied."""
     elsewhere = {code for o in others for code in o.rule_codes}
     only = [code for code in outcome.rule_codes if code not in elsewhere]
-    steps = ", then ".join(f"{s.payer} {s.status} {s.paid:.2f}" for s in outcome.steps)
+    steps = ", then ".join(
+        f"{s.payer} {s.status} {s.paid:.2f} of {s.allowed:.2f} allowed" for s in outcome.steps
+    )
     text = f"{steps}: {outcome.paid:.2f} paid together, the patient owes {outcome.patient_responsibility:.2f}"
     return f"{text}; rules only this chain applied: {', '.join(only)}" if only else text
 

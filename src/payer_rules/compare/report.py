@@ -24,6 +24,7 @@ __all__ = [
     "HtmlComparison",
     "JsonComparison",
     "TableComparison",
+    "allowed_by_payer",
     "paid_by_payer",
     "write_summary_csv",
 ]
@@ -63,6 +64,11 @@ def _line_dict(row: LineComparison) -> dict[str, Any]:
 def paid_by_payer(outcome: PayerLine) -> str:
     """``medicare=92.18 medicaid-ny=1.88``: what each payer of a chain paid."""
     return " ".join(f"{s.payer}={s.paid:.2f}" for s in outcome.steps)
+
+
+def allowed_by_payer(outcome: PayerLine) -> str:
+    """``medicare=117.58 medicaid-ny=94.06``: what each payer of a chain allowed."""
+    return " ".join(f"{s.payer}={s.allowed:.2f}" for s in outcome.steps)
 
 
 class JsonComparison:
@@ -116,8 +122,9 @@ class CsvComparison:
     )
 
     #: a chain comparison: ``chain`` (its label) instead of ``payer``, the chain's money
-    #: (paid by all its payers, the patient's responsibility after the last), what each payer
-    #: paid, and the explanation by rule
+    #: (allowed by the payer that settled the line first, normally the primary; paid by all its
+    #: payers; the patient's responsibility after the last), what each payer paid, the
+    #: explanation by rule, and what each payer allowed
     CHAIN_FIELDS = (
         "claim_id",
         "line",
@@ -133,6 +140,7 @@ class CsvComparison:
         "basis",
         "paid_by_payer",
         "explanation",
+        "allowed_by_payer",
     )
 
     def __init__(
@@ -160,7 +168,7 @@ class CsvComparison:
                     o.basis,
                 ]
                 if self._chains:
-                    row += [paid_by_payer(o), o.explanation]
+                    row += [paid_by_payer(o), o.explanation, allowed_by_payer(o)]
                 self._w.writerow(row)
 
     def finish(self, summaries: Sequence[PayerSummary], rule_names: dict[str, str]) -> None:

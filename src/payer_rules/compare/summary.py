@@ -82,7 +82,8 @@ class PayerSummary:
     def add_chain(self, results: Sequence[ClaimResult], rows: Sequence[LineComparison]) -> None:
         """One claim judged by a payer chain (this summary's ``payer`` is the chain's label).
 
-        Money is the chain's: billed once, paid by all its payers together, the patient's
+        Money is the chain's: billed once, allowed as the payer that settled each line first
+        allowed it (normally the primary), paid by all its payers together, the patient's
         responsibility after the whole chain (:func:`payer_rules.compare.diff.chain_outcome`);
         denials and rule counts come from every payer's findings.
         """
@@ -100,7 +101,7 @@ class PayerSummary:
         assert status is not None
         self.by_status[status] += 1
         self.billed += results[0].billed
-        self.allowed += results[-1].allowed
+        self.allowed += sum((o.allowed for o in outcomes), ZERO)
         self.paid += sum((o.paid for o in outcomes), ZERO)
         self.patient_responsibility += sum((o.patient_responsibility for o in outcomes), ZERO)
         failures = [

@@ -4,17 +4,48 @@ Shared by the code-set tables (``codesets/cache.py``) and parsed rulepacks (``ru
 An entry is one file named ``STEM-KEY.SUFFIX``; writing one removes the entries of the same stem
 with other keys, so a changed source replaces its own entry. A damaged entry is built again and a
 read-only data directory works from memory.
+
+Sources that come and go (a pack in a temporary directory has a new path, so a new stem, every
+time) would leave their entries behind for good; a :class:`Budget` bounds a kind of entry.
+An entry's modification time is when it was last used (reading refreshes it, at most once an
+hour), and writing an entry prunes the others of its kind: those unused for longer than the
+budget's age, then the least recently used beyond its count or size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from attrs import frozen
+
+__all__ = ["Budget", "cache_directory", "prune", "read_or_build"]
+
 T = TypeVar("T")
+
+#: Reading an entry refreshes its time when it is older than this (seconds): a use is recorded
+#: without writing the file's metadata on every start.
+TOUCH_AFTER = 3600.0
+
+
+@frozen
+class Budget:
+    """How much of one kind of entry the cache keeps.
+
+    Args:
+        pattern: the entries it covers, as a glob in the cache directory (``pack-*.pack``).
+        max_age_days: an entry unused for longer is removed.
+        max_entries, max_bytes: beyond these, the least recently used entries are removed.
+    """
+
+    pattern: str
+    max_age_days: float
+    max_entries: int
+    max_bytes: int
 
 
 def cache_directory(directory: Path | None) -> Path:
@@ -33,10 +64,16 @@ def read_or_build(
     load: Callable[[bytes], T],
     build: Callable[[], T],
     dump: Callable[[T], bytes | None],
+    budget: Budget | None = None,
 ) -> T:
-    """The value kept at ``path``; else ``build()``, kept there when ``dump`` can hold it."""
+    """The value kept at ``path``; else ``build()``, kept there when ``dump`` can hold it.
+
+    :param budget: what to keep of ``path``'s kind, pruned when an entry is written.
+    """
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
-        return load(path.read_bytes())
+        value = load(path.read_bytes())
+        _touch(path)
+        return value
     value = build()
     payload = dump(value)
     if payload is not None:
@@ -45,7 +82,45 @@ def read_or_build(
             for old in path.parent.glob(f"{stem}-*{path.suffix}"):
                 if old != path:
                     old.unlink(missing_ok=True)
+            if budget is not None:
+                prune(path.parent, budget, keep=path)
     return value
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache is still read
+        if time.time() - path.stat().st_mtime > TOUCH_AFTER:
+            os.utime(path)
+
+
+def prune(
+    directory: Path, budget: Budget, *, keep: Path | None = None, now: float | None = None
+) -> list[Path]:
+    """Remove the entries of ``budget``'s kind it does not keep; ``keep`` always stays.
+
+    :returns: the entries removed.
+    """
+    now = time.time() if now is None else now
+    entries: list[tuple[float, int, Path]] = []
+    for path in directory.glob(budget.pattern):
+        with contextlib.suppress(OSError):  # removed meanwhile by another process
+            status = path.stat()
+            entries.append((status.st_mtime, status.st_size, path))
+    entries.sort(key=lambda e: (e[2] != keep, -e[0]))  # ``keep``, then the most recently used
+    removed: list[Path] = []
+    count = size = 0
+    for used, bytes_, path in entries:
+        count += 1
+        size += bytes_
+        stale = now - used > budget.max_age_days * 86400
+        over = count > budget.max_entries or size > budget.max_bytes
+        if path != keep and (stale or over):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+            count -= 1
+            size -= bytes_
+    return removed
 
 
 def _write(path: Path, payload: bytes) -> None:

@@ -30,6 +30,7 @@ from .kinds.base import (
 from .loader import Pack
 from .problems import Problem, RulepackError
 from .schema import Rule, Status
+from .sharing import building
 
 __all__ = ["CompiledRulepacks", "PayerRules", "compile_packs", "rule_infos"]
 
@@ -114,6 +115,7 @@ def _location(pack: Pack, index: int) -> str:
     return f"{pack.file}:{line}" if line else pack.file
 
 
+@building()
 def compile_packs(
     packs: Sequence[Pack],
     kinds: Mapping[str, RuleKind],
@@ -216,10 +218,19 @@ def rule_infos(packs: Sequence[Pack]) -> list[RuleInfo]:
     for pack in packs:
         for rule in pack.rules:
             versions[rule.code].append((pack, rule))
+    # one label per pack and the enums' own value strings: 50,000 rules would otherwise keep
+    # 50,000 copies of each (``str(member)`` makes a new string every time)
+    labels = {id(pack): pack.meta.label for pack in packs}
     infos = []
     for code, found in versions.items():
-        pack, latest = max(found, key=lambda pr: pr[1].effective_from)
-        ends = [r.effective_to for _p, r in found]
+        if len(found) == 1:
+            pack, latest = found[0]
+            start, end = latest.effective_from, latest.effective_to
+        else:
+            pack, latest = max(found, key=lambda pr: pr[1].effective_from)
+            ends = [r.effective_to for _p, r in found]
+            start = min(r.effective_from for _p, r in found)
+            end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
         infos.append(
             RuleInfo(
                 code=code,
@@ -228,14 +239,14 @@ def rule_infos(packs: Sequence[Pack]) -> list[RuleInfo]:
                 why=latest.why,
                 citation=latest.citation,
                 payers=pack.meta.payers,
-                source=pack.meta.label,
-                effective_from=min(r.effective_from for _p, r in found),
-                effective_to=None if any(e is None for e in ends) else max(e for e in ends if e is not None),
-                severity=str(latest.severity),
+                source=labels[id(pack)],
+                effective_from=start,
+                effective_to=end,
+                severity=latest.severity.value,
                 carc=latest.carc,
                 rarcs=latest.rarcs,
-                group=str(latest.group) if latest.group else None,
-                status=str(latest.status),
+                group=latest.group.value if latest.group else None,
+                status=latest.status.value,
             )
         )
     return sorted(infos, key=lambda i: i.code)

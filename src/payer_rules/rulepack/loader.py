@@ -36,6 +36,7 @@ from .schema import (
     rulepack_converter,
     structure,
 )
+from .sharing import building
 
 __all__ = ["Pack", "find_packs", "lint_cases", "load_pack", "load_packs"]
 
@@ -119,6 +120,7 @@ def _schema_problems(
     return out
 
 
+@building()
 def load_pack(path: str | os.PathLike[str], kinds: Mapping[str, RuleKind]) -> Pack:
     """Read and check one pack file.
 
@@ -346,6 +348,7 @@ def _check_overlaps(file: str, positions: Positions, rules: Sequence[tuple[int, 
         seen.setdefault(rule.code, []).append(rule)
 
 
+@building()
 def load_packs(
     paths: Iterable[str | os.PathLike[str]], kinds: Mapping[str, RuleKind], *, origin: str = ""
 ) -> list[Pack]:
@@ -429,6 +432,7 @@ def lint_cases(packs: Sequence[Pack]) -> list[Problem]:
     """Every rule in use needs a case that fires and one that does not; expected codes must exist."""
     problems: list[Problem] = []
     for pack in packs:
+        codes = pack.codes
         for i, rule in enumerate(pack.rules):
             if rule.status is Status.REMOVED:
                 continue
@@ -452,7 +456,7 @@ def lint_cases(packs: Sequence[Pack]) -> list[Problem]:
                 )
             for j, case in enumerate(rule.cases):
                 for code in case.expect:
-                    if code not in pack.codes:
+                    if code not in codes:
                         problems.append(
                             pack.problem(
                                 ("rules", i, "cases", j, "expect"),

@@ -12,8 +12,11 @@ belong to the interpreter) and the text itself, so a changed pack is never read 
 document that parsed is cached (a syntax error is raised as before, by ``tomllib``). The
 payload holds built-in types only; dates and decimals, which :mod:`marshal` cannot hold, are
 stored as text with their places and put back on reading. A document holding any other type
-(times, date-times) is not cached. A file that cannot be read is parsed again; a cache
-directory that cannot be written leaves the document in memory only.
+(times, date-times) is not cached. Equal strings are written once (marshal refers back to the
+first), so reading makes one string object per distinct key or value, and one date or decimal
+per distinct text, rather than one per place: less to build and less to free. A file that
+cannot be read is parsed again; a cache directory that cannot be written leaves the document
+in memory only.
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from payer_rules.cache_files import cache_directory, read_or_build
+from payer_rules.cache_files import Budget, cache_directory, read_or_build
 
 __all__ = ["parse"]
 
 #: Bumped whenever the payload's layout changes.
-FORMAT = b"payer-rules parsed pack 1\n"
+FORMAT = b"payer-rules parsed pack 2\n"
 SUFFIX = ".pack"
 _DATE, _DECIMAL = 0, 1
+#: What the cache keeps of parsed packs: every pack installed, many times over, while packs
+#: written to temporary directories (each a new entry) do not pile up.
+BUDGET = Budget(pattern=f"pack-*{SUFFIX}", max_age_days=30, max_entries=512, max_bytes=256 << 20)
 
 
 def _key(text: str) -> str:
@@ -56,7 +62,12 @@ def parse(text: str, origin: str, *, directory: Path | None = None) -> dict[str,
     stem = "pack-" + hashlib.sha256(os.path.abspath(origin).encode("utf-8", "surrogatepass")).hexdigest()[:12]
     path = directory / f"{stem}-{_key(text)}{SUFFIX}"
     return read_or_build(
-        path, stem, load=load, build=lambda: tomllib.loads(text, parse_float=Decimal), dump=dump
+        path,
+        stem,
+        load=load,
+        build=lambda: tomllib.loads(text, parse_float=Decimal),
+        dump=dump,
+        budget=BUDGET,
     )
 
 
@@ -67,19 +78,24 @@ class _Uncacheable(Exception):
 def dump(doc: dict[str, Any]) -> bytes | None:
     """The bytes of a cache file for a parsed document; ``None`` for one it cannot hold."""
     places: list[tuple[tuple[str | int, ...], int, str]] = []
+    strings: dict[str, str] = {}
+    once = strings.setdefault
 
     def plain(value: Any, at: tuple[str | int, ...]) -> Any:
         if isinstance(value, dict):
-            return {k: plain(v, (*at, k)) for k, v in value.items()}
+            return {once(k, k): plain(v, (*at, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [plain(v, (*at, i)) for i, v in enumerate(value)]
-        if isinstance(value, (str, bool, int)):
+        if isinstance(value, str):
+            return once(value, value)
+        if isinstance(value, (bool, int)):
             return value
         if isinstance(value, Decimal):
-            places.append((at, _DECIMAL, str(value)))
+            places.append((at, _DECIMAL, once(str(value), str(value))))
             return None
         if type(value) is dt.date:
-            places.append((at, _DATE, value.isoformat()))
+            text = value.isoformat()
+            places.append((at, _DATE, once(text, text)))
             return None
         raise _Uncacheable
 
@@ -99,10 +115,13 @@ def load(data: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         msg = "not a parsed pack"
         raise ValueError(msg)
-    date, decimal = dt.date.fromisoformat, Decimal
+    made: dict[tuple[int, str], Any] = {}  # one date or decimal per distinct text
     for at, kind, text in places:
         parent: Any = body
         for step in at[:-1]:
             parent = parent[step]
-        parent[at[-1]] = date(text) if kind == _DATE else decimal(text)
+        value = made.get((kind, text))
+        if value is None:
+            value = made[kind, text] = dt.date.fromisoformat(text) if kind == _DATE else Decimal(text)
+        parent[at[-1]] = value
     return body

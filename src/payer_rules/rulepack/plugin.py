@@ -31,6 +31,7 @@ from .evaluator import CompiledRulepacks, compile_packs, rule_infos
 from .kinds import BUILTIN_KINDS, CodeSetLookup, RuleContext, RuleKind
 from .loader import Pack, cross_check, load_packs
 from .problems import Problem, RulepackError
+from .sharing import building
 
 if TYPE_CHECKING:
     import pluggy
@@ -122,6 +123,7 @@ class RulepackPlugin:
                     self._compiled = self._build()
         return self._compiled
 
+    @building()
     def _build(self) -> CompiledRulepacks:
         kinds = self.kinds
         packs: list[Pack] = []

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from enum import Enum, StrEnum
@@ -30,6 +29,7 @@ from payer_rules.payers import PayerKind
 from payer_rules.results import Group, Severity
 
 from .positions import Path
+from .sharing import share
 
 __all__ = [
     "Case",
@@ -186,9 +186,8 @@ def _describe(value: object) -> str:
 def _str(value: Any, _type: type) -> str:
     if not isinstance(value, str):
         raise _Mismatch(f"expected a string, got {_describe(value)}")
-    # Interned: a pack repeats its citations, kinds, CARCs and codes rule after rule, and every
-    # compiled rule would otherwise keep its own copy of each (bench_rulepack_build.py).
-    return sys.intern(value)
+    # shared: a pack repeats its citations, kinds, CARCs and codes rule after rule
+    return share(value)
 
 
 def _int(value: Any, _type: type) -> int:
@@ -212,15 +211,15 @@ def _decimal(value: Any, _type: type) -> Decimal:
         raise _Mismatch(f'expected a number (e.g. "12.50"), got {_describe(value)}') from None
     if not result.is_finite():
         raise _Mismatch(f"expected a finite number, got {_describe(value)}")
-    return result
+    return share(result)
 
 
 def _date(value: Any, _type: type) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+        return share(value)
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            return share(dt.date.fromisoformat(value))
         except ValueError:
             pass
     raise _Mismatch(f"expected a date as YYYY-MM-DD, got {_describe(value)}")
@@ -246,7 +245,7 @@ class _StrictConverter(cattrs.Converter):
     def _structure_tuple(self, obj: Any, tup: Any) -> Any:
         if not isinstance(obj, list):
             raise _Mismatch(f"expected an array, got {_describe(obj)}")
-        return super()._structure_tuple(obj, tup)
+        return share(super()._structure_tuple(obj, tup))  # code lists repeat too
 
 
 def rulepack_converter() -> cattrs.Converter:

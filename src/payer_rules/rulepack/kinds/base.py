@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
@@ -24,6 +23,7 @@ from payer_rules.results import Finding, Group, Severity, Source
 
 from ..positions import Path
 from ..schema import PackMeta, Rule, Status
+from ..sharing import share
 
 __all__ = [
     "COMMON_PLACEHOLDERS",
@@ -348,14 +348,18 @@ def expand_codes(values: Iterable[str]) -> tuple[set[str], set[str]]:
     exact: set[str] = set()
     prefixes: set[str] = set()
     for raw in values:
-        value = raw.replace(".", "").strip().upper()
+        value = raw.replace(".", "").strip()
+        upper = value.upper()
+        # the pack's own string when already clean (``upper`` always makes a new one): the
+        # index then keeps one copy of a code, not two
+        value = value if upper == value else share(upper)
         if value.endswith("*"):
             prefixes.add(value[:-1])
             continue
         match = _RANGE.match(value)
         if match and match.group(1) == match.group(3) and len(match.group(2)) == len(match.group(4)):
             start, end, width = int(match.group(2)), int(match.group(4)), len(match.group(2))
-            exact.update(f"{match.group(1)}{n:0{width}d}" for n in range(start, end + 1))
+            exact.update(share(f"{match.group(1)}{n:0{width}d}") for n in range(start, end + 1))
             continue
         exact.add(value)
     return exact, prefixes
@@ -439,17 +443,18 @@ class CodeIndex(Generic[T]):
     """
 
     def __init__(self) -> None:
-        self._exact: defaultdict[str, list[T]] = defaultdict(list)
-        self._prefix: defaultdict[str, list[T]] = defaultdict(list)
+        self._exact: dict[str, list[T]] = {}
+        self._prefix: dict[str, list[T]] = {}
         self._lengths: list[int] = []
 
     def add(self, patterns: Iterable[str], value: T) -> None:
         exact, prefixes = expand_codes(patterns)
         for code in exact:
-            self._exact[code].append(value)
+            _append(self._exact, code, value)
         for prefix in prefixes:
-            self._prefix[prefix].append(value)
-        self._lengths = sorted({len(p) for p in self._prefix})
+            _append(self._prefix, prefix, value)
+        if prefixes:
+            self._lengths = sorted({len(p) for p in self._prefix})
 
     def get(self, code: str) -> list[T]:
         found = self._exact.get(code)
@@ -466,6 +471,19 @@ class CodeIndex(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._prefix)
+
+
+def _append(index: dict[str, list[T]], key: str, value: T) -> None:
+    """``index[key].append(value)``; a new key's list holds one slot, not the four that
+    ``append`` reserves (most codes have one rule)."""
+    found = index.get(key)
+    if found is None:
+        index[key] = [value]
+    else:
+        found.append(value)
+
+
+_NO_PREFIXES: frozenset[str] = frozenset()
 
 
 class CodeSet:
@@ -489,9 +507,19 @@ class CodeSet:
             else:
                 ranges.append(span)
         self._exact, prefixes = expand_codes(narrow)
-        self._prefixes = frozenset(prefixes)
-        self._lengths = sorted({len(p) for p in prefixes})
+        self._prefixes = frozenset(prefixes) if prefixes else _NO_PREFIXES
+        self._lengths = tuple(sorted({len(p) for p in prefixes}))
         self._ranges = tuple(ranges)
+
+    @classmethod
+    def shared(cls, patterns: Sequence[str], table: dict[tuple[str, ...], CodeSet]) -> CodeSet:
+        """The code set of ``patterns`` from ``table``, made and kept there the first time:
+        rules often list the same codes (one NCD's diagnoses under many procedures)."""
+        key = tuple(patterns)
+        found = table.get(key)
+        if found is None:
+            found = table[key] = cls(key)
+        return found
 
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):

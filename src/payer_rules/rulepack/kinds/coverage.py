@@ -160,8 +160,10 @@ class DiagnosisCoverage:
 
     def __init__(self, rules: Sequence[BoundRule[DiagnosisCoverageRule]]) -> None:
         self._index: CodeIndex[Coverage] = CodeIndex()
+        sets: dict[tuple[str, ...], CodeSet] = {}
         for b in rules:
-            entry = Coverage(b, CodeSet(b.rule.covered), CodeSet(b.rule.non_covered))
+            covered = CodeSet.shared(b.rule.covered, sets)
+            entry = Coverage(b, covered, CodeSet.shared(b.rule.non_covered, sets))
             self._index.add(b.rule.procedures, entry)
 
     def supported(self, entry: Coverage, codes: list[str], day: dt.date) -> bool:

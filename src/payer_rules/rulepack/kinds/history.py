@@ -62,7 +62,8 @@ class _Service:
 class _Frequency:
     def __init__(self, rules: Sequence[BoundRule[FrequencyLimitRule]]) -> None:
         self.index: CodeIndex[BoundRule[FrequencyLimitRule]] = procedure_index(rules)
-        self.sets = {b.code: CodeSet(b.rule.procedures) for b in rules}
+        shared: dict[tuple[str, ...], CodeSet] = {}
+        self.sets = {b.code: CodeSet.shared(b.rule.procedures, shared) for b in rules}
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         for n, line in enumerate(claim.lines, 1):
@@ -150,7 +151,8 @@ class NewPatientRule(Rule):
 class _NewPatient:
     def __init__(self, rules: Sequence[BoundRule[NewPatientRule]]) -> None:
         self.index: CodeIndex[BoundRule[NewPatientRule]] = procedure_index(rules)
-        self.services = {b.code: CodeSet(b.rule.services) for b in rules}
+        shared: dict[tuple[str, ...], CodeSet] = {}
+        self.services = {b.code: CodeSet.shared(b.rule.services, shared) for b in rules}
 
     def __call__(self, claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         group = claim.billing_provider.tax_id or claim.billing_provider.npi

@@ -23,6 +23,7 @@ from payer_rules.results import Finding
 
 from ..positions import Path
 from ..schema import Rule
+from ..sharing import share
 from .base import (
     PROCEDURE,
     BoundRule,
@@ -59,6 +60,13 @@ DEFAULT_BYPASS_MODIFIERS = (
     "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9",
     "LT", "RT", "LC", "LD", "LM", "RC", "RI",
 )  # fmt: skip
+
+
+def _clean(code: str) -> str:
+    """``code`` stripped and upper-cased; the same string when it already is (one copy kept)."""
+    cleaned = code.strip()
+    upper = cleaned.upper()
+    return cleaned if upper == cleaned else share(upper)
 
 
 def _in_force(day: dt.date, start: dt.date | None, end_exclusive: dt.date | None) -> bool:
@@ -115,8 +123,13 @@ class PairIndex(Generic[OwnerT]):
         if modifier not in (0, 1, 9):
             msg = f"modifier indicator must be 0, 1 or 9, got {modifier!r}"
             raise ValueError(msg)
-        pair = _Pair(column1.strip().upper(), modifier, effective_from, deleted, owner)
-        self._by_column2[column2.strip().upper()].setdefault(pair.column1, []).append(pair)
+        pair = _Pair(_clean(column1), modifier, effective_from, deleted, owner)
+        by_column1 = self._by_column2[_clean(column2)]
+        found = by_column1.get(pair.column1)
+        if found is None:
+            by_column1[pair.column1] = [pair]  # one slot: most pairs are one edit
+        else:
+            found.append(pair)
         self.rows += 1
 
     def column1_for(self, column2: str) -> dict[str, list[_Pair[OwnerT]]]:
@@ -255,16 +268,20 @@ class UnitLimitIndex(Generic[OwnerT]):
     """Unit limits keyed by procedure code."""
 
     def __init__(self) -> None:
-        self._by_code: defaultdict[str, list[_Limit[OwnerT]]] = defaultdict(list)
+        self._by_code: dict[str, list[_Limit[OwnerT]]] = {}
 
     def add(self, codes: Iterable[str], max_units: Decimal | int, per: Per | str, owner: OwnerT) -> None:
         exact, prefixes = expand_codes(codes)
         if prefixes:
             msg = f"unit limits need whole codes, not prefixes: {', '.join(sorted(prefixes))}"
             raise ValueError(msg)
-        limit = _Limit(Decimal(max_units), Per(per), owner)
+        limit = _Limit(share(Decimal(max_units)), Per(per), owner)
         for code in exact:
-            self._by_code[code].append(limit)
+            found = self._by_code.get(code)
+            if found is None:
+                self._by_code[code] = [limit]  # one slot: most codes have one limit
+            else:
+                found.append(limit)
 
     def get(self, code: str) -> list[_Limit[OwnerT]]:
         return self._by_code.get(code, [])

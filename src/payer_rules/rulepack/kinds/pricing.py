@@ -217,9 +217,10 @@ _PAYER_REFERENCE = re.compile(r"[a-z][a-z0-9_.-]*\Z")
 class _Percent:
     def __init__(self, rules: Sequence[BoundRule[PercentOfReferenceRule]], env: CompileEnv) -> None:
         self.entries: list[tuple[BoundRule[PercentOfReferenceRule], _Schedule | str, CodeSet | None]] = []
+        shared: dict[tuple[str, ...], CodeSet] = {}
         for bound in rules:
             refs = env.rules.get(bound.rule.reference.upper(), ())
-            codes = CodeSet(bound.rule.procedures) if bound.rule.procedures else None
+            codes = CodeSet.shared(bound.rule.procedures, shared) if bound.rule.procedures else None
             if not refs and _PAYER_REFERENCE.match(bound.rule.reference):
                 # a payer id (``medicare``): priced at run time by the plugin that owns it,
                 # through the engine's ``reference_price`` hook (``context.reference_price``)

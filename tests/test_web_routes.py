@@ -63,6 +63,27 @@ def test_the_pages_are_off_unless_asked_for(engine):
         assert plain.get("/v1/payers").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/ui/nope", "/ui/rules/MCR101/extra", "/ui/nope%3Cscript%3E"])
+def test_an_unknown_page_is_a_404_page_in_the_pages_layout(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "<h1>Page not found</h1>" in response.text
+    assert 'href="/ui/static/' in response.text  # the pages' stylesheet: the same layout
+    assert 'href="/ui/">Test a claim</a>' in response.text
+    assert "<script>" not in response.text.split("<main", 1)[1]  # the path is escaped
+    assert response.headers["x-request-id"] in response.text
+
+
+def test_the_api_and_the_static_files_keep_their_own_404s(client):
+    api = client.get("/v1/nope")
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    asset = client.get("/ui/static/none.css")
+    assert asset.status_code == 404 and not asset.headers["content-type"].startswith("text/html")
+
+
 def test_workers_serve_the_pages_when_the_environment_says_so(monkeypatch):
     from payer_rules.service.app import app_from_environment
 

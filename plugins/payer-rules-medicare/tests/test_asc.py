@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -29,6 +30,8 @@ from payer_rules.money import money
 from payer_rules.store import ImportOptions
 from payer_rules_medicare.asc.importer import import_asc
 from payer_rules_medicare.asc.wage_index import import_wage_index
+
+from .builders import service_line
 
 SHARED_ASC = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "asc"
 QUARTERS = ("20260101", "20260401", "20260701")
@@ -135,10 +138,7 @@ def asc_claim(*lines: ServiceLine, **changes: object) -> Claim:
     return attrs.evolve(base, **changes)  # type: ignore[arg-type]
 
 
-def line(code: str, *modifiers: str, day: dt.date = dt.date(2026, 7, 15), **kw: object) -> ServiceLine:
-    values: dict[str, object] = {"charge": Decimal("99999.00"), "service_date": day}
-    values.update(kw)
-    return ServiceLine(procedure=code, modifiers=modifiers, **values)  # type: ignore[arg-type]
+line = partial(service_line, day=dt.date(2026, 7, 15), charge=Decimal("99999.00"))
 
 
 def judge(engine: Engine, claim: Claim):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -23,18 +24,14 @@ from payer_rules.engine import Engine
 from payer_rules.models import (
     Accumulators,
     Address,
-    Claim,
-    Coverage,
     Diagnosis,
-    Person,
     PriorService,
     Provider,
-    ServiceLine,
 )
 from payer_rules.results import ClaimResult, Group
-from payer_rules.store import ImportOptions
-from payer_rules_medicare.mpfs.importer import import_mpfs
 from payer_rules_medicare.preventive import load_preventive
+
+from .builders import physician_claim, service_line
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 MPFS = SHARED / "mpfs"
@@ -49,25 +46,14 @@ BILLING = Provider(npi="1234567893", tax_id="123456789", address=Address(zip="94
 SURGEON = Provider(npi="1987654328", taxonomy="207X00000X")
 
 
-def make_claim(*lines: ServiceLine, **changes: object) -> Claim:
-    base = Claim(
-        id="V-1",
-        patient=Person(id="P-1"),
-        coverage=Coverage(payer_id="medicare", member_id="M1"),
-        billing_provider=BILLING,
-        rendering_provider=SURGEON,
-        service_facility_zip="94110",
-        received_date=dt.date(2026, 3, 1),
-        diagnoses=(Diagnosis(code="M17.11"),),
-        lines=lines,
-    )
-    return attrs.evolve(base, **changes)  # type: ignore[arg-type]
-
-
-def line(code: str, *modifiers: str, day: dt.date = dt.date(2025, 6, 2), **kw: object) -> ServiceLine:
-    values: dict[str, object] = {"charge": Decimal("5000.00"), "service_date": day}
-    values.update(kw)
-    return ServiceLine(procedure=code, modifiers=modifiers, **values)  # type: ignore[arg-type]
+make_claim = partial(
+    physician_claim,
+    id="V-1",
+    billing_provider=BILLING,
+    rendering_provider=SURGEON,
+    diagnoses=(Diagnosis(code="M17.11"),),
+)
+line = partial(service_line, day=dt.date(2025, 6, 2), charge=Decimal("5000.00"))
 
 
 # -- CMS's formula, from CMS's files ---------------------------------------------------------
@@ -128,21 +114,6 @@ def row_2025(code: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine.from_installed()
-
-
-@pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory) -> Path:
-    if not (MPFS / "PPRRVU2025_Oct.csv").exists():
-        pytest.skip(f"CMS RVU25D bundle not found under {MPFS}")
-    directory = tmp_path_factory.mktemp("mpfs-visits")
-    import_mpfs([MPFS], ImportOptions(data_dir=directory))
-    return directory
-
-
-@pytest.fixture
-def with_bundle(bundle_dir, monkeypatch) -> Path:
-    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(bundle_dir))
-    return bundle_dir
 
 
 def pr(result: ClaimResult, n: int) -> dict[str, Decimal]:

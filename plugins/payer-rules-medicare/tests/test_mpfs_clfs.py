@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -22,11 +23,12 @@ from payer_rules.cli.state import reset_engine
 from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
-from payer_rules.models import Address, Claim, Coverage, Diagnosis, Person, Provider, ServiceLine
+from payer_rules.models import Address, Claim, Diagnosis, Provider
 from payer_rules.store import ImportOptions
 from payer_rules_medicare.clfs import import_clfs
 from payer_rules_medicare.mpfs.importer import import_mpfs
 
+from .builders import BILLING, physician_claim, service_line
 from .mpfs_files import fee, gpci
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -35,49 +37,16 @@ needs_bundle = pytest.mark.skipif(
     not (MPFS / "PPRRVU2025_Oct.csv").exists(), reason=f"CMS RVU25D bundle not found under {MPFS}"
 )
 
-BILLING = Provider(npi="1234567893", address=Address(zip="94110"))
 RENDERING = Provider(npi="1987654328", taxonomy="207Q00000X")
 
 
-def make_claim(*lines: ServiceLine, **changes: object) -> Claim:
-    base = Claim(
-        id="T-1",
-        patient=Person(id="P-1"),
-        coverage=Coverage(payer_id="medicare", member_id="M1"),
-        billing_provider=BILLING,
-        rendering_provider=RENDERING,
-        service_facility_zip="94110",
-        received_date=dt.date(2026, 3, 1),
-        diagnoses=(Diagnosis(code="I10"),),
-        lines=lines,
-    )
-    return attrs.evolve(base, **changes)  # type: ignore[arg-type]
-
-
-def line(code: str, *modifiers: str, day: dt.date = dt.date(2025, 6, 2), **kw: object) -> ServiceLine:
-    values: dict[str, object] = {"charge": Decimal("5000.00"), "service_date": day}
-    values.update(kw)
-    return ServiceLine(procedure=code, modifiers=modifiers, **values)  # type: ignore[arg-type]
+make_claim = partial(physician_claim, rendering_provider=RENDERING)
+line = partial(service_line, day=dt.date(2025, 6, 2), charge=Decimal("5000.00"))
 
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return Engine.from_installed()
-
-
-@pytest.fixture(scope="module")
-def bundle_dir(tmp_path_factory) -> Path:
-    if not (MPFS / "PPRRVU2025_Oct.csv").exists():
-        pytest.skip(f"CMS RVU25D bundle not found under {MPFS}")
-    directory = tmp_path_factory.mktemp("mpfs-2025")
-    import_mpfs([MPFS], ImportOptions(data_dir=directory))
-    return directory
-
-
-@pytest.fixture
-def with_bundle(bundle_dir, monkeypatch) -> Path:
-    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(bundle_dir))
-    return bundle_dir
 
 
 def allowed(engine: Engine, claim: Claim) -> list[Decimal]:

@@ -17,7 +17,7 @@ from payer_rules.engine import Engine
 from payer_rules.models import Provider
 
 from .mpfs_files import PPRRVU_2025, cents, codes_where, components, fee, gpci, rvu
-from .test_mpfs_clfs import bundle_dir, engine, line, make_claim, with_bundle  # noqa: F401
+from .test_mpfs_clfs import engine, line, make_claim  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not PPRRVU_2025.exists(), reason=f"{PPRRVU_2025} not found")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import attrs
@@ -19,49 +20,28 @@ from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
 from payer_rules.models import (
-    Address,
     Claim,
     ClaimType,
-    Coverage,
-    Diagnosis,
     Frequency,
-    Person,
     PriorService,
     Provider,
-    ServiceLine,
 )
 from payer_rules.store import ImportOptions
 from payer_rules_medicare.ncci.mue import import_mue
 from payer_rules_medicare.ncci.ptp import bypasses, import_ptp, version_of
+
+from .builders import physician_claim, service_line
 
 NCCI = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ncci"
 PTP_FILE = NCCI / "ccipra-v322r0-f1.excerpt.txt"
 MUE_FILE = NCCI / "MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv"
 
 DAY = dt.date(2026, 7, 15)
-RENDERING = Provider(npi="1987654328")
 OTHER_DOCTOR = Provider(npi="1234567893")
 
 
-def make_claim(*lines: ServiceLine, **changes: object) -> Claim:
-    base = Claim(
-        id="N-1",
-        patient=Person(id="P-1"),
-        coverage=Coverage(payer_id="medicare", member_id="M1"),
-        billing_provider=Provider(npi="1234567893", address=Address(zip="94110")),
-        rendering_provider=RENDERING,
-        service_facility_zip="94110",
-        received_date=dt.date(2026, 8, 1),
-        diagnoses=(Diagnosis(code="I10"),),
-        lines=lines,
-    )
-    return attrs.evolve(base, **changes)  # type: ignore[arg-type]
-
-
-def line(code: str, *modifiers: str, day: dt.date = DAY, **kw: object) -> ServiceLine:
-    values: dict[str, object] = {"charge": Decimal("100.00"), "service_date": day}
-    values.update(kw)
-    return ServiceLine(procedure=code, modifiers=modifiers, **values)  # type: ignore[arg-type]
+make_claim = partial(physician_claim, id="N-1", received_date=dt.date(2026, 8, 1))
+line = partial(service_line, day=DAY, charge=Decimal("100.00"))
 
 
 @pytest.fixture(scope="module")

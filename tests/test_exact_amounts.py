@@ -193,3 +193,55 @@ def test_comparison_writers_print_exact_amounts():
     html = html_out.getvalue()
     assert f"{paid_other:,.2f}" in html  # 12,345,678,901,234,468.79
     assert f"{BIG + DIME:,.2f}" in html
+
+
+def test_spark_rows_carry_the_decimals_exactly() -> None:
+    """``decimal(18,2)`` columns: 16 digits before the point, more than a claim's totals reach."""
+    pa = pytest.importorskip("pyarrow", reason="the Spark rows are Arrow record batches (payer-rules[spark])")
+    from payer_rules.spark import _arrow_result_schema, _result_row
+
+    big = Decimal("9999999999999999.99") - DIME  # billed = big + 100.10: the column's largest value
+    claim = _two_line_claim()
+    row = _result_row(0, 0, 0, _result(claim, big=big))
+    batch = pa.RecordBatch.from_pylist([row], schema=_arrow_result_schema())
+    [out] = batch.to_pylist()
+    assert out["billed"] == Decimal("9999999999999999.99")
+    assert out["paid"] == big - DEDUCTIBLE + DIME
+    assert [ln["paid"] for ln in out["lines"]] == [big - DEDUCTIBLE, DIME]
+    assert json.loads(out["result"])["lines"][1]["billed"] == "100.10"
+
+
+def test_the_service_answers_exact_amounts_as_json_and_as_fhir() -> None:
+    pytest.importorskip("starlette", reason="the service needs the serve extra (starlette, uvicorn)")
+    pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Starlette suggests httpx2 for its TestClient
+        from starlette.testclient import TestClient
+
+    from payer_rules.engine import Engine
+    from payer_rules.io.claims import claim_to_json
+    from payer_rules.service.app import create_app
+
+    charge = Decimal("9999999999.90")  # MAX_AMOUNT's size, a trailing zero a float drops
+    claim = _two_line_claim()
+    claim = evolve(claim, lines=(evolve(claim.lines[0], charge=charge), claim.lines[1]))
+    with TestClient(create_app(Engine.from_installed())) as client:
+        url = "/v1/adjudicate?payer=medicare"
+        body = claim_to_json(claim).encode()
+        as_json = client.post(url, content=body, headers={"content-type": "application/json"})
+        fhir = client.post(
+            url, content=body, headers={"content-type": "application/json", "accept": "application/fhir+json"}
+        )
+    assert as_json.status_code == fhir.status_code == 200, as_json.text[:300]
+    [result] = as_json.json()["results"]
+    assert result["lines"][0]["billed"] == "9999999999.90"
+    billed = charge + claim.lines[1].charge
+    assert result["billed"] == f"{billed:.2f}"
+    assert '"net":{"value":9999999999.90,"currency":"USD"}' in fhir.text
+    data = json.loads(fhir.text, parse_float=Decimal)
+    submitted = next(
+        t for t in data["entry"][1]["resource"]["total"] if t["category"]["coding"][0]["code"] == "submitted"
+    )
+    assert submitted["amount"]["value"] == billed

@@ -47,10 +47,10 @@ class Pipeline:
     """The stage hooks of one plugin manager, run in order for a claim and a payer (its context)."""
 
     def __init__(self, pm: PayerRulesPluginManager, assembler: ResultAssembler) -> None:
-        self._validate = StageCaller(pm.hook.validate)
-        self._authorize = StageCaller(pm.hook.authorize)
-        self._price = StageCaller(pm.hook.price)
-        self._adjudicate = StageCaller(pm.hook.adjudicate)
+        self._validate = StageCaller(pm.hook.validate, pm)
+        self._authorize = StageCaller(pm.hook.authorize, pm)
+        self._price = StageCaller(pm.hook.price, pm)
+        self._adjudicate = StageCaller(pm.hook.adjudicate, pm)
         self._results = assembler
 
     def run(
@@ -66,7 +66,7 @@ class Pipeline:
             unpriced += self.authorized(claim, context)
             return self._results.unpaid(claim, context, unpriced, True, origin), None
         findings = stand_in(claim, context.payer) + revenue_only_lines(claim, kind, context.payer)
-        findings += _flatten(self._validate({"claim": claim, "context": context}))
+        findings += _flatten(self._validate(claim, context))
         rejected = has_reject(findings)
         if not rejected:
             findings += self.authorized(claim, context)
@@ -82,7 +82,7 @@ class Pipeline:
             [n for n in range(1, count + 1) if n not in outcomes] if outcomes else [*range(1, count + 1)]
         )
         if not check_only and payable:
-            pricing = self._price({"claim": claim, "context": context})
+            pricing = self._price(claim, context)
             before = len(findings)
             if pricing is None:
                 findings.append(engine_pend(None, f"no installed plugin prices {context.payer.id}"))
@@ -112,9 +112,7 @@ class Pipeline:
                         pricing = Pricing(lines=still, source=pricing.source, findings=pricing.findings)
                     else:
                         pricing = evolve(pricing, lines=still)
-                adjudication = self._adjudicate(
-                    {"claim": claim, "context": context, "pricing": pricing, "findings": tuple(findings)}
-                )
+                adjudication = self._adjudicate(claim, context, pricing, tuple(findings))
                 if adjudication is None:
                     findings.append(engine_pend(None, f"no installed plugin adjudicates {context.payer.id}"))
                 else:
@@ -130,9 +128,9 @@ class Pipeline:
     def authorized(self, claim: Claim, context: Context) -> list[Finding]:
         """The ``authorize`` findings; numbers this engine issued through PAS held to what they cover."""
         if not claim.prior_authorizations:
-            return _flatten(self._authorize({"claim": claim, "context": context}))
+            return _flatten(self._authorize(claim, context))
         return authorize_with_issued_numbers(
-            claim, context.payer.id, lambda c: _flatten(self._authorize({"claim": c, "context": context}))
+            claim, context.payer.id, lambda c: _flatten(self._authorize(c, context))
         )
 
     def review(self, claim: Claim, context: Context) -> tuple[list[Finding], bool]:
@@ -144,8 +142,8 @@ class Pipeline:
         validated = claim_kind(asked) in context.payer.claim_kinds
         findings = stand_in(asked, context.payer)
         if validated:
-            findings += _flatten(self._validate({"claim": asked, "context": context}))
-        findings += _flatten(self._authorize({"claim": asked, "context": context}))
+            findings += _flatten(self._validate(asked, context))
+        findings += _flatten(self._authorize(asked, context))
         findings.sort(key=finding_order)
         return findings, validated
 

@@ -51,7 +51,7 @@ NCD_DB = "medicare-ncd-lab.sqlite"
 IPPS_DB = "medicare-ipps.sqlite"
 
 
-@frozen
+@frozen(cache_hash=True)  # a key of imported()'s cache, asked per claim
 class TableFiles:
     """Which database file in the data directory holds each table (``None``: none is read).
 

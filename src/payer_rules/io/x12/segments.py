@@ -14,7 +14,7 @@ characters: ``claims.837: segment 31 (CLM*26407789*79.04***11:B:1...): ...``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, NamedTuple
 
 from attrs import frozen
 
@@ -67,9 +67,12 @@ class Delimiters:
         return cls(element="*", component=":", segment="~", repetition="^")
 
 
-@frozen
-class Segment:
-    """One segment: its elements (``elements[0]`` is the id) and its number in the file."""
+class Segment(NamedTuple):
+    """One segment: its elements (``elements[0]`` is the id) and its number in the file.
+
+    A named tuple rather than a frozen attrs class: a file is mostly segments, and a tuple is
+    made at a fraction of the cost, as immutable.
+    """
 
     number: int
     raw: str
@@ -184,41 +187,60 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
         chunk_end = interchange_end(text, body, delims)
         chunk = text[body:chunk_end]
         pieces = chunk.split(delims.segment)
-        last_terminated = chunk.endswith(delims.segment) or not pieces[-1].strip()
+        # the text after the last terminator, unless it is blank: a segment cut short
+        tail = pieces.pop() if pieces[-1].strip() else ""
         element = delims.element
         check_breaks = delims.segment not in "\r\n"
-        for index, piece in enumerate(pieces):
+        for piece in pieces:
             raw = piece.strip()
             if not raw:
                 continue
             number += 1
             elements = raw.split(element)
-            seg_id = elements[0]
-            if not (2 <= len(seg_id) <= 3 and seg_id.isalnum() and seg_id.isupper()):
-                yield X12Error(
-                    number,
-                    raw,
-                    f"{seg_id[:10]!r} is not a segment id; expected 2-3 upper-case letters "
-                    f"or digits followed by {element!r}",
-                )
-                continue
-            if check_breaks and ("\n" in raw):
-                yield X12Error(
-                    number,
-                    raw,
-                    f"a line break inside a segment: the ISA declares {delims.segment!r} as the "
-                    "segment terminator, but these segments seem to end with line breaks",
-                )
-                continue
-            if index == len(pieces) - 1 and not last_terminated:
+            if elements[0] in _SEGMENT_IDS and not (check_breaks and "\n" in raw):
+                yield Segment(number, raw, elements)
+            else:
+                yield _checked(number, raw, elements, delims)
+        if tail:
+            number += 1
+            raw = tail.strip()
+            segment = _checked(number, raw, raw.split(element), delims)
+            if isinstance(segment, X12Error):
+                yield segment
+            else:
                 yield X12Error(
                     number,
                     raw,
                     f"the last segment is not terminated by {delims.segment!r}: the interchange is cut short",
                 )
-                continue
-            yield Segment(number, raw, elements)
         pos = chunk_end
+
+
+#: Segment ids seen valid (2-3 upper-case letters or digits): a file repeats a few dozen, so
+#: most segments are checked by one set lookup. At most 36**2 + 36**3 ids can enter.
+_SEGMENT_IDS: set[str] = set()
+
+
+def _checked(number: int, raw: str, elements: list[str], delims: Delimiters) -> Segment | X12Error:
+    """The segment, or what is wrong with its id or its line breaks."""
+    seg_id = elements[0]
+    element = delims.element
+    if not (2 <= len(seg_id) <= 3 and seg_id.isalnum() and seg_id.isupper()):
+        return X12Error(
+            number,
+            raw,
+            f"{seg_id[:10]!r} is not a segment id; expected 2-3 upper-case letters "
+            f"or digits followed by {element!r}",
+        )
+    if delims.segment not in "\r\n" and "\n" in raw:
+        return X12Error(
+            number,
+            raw,
+            f"a line break inside a segment: the ISA declares {delims.segment!r} as the "
+            "segment terminator, but these segments seem to end with line breaks",
+        )
+    _SEGMENT_IDS.add(seg_id)
+    return Segment(number, raw, elements)
 
 
 def interchange_end(text: str, body: int, delims: Delimiters) -> int:

@@ -104,17 +104,26 @@ _MEMO_SIZE = 50_000
 
 def amount(value: Decimal) -> str:
     """An X12 R (decimal) value: no trailing zeros after the point, no point when whole."""
-    text = _AMOUNTS.get(value)
-    if text is None:
-        text = f"{value:.2f}"
-        if "." in text:
+    text = str(value)
+    if text[-3:-2] == ".":
+        # Whole cents, as the engine's amounts are (exponent -2, never in exponent notation):
+        # ``str`` is the ``.2f`` text already, cheaper than hashing the value for the memo.
+        if text[-1] == "0":
             text = text.rstrip("0").rstrip(".")
-        if text in ("-0", ""):
-            text = "0"
+            if text == "-0":
+                text = "0"
+        return text
+    known = _AMOUNTS.get(value)
+    if known is None:
+        known = f"{value:.2f}"
+        if "." in known:
+            known = known.rstrip("0").rstrip(".")
+        if known in ("-0", ""):
+            known = "0"
         if len(_AMOUNTS) >= _MEMO_SIZE:
             _AMOUNTS.clear()
-        _AMOUNTS[value] = text
-    return text
+        _AMOUNTS[value] = known
+    return known
 
 
 def _quantity(value: Decimal) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from payer_rules.io.x12.reader_837.loops import Draft, LineError
+from payer_rules.io.x12.reader_837.loops import Draft, Line, LineError
+from payer_rules.io.x12.reader_837.shared import shared
 from payer_rules.models import (
     Claim,
     ClaimType,
@@ -19,6 +21,25 @@ from payer_rules.models import (
 __all__ = ["build_claim"]
 
 _RELATIONSHIP = {"18": Relationship.SELF, "01": Relationship.SPOUSE, "19": Relationship.CHILD}
+
+
+def _service_line(ln: Line, date: dt.date, end: dt.date | None) -> ServiceLine:
+    assert ln.procedure is not None and ln.charge is not None  # checked by the caller
+    return ServiceLine(
+        procedure=ln.procedure,
+        code_system=ln.code_system,
+        modifiers=tuple(ln.modifiers),
+        units=ln.units,
+        unit_basis=ln.unit_basis,
+        charge=ln.charge,
+        service_date=date,
+        service_date_end=end,
+        diagnosis_pointers=ln.pointers or (1,),
+        place_of_service=ln.pos,
+        ndc=ln.ndc,
+        revenue_code=ln.revenue,
+        rendering_provider=ln.rendering.provider() if ln.rendering else None,
+    )
 
 
 def build_claim(draft: Draft) -> Claim:
@@ -69,23 +90,26 @@ def build_claim(draft: Draft) -> Claim:
         end = ln.date_end if ln.date else (statement_to if statement_to != date else None)
         total += ln.charge
         try:
-            lines.append(
-                ServiceLine(
-                    procedure=ln.procedure,
-                    code_system=ln.code_system,
-                    modifiers=tuple(ln.modifiers),
-                    units=ln.units,
-                    unit_basis=ln.unit_basis,
-                    charge=ln.charge,
-                    service_date=date,
-                    service_date_end=end,
-                    diagnosis_pointers=ln.pointers or (1,),
-                    place_of_service=ln.pos,
-                    ndc=ln.ndc,
-                    revenue_code=ln.revenue,
-                    rendering_provider=ln.rendering.provider() if ln.rendering else None,
+            if ln.rendering is None:
+                line_key = (
+                    ServiceLine,
+                    ln.procedure,
+                    ln.code_system,
+                    *ln.modifiers,
+                    None,  # the modifiers end
+                    str(ln.units),
+                    ln.unit_basis,
+                    str(ln.charge),
+                    date,
+                    end,
+                    ln.pointers,
+                    ln.pos,
+                    ln.ndc,
+                    ln.revenue,
                 )
-            )
+                lines.append(shared(line_key, _service_line, ln, date, end))
+            else:
+                lines.append(_service_line(ln, date, end))
         except ValueError as exc:
             raise LineError(ln.segment, f"line {n}: {exc}") from None
         for index in line_paid:
@@ -124,15 +148,24 @@ def build_claim(draft: Draft) -> Claim:
             )
         )
     payer = sub_level.party_payer
-    coverage = Coverage(
-        payer_id=payer.id or payer.last or "",
-        member_id=member_id,
-        plan=sub_level.group_name,
-        group_number=sub_level.group_number,
-        relationship=relationship,
-        other_coverage=tuple(others),
-        filing_indicator=sub_level.filing,
-    )
+    payer_id = payer.id or payer.last or ""
+
+    def make_coverage() -> Coverage:
+        return Coverage(
+            payer_id=payer_id,
+            member_id=member_id,
+            plan=sub_level.group_name,
+            group_number=sub_level.group_number,
+            relationship=relationship,
+            other_coverage=tuple(others),
+            filing_indicator=sub_level.filing,
+        )
+
+    if others:
+        coverage = make_coverage()
+    else:
+        plan = (sub_level.group_name, sub_level.group_number, relationship, sub_level.filing)
+        coverage = shared((Coverage, payer_id, member_id, *plan), make_coverage)
     billing = bill_level.billing.provider()
     facility_zip = draft.facility.zip if draft.facility is not None else None
     admission_type, admission_source, discharge = draft.cl1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from payer_rules.io.x12.reader_837.institutional import UB04_QUALIFIERS, ub04_code
 from payer_rules.io.x12.reader_837.loops import Draft, Level, Line, OtherPayer, Party
+from payer_rules.io.x12.reader_837.shared import shared
 from payer_rules.io.x12.reader_837.values import checked, parse_amount, parse_date
 from payer_rules.io.x12.segments import Segment
 from payer_rules.models import ClaimType, CodeSystem, Diagnosis, Frequency, Procedure
@@ -126,6 +127,10 @@ def nm1(
     return party
 
 
+def _diagnosis(code: str, system: str, poa: str | None) -> Diagnosis:
+    return Diagnosis(code=code, system=system, present_on_admission=poa)
+
+
 def hi(seg: Segment, draft: Draft, component: str) -> None:
     for index, element in enumerate(seg.elements[1:], 1):
         if not element:
@@ -145,7 +150,7 @@ def hi(seg: Segment, draft: Draft, component: str) -> None:
             system, kind = _DIAGNOSIS_QUALIFIERS[qualifier]
             poa = parts[8] if len(parts) > 8 and parts[8] else None
             try:
-                dx = Diagnosis(code=code, system=system, present_on_admission=poa)
+                dx = shared((Diagnosis, code, system, poa), _diagnosis, code, system, poa)
             except ValueError as exc:
                 raise ValueError(f"{where} {code}: {exc}") from None
             if kind == "principal":

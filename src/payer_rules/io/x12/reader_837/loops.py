@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from payer_rules.io.x12.reader_837.shared import shared
 from payer_rules.io.x12.segments import Segment
 from payer_rules.models import (
     Address,
@@ -87,20 +88,29 @@ class Party:
         return f"{self.first} {self.last}" if self.last else self.first
 
     def address(self) -> Address | None:
-        if not (self.line1 or self.city or self.state or self.zip):
+        line1, city, state, zip_code = self.line1, self.city, self.state, self.zip
+        if not (line1 or city or state or zip_code):
             return None
+        return shared((Address, line1, city, state, zip_code), self._address)
+
+    def _address(self) -> Address:
         return Address(line1=self.line1, city=self.city, state=self.state, zip=self.zip)
 
     def provider(self) -> Provider:
+        npi = self.id if self.segment.get(8) == "XX" and self.id else ""
+        where = (self.line1, self.city, self.state, self.zip)
+        return shared((Provider, npi, self.name, self.taxonomy, self.tax_id, *where), self._provider, npi)
+
+    def _provider(self, npi: str) -> Provider:
         return Provider(
-            npi=self.id if self.segment.get(8) == "XX" and self.id else "",
-            name=self.name,
-            taxonomy=self.taxonomy,
-            tax_id=self.tax_id,
-            address=self.address(),
+            npi=npi, name=self.name, taxonomy=self.taxonomy, tax_id=self.tax_id, address=self.address()
         )
 
     def person(self, person_id: str) -> Person:
+        who = (person_id, self.last, self.first, self.birth, self.sex)
+        return shared((Person, *who, self.line1, self.city, self.state, self.zip), self._person, person_id)
+
+    def _person(self, person_id: str) -> Person:
         return Person(
             id=person_id,
             last_name=self.last,

@@ -64,13 +64,28 @@ def parse_amount(value: str, what: str, *, money: bool = True) -> Decimal:
     digits, an amount beyond :data:`~payer_rules.money.MAX_AMOUNT` or with a fraction of a cent
     (issue 19). ``money=False`` for quantities (units), which may have more decimals.
     """
+    memo = _AMOUNTS if money else _QUANTITIES
+    known = memo.get(value)
+    if known is not None:
+        return known
     if not _R.fullmatch(value):
         raise ValueError(f"{what} {echo(value)} is not a number; expected an X12 number such as 125.00")
-    digits = sum(c.isdigit() for c in value)
+    digits = len(value) - value.count(".") - value.count("-")  # the pattern allows nothing else
     if digits > R_DIGITS:
         raise ValueError(f"{what} has {digits} digits; X12 allows at most {R_DIGITS}")
     amount = Decimal(value)
-    return check_amount(amount, what) if money else check_units(amount, what)
+    amount = check_amount(amount, what) if money else check_units(amount, what)
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[value] = amount
+    return amount
+
+
+#: Element texts already read as amounts and as quantities: a file repeats the same charges and
+#: units claim after claim (a Decimal is immutable, so one can be shared). Emptied past the size.
+_AMOUNTS: dict[str, Decimal] = {}
+_QUANTITIES: dict[str, Decimal] = {}
+_MEMO_SIZE = 20_000
 
 
 def code_system_of(qualifier: str, code: str) -> CodeSystem:

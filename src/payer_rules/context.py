@@ -197,11 +197,34 @@ class Session:
             index.add(service)
 
 
-_FIELDS = tuple(a.name for a in PriorService.__attrs_attrs__)
-_SETTERS = tuple(getattr(PriorService, name).__set__ for name in _FIELDS)
+_SETTERS = {a.name: getattr(PriorService, a.name).__set__ for a in PriorService.__attrs_attrs__}
+_SET_CLAIM_ID, _SET_SERVICE_DATE, _SET_PROCEDURE, _SET_MODIFIERS = (
+    _SETTERS.pop(n) for n in ("claim_id", "service_date", "procedure", "modifiers")
+)
+_SET_UNITS, _SET_CHARGE, _SET_PROVIDER_NPI, _SET_PROVIDER_TAX_ID = (
+    _SETTERS.pop(n) for n in ("units", "charge", "provider_npi", "provider_tax_id")
+)
+_SET_PROVIDER_TAXONOMY, _SET_PAYER_ID, _SET_STATUS = (
+    _SETTERS.pop(n) for n in ("provider_taxonomy", "payer_id", "status")
+)
+if _SETTERS:  # pragma: no cover - a field added to PriorService must be filled in below too
+    raise ImportError(f"_prior_service does not fill in PriorService's {', '.join(_SETTERS)}")
+_new = object.__new__
 
 
-def _prior_service(*values: object) -> PriorService:
+def _prior_service(
+    claim_id: str,
+    service_date: dt.date,
+    procedure: str,
+    modifiers: tuple[str, ...],
+    units: Decimal,
+    charge: Decimal | None,
+    provider_npi: str | None,
+    provider_tax_id: str | None,
+    provider_taxonomy: str | None,
+    payer_id: str | None,
+    status: str,
+) -> PriorService:
     """A :class:`PriorService` from a line already read, its fields in declaration order.
 
     The line's code and modifiers are normal already (``ServiceLine`` ran the same converters),
@@ -209,9 +232,18 @@ def _prior_service(*values: object) -> PriorService:
     for a history of millions of lines. ``tests/test_context.py`` checks it equals the record
     ``PriorService(...)`` builds.
     """
-    record = object.__new__(PriorService)
-    for set_field, value in zip(_SETTERS, values, strict=True):
-        set_field(record, value)
+    record = _new(PriorService)
+    _SET_CLAIM_ID(record, claim_id)
+    _SET_SERVICE_DATE(record, service_date)
+    _SET_PROCEDURE(record, procedure)
+    _SET_MODIFIERS(record, modifiers)
+    _SET_UNITS(record, units)
+    _SET_CHARGE(record, charge)
+    _SET_PROVIDER_NPI(record, provider_npi)
+    _SET_PROVIDER_TAX_ID(record, provider_tax_id)
+    _SET_PROVIDER_TAXONOMY(record, provider_taxonomy)
+    _SET_PAYER_ID(record, payer_id)
+    _SET_STATUS(record, status)
     return record
 
 

@@ -16,7 +16,7 @@ from attrs import frozen
 from payer_rules.context import Context
 from payer_rules.engine.stages import ENGINE_SOURCE
 from payer_rules.errors import ConfigurationError
-from payer_rules.models import Claim
+from payer_rules.models import Claim, ServiceLine
 from payer_rules.money import ZERO, money
 from payer_rules.payers import PayerInfo
 from payer_rules.results import (
@@ -173,29 +173,10 @@ def line_result(
     billed = money(line.charge)
     if outcome is not None:
         f = outcome.finding
-        return LineResult(
-            line=number,
-            procedure=line.procedure,
-            modifiers=line.modifiers,
-            units=line.units,
-            status=outcome.status,
-            billed=billed,
-            allowed=ZERO,
-            paid=ZERO,
-            adjustments=(Adjustment(group=f.group or _CO, carc=f.carc or "16", amount=billed),),
-            rarcs=f.rarcs,
-        )
+        adjustment = Adjustment(group=f.group or _CO, carc=f.carc or "16", amount=billed)
+        return _line_result(number, line, outcome.status, billed, ZERO, ZERO, (adjustment,), f.rarcs, "")
     if check_only:
-        return LineResult(
-            line=number,
-            procedure=line.procedure,
-            modifiers=line.modifiers,
-            units=line.units,
-            status=_CLEAN,
-            billed=billed,
-            allowed=ZERO,
-            paid=ZERO,
-        )
+        return _line_result(number, line, _CLEAN, billed, ZERO, ZERO, (), (), "")
     priced = priced_lines.get(number)
     assert priced is not None  # unpriced lines were pended by the pipeline
     allowed = priced.allowed
@@ -219,19 +200,52 @@ def line_result(
                 f"from an allowed amount of {allowed}"
             )
         rarcs = taken.rarcs
-    return LineResult(
-        line=number,
-        procedure=line.procedure,
-        modifiers=line.modifiers,
-        units=line.units,
-        status=_PAID,
-        billed=billed,
-        allowed=allowed,
-        paid=paid,
-        adjustments=merge(adjustments),
-        rarcs=rarcs,
-        basis=priced.basis,
-    )
+    return _line_result(number, line, _PAID, billed, allowed, paid, merge(adjustments), rarcs, priced.basis)
+
+
+_SETTERS = {a.name: getattr(LineResult, a.name).__set__ for a in LineResult.__attrs_attrs__}
+_SET_LINE, _SET_PROCEDURE, _SET_MODIFIERS, _SET_UNITS = (
+    _SETTERS.pop(n) for n in ("line", "procedure", "modifiers", "units")
+)
+_SET_STATUS, _SET_BILLED, _SET_ALLOWED, _SET_PAID = (
+    _SETTERS.pop(n) for n in ("status", "billed", "allowed", "paid")
+)
+_SET_ADJUSTMENTS, _SET_RARCS, _SET_BASIS = (_SETTERS.pop(n) for n in ("adjustments", "rarcs", "basis"))
+if _SETTERS:  # pragma: no cover - a field added to LineResult must be filled in below too
+    raise ImportError(f"_line_result does not fill in LineResult's {', '.join(_SETTERS)}")
+_new = object.__new__
+
+
+def _line_result(
+    number: int,
+    line: ServiceLine,
+    status: LineStatus,
+    billed: Decimal,
+    allowed: Decimal,
+    paid: Decimal,
+    adjustments: tuple[Adjustment, ...],
+    rarcs: tuple[str, ...],
+    basis: str,
+) -> LineResult:
+    """``LineResult(...)`` for amounts that are whole cents already (``money``'d charges, priced
+    and taken amounts, their differences): its ``money`` converters would give the same values,
+    so the record is filled in directly, then checked as ``LineResult`` checks itself (the line
+    balances). ``tests/test_engine_assembly.py`` checks it equals the record ``LineResult(...)``
+    builds."""
+    record = _new(LineResult)
+    _SET_LINE(record, number)
+    _SET_PROCEDURE(record, line.procedure)
+    _SET_MODIFIERS(record, line.modifiers)
+    _SET_UNITS(record, line.units)
+    _SET_STATUS(record, status)
+    _SET_BILLED(record, billed)
+    _SET_ALLOWED(record, allowed)
+    _SET_PAID(record, paid)
+    _SET_ADJUSTMENTS(record, adjustments)
+    _SET_RARCS(record, rarcs)
+    _SET_BASIS(record, basis)
+    record.__attrs_post_init__()
+    return record
 
 
 def has_reject(findings: Iterable[Finding]) -> bool:

@@ -198,7 +198,7 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
             number += 1
             elements = raw.split(element)
             if elements[0] in _SEGMENT_IDS and not (check_breaks and "\n" in raw):
-                yield Segment(number, raw, elements)
+                yield _new_tuple(Segment, (number, raw, elements))  # Segment(...) without its __new__
             else:
                 yield _checked(number, raw, elements, delims)
         if tail:
@@ -215,6 +215,8 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
                 )
         pos = chunk_end
 
+
+_new_tuple = tuple.__new__
 
 #: Segment ids seen valid (2-3 upper-case letters or digits): a file repeats a few dozen, so
 #: most segments are checked by one set lookup. At most 36**2 + 36**3 ids can enter.

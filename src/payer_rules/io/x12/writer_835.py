@@ -376,9 +376,9 @@ class X12_835Writer:
 
 
 def _status(r: ClaimResult, claim: Claim) -> str:
-    if claim.frequency is Frequency.VOID:
+    if claim.frequency is _VOID:
         return "22"
-    if r.status in (ClaimStatus.DENIED, ClaimStatus.REJECTED):
+    if r.status in (_DENIED, _REJECTED):
         return "4"
     prior = sum(1 for o in claim.coverage.other_coverage if o.payment is not None)
     return "1" if prior == 0 else "2" if prior == 1 else "3"
@@ -396,11 +396,7 @@ def _claim_remarks(r: ClaimResult, filing: str) -> list[str]:
     claim; Pub. 100-04 Ch. 1 §80.3.2).
     """
     remarks: dict[str, None] = {}
-    if (
-        filing in _MEDICARE_FILING
-        and r.status is ClaimStatus.REJECTED
-        and any(f.carc == "16" for f in r.findings)
-    ):
+    if filing in _MEDICARE_FILING and r.status is _REJECTED and any(f.carc == "16" for f in r.findings):
         remarks["MA130"] = None
     for f in r.findings:
         if f.line is None:

@@ -13,25 +13,43 @@ __all__ = ["cas", "sv1", "sv2"]
 def sv1(seg: Segment, line: Line | None, draft: Draft | None, component: str) -> None:
     if line is None or draft is None:
         raise ValueError("SV1 outside a service line; expected LX before it")
-    parts = seg.get(1).split(component)
+    elements = seg.elements
+    if len(elements) < 8:  # SV101 .. SV107, the ones not sent empty
+        elements = [*elements, *[""] * (8 - len(elements))]
+    parts = elements[1].split(component)
     qualifier = parts[0]
     code = parts[1] if len(parts) > 1 else ""
     if not code:
-        raise ValueError(f"SV101 {seg.get(1)!r} has no procedure code; expected e.g. HC{component}99213")
+        raise ValueError(f"SV101 {elements[1]!r} has no procedure code; expected e.g. HC{component}99213")
     line.procedure = code
     line.code_system = code_system_of(qualifier, code)
-    line.modifiers = [m for m in parts[2:6] if m]
-    line.charge = parse_amount(seg.get(2), "SV102 line charge")
-    line.unit_basis = seg.get(3) or None
-    if seg.get(4):
-        line.units = parse_amount(seg.get(4), "SV104 units", money=False)
-    line.pos = seg.get(5) or None
-    pointers = seg.get(7)
+    line.modifiers = [m for m in parts[2:6] if m] if len(parts) > 2 else []
+    line.charge = parse_amount(elements[2], "SV102 line charge")
+    line.unit_basis = elements[3] or None
+    if elements[4]:
+        line.units = parse_amount(elements[4], "SV104 units", money=False)
+    line.pos = elements[5] or None
+    pointers = elements[7]
     if pointers:
-        try:
-            line.pointers = tuple(int(p) for p in pointers.split(component) if p)
-        except ValueError:
-            raise ValueError(f"SV107 diagnosis pointers {pointers!r} must be numbers 1-12") from None
+        line.pointers = _pointers(pointers, component)
+
+
+#: SV107 texts already read (``1``, ``1:2`` ...): a file repeats a handful.
+_POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
+
+
+def _pointers(text: str, component: str) -> tuple[int, ...]:
+    known = _POINTERS.get((text, component))
+    if known is not None:
+        return known
+    try:
+        pointers = tuple(int(p) for p in text.split(component) if p)
+    except ValueError:
+        raise ValueError(f"SV107 diagnosis pointers {text!r} must be numbers 1-12") from None
+    if len(_POINTERS) >= 1_000:
+        _POINTERS.clear()
+    _POINTERS[(text, component)] = pointers
+    return pointers
 
 
 def sv2(seg: Segment, line: Line | None, draft: Draft | None, component: str) -> None:

@@ -26,12 +26,19 @@ def checked(name: str, value: str | None) -> str | None:
 
 
 def parse_date(value: str) -> dt.date:
+    known = _DATES.get(value)
+    if known is not None:
+        return known
     if len(value) != 8 or not value.isdigit():
         raise ValueError(f"expected a date as CCYYMMDD, got {value!r}")
     try:
-        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        day = dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         raise ValueError(f"{value!r} is not a real date; expected CCYYMMDD") from None
+    if len(_DATES) >= _MEMO_SIZE:
+        _DATES.clear()
+    _DATES[value] = day
+    return day
 
 
 def parse_period(qualifier: str, value: str) -> tuple[dt.date, dt.date | None]:
@@ -81,10 +88,12 @@ def parse_amount(value: str, what: str, *, money: bool = True) -> Decimal:
     return amount
 
 
-#: Element texts already read as amounts and as quantities: a file repeats the same charges and
-#: units claim after claim (a Decimal is immutable, so one can be shared). Emptied past the size.
+#: Element texts already read as amounts, quantities and dates: a file repeats the same charges,
+#: units and dates claim after claim (Decimals and dates are immutable, so one can be shared).
+#: Each is emptied past the size.
 _AMOUNTS: dict[str, Decimal] = {}
 _QUANTITIES: dict[str, Decimal] = {}
+_DATES: dict[str, dt.date] = {}
 _MEMO_SIZE = 20_000
 
 

@@ -126,8 +126,10 @@ def test_unreadable_claims_have_no_routing_key_and_route_by_position():
 
 
 def test_buckets_are_stable_across_processes():
-    """CRC-32, not Python's salted hash(): the same member lands in the same bucket every run."""
-    assert bucket_of("medicare:M001:P001", 0, 8) == zlib.crc32(b"medicare:M001:P001") % 8 == 2
+    """CRC-32, not Python's salted hash(): the same member lands in the same bucket every run; of
+    the member id trimmed and in upper case, as the authorization edit compares it."""
+    assert bucket_of("medicare:M001:P001", 0, 8) == zlib.crc32(b"MEDICARE:M001:P001") % 8 == 1
+    assert bucket_of(" Medicare:m001:p001 ", 0, 8) == 1
 
 
 def test_ndjson_units_split_lines_as_the_serial_reader_does(tmp_path):

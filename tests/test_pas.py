@@ -392,7 +392,9 @@ def test_request_items_keep_their_sequence(data_dir, tmp_path):
     assert [i["itemSequence"] for i in claim_response(bundle)["item"]] == [7, 3]
 
 
-def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_per_claim(data_dir, tmp_path):
+def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_within_a_claim(
+    data_dir, tmp_path
+):
     day = dt.date(2026, 5, 4)
     assert listed_for_prior_auth("L1851", day) and listed_for_prior_auth("L0650", day)
     data = _request()
@@ -416,7 +418,7 @@ def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_
     assert "ENG021" in by_line[1] and "MCR501" not in by_line[1]
     assert {"MCR501", "ENG022"} <= by_line[2]
     [units] = [f["message"] for f in same_member["findings"] if f["code"] == "ENG022"]
-    assert "authorizes 1 unit(s) of L1851 and 1 are already billed on this claim" in units
+    assert "authorizes 1 unit(s) of L1851, 1 billed on this claim; this line bills 1" in units
 
 
 def test_a_commercial_round_trip_bluepeak_brain_mri(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ from attrs import define, field, frozen
 
 from payer_rules.codesets.registry import CodeSetRegistry
 from payer_rules.models import Claim, PriorService
+from payer_rules.pas.usage import AuthorizationLedger
 from payer_rules.payers import PayerInfo
 from payer_rules.results import CaseGroup, ClaimResult, LineStatus, PricedLine, Pricing
 
@@ -91,9 +92,10 @@ def _position(item: tuple[int, PriorService]) -> int:
 class Session:
     """What earlier claims of a batch leave behind for later ones.
 
-    Accumulators (deductible and out-of-pocket met) and the services already adjudicated,
-    both per payer and member. Claims of one member must reach one session in date order; the
-    batch runners sort or partition by member for exactly this reason.
+    Accumulators (deductible and out-of-pocket met), the services already adjudicated, both per
+    payer and member, and the units of authorizations used (:mod:`payer_rules.pas.usage`).
+    Claims of one member must reach one session in date order; the batch runners sort or
+    partition by member for exactly this reason.
     """
 
     _accumulated: defaultdict[tuple[str, str, int, str], Decimal] = field(
@@ -115,6 +117,9 @@ class Session:
     _claim_history: tuple[tuple[PriorService, ...], DateIndex] | None = None
     #: ``Adjudication.episodes`` by payer, member and name (see :meth:`episode`).
     _episodes: dict[tuple[str, str, str], object] = field(factory=dict)
+    #: Units of the engine's authorizations used by this run's claims (and, read from the data
+    #: directory, earlier runs'); ``AuthorizationLedger(record=True)`` keeps this run's for later ones.
+    authorizations: AuthorizationLedger = field(factory=AuthorizationLedger)
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]

@@ -46,7 +46,16 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from payer_rules.batch.partition import RunOptions, TextUnit, Unit, judge, read_row, route_of, routing_key
+from payer_rules.batch.partition import (
+    RunOptions,
+    TextUnit,
+    Unit,
+    judge,
+    normal_route,
+    read_row,
+    route_of,
+    routing_key,
+)
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
@@ -207,7 +216,7 @@ def _unit_row(
         "claim_index": index,
         "member_key": key,
         # Unreadable claims touch no session: spread them by position.
-        "route": key if key is not None else f"#{seq}",
+        "route": normal_route(key) if key is not None else f"#{seq}",
         "origin": origin,
     }
     if isinstance(unit, TextUnit):

@@ -32,10 +32,9 @@ from typing import Any, TextIO
 from attrs import frozen
 
 from payer_rules.batch.collector import paused_collector
-from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, routing_key
+from payer_rules.batch.partition import RunOptions, TextUnit, Unit, bucket_of, judge, new_session, routing_key
 from payer_rules.batch.render import FRAGMENTS
 from payer_rules.batch.units import SharedText, iter_units, shared_items
-from payer_rules.context import Session
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
 from payer_rules.io.writers import WRITERS, ResultWriter
@@ -167,7 +166,7 @@ def _work(
         _watch_parent(parent)
     try:
         engine = factory()
-        session = Session()
+        session = new_session(options)
         render = FRAGMENTS[fmt][0] if fmt is not None else None
 
         def owns(index: int, key: str | None) -> bool:

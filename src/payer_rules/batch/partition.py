@@ -45,6 +45,7 @@ from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, struct
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.reader_837.units import ClaimSegments, read_claim_segments
 from payer_rules.models import Claim
+from payer_rules.pas.usage import AuthorizationLedger
 from payer_rules.results import ClaimResult
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
     "bucket_of",
     "judge",
     "member_id_of",
+    "new_session",
+    "normal_route",
     "read_line",
     "read_row",
     "route_of",
@@ -102,6 +105,9 @@ class RunOptions:
     stages: Stages = Stages.ADJUDICATE
     #: The payers form a chain (coordination of benefits), see :mod:`payer_rules.chains`.
     chain: bool = False
+    #: Record the units of authorizations the claims use, for later runs
+    #: (:class:`~payer_rules.pas.usage.AuthorizationLedger`); ``payer-rules adjudicate`` does.
+    record_authorizations: bool = False
 
 
 def member_id_of(data: Any) -> str | None:
@@ -120,6 +126,11 @@ def member_id_of(data: Any) -> str | None:
     if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in parts):
         return None
     return str(parts[1])
+
+
+def new_session(options: RunOptions) -> Session:
+    """The session one partition of a run judges its claims with."""
+    return Session(authorizations=AuthorizationLedger(record=options.record_authorizations))
 
 
 def route_of(claim: Claim) -> str:
@@ -143,13 +154,20 @@ def routing_key(unit: Unit) -> str | None:
 
 
 def bucket_of(key: str | None, seq: int, buckets: int) -> int:
-    """The partition for a unit: CRC-32 of the member key, stable across processes and runs.
+    """The partition for a unit: CRC-32 of the member id (see :func:`normal_route`), stable
+    across processes and runs.
 
     Python's own ``hash()`` of a string is salted per process, so it cannot route.
     """
     if key is None:
         return seq % buckets
-    return zlib.crc32(key.encode("utf-8")) % buckets
+    return zlib.crc32(normal_route(key).encode("utf-8")) % buckets
+
+
+def normal_route(key: str) -> str:
+    """The member id as the authorization edit compares it (trimmed, upper case): every claim that
+    can use one authorization's units lands in one partition (:mod:`payer_rules.pas.usage`)."""
+    return key.strip().upper()
 
 
 def read_line(text: str, origin: str) -> Claim | InputError:
@@ -191,7 +209,7 @@ def judge(
     differs would mean its member's claims are split across partitions, so that stops the
     run instead of giving wrong accumulators.
     """
-    session = session if session is not None else Session()
+    session = session if session is not None else new_session(options)
     remaining = iter(units)
     # Read a chunk, then judge it: each step runs through many claims at a time (see
     # ``Engine.adjudicate_many``'s ``chunk_size``), with the same results in the same order.

@@ -122,9 +122,11 @@ def _run(
 ) -> None:
     from payer_rules.batch.collector import paused_collector
     from payer_rules.cli.acks import AckWriter, write_999
+    from payer_rules.context import Session
     from payer_rules.engine import RUNNER_CHUNK_SIZE, Stages
     from payer_rules.io.readers import ErrorCollector, read_claims
     from payer_rules.io.writers import MONEY_ONLY_FORMATS, WRITERS, ResultWriter, held_back, held_back_notice
+    from payer_rules.pas.usage import AuthorizationLedger
 
     if fmt == ACK_FORMAT:
         with open_output(output) as stream:
@@ -176,6 +178,7 @@ def _run(
                 received_date=received_date,
                 stages=stages,
                 chain=bool(then),
+                record_authorizations=stages is Stages.ADJUDICATE,
             )
             errors = write_parallel(
                 inputs,
@@ -196,6 +199,8 @@ def _run(
                 for item, result in engine.adjudicate_pairs(
                     claims(),
                     payers,
+                    # payer-rules adjudicate keeps the units of authorizations used for later runs
+                    session=Session(authorizations=AuthorizationLedger(record=stages is Stages.ADJUDICATE)),
                     as_of=as_of,
                     received_date=received_date,
                     stages=stages,

@@ -22,7 +22,7 @@ from payer_rules.engine.pipeline import Pipeline
 from payer_rules.engine.registry import Registry
 from payer_rules.engine.stages import ENGINE_SOURCE, Stages
 from payer_rules.errors import InputError, UsageError
-from payer_rules.models import Claim
+from payer_rules.models import Claim, Frequency
 from payer_rules.money import ZERO
 from payer_rules.plugins import PayerRulesPluginManager, get_plugin_manager
 from payer_rules.results import ClaimResult, ClaimStatus, Finding, Group, PricedLine, Severity
@@ -35,6 +35,7 @@ RUNNER_CHUNK_SIZE = 64
 
 _CHECK, _ADJUDICATE = Stages.CHECK, Stages.ADJUDICATE
 _ERROR = ClaimStatus.ERROR
+_ORIGINAL = Frequency.ORIGINAL
 
 
 class Engine(Registry):
@@ -101,6 +102,9 @@ class Engine(Registry):
             code_sets=self.code_sets,
         )
         result, adjudication = self._pipeline.run(claim, context, stages, origin)
+        if claim.prior_authorizations or claim.frequency is not _ORIGINAL:
+            # the units of authorizations its lines used (payer_rules.pas.usage)
+            context.session.authorizations.settle(claim, result, counted=stages is _ADJUDICATE)
         if stages is _ADJUDICATE and result.status is not _ERROR:
             if adjudication is not None:
                 if adjudication.accumulated:

@@ -130,7 +130,10 @@ class Pipeline:
         if not claim.prior_authorizations:
             return _flatten(self._authorize(claim, context))
         return authorize_with_issued_numbers(
-            claim, context.payer.id, lambda c: _flatten(self._authorize(c, context))
+            claim,
+            context.payer.id,
+            lambda c: _flatten(self._authorize(c, context)),
+            context.session.authorizations,
         )
 
     def review(self, claim: Claim, context: Context) -> tuple[list[Finding], bool]:

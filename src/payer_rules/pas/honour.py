@@ -13,13 +13,13 @@ covers, and is held to it:
    authorization number is missing, invalid, or does not apply") on a line that one of the
    engine's numbers covers -- same payer, member, procedure, provider (billing or rendering NPI),
    every date of the line inside the authorized period, and units within what is left of the
-   authorization on this claim -- is replaced by ENG021 (info): the edit is met.
+   authorization -- is replaced by ENG021 (info): the edit is met.
 3. Otherwise the plugin's finding stands and ENG022 (warning) says why the quoted number does not
    apply (the first of: payer, member, service, dates, provider, units that differs).
 
-Units are counted per claim: the lines of one claim together may use at most the authorized
-units. Units used by earlier claims are not subtracted (the store records what was issued, not
-what was billed).
+What is left is the authorized units less what the member's other claims used of them
+(:mod:`payer_rules.pas.usage`: earlier claims of the run and of earlier runs, never the claim
+itself nor the claim it replaces) and what the claim's earlier lines take.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from attrs import evolve
 from payer_rules.models import Claim
 from payer_rules.pas.rules import AUTH_DOES_NOT_APPLY, AUTH_HONOURED
 from payer_rules.pas.store import AuthorizedService, lookup
+from payer_rules.pas.usage import AuthorizationLedger, Use
 from payer_rules.results import Finding, Severity
 
 __all__ = ["AUTHORIZATION_CARCS", "authorize_with_issued_numbers", "is_authorization_finding"]
@@ -49,11 +50,13 @@ def is_authorization_finding(finding: Finding) -> bool:
 
 
 def authorize_with_issued_numbers(
-    claim: Claim, payer: str, run: Callable[[Claim], list[Finding]]
+    claim: Claim, payer: str, run: Callable[[Claim], list[Finding]], ledger: AuthorizationLedger | None = None
 ) -> list[Finding]:
     """The ``authorize`` findings for ``claim``, with the engine's own numbers held to what they cover.
 
     :param run: runs the ``authorize`` hooks on a claim.
+    :param ledger: what other claims used of the authorizations; the lines' own use is held in it
+        until the claim is settled. ``None``: only this claim's lines count.
     """
     issued = lookup(claim.prior_authorizations)
     if not issued:
@@ -61,8 +64,12 @@ def authorize_with_issued_numbers(
     outside = tuple(n for n in claim.prior_authorizations if n not in issued)
     findings = run(evolve(claim, prior_authorizations=outside))
     if outside or not any(f.line is not None and is_authorization_finding(f) for f in findings):
+        if ledger is not None:
+            ledger.hold(claim, {})  # uses nothing now, whatever it used when judged before
         return findings
+    earlier = ledger.used_by(claim, issued) if ledger is not None else {}
     used: dict[tuple[str, int], Decimal] = {}
+    uses: dict[int, Use] = {}
     decided: dict[int, tuple[AuthorizedService | None, str]] = {}  # a line two edits fire on counts once
     out: list[Finding] = []
     for finding in findings:
@@ -70,10 +77,11 @@ def authorize_with_issued_numbers(
             out.append(finding)
             continue
         if finding.line not in decided:
-            decided[finding.line] = _cover(claim, finding.line, payer, issued, used)
+            decided[finding.line] = _cover(claim, finding.line, payer, issued, earlier, used)
         covering, why = decided[finding.line]
         if covering is not None:
             line = claim.lines[finding.line - 1]
+            uses[finding.line] = (covering.number, covering.item, line.units)
             out.append(
                 AUTH_HONOURED.finding(
                     f"line {finding.line}: {line.procedure} is authorized by {covering.number} (issued "
@@ -86,6 +94,8 @@ def authorize_with_issued_numbers(
             continue
         out.append(finding)
         out.append(AUTH_DOES_NOT_APPLY.finding(f"line {finding.line}: {why}", line=finding.line))
+    if ledger is not None:
+        ledger.hold(claim, uses)
     return out
 
 
@@ -94,9 +104,14 @@ def _cover(
     n: int,
     payer: str,
     issued: Mapping[str, Sequence[AuthorizedService]],
+    earlier: Mapping[tuple[str, int], Mapping[str, Decimal]],
     used: dict[tuple[str, int], Decimal],
 ) -> tuple[AuthorizedService | None, str]:
-    """The authorized service covering line ``n`` (its units taken from ``used``), or why none does."""
+    """The authorized service covering line ``n``, or why none does.
+
+    :param earlier: units of each service other claims used, by claim id.
+    :param used: units of each service this claim's earlier lines took; the line's are added.
+    """
     line = claim.lines[n - 1]
     npis = {p.npi for p in (claim.billing_provider, claim.rendering_provider) if p is not None and p.npi}
     member = claim.coverage.member_id.strip().upper()
@@ -107,17 +122,32 @@ def _cover(
                 s, line.procedure, line.service_date, line.last_service_date, payer, member, npis
             )
             if not why:
-                left = s.units - used.get((s.number, s.item), Decimal(0))
+                key = (s.number, s.item)
+                before = earlier.get(key, {})
+                here = used.get(key, Decimal(0))
+                left = s.units - sum(before.values(), Decimal(0)) - here
                 if line.units <= left:
-                    used[(s.number, s.item)] = used.get((s.number, s.item), Decimal(0)) + line.units
+                    used[key] = here + line.units
                     return s, ""
-                why = (
-                    f"authorizes {s.units} unit(s) of {s.procedure} and {s.units - left} are already billed "
-                    f"on this claim; this line bills {line.units}"
-                )
+                why = _units_used_up(s, before, here, line.units)
             if rank >= closest.get(number, (-1, ""))[0]:
                 closest[number] = (rank, f"{number} {why}")
     return None, "the authorization quoted does not cover it: " + "; ".join(w for _r, w in closest.values())
+
+
+def _units_used_up(s: AuthorizedService, before: Mapping[str, Decimal], here: Decimal, units: Decimal) -> str:
+    """Why a line's units do not fit what is left of ``s``: what it authorizes and who used it."""
+    taken = []
+    if before:
+        claims = ", ".join(f"{claim_id} {before[claim_id]}" for claim_id in sorted(before))
+        taken.append(f"{sum(before.values(), Decimal(0))} used by earlier claims ({claims})")
+    if here:
+        taken.append(f"{here} billed on this claim")
+    return (
+        f"authorizes {s.units} unit(s) of {s.procedure}"
+        + (f", {' and '.join(taken)}" if taken else "")
+        + f"; this line bills {units}"
+    )
 
 
 def _mismatch(

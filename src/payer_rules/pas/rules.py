@@ -39,7 +39,8 @@ AUTH_DOES_NOT_APPLY = RuleInfo(
     name="authorization-number-does-not-apply",
     summary="A claim quotes a number this engine issued through Da Vinci PAS, but not for this line: "
     "another payer, member, service, provider, dates outside the authorized period, or more units "
-    "than authorized. The payer's authorization edit decides the line as if no number were quoted.",
+    "than are left (authorized, less what the member's other claims and this claim's earlier lines "
+    "used). The payer's authorization edit decides the line as if no number were quoted.",
     why="An authorization covers the services it was issued for; a number for other services, dates "
     "or another member does not authorize this one (CARC 15: the authorization number does not apply "
     "to the billed services or provider).",

@@ -2,9 +2,12 @@
 
 ``authorizations.sqlite`` holds one row per certified service: the number, the payer, the
 member, the providers it was requested for, the procedure, the authorized dates and units, and
-where it came from. ``payer-rules pas submit`` and ``POST /fhir/Claim/$submit`` write it; the
-engine reads it when a claim quotes an authorization number (:mod:`payer_rules.pas.honour`),
-with one indexed query per claim that carries numbers and none for claims that carry none.
+where it came from; and, in ``authorization_use``, the units each adjudicated claim line used
+of a service (:mod:`payer_rules.pas.usage`). ``payer-rules pas submit`` and
+``POST /fhir/Claim/$submit`` write the authorizations; the engine reads them when a claim
+quotes an authorization number (:mod:`payer_rules.pas.honour`), with two indexed queries per
+claim that carries numbers (what was issued, what other claims used) and none for claims that
+carry none.
 
 Writes open the file per review; reads keep a read-only connection per thread (``_reader``),
 which still sees authorizations another process issued a moment ago (the service and the CLI
@@ -27,7 +30,7 @@ from attrs import frozen
 
 from payer_rules.store import data_dir
 
-__all__ = ["AUTHORIZATIONS", "AuthorizedService", "issue_number", "lookup", "save"]
+__all__ = ["AUTHORIZATIONS", "AuthorizedService", "issue_number", "lookup", "record_use", "save", "used"]
 
 AUTHORIZATIONS = "authorizations.sqlite"
 #: Crockford's base32 alphabet: no I, L, O or U, so a number read aloud or retyped stays itself.
@@ -79,7 +82,18 @@ def _connect(path: Path) -> sqlite3.Connection:
             item INTEGER NOT NULL, request TEXT NOT NULL, issued TEXT NOT NULL,
             PRIMARY KEY (number, item))"""
     )
+    conn.execute(_USE_TABLE)
+    conn.execute(_USE_INDEX)
     return conn
+
+
+#: Units of a certified service (number, item) used by one line of an adjudicated claim, by the
+#: member (normalised as the authorization edit compares it) and the claim id.
+_USE_TABLE = """CREATE TABLE IF NOT EXISTS authorization_use (
+    number TEXT NOT NULL, item INTEGER NOT NULL, member_id TEXT NOT NULL, claim_id TEXT NOT NULL,
+    line INTEGER NOT NULL, units TEXT NOT NULL,
+    PRIMARY KEY (number, item, member_id, claim_id, line))"""
+_USE_INDEX = "CREATE INDEX IF NOT EXISTS authorization_use_claim ON authorization_use (member_id, claim_id)"
 
 
 def save(services: Sequence[AuthorizedService], directory: Path | None = None) -> None:
@@ -166,3 +180,60 @@ def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, t
             )
         )
     return {k: tuple(v) for k, v in found.items()}
+
+
+def used(
+    numbers: Iterable[str], directory: Path | None = None
+) -> dict[tuple[str, int], dict[tuple[str, str], Decimal]]:
+    """Units used of each service of ``numbers`` by earlier adjudicated claims: per (number, item),
+    the units by (member, claim id)."""
+    wanted = sorted(set(numbers))
+    path = (directory or data_dir(create=False)) / AUTHORIZATIONS
+    if not wanted:
+        return {}
+    try:
+        rows = (
+            _reader(path)
+            .execute(
+                "SELECT number, item, member_id, claim_id, units FROM authorization_use "
+                f"WHERE number IN ({', '.join('?' * len(wanted))})",
+                wanted,
+            )
+            .fetchall()
+        )
+    except (FileNotFoundError, sqlite3.OperationalError):  # no file, or one written before the table
+        return {}
+    found: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = {}
+    for number, item, member, claim_id, units in rows:
+        by_claim = found.setdefault((number, item), {})
+        by_claim[(member, claim_id)] = by_claim.get((member, claim_id), Decimal(0)) + Decimal(units)
+    return found
+
+
+def record_use(
+    member: str,
+    superseded: Iterable[str],
+    uses: Sequence[tuple[str, int, str, int, Decimal]],
+    directory: Path | None = None,
+) -> None:
+    """Replace what the claims ``superseded`` (of ``member``) used by ``uses``, in one transaction.
+
+    :param uses: (number, item, claim id, line, units) per line that used a service.
+    """
+    path = (directory or data_dir(create=False)) / AUTHORIZATIONS
+    ids = sorted(set(superseded))
+    if not uses and not path.exists():
+        return
+    conn = _connect(path)
+    try:
+        with conn:
+            marks = ", ".join("?" * len(ids))
+            conn.execute(
+                f"DELETE FROM authorization_use WHERE member_id = ? AND claim_id IN ({marks})", [member, *ids]
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO authorization_use VALUES (?, ?, ?, ?, ?, ?)",
+                [(number, item, member, claim_id, line, str(u)) for number, item, claim_id, line, u in uses],
+            )
+    finally:
+        conn.close()

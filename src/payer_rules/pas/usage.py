@@ -1,0 +1,125 @@
+"""Units of an authorization used up across claims.
+
+An authorization certifies so many units of a service; each claim line it is honoured on
+(ENG021) uses its units, and a later line may use only what is left (else ENG022, and the
+payer's authorization edit stands). What counts as used, for a claim being judged:
+
+* every line of another claim of the member honoured on the same certified service (number and
+  item) whose line was not denied or rejected in the end: a denied line used nothing;
+* claims judged earlier in this run (the run's :class:`~payer_rules.context.Session`) and in
+  earlier runs that recorded their use (``authorization_use`` in ``authorizations.sqlite``;
+  ``payer-rules adjudicate`` records, what-if runs and the service only read);
+* never the claim itself, nor the claim it replaces or voids (frequency 7 / 8 with its original
+  claim id): judging the same claim again, or its replacement, takes the place of what it used
+  before instead of adding to it; a void gives the units back.
+
+Use belongs to the member: claims are told apart by (member id, claim id), the member id as the
+authorization edit compares it (trimmed, upper case). Batch runners route claims by that
+member id (:func:`payer_rules.batch.partition.bucket_of`), so every claim that can use one
+authorization is judged by one partition in input order, and ``--jobs`` and Spark count exactly
+what the serial run counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from attrs import define, field
+
+from payer_rules.models import Claim, Frequency
+from payer_rules.pas import store
+from payer_rules.results import ClaimResult, ClaimStatus, LineStatus
+
+__all__ = ["AuthorizationLedger", "Use"]
+
+_REPLACES = frozenset({Frequency.REPLACEMENT, Frequency.VOID})
+_NOT_SETTLED = frozenset({ClaimStatus.ERROR, ClaimStatus.REJECTED})
+_USED_NOTHING = frozenset({LineStatus.DENIED, LineStatus.REJECTED, LineStatus.ERROR})
+
+#: A line's use of a certified service: (number, item, units).
+Use = tuple[str, int, Decimal]
+
+
+def member_of(claim: Claim) -> str:
+    return claim.coverage.member_id.strip().upper()
+
+
+def own_ids(claim: Claim) -> frozenset[str]:
+    """The claim ids whose use this claim takes the place of: its own, and the one it replaces or voids."""
+    if claim.frequency in _REPLACES and claim.original_claim_id:
+        return frozenset({claim.id, claim.original_claim_id})
+    return frozenset({claim.id})
+
+
+@define
+class AuthorizationLedger:
+    """What the claims of one run used of the authorizations they quote.
+
+    Args:
+        record: also write each settled claim's use to ``authorizations.sqlite``, for later runs.
+    """
+
+    record: bool = False
+    #: This run's use, by certified service and (member, claim id).
+    _used: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = field(factory=dict)
+    #: (member, claim id) settled in this run: what an earlier run recorded for them is stale.
+    _settled: set[tuple[str, str]] = field(factory=set)
+    #: The claim being judged: its id, member and its lines' uses (see :meth:`hold`).
+    _held: tuple[str, str, dict[int, Use]] | None = None
+
+    def used_by_others(self, claim: Claim, numbers: Iterable[str]) -> dict[tuple[str, int], Decimal]:
+        """Units of each service of ``numbers`` used by the member's other claims (this run's and
+        earlier runs'), not counting ``claim`` nor the claim it replaces or voids."""
+        return {key: sum(units.values(), Decimal(0)) for key, units in self.used_by(claim, numbers).items()}
+
+    def used_by(self, claim: Claim, numbers: Iterable[str]) -> dict[tuple[str, int], dict[str, Decimal]]:
+        """As :meth:`used_by_others`, by claim id."""
+        member = member_of(claim)
+        mine = {(member, i) for i in own_ids(claim)}
+        wanted = set(numbers)
+        merged: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = {}
+        for key, by_claim in store.used(wanted).items():
+            merged[key] = {k: u for k, u in by_claim.items() if k not in self._settled}
+        for key, by_claim in self._used.items():
+            if key[0] in wanted:
+                merged.setdefault(key, {}).update(by_claim)
+        out: dict[tuple[str, int], dict[str, Decimal]] = {}
+        for key, by_claim in merged.items():
+            others = {k[1]: u for k, u in by_claim.items() if k not in mine and u}
+            if others:
+                out[key] = others
+        return out
+
+    def hold(self, claim: Claim, uses: Mapping[int, Use]) -> None:
+        """What ``claim``'s lines would use, kept until :meth:`settle` knows how the lines ended."""
+        self._held = (claim.id, member_of(claim), dict(uses))
+
+    def settle(self, claim: Claim, result: ClaimResult, *, counted: bool = True) -> None:
+        """Count what an adjudicated ``claim`` used, in place of what it (or the claim it replaces
+        or voids) used before; a rejected claim or one in error changes nothing.
+
+        :param counted: ``False`` for a claim only checked (scrubber mode): nothing is used.
+        """
+        held, self._held = self._held, None
+        quoted = held is not None and held[0] == claim.id  # it quotes numbers this engine issued
+        uses = held[2] if held is not None and quoted else {}
+        if not counted or result.status in _NOT_SETTLED or not (quoted or claim.frequency in _REPLACES):
+            return
+        member = member_of(claim)
+        superseded = own_ids(claim)
+        gone = {(member, i) for i in superseded}
+        for by_claim in self._used.values():
+            for k in gone & by_claim.keys():
+                del by_claim[k]
+        self._settled |= gone
+        kept: list[tuple[str, int, str, int, Decimal]] = []
+        if claim.frequency is not Frequency.VOID:
+            for line, (number, item, units) in sorted(uses.items()):
+                if result.lines[line - 1].status in _USED_NOTHING:
+                    continue
+                by_claim = self._used.setdefault((number, item), {})
+                by_claim[(member, claim.id)] = by_claim.get((member, claim.id), Decimal(0)) + units
+                kept.append((number, item, claim.id, line, units))
+        if self.record:
+            store.record_use(member, superseded, kept)

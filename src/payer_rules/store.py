@@ -43,6 +43,7 @@ __all__ = [
     "connect_for_import",
     "data_dir",
     "file_sha256",
+    "imported_on_call",
     "list_datasets",
     "record_import",
 ]
@@ -117,6 +118,28 @@ class ImporterInfo:
     summary: str
     run: Callable[[Sequence[Path], ImportOptions], ImportReport]
     provider: str = ""
+
+
+def imported_on_call(target: str) -> Callable[[Sequence[Path], ImportOptions], ImportReport]:
+    """An importer's ``run`` that imports ``"module:function"`` when it is called.
+
+    Every process registers the importers when it builds its engine, and most never import
+    anything: this keeps an importer's parsing code (CSV layouts, header maps) out of their
+    start-up.
+    """
+    module, _, name = target.partition(":")
+
+    def run(paths: Sequence[Path], options: ImportOptions) -> ImportReport:
+        import importlib
+
+        function: Callable[[Sequence[Path], ImportOptions], ImportReport] = getattr(
+            importlib.import_module(module), name
+        )
+        return function(paths, options)
+
+    run.__qualname__ = run.__name__ = name
+    run.__module__ = module
+    return run
 
 
 @frozen(kw_only=True)

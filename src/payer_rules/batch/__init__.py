@@ -8,6 +8,18 @@
 
 from __future__ import annotations
 
-from payer_rules.batch.partition import RunOptions, TextUnit, bucket_of, judge, routing_key
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from payer_rules.batch.partition import RunOptions, TextUnit, bucket_of, judge, routing_key
 
 __all__ = ["RunOptions", "TextUnit", "bucket_of", "judge", "routing_key"]
+
+
+def __getattr__(name: str) -> Any:
+    """The partitioning names, imported on first use: a serial run needs only :mod:`.collector`."""
+    if name in __all__:
+        from payer_rules.batch import partition
+
+        return getattr(partition, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

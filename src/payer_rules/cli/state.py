@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +21,29 @@ _RULEPACK_DIRS: tuple[Path, ...] = ()
 def get_engine() -> Engine:
     global _ENGINE
     if _ENGINE is None:
-        from payer_rules.engine import Engine
-        from payer_rules.plugins import get_plugin_manager
+        with _collector_paused():
+            from payer_rules.engine import Engine
+            from payer_rules.plugins import get_plugin_manager
 
-        _ENGINE = Engine(get_plugin_manager(rulepack_dirs=_RULEPACK_DIRS))
+            _ENGINE = Engine(get_plugin_manager(rulepack_dirs=_RULEPACK_DIRS))
     return _ENGINE
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the engine is built.
+
+    Importing the plugins and compiling their rules creates tens of thousands of objects that
+    all live as long as the process (classes, rules, indexes); the collector would scan them
+    again and again while they are made, for nothing to free (about 6% of a one-claim run).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def use_rulepack_dirs(dirs: tuple[Path, ...]) -> None:

@@ -1,4 +1,9 @@
-"""Hook implementations: Medicare Part B as the payer ``medicare``."""
+"""Hook implementations: Medicare Part B as the payer ``medicare``.
+
+The Part A inpatient, ASC and importer modules are imported by the hooks that reach them (an
+inpatient or ASC claim, ``register_importers``), so a professional claim's run does not pay for
+them (``benchmarks/bench_startup.py``).
+"""
 
 from __future__ import annotations
 
@@ -17,22 +22,12 @@ from payer_rules.rulepack.kinds.base import RuleKind
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
 from payer_rules_medicare import PAYER_ID
-from payer_rules_medicare.asc.pricing import price_asc_claim
 from payer_rules_medicare.claims_edits import duplicates, prior_authorization, timely_filing
 from payer_rules_medicare.codes import diagnosis_codes, diagnosis_conventions, procedure_codes
 from payer_rules_medicare.cost_sharing import adjudicate_claim
 from payer_rules_medicare.edits import required_data
 from payer_rules_medicare.global_surgery import global_surgery
 from payer_rules_medicare.imported import RECHECK_SECONDS, ImportedTables, imported
-from payer_rules_medicare.importers import IMPORTERS
-from payer_rules_medicare.inpatient.claims import (
-    IPPS_SOURCE,
-    adjudicate_inpatient,
-    ms_drg_group,
-    price_inpatient,
-    validate_inpatient,
-)
-from payer_rules_medicare.inpatient.rates import load_ipps_pack
 from payer_rules_medicare.inpatient.rules import INPATIENT_RULES
 from payer_rules_medicare.kinds import MEDICARE_KIND_HINTS
 from payer_rules_medicare.msp import MSP_RULES, msp_checks
@@ -102,6 +97,9 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     if _inpatient(claim):
         # Part A: the MCE judges the codes by the discharge date; the Part B line edits
         # (fee-schedule codes, NCCI, MUE, duplicates by line) do not apply to a DRG case.
+        from payer_rules_medicare.inpatient.claims import validate_inpatient
+        from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
         inpatient = validate_inpatient(claim, context, _tables_for(context), load_ipps_pack())
         if any(f.severity is _REJECT for f in inpatient):
             return inpatient
@@ -134,6 +132,8 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
 
 @hookimpl
 def register_importers(register: Callable[[ImporterInfo], None]) -> None:
+    from payer_rules_medicare.importers import IMPORTERS
+
     for info in IMPORTERS:
         register(info)
 
@@ -143,8 +143,13 @@ def price(claim: Claim, context: Context) -> Pricing | None:
     if context.payer.id != PAYER_ID:
         return None
     if _inpatient(claim):
+        from payer_rules_medicare.inpatient.claims import price_inpatient
+        from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
         return price_inpatient(claim, context, _tables_for(context), load_ipps_pack())
     if claim_kind(claim) is ClaimKind.ASC:
+        from payer_rules_medicare.asc.pricing import price_asc_claim
+
         return price_asc_claim(claim, context, _tables_for(context))
     return price_claim(claim, context, load_starter(), _tables_for(context))
 
@@ -180,8 +185,13 @@ def reference_price(reference: str, claim: Claim, line: int, context: Context) -
     if last is not None and last[0] is claim and last[1] == context.as_of:
         return last[2].for_line(line)
     if _inpatient(claim):
+        from payer_rules_medicare.inpatient.claims import price_inpatient
+        from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
         pricing = price_inpatient(claim, context, _tables_for(context), load_ipps_pack())
     elif claim_kind(claim) is ClaimKind.ASC:
+        from payer_rules_medicare.asc.pricing import price_asc_claim
+
         pricing = price_asc_claim(claim, context, imported())
     else:
         pricing = price_claim(claim, context, load_starter())
@@ -198,6 +208,9 @@ def reference_case(reference: str, claim: Claim, context: Context) -> Pricing | 
     """
     if reference != PAYER_ID or not _inpatient(claim):
         return None
+    from payer_rules_medicare.inpatient.claims import IPPS_SOURCE, price_inpatient, validate_inpatient
+    from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
     pack = load_ipps_pack()
     tables = _tables_for(context)
     found = validate_inpatient(claim, context, tables, pack)
@@ -213,6 +226,9 @@ def group_case(scheme: str, claim: Claim, context: Context) -> CaseGroup | None:
     with its Table 5 weight and geometric mean length of stay where the FY's row is known."""
     if scheme != MS_DRG or not _inpatient(claim):
         return None
+    from payer_rules_medicare.inpatient.claims import ms_drg_group
+    from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
     return ms_drg_group(claim, _tables_for(context), load_ipps_pack())
 
 
@@ -227,5 +243,8 @@ def adjudicate(claim: Claim, context: Context, pricing: Pricing) -> Adjudication
         return None
     starter = load_starter()
     if _inpatient(claim):
+        from payer_rules_medicare.inpatient.claims import adjudicate_inpatient
+        from payer_rules_medicare.inpatient.rates import load_ipps_pack
+
         return adjudicate_inpatient(claim, context, pricing, load_ipps_pack(), starter.sequestration_percent)
     return adjudicate_claim(claim, context, pricing, starter)

@@ -48,6 +48,19 @@ def test_a_table_reads_back_equal_to_what_was_written(make):
     assert again.stems == table.stems and again.headers == table.headers
 
 
+def test_titles_read_back_with_accents_and_empty_ones_decoded_only_when_read():
+    table = CodeTable.build(
+        ["H8101", "A00", "B99"], descriptions={"H8101": "Ménière's disease, right ear", "A00": "", "B99": "x"}
+    )
+    payload = dump_table(table)
+    assert payload is not None
+    again = load_table(payload)
+    assert again.billable == table.billable
+    assert again.descriptions._encoded is not None  # not decoded yet
+    assert dict(again.descriptions) == {"H8101": "Ménière's disease, right ear", "A00": "", "B99": "x"}
+    assert load_table(dump_table(CodeTable.build(["A00"])) or b"").descriptions == {}
+
+
 def test_tables_the_joined_form_cannot_hold_are_not_cached():
     assert dump_table(CodeTable.build(["A00"], descriptions={"A00": "two\nlines"})) is None
     assert dump_table(CodeTable.build(["A00"], notes=object())) is None

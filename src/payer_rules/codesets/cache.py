@@ -15,7 +15,8 @@ cannot be written leaves the table in memory only.
 
 The payload holds only built-in types (strings, tuples, dicts, frozensets), written with
 :func:`marshal.dumps`, and is written beside the target and renamed into place, so a reader
-never sees half a file.
+never sees half a file. The code titles (most of its bytes) come first, as UTF-8 text after
+their length, and are decoded only when something reads a title: judging claims never does.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from payer_rules.codesets.registry import CodeTable
 __all__ = ["cache_key", "cached_table", "dump_table", "load_table"]
 
 #: Bumped whenever the payload's layout changes.
-FORMAT = b"payer-rules code table 1\n"
+FORMAT = b"payer-rules code table 2\n"
+#: The titles' length in bytes, as this many hexadecimal digits and a newline.
+_LENGTH_DIGITS = 16
 SUFFIX = ".codes"
 
 
@@ -91,16 +94,16 @@ def dump_table(table: CodeTable) -> bytes | None:
     # Codes as one newline-joined string: splitting it is several times faster than unmarshalling
     # a list or set of as many small strings.
     described = sorted(table.descriptions)
+    titles = "\n".join([*described, *(table.descriptions[c] for c in described)]).encode("utf-8")
     body = {
         "billable": "\n".join(sorted(table.billable)),
         "headers": "\n".join(sorted(table.headers)),
-        "described": "\n".join(described),
-        "descriptions": "\n".join(table.descriptions[c] for c in described),
         "dates": {code: (_iso(added), _iso(ended)) for code, (added, ended) in table.dates.items()},
         "stems": dict(table.stems),
         "notes": notes,
     }
-    return FORMAT + marshal.dumps(body)
+    length = f"{len(titles):0{_LENGTH_DIGITS}x}\n".encode()
+    return FORMAT + length + titles + marshal.dumps(body)
 
 
 def _lines(text: str) -> list[str]:
@@ -112,12 +115,15 @@ def load_table(data: bytes) -> CodeTable:
     if not data.startswith(FORMAT):
         msg = "not a payer-rules code table of this format"
         raise ValueError(msg)
-    body: Mapping[str, Any] = marshal.loads(data[len(FORMAT) :])
+    start = len(FORMAT) + _LENGTH_DIGITS + 1
+    size = int(data[len(FORMAT) : start], 16)
+    view = memoryview(data)
+    body: Mapping[str, Any] = marshal.loads(view[start + size :])
     notes = body["notes"]
     return CodeTable(
         billable=frozenset(_lines(body["billable"])),
         headers=frozenset(_lines(body["headers"])),
-        descriptions=_Titles(body["described"], body["descriptions"]),
+        descriptions=_Titles(view[start : start + size]),
         dates={code: (_date(added), _date(ended)) for code, (added, ended) in body["dates"].items()},
         notes=None
         if notes is None
@@ -129,21 +135,24 @@ def load_table(data: bytes) -> CodeTable:
 
 
 class _Titles(Mapping[str, str]):
-    """Code titles, split out of their joined form on first use.
+    """Code titles, decoded and split out of the file's bytes on first use.
 
-    Judging claims never reads a title, and making the dictionary is most of a year's load
-    time (100,000 titles: about 45 ms), so a process that only judges never pays for it.
+    Judging claims never reads a title, and decoding the text and making the dictionary are
+    most of a year's load time (100,000 titles: about 45 ms), so a process that only judges
+    never pays for them.
     """
 
-    def __init__(self, codes: str, titles: str) -> None:
-        self._joined: tuple[str, str] | None = (codes, titles)
+    def __init__(self, encoded: memoryview) -> None:
+        self._encoded: memoryview | None = encoded
         self._titles: dict[str, str] = {}
 
     def _loaded(self) -> dict[str, str]:
-        joined = self._joined
-        if joined is not None:  # a race builds the same dictionary twice, harmlessly
-            self._titles = dict(zip(_lines(joined[0]), _lines(joined[1]), strict=True))
-            self._joined = None
+        encoded = self._encoded
+        if encoded is not None:  # a race builds the same dictionary twice, harmlessly
+            lines = _lines(str(encoded, "utf-8"))
+            half = len(lines) // 2  # the codes, then their titles in the same order
+            self._titles = dict(zip(lines[:half], lines[half:], strict=True))
+            self._encoded = None
         return self._titles
 
     def __getitem__(self, code: str) -> str:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICE_VISIT = ROOT / "examples" / "claims" / "01-office-visit-2026.json"
 INPATIENT = ROOT / "examples" / "x12" / "inpatient.837"
 
-#: Modules a professional claim against Medicare has no use for.
+#: Modules a professional claim against Medicare has no use for (the last two: other payers').
 NOT_FOR_A_PROFESSIONAL_CLAIM = (
     "payer_rules_medicare.inpatient.claims",
     "payer_rules_medicare.inpatient.grouping",
@@ -32,6 +32,8 @@ NOT_FOR_A_PROFESSIONAL_CLAIM = (
     "payer_rules.batch.partition",
     "payer_rules.io.x12.reader_837.units",
     "payer_rules.pas.store",
+    "payer_rules_commercial.definition",
+    "payer_rules_medicaid.state",
 )
 
 

@@ -16,7 +16,7 @@ may be added in minor releases, and implementations may accept any subset of the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,19 +44,26 @@ hookimpl = pluggy.HookimplMarker(NAME)
 
 
 @hookspec
-def register_payers(register: Callable[[PayerInfo], None], directories: Sequence[Path]) -> None:
+def register_payers(
+    register: Callable[[PayerInfo], None], directories: Sequence[Path], payers: Collection[str] | None
+) -> None:
     """Register the payers this plugin adjudicates for.
 
     :param register: call once per payer with a :class:`~payer_rules.payers.PayerInfo`.
     :param directories: the run's configured directories (``--rulepacks DIR``, then
         ``PAYER_RULES_PATH``), for plugins that define payers from files found there (the
         commercial plugin reads ``payer.toml`` definitions). Most plugins ignore it.
+    :param payers: the payer ids this run judges (``adjudicate --payer medicare``), or ``None``
+        for every payer. A plugin whose payers cost something to build (definitions read from
+        files) may register none when it owns none of these; registering them anyway is always
+        correct. Most plugins ignore it.
 
     Two plugins registering one payer id is an error naming both, raised when the engine is
     built.
 
     .. versionadded:: 0.1
     .. versionchanged:: 0.2 ``directories``.
+    .. versionchanged:: 0.2 ``payers``.
 
     Example::
 
@@ -67,15 +74,20 @@ def register_payers(register: Callable[[PayerInfo], None], directories: Sequence
 
 
 @hookspec
-def register_rulepacks(register: Callable[[Path], None]) -> None:
+def register_rulepacks(register: Callable[[Path], None], payers: Collection[str] | None) -> None:
     """Register rulepack TOML files this plugin ships.
 
     :param register: call once per pack file (a :class:`~pathlib.Path`).
+    :param payers: the payer ids this run judges, or ``None`` for every payer (as for
+        :func:`register_payers`): a plugin may leave out the packs of payers it does not
+        register then. Most plugins ignore it.
 
     The engine compiles every registered pack once, at start-up; a pack that does not load is
-    an error naming the file, the line and the plugin.
+    an error naming the file, the line and the plugin. When the run judges only some payers,
+    packs that name none of them are not loaded (``[pack] payers`` / ``[payer] id``).
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``payers``.
 
     Example::
 

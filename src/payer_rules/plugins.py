@@ -50,6 +50,10 @@ class PayerRulesPluginManager(pluggy.PluginManager):
         self.distributions: dict[str, tuple[str, str]] = {}
         #: Directories given with ``--rulepacks`` (or ``rulepack_dirs=``), before ``PAYER_RULES_PATH``.
         self.rulepack_dirs: tuple[Path, ...] = ()
+        #: The payer ids this run judges, or ``None`` for every payer. Given, plugins may leave the
+        #: others' payers and rulepacks unloaded (``register_payers`` / ``register_rulepacks``
+        #: receive it as ``payers``), so ``adjudicate --payer medicare`` does not build every payer.
+        self.payers: frozenset[str] | None = None
 
     def configured_dirs(self) -> tuple[Path, ...]:
         """The rulepack directories of this run: ``--rulepacks`` ones, then ``PAYER_RULES_PATH``."""
@@ -70,12 +74,16 @@ def get_plugin_manager(
     plugins: Iterable[object] = (),
     load_entrypoints: bool = True,
     rulepack_dirs: Iterable[Path] = (),
+    payers: Iterable[str] | None = None,
 ) -> PayerRulesPluginManager:
     """A fresh plugin manager with the specs, the builtins, the given plugin objects and the installed ones.
 
     :param plugins: plugin modules or objects to register first (tests, embedders).
     :param load_entrypoints: also load the ``payer_rules`` entry-point group.
     :param rulepack_dirs: rulepack directories (or files) to serve besides ``PAYER_RULES_PATH``.
+    :param payers: only these payers will be judged: plugins may skip loading the others
+        (:attr:`PayerRulesPluginManager.payers`). An engine built so may not know every payer;
+        the runner builds a full one for anything else (``payers``, ``explain``, errors).
     :raises PluginError: an entry point fails to import, or a hook implementation is misspelled
         or has arguments the spec does not know.
     """
@@ -86,6 +94,7 @@ def get_plugin_manager(
     rulepack_dirs = tuple(rulepack_dirs)
     pm = PayerRulesPluginManager()
     pm.rulepack_dirs = rulepack_dirs
+    pm.payers = None if payers is None else frozenset(p.strip().lower() for p in payers)
     pm.add_hookspecs(hookspecs)
     # Builtins are registered by import path, first, so they run after plugins (pluggy calls
     # later registrations first): a plugin that owns a payer answers before the rulepacks do.

@@ -85,8 +85,11 @@ class LazyGroup(click.Group):
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
-        if parent is None:
+        if parent is None:  # a new invocation (tests and embedders run several in one process)
+            from payer_rules.cli.state import use_rulepack_dirs
+
             Verbosity.level = 0
+            use_rulepack_dirs(())  # ``--rulepacks`` of an earlier invocation does not carry over
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:

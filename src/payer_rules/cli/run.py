@@ -150,7 +150,7 @@ def _run(
         if len(payers) != 1:
             raise UsageError("--then follows one --payer (the primary); give the others with --then")
         payers = (*payers, *then)
-    engine = get_engine()
+    engine = get_engine(payers)  # built for these payers only: the others' packs stay unread
     for payer in payers:
         engine.payer(payer)
     if stages is Stages.CHECK and fmt in MONEY_ONLY_FORMATS:
@@ -186,7 +186,7 @@ def _run(
                 fmt=fmt,
                 stream=stream,
                 jobs=jobs,
-                engine_factory=get_engine,
+                engine_factory=functools.partial(get_engine, payers),
                 on_result=progress.tick,
                 on_close=closed,
                 writer_factory=writer_factory,

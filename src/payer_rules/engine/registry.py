@@ -70,7 +70,7 @@ class Registry:
         return found
 
     def _collect_payers(self) -> dict[str, PayerInfo]:
-        extra = {"directories": self._pm.configured_dirs()}
+        extra = {"directories": self._pm.configured_dirs(), "payers": self._pm.payers}
         return dict(sorted(self._collect_owned("register_payers", "id", "payer", extra).items()))
 
     def _collect_rules(self) -> dict[str, RuleInfo]:

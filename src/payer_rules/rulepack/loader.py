@@ -12,7 +12,7 @@ import functools
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -39,7 +39,7 @@ from .schema import (
 )
 from .sharing import building
 
-__all__ = ["Pack", "find_packs", "lint_cases", "load_pack", "load_packs"]
+__all__ = ["Pack", "find_packs", "lint_cases", "load_pack", "load_packs", "may_apply"]
 
 _TOP_KEYS = ("pack", "payer", "case_defaults", "rules")
 _PREFIX = re.compile(r"[A-Z]{2,6}\Z")
@@ -97,6 +97,29 @@ def find_packs(paths: Iterable[str | os.PathLike[str]]) -> list[FsPath]:
         else:
             raise RulepackError.single(path, "path", "no such rulepack file or directory")
     return found
+
+
+def may_apply(path: str | os.PathLike[str], payers: Collection[str]) -> bool:
+    """Whether the pack at ``path`` may hold rules for one of ``payers``, from its parsed TOML alone.
+
+    A run that judges only some payers loads only the packs that list (``[pack] payers``) or
+    declare (``[payer] id``) one of them, and the packs that name no payer (reference packs,
+    whose fee schedules ``percent-of-reference`` may name). A file this cannot tell about (not
+    readable, not TOML, tables of the wrong shape) may apply: loading it reports its problems.
+    """
+    try:
+        doc = parse(FsPath(path).read_text(encoding="utf-8"), os.fspath(path))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    meta, payer = doc.get("pack"), doc.get("payer")
+    listed = meta.get("payers", []) if isinstance(meta, dict) else None
+    declared = payer.get("id") if isinstance(payer, dict) else None
+    if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
+        return True
+    names = [*listed, *([declared] if declared is not None else [])]
+    if not all(isinstance(p, str) for p in names):
+        return True
+    return not names or any(p.strip().lower() in payers for p in names)
 
 
 def _subject(raw: Any, index: int) -> str:

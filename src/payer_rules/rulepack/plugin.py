@@ -29,7 +29,7 @@ from payer_rules.rules import RuleInfo
 
 from .evaluator import CompiledRulepacks, compile_packs, rule_infos
 from .kinds import BUILTIN_KINDS, CodeSetLookup, RuleContext, RuleKind
-from .loader import Pack, cross_check, load_packs
+from .loader import Pack, cross_check, find_packs, load_packs, may_apply
 from .problems import Problem, RulepackError
 from .sharing import building
 
@@ -101,12 +101,21 @@ class RulepackPlugin:
             self._kinds = collect_kinds(self._pm)
         return self._kinds
 
+    def _payers(self) -> frozenset[str] | None:
+        """The payers the run judges (``PayerRulesPluginManager.payers``), ``None`` for all."""
+        payers: frozenset[str] | None = getattr(self._pm, "payers", None)
+        return payers
+
     def sources(self) -> list[tuple[str, list[Path]]]:
         """Where packs come from: ``(origin, paths)`` per plugin and for the directories."""
         found: list[tuple[str, list[Path]]] = []
+        payers = self._payers()
         for impl in self._pm.hook.register_rulepacks.get_hookimpls():
             paths: list[Path] = []
-            impl.function(register=paths.append)
+            if "payers" in impl.argnames:
+                impl.function(register=paths.append, payers=payers)
+            else:
+                impl.function(register=paths.append)
             if paths:
                 found.append((f"registered by plugin {impl.plugin_name}", paths))
         dirs = [*self._dirs, *(env_dirs() if self._use_env else [])]
@@ -128,8 +137,11 @@ class RulepackPlugin:
         kinds = self.kinds
         packs: list[Pack] = []
         problems: list[Problem] = []
+        payers = self._payers()
         for origin, paths in self.sources():
             try:
+                if payers is not None:
+                    paths = [path for path in find_packs(paths) if may_apply(path, payers)]
                 packs += load_packs(paths, kinds, origin=origin)
             except RulepackError as exc:
                 problems += exc.problems

@@ -9,19 +9,22 @@ bundling, diagnosis requirements) are rulepacks beside it. See ``docs/commercial
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-from .definition import (
-    Benefit,
-    Category,
-    Contract,
-    PayerDefinition,
-    Plan,
-    Tier,
-    find_definitions,
-    load_definition,
-    load_definitions,
-)
+if TYPE_CHECKING:
+    from .definition import (
+        Benefit,
+        Category,
+        Contract,
+        PayerDefinition,
+        Plan,
+        Tier,
+        find_definitions,
+        load_definition,
+        load_definitions,
+    )
 
 __all__ = [
     "Benefit",
@@ -35,3 +38,13 @@ __all__ = [
     "load_definition",
     "load_definitions",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The definition names, imported on first use: a run that judges no commercial payer never
+    reads a definition, nor builds their classes and converter."""
+    if name in __all__:
+        from . import definition
+
+        return getattr(definition, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,6 +31,8 @@ from payer_rules.rulepack.positions import Path, Positions, syntax_location
 from payer_rules.rulepack.problems import Problem, RulepackError
 from payer_rules.rulepack.schema import KEBAB, rulepack_converter, structure
 
+from .files import DEFINITION_FILE, find_definitions
+
 __all__ = [
     "DEFINITION_FILE",
     "OTHER",
@@ -59,8 +61,6 @@ __all__ = [
 #: The plans' coordination-of-benefits methods as secondary (:mod:`payer_rules_commercial.cob`).
 COB_METHODS = ("traditional", "non-duplication", "carve-out", "maintenance-of-benefits")
 
-#: The file name a payer definition must have; rulepack loaders skip it.
-DEFINITION_FILE = "payer.toml"
 #: The category of a line no ``[[categories]]`` entry matches.
 OTHER = "other"
 
@@ -799,19 +799,6 @@ def _codes(values: Iterable[str], here: Path) -> Iterator[tuple[Path, str]]:
         problem = code_problem(value)
         if problem:
             yield (*here, i), problem
-
-
-def find_definitions(paths: Iterable[str | os.PathLike[str]]) -> list[FsPath]:
-    """``payer.toml`` files under ``paths`` (recursively, sorted); a missing path finds none
-    (the rulepack plugin reports missing directories)."""
-    found: list[FsPath] = []
-    for raw in paths:
-        path = FsPath(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob(DEFINITION_FILE) if p.is_file()))
-        elif path.is_file() and path.name == DEFINITION_FILE:
-            found.append(path)
-    return found
 
 
 def load_definitions(paths: Iterable[str | os.PathLike[str]]) -> list[PayerDefinition]:

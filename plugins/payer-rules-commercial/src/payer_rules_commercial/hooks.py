@@ -6,12 +6,16 @@ payers (registration, pricing, adjudication); their claim edits are rulepacks, s
 built-in rulepack plugin (shipped packs through ``register_rulepacks``, directory packs from the
 directories themselves). A pack beside a ``payer.toml`` lists the payer in ``[pack] payers``
 and must not declare it again with ``[payer]``: one payer, one owner.
+
+A run that judges none of these payers (``adjudicate --payer medicare``) registers none: the
+definitions are not read, and the modules that price and adjudicate them are not imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from payer_rules import hookimpl
 from payer_rules.claim_kinds import claim_kind
@@ -22,21 +26,30 @@ from payer_rules.results import Adjudication, Finding, Pricing
 from payer_rules.rulepack.kinds import RuleKind
 from payer_rules.rules import RuleInfo
 
-from .benefits import adjudicate_claim
-from .cob import approved_by_primary, order_of, primary_coverage
-from .definition import DEFINITION_FILE, PayerDefinition, Plan, load_definitions
+from .files import DEFINITION_FILE, defined_ids
 from .kinds import KINDS
-from .pricing import price_claim
 from .registry import definition_for, in_network, remember
 from .rules import RULES, finding
+
+if TYPE_CHECKING:
+    from .definition import PayerDefinition, Plan
 
 #: The example payers this plugin ships (one directory each: payer.toml and rulepacks/).
 SHIPPED = Path(__file__).parent / "payers"
 
 
 @hookimpl
-def register_payers(register: Callable[[PayerInfo], None], directories: Sequence[Path]) -> None:
-    for definition in load_definitions([SHIPPED, *directories]):
+def register_payers(
+    register: Callable[[PayerInfo], None], directories: Sequence[Path], payers: Collection[str] | None
+) -> None:
+    paths = [SHIPPED, *directories]
+    if payers is not None:
+        ids = defined_ids(paths)
+        if ids is not None and ids.isdisjoint(payers):
+            return  # none of the run's payers is defined here: nothing to read
+    from .definition import load_definitions
+
+    for definition in load_definitions(paths):
         register(remember(definition))
 
 
@@ -107,6 +120,8 @@ def price(claim: Claim, context: Context) -> Pricing | None:
     definition = definition_for(context.payer)
     if definition is None:
         return None
+    from .pricing import price_claim
+
     return price_claim(claim, context, definition)
 
 
@@ -117,11 +132,15 @@ def adjudicate(
     definition = definition_for(context.payer)
     if definition is None:
         return None
+    from .benefits import adjudicate_claim
+
     return adjudicate_claim(claim, context, pricing, findings, definition)
 
 
 def _order(claim: Claim, definition: PayerDefinition) -> Iterator[Finding]:
     """COM807-COM809: the order of benefits where the claim does not state it."""
+    from .cob import order_of
+
     for found in order_of(claim, definition.payer.id):
         decision = found.decision
         if decision is None:
@@ -145,6 +164,8 @@ def _supplement(claim: Claim, plan: Plan, definition: PayerDefinition) -> Iterat
     """A supplement plan (Medigap) pays only after the primary, on lines the primary approved."""
     if not plan.supplement:
         return
+    from .cob import approved_by_primary, primary_coverage
+
     primary = primary_coverage(claim, definition.payer.id)
     if primary is None or primary.payment is None:
         yield finding(

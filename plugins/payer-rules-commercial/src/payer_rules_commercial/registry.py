@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attrs import evolve
 
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
 
-from .definition import PayerDefinition
+if TYPE_CHECKING:  # every claim asks ``definition_for``; the definitions' module loads with them
+    from .definition import PayerDefinition
 
 __all__ = ["definition_for", "in_network", "payer_info", "remember"]
 

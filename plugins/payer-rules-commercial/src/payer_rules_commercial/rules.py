@@ -6,11 +6,15 @@ contract and the benefit plans, so they are the same for every commercial payer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from payer_rules.results import Finding, Source
 from payer_rules.rules import RuleInfo
 
 from . import __version__
-from .definition import PayerDefinition
+
+if TYPE_CHECKING:
+    from .definition import PayerDefinition
 
 __all__ = ["RULES", "SOURCE_NAME", "finding", "source"]
 

@@ -4,13 +4,17 @@ The state's rulepacks (fees, prior authorization, EPSDT ...) are served by the b
 rulepack plugin like any pack; the shared Medicaid base pack (``base/``) lists no payer and is
 applied here to every state, compiled once per state. Pricing comes from the state's fee pack
 (a table, or a percent of Medicare through ``context.reference_price``); this plugin adjudicates.
+
+A run that judges no Medicaid payer (``adjudicate --payer medicare``) registers none of them and
+none of their packs, and never reads a ``state.toml``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Collection, Generator, Iterable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,20 +26,29 @@ from payer_rules.results import Adjudication, Finding, Pricing, Severity
 from payer_rules.rulepack import BUILTIN_KINDS, CompiledRulepacks, RuleContext, compile_packs, load_packs
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
-from payer_rules_medicaid.cost_sharing import adjudicate_claim
 from payer_rules_medicaid.crossover import CROSSOVER_RULES
-from payer_rules_medicaid.edits import last_resort, state_modifiers, timely_filing
 from payer_rules_medicaid.ncci import IMPORTERS, ncci_findings
 from payer_rules_medicaid.rules import RULES, finding, source
-from payer_rules_medicaid.state import StateDef, discover_states
+
+if TYPE_CHECKING:
+    from payer_rules_medicaid.state import StateDef
 
 BASE = Path(__file__).parent / "base"
+#: Every Medicaid payer id starts so (``state.toml`` is refused otherwise).
+PAYER_PREFIX = "medicaid-"
 
 
 def _state(payer: str) -> StateDef | None:
-    if not payer.startswith("medicaid-"):
+    if not payer.startswith(PAYER_PREFIX):
         return None
+    from payer_rules_medicaid.state import discover_states
+
     return discover_states().get(payer)
+
+
+def _none_of_ours(payers: Collection[str] | None) -> bool:
+    """The run judges only other payers: no state need be read."""
+    return payers is not None and not any(p.startswith(PAYER_PREFIX) for p in payers)
 
 
 def base_packs() -> list[Path]:
@@ -50,7 +63,11 @@ def _base(payer: str) -> CompiledRulepacks:
 
 
 @hookimpl
-def register_payers(register: Callable[[PayerInfo], None]) -> None:
+def register_payers(register: Callable[[PayerInfo], None], payers: Collection[str] | None) -> None:
+    if _none_of_ours(payers):
+        return
+    from payer_rules_medicaid.state import discover_states
+
     for state in discover_states().values():
         register(
             PayerInfo(
@@ -65,8 +82,12 @@ def register_payers(register: Callable[[PayerInfo], None]) -> None:
 
 
 @hookimpl
-def register_rulepacks(register: Callable[[Path], None]) -> None:
+def register_rulepacks(register: Callable[[Path], None], payers: Collection[str] | None) -> None:
     """The base packs (reference only: applied by this plugin) and every state's own packs."""
+    if _none_of_ours(payers):
+        return
+    from payer_rules_medicaid.state import discover_states
+
     for pack in base_packs():
         register(pack)
     for state in discover_states().values():
@@ -91,6 +112,8 @@ def validate(claim: Claim, context: Context) -> Iterable[Finding]:
     state = _state(context.payer.id)
     if state is None:
         return ()
+    from payer_rules_medicaid.edits import state_modifiers, timely_filing
+
     findings = list(timely_filing(claim, context, state))
     findings += state_modifiers(claim, context, state)
     findings += ncci_findings(claim, context)
@@ -105,6 +128,8 @@ def authorize(claim: Claim, context: Context) -> Iterable[Finding]:
     state = _state(context.payer.id)
     if state is None:
         return ()
+    from payer_rules_medicaid.edits import last_resort
+
     findings = list(last_resort(claim, context, state))
     ctx = RuleContext(context=context, code_sets=context.code_sets)
     findings += _base(state.payer_id).authorize(claim, ctx)
@@ -145,4 +170,6 @@ def adjudicate(claim: Claim, context: Context, pricing: Pricing) -> Adjudication
     state = _state(context.payer.id)
     if state is None:
         return None
+    from payer_rules_medicaid.cost_sharing import adjudicate_claim
+
     return adjudicate_claim(claim, context, pricing, state)

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICE_VISIT = ROOT / "examples" / "claims" / "01-office-visit-2026.json"
 INPATIENT = ROOT / "examples" / "x12" / "inpatient.837"
 
-#: Modules a professional claim against Medicare has no use for (the last two: other payers').
+#: Modules a professional claim against Medicare has no use for: other claim kinds', batch
+#: runners', other payers' and the rule kinds Medicare's packs do not use.
 NOT_FOR_A_PROFESSIONAL_CLAIM = (
     "payer_rules_medicare.inpatient.claims",
     "payer_rules_medicare.inpatient.grouping",
@@ -34,6 +35,10 @@ NOT_FOR_A_PROFESSIONAL_CLAIM = (
     "payer_rules.pas.store",
     "payer_rules_commercial.definition",
     "payer_rules_medicaid.state",
+    "payer_rules.rulepack.kinds.claim",
+    "payer_rules.rulepack.kinds.history",
+    "payer_rules.rulepack.kinds.ncci",
+    "payer_rules.rulepack.kinds.pricing",
 )
 
 
@@ -96,3 +101,15 @@ def test_imported_on_call_names_a_missing_function(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(AttributeError, match="run_it"):
         imported_on_call("late_importer_empty:run_it")([], ImportOptions(data_dir=tmp_path))
+
+
+def test_the_kind_table_names_each_built_in_kind_where_it_is_defined():
+    from payer_rules.rulepack.kinds import BUILTIN, BUILTIN_KINDS, KindTable, builtin_kinds
+
+    assert [kind.name for kind in BUILTIN_KINDS] == list(BUILTIN)
+    table = builtin_kinds()
+    assert isinstance(table, KindTable) and list(table) == list(BUILTIN) and len(table) == 16
+    assert "fee-schedule" in table and "no-such-kind" not in table
+    assert dict(table.items()) == {kind.name: kind for kind in BUILTIN_KINDS}
+    with pytest.raises(KeyError):
+        table["no-such-kind"]

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from payer_rules.rulepack.kinds import RuleKind
+    from payer_rules.rulepack.kinds import KindTable, RuleKind
     from payer_rules.rulepack.loader import Pack
 
 INI = "payer_rules_rulepacks"
-_KINDS = pytest.StashKey[dict[str, "RuleKind"]]()
+_KINDS = pytest.StashKey["KindTable"]()
 _PACKS = pytest.StashKey[list["Pack"]]()
 _PRICER = pytest.StashKey[Any]()
 
@@ -37,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _kinds(config: pytest.Config) -> dict[str, RuleKind]:
+def _kinds(config: pytest.Config) -> KindTable:
     if _KINDS not in config.stash:
         from payer_rules.plugins import get_plugin_manager
         from payer_rules.rulepack.plugin import collect_kinds
@@ -183,4 +183,4 @@ class RulepackErrorItem(pytest.Item):
 @pytest.fixture(scope="session")
 def rulepack_kinds(request: pytest.FixtureRequest) -> dict[str, RuleKind]:
     """Every rule kind the installed plugins offer, by name."""
-    return _kinds(request.config)
+    return dict(_kinds(request.config).items())

@@ -12,11 +12,11 @@ from payer_rules.cli.options import examples, global_options, listing_format, wa
 
 if TYPE_CHECKING:
     from payer_rules.rulepack.cases import ReferencePricer
-    from payer_rules.rulepack.kinds import RuleKind
+    from payer_rules.rulepack.kinds import KindTable
     from payer_rules.rulepack.loader import Pack
 
 
-def _load(paths: tuple[str, ...]) -> tuple[list[Pack], dict[str, RuleKind]]:
+def _load(paths: tuple[str, ...]) -> tuple[list[Pack], KindTable]:
     from payer_rules.plugins import get_plugin_manager
     from payer_rules.rulepack.loader import load_packs
     from payer_rules.rulepack.plugin import collect_kinds

@@ -176,10 +176,11 @@ def compile_packs(
     compiled: dict[str, PayerRules] = {}
     for payer, groups in per_payer.items():
         stages: dict[Stage, list[Any]] = {s: [] for s in Stage}
-        for name, kind in kinds.items():
+        for name in kinds:  # in the kinds' order; only the kinds in use are looked up (imported)
             bounds = groups.get(name)
             if not bounds:
                 continue
+            kind = kinds[name]
             try:
                 stages[kind.stage].append(kind.compile(bounds, env))
             except RuleCompileError as exc:

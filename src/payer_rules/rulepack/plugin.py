@@ -28,7 +28,7 @@ from payer_rules.results import Adjudication, Finding, Pricing, Severity, Source
 from payer_rules.rules import RuleInfo
 
 from .evaluator import CompiledRulepacks, compile_packs, rule_infos
-from .kinds import BUILTIN_KINDS, CodeSetLookup, RuleContext, RuleKind
+from .kinds import CodeSetLookup, KindTable, RuleContext, RuleKind, builtin_kinds
 from .loader import Pack, cross_check, find_packs, load_packs, may_apply
 from .problems import Problem, RulepackError
 from .sharing import building
@@ -49,9 +49,9 @@ def env_dirs() -> list[Path]:
     return [Path(part) for part in value.split(os.pathsep) if part.strip()]
 
 
-def collect_kinds(pm: pluggy.PluginManager) -> dict[str, RuleKind]:
+def collect_kinds(pm: pluggy.PluginManager) -> KindTable:
     """The built-in kinds plus those plugins register; a kind name registered twice is an error."""
-    kinds: dict[str, RuleKind] = {k.name: k for k in BUILTIN_KINDS}
+    kinds = builtin_kinds()
     owners = dict.fromkeys(kinds, "payer-rules")
     for impl in pm.hook.register_rule_kinds.get_hookimpls():
 
@@ -62,7 +62,7 @@ def collect_kinds(pm: pluggy.PluginManager) -> dict[str, RuleKind]:
                     f"by {owners[kind.name]} and by plugin {plugin}"
                 )
                 raise RulepackError([Problem(file=plugin, line=None, subject=kind.name, message=msg)])
-            kinds[kind.name] = kind
+            kinds.add(kind)
             owners[kind.name] = f"plugin {plugin}"
 
         impl.function(register=register)
@@ -88,7 +88,7 @@ class RulepackPlugin:
         self._code_sets = code_sets
         self._lock = threading.Lock()
         self._compiled: CompiledRulepacks | None = None
-        self._kinds: dict[str, RuleKind] | None = None
+        self._kinds: KindTable | None = None
         #: the last context and its rule context: ``validate`` and ``authorize`` of one
         #: adjudication share one (a single tuple, replaced whole, so threads never see half)
         self._last_ctx: tuple[Context, RuleContext] | None = None
@@ -96,7 +96,7 @@ class RulepackPlugin:
     # -- building ----------------------------------------------------------------------------
 
     @property
-    def kinds(self) -> dict[str, RuleKind]:
+    def kinds(self) -> KindTable:
         if self._kinds is None:
             self._kinds = collect_kinds(self._pm)
         return self._kinds

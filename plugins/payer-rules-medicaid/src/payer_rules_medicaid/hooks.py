@@ -23,7 +23,7 @@ from payer_rules.context import Context
 from payer_rules.models import Claim
 from payer_rules.payers import PayerInfo, PayerKind
 from payer_rules.results import Adjudication, Finding, Pricing, Severity
-from payer_rules.rulepack import BUILTIN_KINDS, CompiledRulepacks, RuleContext, compile_packs, load_packs
+from payer_rules.rulepack import CompiledRulepacks, RuleContext, builtin_kinds, compile_packs, load_packs
 from payer_rules.rules import RuleInfo
 from payer_rules.store import ImporterInfo
 from payer_rules_medicaid.crossover import CROSSOVER_RULES
@@ -58,7 +58,7 @@ def base_packs() -> list[Path]:
 @cache
 def _base(payer: str) -> CompiledRulepacks:
     """The shared Medicaid base packs, compiled as if they listed ``payer``."""
-    kinds = {k.name: k for k in BUILTIN_KINDS}
+    kinds = builtin_kinds()
     return compile_packs(load_packs(base_packs(), kinds), kinds, only_payer=payer)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.metadata as md
 from decimal import Decimal
 
 import pytest
 
-from payer_rules import hookimpl
+from payer_rules import distributions, hookimpl
 from payer_rules.context import Session
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import PluginError, UsageError
@@ -265,13 +264,13 @@ class _FakeEntryPoint:
 
 
 def test_a_plugin_that_fails_to_load_is_a_loud_error(monkeypatch):
-    monkeypatch.setattr(md, "entry_points", lambda group=None: [_FakeEntryPoint()])
+    monkeypatch.setattr(distributions, "entry_points", lambda group: [_FakeEntryPoint()])
     with pytest.raises(PluginError, match=r"plugin 'broken' from broken-dist does not load"):
         get_plugin_manager()
 
 
 def test_the_allow_list_controls_entry_points(monkeypatch):
-    monkeypatch.setattr(md, "entry_points", lambda group=None: [_FakeEntryPoint()])
+    monkeypatch.setattr(distributions, "entry_points", lambda group: [_FakeEntryPoint()])
     monkeypatch.setenv("PAYER_RULES_LOAD_PLUGINS", "")
     assert Engine.from_installed().plugins == ()
     monkeypatch.delenv("PAYER_RULES_LOAD_PLUGINS")

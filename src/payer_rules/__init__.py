@@ -107,11 +107,11 @@ __all__ = [
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from payer_rules.distributions import version
 
     try:
         return version("payer-rules")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    except LookupError:  # pragma: no cover - running from a source tree
         return "0+unknown"
 
 

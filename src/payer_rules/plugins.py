@@ -8,7 +8,6 @@ Loading fails loudly: a payer plugin that is silently skipped changes money. Env
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +16,7 @@ from types import ModuleType
 import pluggy
 from attrs import frozen
 
-from payer_rules import hookspecs
+from payer_rules import distributions, hookspecs
 from payer_rules.errors import PluginError
 
 ENTRY_POINT_GROUP = hookspecs.NAME
@@ -122,8 +121,8 @@ def _load_entrypoints(pm: PayerRulesPluginManager) -> None:
     allowed = _env_list("PAYER_RULES_LOAD_PLUGINS")
     blocked = _env_list("PAYER_RULES_DISABLE_PLUGINS") or set()
     seen: dict[str, str] = {}
-    for ep in sorted(md.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        dist = ep.dist.name if ep.dist else "?"
+    for ep in sorted(distributions.entry_points(ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = ep.dist.name
         if (allowed is not None and ep.name not in allowed) or ep.name in blocked:
             continue
         if ep.name in seen and seen[ep.name] != dist:
@@ -144,8 +143,7 @@ def _load_entrypoints(pm: PayerRulesPluginManager) -> None:
             pm.register(plugin, name=ep.name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             raise PluginError(f"plugin {ep.name!r} from {dist} does not load: {exc}") from exc
-        if ep.dist is not None:
-            pm.distributions[ep.name] = (ep.dist.name, ep.dist.version)
+        pm.distributions[ep.name] = (ep.dist.name, ep.dist.version)
 
 
 def plugin_infos(pm: PayerRulesPluginManager) -> list[PluginInfo]:

@@ -7,11 +7,11 @@ copays with the federal exemptions and the 5%-of-income cap, timely filing by th
 clock, NCCI edits from Medicaid's own tables. See ``docs/medicaid.md``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from payer_rules.distributions import version
 
 try:
     __version__ = version("payer-rules-medicaid")
-except PackageNotFoundError:  # pragma: no cover
+except LookupError:  # pragma: no cover
     __version__ = "0+unknown"
 
 SOURCE_NAME = "payer-rules-medicaid"

@@ -1,10 +1,10 @@
 """Medicare Part B for payer-rules."""
 
-from importlib.metadata import PackageNotFoundError, version
+from payer_rules.distributions import version
 
 try:
     __version__ = version("payer-rules-medicare")
-except PackageNotFoundError:  # pragma: no cover
+except LookupError:  # pragma: no cover
     __version__ = "0+unknown"
 
 PAYER_ID = "medicare"

@@ -101,12 +101,12 @@ def _headers(folder: Path) -> Distribution | None:
 
 
 #: The last scan, with the ``sys.path`` and folder times it was made for.
-_scanned: tuple[tuple[tuple[str, int], ...], list[tuple[Path, Distribution]] | None] | None = None
+_scanned: tuple[tuple[tuple[str, int], ...], list[Path] | None] | None = None
 
 
-def _distributions() -> list[tuple[Path, Distribution]] | None:
-    """Every distribution on ``sys.path``, first of each name; scanned again when ``sys.path``
-    or one of its folders changed (an install adds or removes a metadata folder)."""
+def _distributions() -> list[Path] | None:
+    """Every distribution's metadata on ``sys.path``, the first of each name; scanned again when
+    ``sys.path`` or one of its folders changed (an install adds or removes a metadata folder)."""
     global _scanned
     key = tuple((entry, _mtime(entry or ".")) for entry in sys.path)
     if _scanned is not None and _scanned[0] == key:
@@ -123,18 +123,23 @@ def _mtime(path: str) -> int:
         return -1
 
 
-def _scan() -> list[tuple[Path, Distribution]] | None:
+def _stem_name(folder: Path) -> str:
+    """The distribution's name as its folder spells it (``payer_rules_medicare-0.1.0.dist-info``),
+    normalized: what ``importlib.metadata`` tells distributions apart by, without reading them."""
+    return _normalized(folder.name.rpartition(".")[0].partition("-")[0])
+
+
+def _scan() -> list[Path] | None:
     folders = _info_folders()
     if folders is None:
         return None
     seen: set[str] = set()
-    found: list[tuple[Path, Distribution]] = []
+    found: list[Path] = []
     for folder in folders:
-        dist = _headers(folder)
-        if dist is None or _normalized(dist.name) in seen:
-            continue
-        seen.add(_normalized(dist.name))
-        found.append((folder, dist))
+        name = _stem_name(folder)
+        if name not in seen:
+            seen.add(name)
+            found.append(folder)
     return found
 
 
@@ -167,12 +172,16 @@ def entry_points(group: str) -> list[EntryPoint]:
             for ep in md.entry_points(group=group)
         ]
     points: list[EntryPoint] = []
-    for folder, dist in found:
+    for folder in found:
         try:
             text = (folder / "entry_points.txt").read_text(encoding="utf-8")
         except OSError:
             continue
-        points += [ep for ep in _parse_entry_points(text, dist) if ep.group == group]
+        if f"[{group}]" not in text.replace(" ", ""):
+            continue  # the metadata is read only for distributions with entry points in the group
+        dist = _headers(folder)
+        if dist is not None:
+            points += [ep for ep in _parse_entry_points(text, dist) if ep.group == group]
     return points
 
 
@@ -193,8 +202,11 @@ def version(distribution: str) -> str:
 
         return md.version(distribution)
     wanted = _normalized(distribution)
-    for _folder, dist in found:
-        if _normalized(dist.name) == wanted:
-            return dist.version
+    for folder in found:
+        if _stem_name(folder) == wanted:
+            dist = _headers(folder)
+            if dist is not None:
+                return dist.version
+            break
     msg = f"No package metadata was found for {distribution}"
     raise LookupError(msg)

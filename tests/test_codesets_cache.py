@@ -61,6 +61,22 @@ def test_titles_read_back_with_accents_and_empty_ones_decoded_only_when_read():
     assert load_table(dump_table(CodeTable.build(["A00"])) or b"").descriptions == {}
 
 
+def test_cached_codes_answer_as_the_set_they_were_before_and_after_it_is_made(monkeypatch):
+    from payer_rules.codesets import cache
+
+    codes = frozenset({"A00", "A000", "E119", "E11A", "S93401A", "Z23"})
+    again = load_table(dump_table(CodeTable.build(codes, headers=["E11"])) or b"")
+    monkeypatch.setattr(cache, "LOOKUPS_BEFORE_SET", 3)
+    asked = ["E119", "E11", "A0", 7, "S93401A", "E119", "E11", "Z23", "Z24", None]
+    assert [code in again.billable for code in asked] == [code in codes for code in asked]
+    assert again.billable._set is not None  # made after the third lookup
+    assert len(again.billable) == 6 and sorted(again.billable) == sorted(codes)
+    assert again.billable == codes and codes == again.billable and hash(again.billable) == hash(codes)
+    assert again.billable - {"Z23"} == codes - {"Z23"} and isinstance(again.billable - {"Z23"}, frozenset)
+    assert again.billable | {"B00"} == codes | {"B00"} and again.billable & {"Z23", "Q"} == {"Z23"}
+    assert "E11" in again.headers and "E119" not in again.headers and again.headers == {"E11"}
+
+
 def test_tables_the_joined_form_cannot_hold_are_not_cached():
     assert dump_table(CodeTable.build(["A00"], descriptions={"A00": "two\nlines"})) is None
     assert dump_table(CodeTable.build(["A00"], notes=object())) is None

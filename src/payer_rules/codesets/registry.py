@@ -22,6 +22,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
 
 from attrs import define, field, frozen
@@ -105,7 +106,9 @@ class CodeTable:
     """The codes of one version, held as sets and dictionaries for O(1) membership.
 
     Args:
-        billable: codes valid for reporting.
+        billable: codes valid for reporting (a ``frozenset``; a table read from the cache holds
+            a set-like view that becomes one after its first lookups, see
+            :mod:`payer_rules.codesets.cache`).
         headers: categories and subcategories (not billable); derived from ``billable`` when
             not given: every proper prefix of a billable code, less X placeholders.
         descriptions: code -> title, where the source has titles (never CPT descriptors).
@@ -114,8 +117,8 @@ class CodeTable:
             :class:`~payer_rules.codesets.icd10cm.Icd10cmNotes`), or ``None``.
     """
 
-    billable: frozenset[str]
-    headers: frozenset[str]
+    billable: AbstractSet[str]
+    headers: AbstractSet[str]
     descriptions: Mapping[str, str] = field(factory=dict)
     dates: Mapping[str, tuple[dt.date | None, dt.date | None]] = field(factory=dict)
     notes: object | None = None

@@ -8,10 +8,21 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from payer_rules.engine.assembly import _line_result
+from payer_rules.engine.assembly import _claim_result, _line_result
 from payer_rules.models import ServiceLine
 from payer_rules.money import money
-from payer_rules.results import Adjustment, Group, LineResult, LineStatus, UnbalancedError
+from payer_rules.results import (
+    Adjustment,
+    ClaimResult,
+    ClaimStatus,
+    Finding,
+    Group,
+    LineResult,
+    LineStatus,
+    Severity,
+    Source,
+    UnbalancedError,
+)
 
 LINE = ServiceLine(
     procedure="97110",
@@ -75,3 +86,54 @@ def test_a_line_that_does_not_balance_is_still_refused():
     taken = (Adjustment(group=Group.CO, carc="45", amount=Decimal("88.43")),)
     with pytest.raises(UnbalancedError, match=r"billed 150\.00 != paid 60\.00"):
         _line_result(1, LINE, LineStatus.PAID, billed, Decimal("61.57"), Decimal("60.00"), taken, (), "")
+
+
+def test_a_claim_filled_in_directly_equals_the_built_record():
+    billed = money(LINE.charge)
+    taken = (
+        Adjustment(group=Group.CO, carc="45", amount=Decimal("88.43")),
+        Adjustment(group=Group.PR, carc="2", amount=Decimal("12.31")),
+    )
+    paid = _line_result(1, LINE, LineStatus.PAID, billed, Decimal("61.57"), Decimal("49.26"), taken, (), "")
+    denied_adjustment = (Adjustment(group=Group.CO, carc="50", amount=billed),)
+    denied = _line_result(
+        2, LINE, LineStatus.DENIED, billed, Decimal("0.00"), Decimal("0.00"), denied_adjustment, (), ""
+    )
+    lines = (paid, denied)
+    finding = Finding(
+        code="MCR101",
+        severity=Severity.DENY,
+        message="line 2: not covered",
+        source=Source(name="medicare", version="1"),
+        line=2,
+        carc="50",
+        group=Group.CO,
+    )
+    amounts = (Decimal("300.00"), Decimal("61.57"), Decimal("49.26"), Decimal("12.31"))
+    args = ("C1", "medicare", ClaimStatus.PARTIAL, dt.date(2026, 3, 2))
+    direct = _claim_result(*args, amounts, (finding,), lines, {"payer-rules": "0.1.0"}, "claims.837:3", None)
+    built = ClaimResult(
+        claim_id="C1",
+        payer="medicare",
+        status=ClaimStatus.PARTIAL,
+        as_of=dt.date(2026, 3, 2),
+        billed=Decimal("300"),
+        allowed=Decimal("61.57"),
+        paid=Decimal("49.26"),
+        patient_responsibility=Decimal("12.31"),
+        findings=(finding,),
+        lines=lines,
+        versions={"payer-rules": "0.1.0"},
+        origin="claims.837:3",
+    )
+    assert direct == built and repr(direct) == repr(built)
+    with pytest.raises(UnbalancedError, match=r"billed 300\.00 != paid 49\.26"):
+        _claim_result(
+            *args,
+            (Decimal("300.00"), Decimal("61.57"), Decimal("49.26"), Decimal("0")),
+            (),
+            lines[:1],
+            {},
+            None,
+            None,
+        )

@@ -8,6 +8,7 @@ otherwise), with the versions of every source that took part.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
@@ -111,20 +112,17 @@ class ResultAssembler:
                     patient += a.amount
         if len(findings) > 1:
             findings.sort(key=finding_order)
-        return ClaimResult(
-            claim_id=claim.id,
-            payer=context.payer.id,
-            status=claim_status(lines, check_only=check_only),
-            as_of=context.as_of or claim.first_service_date,
-            billed=billed,
-            allowed=allowed,
-            paid=paid,
-            patient_responsibility=patient,
-            findings=tuple(findings),
-            lines=lines,
-            versions=self.versions(context.payer, findings, pricing, adjudication),
-            origin=origin,
-            case=case if case is not None and any(ln.status is _PAID for ln in lines) else None,
+        return _claim_result(
+            claim.id,
+            context.payer.id,
+            claim_status(lines, check_only=check_only),
+            context.as_of or claim.first_service_date,
+            (billed, allowed, paid, patient),
+            tuple(findings),
+            lines,
+            self.versions(context.payer, findings, pricing, adjudication),
+            origin,
+            case if case is not None and any(ln.status is _PAID for ln in lines) else None,
         )
 
     def unpaid(
@@ -213,6 +211,18 @@ _SET_STATUS, _SET_BILLED, _SET_ALLOWED, _SET_PAID = (
 _SET_ADJUSTMENTS, _SET_RARCS, _SET_BASIS = (_SETTERS.pop(n) for n in ("adjustments", "rarcs", "basis"))
 if _SETTERS:  # pragma: no cover - a field added to LineResult must be filled in below too
     raise ImportError(f"_line_result does not fill in LineResult's {', '.join(_SETTERS)}")
+_SETTERS = {a.name: getattr(ClaimResult, a.name).__set__ for a in ClaimResult.__attrs_attrs__}
+_SET_CLAIM_ID, _SET_PAYER, _SET_CLAIM_STATUS, _SET_AS_OF = (
+    _SETTERS.pop(n) for n in ("claim_id", "payer", "status", "as_of")
+)
+_SET_CLAIM_BILLED, _SET_CLAIM_ALLOWED, _SET_CLAIM_PAID, _SET_PATIENT = (
+    _SETTERS.pop(n) for n in ("billed", "allowed", "paid", "patient_responsibility")
+)
+_SET_FINDINGS, _SET_LINES, _SET_VERSIONS, _SET_ORIGIN, _SET_CASE = (
+    _SETTERS.pop(n) for n in ("findings", "lines", "versions", "origin", "case")
+)
+if _SETTERS:  # pragma: no cover - a field added to ClaimResult must be filled in below too
+    raise ImportError(f"_claim_result does not fill in ClaimResult's {', '.join(_SETTERS)}")
 _new = object.__new__
 
 
@@ -244,6 +254,40 @@ def _line_result(
     _SET_ADJUSTMENTS(record, adjustments)
     _SET_RARCS(record, rarcs)
     _SET_BASIS(record, basis)
+    record.__attrs_post_init__()
+    return record
+
+
+def _claim_result(
+    claim_id: str,
+    payer: str,
+    status: ClaimStatus,
+    as_of: dt.date | None,
+    amounts: tuple[Decimal, Decimal, Decimal, Decimal],
+    findings: tuple[Finding, ...],
+    lines: tuple[LineResult, ...],
+    versions: dict[str, str],
+    origin: str | None,
+    case: CasePayment | None,
+) -> ClaimResult:
+    """``ClaimResult(...)`` from its lines' sums (``amounts``: billed, allowed, paid, patient
+    responsibility), whole cents already: filled in directly as :func:`_line_result` is, then
+    checked as ``ClaimResult`` checks itself (it balances, its totals are its lines')."""
+    record = _new(ClaimResult)
+    _SET_CLAIM_ID(record, claim_id)
+    _SET_PAYER(record, payer)
+    _SET_CLAIM_STATUS(record, status)
+    _SET_AS_OF(record, as_of)
+    billed, allowed, paid, patient = amounts
+    _SET_CLAIM_BILLED(record, billed)
+    _SET_CLAIM_ALLOWED(record, allowed)
+    _SET_CLAIM_PAID(record, paid)
+    _SET_PATIENT(record, patient)
+    _SET_FINDINGS(record, findings)
+    _SET_LINES(record, lines)
+    _SET_VERSIONS(record, versions)
+    _SET_ORIGIN(record, origin)
+    _SET_CASE(record, case)
     record.__attrs_post_init__()
     return record
 

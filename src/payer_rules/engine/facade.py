@@ -89,7 +89,7 @@ class Engine(Registry):
         :param received_date: overrides the claim's own received date.
         :param stages: ``Stages.CHECK`` stops after ``authorize`` (scrubber mode).
         """
-        info = self.payer(payer)
+        info = self.payers.get(payer) or self.payer(payer)
         references = self._references
         context = Context(
             payer=info,

@@ -431,9 +431,13 @@ def _cas(segs: list[str], adjustments: tuple[Adjustment, ...], sign: Decimal) ->
             return
     for group in _CAS_GROUPS:
         found = by_group.get(group)
-        if found is not None:
-            for start in range(0, len(found), 6):
-                segs.append(f"CAS*{group}*" + "**".join(found[start : start + 6]))
+        if found is None:
+            continue
+        if len(found) <= 6:
+            segs.append(f"CAS*{group}*" + "**".join(found))
+            continue
+        for start in range(0, len(found), 6):
+            segs.append(f"CAS*{group}*" + "**".join(found[start : start + 6]))
 
 
 #: ``CARC*`` per CARC as it appears in a CAS triplet (a handful of codes, over and over).

@@ -68,10 +68,13 @@ class Party:
 
     def __init__(self, seg: Segment) -> None:
         self.segment = seg
-        self.org = seg.get(2) == "2"
-        self.last = seg.get(3) or None
-        self.first = seg.get(4) or None
-        self.id = seg.get(9) or None
+        elements = seg.elements
+        if len(elements) < 10:  # NM101 .. NM109, the ones not sent empty
+            elements = [*elements, *[""] * (10 - len(elements))]
+        self.org = elements[2] == "2"
+        self.last = elements[3] or None
+        self.first = elements[4] or None
+        self.id = elements[9] or None
         self.line1: str | None = None
         self.city: str | None = None
         self.state: str | None = None

@@ -116,8 +116,29 @@ class Reader:
                     yield self.error(seg, f"claim {claim_id}: {skip_reason}", claim_id=claim_id)
                 continue
             try:
-                # -- service lines first: they are most of the segments -------------------------
-                if sid == "LX":
+                # -- parties and service lines first: they are most of the segments -------------
+                if sid == "NM1":
+                    party = nm1(seg, level, draft, other, line)
+                elif sid in ("N3", "N4", "DMG", "PRV"):
+                    if sid == "PRV":
+                        if party is not None:
+                            party.taxonomy = seg.get(3) or None
+                        elif level is not None and level.code == "20" and draft is None:
+                            level.taxonomy = seg.get(3) or None  # PRV*BI comes before NM1*85
+                        continue
+                    if party is None:
+                        continue
+                    if sid == "N3":
+                        party.line1 = seg.get(1) or None
+                    elif sid == "N4":
+                        party.city = seg.get(1) or None
+                        party.state = seg.get(2) or None
+                        party.zip = seg.get(3) or None
+                    else:
+                        if seg.get(2):
+                            party.birth = parse_date(seg.get(2)) if seg.get(1) in ("D8", "") else None
+                        party.sex = _SEX.get(seg.get(3), Sex.UNKNOWN)
+                elif sid == "LX":
                     if draft is None:
                         raise ValueError("LX outside a claim; expected CLM (loop 2300) before the lines")
                     line = Line(seg)
@@ -164,27 +185,6 @@ class Reader:
                         continue
                     draft = Draft(seg, level, txn)
                     clm(seg, draft, self.component)
-                elif sid == "NM1":
-                    party = nm1(seg, level, draft, other, line)
-                elif sid in ("N3", "N4", "DMG", "PRV"):
-                    if sid == "PRV":
-                        if party is not None:
-                            party.taxonomy = seg.get(3) or None
-                        elif level is not None and level.code == "20" and draft is None:
-                            level.taxonomy = seg.get(3) or None  # PRV*BI comes before NM1*85
-                        continue
-                    if party is None:
-                        continue
-                    if sid == "N3":
-                        party.line1 = seg.get(1) or None
-                    elif sid == "N4":
-                        party.city = seg.get(1) or None
-                        party.state = seg.get(2) or None
-                        party.zip = seg.get(3) or None
-                    else:
-                        if seg.get(2):
-                            party.birth = parse_date(seg.get(2)) if seg.get(1) in ("D8", "") else None
-                        party.sex = _SEX.get(seg.get(3), Sex.UNKNOWN)
                 elif sid == "REF":
                     qualifier = seg.get(1)
                     if qualifier == "G1":

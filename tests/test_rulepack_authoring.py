@@ -8,11 +8,24 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from payer_rules.cli import cli
 from payer_rules.io.field_docs import CLAIM_FIELDS_DOC, claim_fields_markdown
 from payer_rules.io.schema import claim_schema
-from payer_rules.rulepack.kinds.base import DIAGNOSIS, PROCEDURE, code_problem
+from payer_rules.rulepack.kinds.base import (
+    _ALNUM,
+    _D,
+    _LETTER,
+    _PROCEDURE_SHAPES,
+    _WHOLE,
+    DIAGNOSIS,
+    PROCEDURE,
+    _fits,
+    _shape_problem,
+    code_problem,
+)
 
 from .conftest import EXAMPLES, ROOT
 
@@ -136,3 +149,25 @@ def test_well_formed_codes_pass(code, system):
 def test_malformed_codes_are_named(code, system):
     assert code_problem(code, system) is not None
     assert code_problem(code) is None or "-" in code  # syntax alone cannot tell
+
+
+_DIAGNOSIS_SHAPE = (_LETTER, _D, *(_ALNUM,) * 5)
+
+
+@settings(max_examples=400, deadline=None)
+@example(code="0DTJ4ZZ", system=PROCEDURE)
+@example(code="0DTJ4OZ", system=PROCEDURE)
+@example(code="E11.9", system=DIAGNOSIS)
+@given(
+    code=st.text(alphabet="0123456789ABFGHIJOTUZ*-. ", min_size=0, max_size=9),
+    system=st.sampled_from([PROCEDURE, DIAGNOSIS]),
+)
+def test_whole_code_fast_path_agrees_with_the_shapes(code, system):
+    """Every whole code the one-call pattern accepts is one the per-character shapes accept (a
+    code it refuses goes on to the shapes, which give their own verdict and message)."""
+    cleaned = code.replace(".", "").strip().upper()
+    if _WHOLE[system].fullmatch(cleaned):
+        shapes = _PROCEDURE_SHAPES if system == PROCEDURE else (_DIAGNOSIS_SHAPE,)
+        assert any(_fits(cleaned, shape, prefix=system == DIAGNOSIS) for shape in shapes)
+        assert system == PROCEDURE or len(cleaned) >= 3
+        assert _shape_problem(cleaned, system, prefix=False) is None

@@ -8,6 +8,7 @@ each as ``file:line: SUBJECT: message``; ``load_packs`` adds the checks that nee
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import tomllib
@@ -279,6 +280,18 @@ def _check_meta(
         )
 
 
+@functools.lru_cache(maxsize=64)
+def _code_pattern(prefix: str) -> re.Pattern[str]:
+    """A pack's rule codes: its prefix and at least 3 digits (compiled once, not per rule)."""
+    return re.compile(rf"{re.escape(prefix)}\d{{3,}}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _placeholders(message: str) -> frozenset[str]:
+    """:func:`placeholders`, once per distinct message (rules of a pack share their messages)."""
+    return frozenset(placeholders(message))
+
+
 def _check_rule(
     file: str, positions: Positions, rule: Rule, index: int, kind: RuleKind, meta: PackMeta | None
 ) -> Iterator[Problem]:
@@ -287,7 +300,7 @@ def _check_rule(
             file=file, line=positions.line(("rules", index, *rest)), subject=rule.code, message=message
         )
 
-    if meta is not None and not re.fullmatch(rf"{re.escape(meta.prefix)}\d{{3,}}", rule.code):
+    if meta is not None and not _code_pattern(meta.prefix).fullmatch(rule.code):
         yield p(
             ("code",),
             f"code must be the pack prefix {meta.prefix!r} and at least 3 digits, e.g. {meta.prefix}101",
@@ -321,7 +334,7 @@ def _check_rule(
                 ("effective_to",),
                 f"ends {rule.effective_to or 'open'}, after the pack's effective_to {meta.effective_to}",
             )
-    unknown = placeholders(rule.message) - COMMON_PLACEHOLDERS - kind.placeholders
+    unknown = _placeholders(rule.message) - COMMON_PLACEHOLDERS - kind.placeholders
     if unknown:
         known = ", ".join(sorted(COMMON_PLACEHOLDERS | kind.placeholders))
         yield p(

@@ -29,7 +29,7 @@ from payer_rules.payers import PayerKind
 from payer_rules.results import Group, Severity
 
 from .positions import Path
-from .sharing import share
+from .sharing import share, share_str
 
 __all__ = [
     "Case",
@@ -187,7 +187,7 @@ def _str(value: Any, _type: type) -> str:
     if not isinstance(value, str):
         raise _Mismatch(f"expected a string, got {_describe(value)}")
     # shared: a pack repeats its citations, kinds, CARCs and codes rule after rule
-    return share(value)
+    return share_str(value)
 
 
 def _int(value: Any, _type: type) -> int:

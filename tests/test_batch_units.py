@@ -62,18 +62,40 @@ def test_every_example_837_is_split_into_one_unit_per_claim():
         assert shown(read_units(text, path.name)) == shown(read_text(text, path.name)), path
 
 
+def unit_segments(unit: ClaimSegments) -> list[tuple[int, str]]:
+    """A unit's segments as the worker cuts them: ``(number in the file, text)``."""
+    out = [unit.isa]
+    for number, block in unit.blocks:
+        pieces = [p.strip() for p in block.split(unit.terminator) if p.strip()]
+        out.extend((number + n, raw) for n, raw in enumerate(pieces))
+    return out
+
+
 def test_a_unit_carries_the_envelope_and_loops_above_its_claim_with_their_numbers():
+    from payer_rules.io.x12.segments import tokenize
+
     units = split_837(PROFESSIONAL, "p.837")
     assert units is not None
+    in_file = {seg.number: seg.raw for seg in tokenize(PROFESSIONAL)}
     first = units[0]
     assert isinstance(first, ClaimSegments) and first.key == "1EG4TE5MK72"
-    ids = [raw.split("*")[0] for _n, raw in first.segments]
+    segments = unit_segments(first)
+    ids = [raw.split("*")[0] for _n, raw in segments]
     assert ids[:4] == ["ISA", "GS", "ST", "BHT"]
-    assert ids[4:6] == ["HL", "PRV"] and "CLM" in ids and "SE" not in ids
-    numbers = [n for n, _raw in first.segments]
-    assert numbers == sorted(numbers) and numbers[0] == 1
-    # the submitter / receiver (1000A / 1000B) carry nothing the claim reads
-    assert "PER" not in ids
+    assert ids[ids.index("HL") + 1] == "PRV" and "CLM" in ids and "SE" not in ids
+    numbers = [n for n, _raw in segments]
+    assert numbers == sorted(set(numbers)) and numbers[0] == 1
+    # every segment is the file's segment of that number: errors name the same segment
+    for unit in units:
+        assert all(in_file[n] == raw for n, raw in unit_segments(unit))
+        # the claim's own segments run from its CLM to the next CLM, HL or SE
+        claim_ids = [raw.split("*")[0] for _n, raw in unit_segments(unit)[-30:]]
+        assert "CLM" in claim_ids and claim_ids.count("CLM") == 1
+    # the header, shared by every claim of its transaction set, is one string (sent once a chunk)
+    headers = {}
+    for unit in units:
+        assert headers.setdefault(unit.blocks[1][0], unit.blocks[1][1]) is unit.blocks[1][1]
+    assert len(headers) < len(units)
 
 
 def _segments(text: str) -> list[str]:
@@ -126,6 +148,38 @@ def test_every_one_segment_change_reads_the_same_split_or_whole(source):
                     split += 1
                 assert shown(read_units(text, "v.837")) == serial, (i, segments)
     assert split > whole > 0  # both paths were taken, the split most often
+
+
+@pytest.mark.parametrize(
+    ("layout", "splits"),
+    [
+        ("one line", True),
+        ("CR LF", True),
+        ("line feed as terminator", True),
+        ("spaces before the terminator", True),
+        ("blank segment", False),
+        ("line break before the terminator", False),
+        ("lower-case id", False),
+    ],
+)
+def test_every_layout_reads_the_same_split_or_whole(layout, splits):
+    """The scan counts terminators to number segments and finds ids by pattern: layouts it does
+    not vouch for are read whole, and every layout reads as the serial reader reads it."""
+    segments = _segments(PROFESSIONAL)
+    text = {
+        "one line": "~".join(segments) + "~",
+        "CR LF": "~\r\n".join(segments) + "~\r\n",
+        "line feed as terminator": "\n".join(s.removesuffix("~") for s in segments).replace(":~", ":\n", 1)
+        + "\n",
+        "spaces before the terminator": segments[0] + "~\n" + " ~\n".join(segments[1:]) + " ~\n",
+        "blank segment": _join(segments).replace("~\nHL*2*", "~\n~\nHL*2*", 1),
+        "line break before the terminator": _join(segments).replace("~\nHL*2*", "\n~\nHL*2*", 1),
+        "lower-case id": _join(segments).replace("~\nN3*", "~\nn3*", 1),
+    }[layout]
+    assert (split_837(text, "l.837") is not None) is splits
+    serial = shown(read_text(text, "l.837"))
+    assert any(isinstance(i, Claim) for i in serial)
+    assert shown(read_units(text, "l.837")) == serial
 
 
 def test_envelope_errors_are_the_files_own_so_it_is_read_whole():

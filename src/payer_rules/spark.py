@@ -221,8 +221,10 @@ def _unit_row(
     }
     if isinstance(unit, TextUnit):
         row["text"] = unit.text
-    elif isinstance(unit, ClaimSegments):  # an 837 claim: its element separator and numbered segments
-        row["segments"] = json.dumps([unit.element, unit.segments], ensure_ascii=False)
+    elif isinstance(unit, ClaimSegments):  # an 837 claim: its delimiters and numbered segments
+        row["segments"] = json.dumps(
+            [unit.element, unit.terminator, unit.isa, unit.blocks], ensure_ascii=False
+        )
     else:
         row.update(error_location=unit.location, error_message=unit.message, error_claim_id=unit.claim_id)
     return row
@@ -240,8 +242,15 @@ def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, 
         for n, (seq, index, key, origin, text, location) in enumerate(zip(*columns, strict=True)):
             unit: Unit
             if segments[n] is not None:
-                element, numbered = json.loads(segments[n])
-                unit = ClaimSegments(origin, element, tuple((number, raw) for number, raw in numbered), key)
+                element, terminator, (isa_number, isa), blocks = json.loads(segments[n])
+                unit = ClaimSegments(
+                    origin,
+                    element,
+                    terminator,
+                    (isa_number, isa),
+                    tuple((number, block) for number, block in blocks),
+                    key,
+                )
             elif text is not None:
                 unit = TextUnit(origin, text)
             else:

@@ -72,7 +72,7 @@ def _pack(unit: Unit) -> tuple[Any, ...]:
     if isinstance(unit, TextUnit):
         return ("t", unit.origin, unit.text)
     if isinstance(unit, ClaimSegments):
-        return ("s", unit.name, unit.element, unit.segments, unit.key)
+        return ("s", unit.name, unit.element, unit.terminator, unit.isa, unit.blocks, unit.key)
     if isinstance(unit, InputError):
         return ("e", unit.location, unit.message, unit.claim_id, unit.envelope)
     return ("c", unit)
@@ -357,24 +357,28 @@ def write_parallel(
     """
     errors: list[InputError] = []
     units = iter_units(inputs)
-    if fmt in FRAGMENTS:
-        joined = FRAGMENTS[fmt][1](stream, writer_factory or WRITERS[fmt])
-        for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory, fmt=fmt):
+    # the main process cuts and writes as many records as the workers judge: no cycles either
+    with paused_collector() as tick:
+        if fmt in FRAGMENTS:
+            joined = FRAGMENTS[fmt][1](stream, writer_factory or WRITERS[fmt])
+            for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory, fmt=fmt):
+                if judged.error is not None:
+                    errors.append(judged.error)
+                for fragment in judged.fragments:
+                    joined.write(fragment)
+                    on_result()
+                tick()
+            joined.close()
+            on_close(joined)  # type: ignore[arg-type]
+            return errors
+        writer = (writer_factory or WRITERS[fmt])(stream)
+        for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory):
             if judged.error is not None:
                 errors.append(judged.error)
-            for fragment in judged.fragments:
-                joined.write(fragment)
+            for result in judged.results:
+                writer.write(result, judged.item)
                 on_result()
-        joined.close()
-        on_close(joined)  # type: ignore[arg-type]
-        return errors
-    writer = (writer_factory or WRITERS[fmt])(stream)
-    for judged in judge_parallel(units, options, jobs=jobs, engine_factory=engine_factory):
-        if judged.error is not None:
-            errors.append(judged.error)
-        for result in judged.results:
-            writer.write(result, judged.item)
-            on_result()
-    writer.close()
-    on_close(writer)
+            tick()
+        writer.close()
+        on_close(writer)
     return errors

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from payer_rules.errors import InputError
-from payer_rules.io.json_claims import MAX_LINE_CHARS, read_json_text, read_ndjson_lines
+from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, read_json_text, read_ndjson_lines
 from payer_rules.models import Claim
 
 CLAIM_SUFFIXES = {".json", ".ndjson", ".jsonl", ".837", ".837p", ".837i", ".x12", ".edi"}
@@ -171,10 +172,16 @@ def read_text(text: str, name: str) -> Iterator[Claim | InputError]:
         yield from read_837_text(text, name)
         return
     if stripped[:1] in "[{" and '"resourceType"' in stripped[:4096]:
-        from payer_rules.io.fhir.reader import is_fhir_text, read_fhir_text
+        from payer_rules.io.fhir.reader import read_fhir_data
 
-        if is_fhir_text(stripped):
-            yield from read_fhir_text(text, name)
+        # decoded once: the decoding that tells FHIR apart is the one read (a large Bundle's
+        # decoding is most of its reading)
+        try:
+            data = decode_json_value(stripped)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and "resourceType" in data:
+            yield from read_fhir_data(data if text.lstrip() == stripped else None, text, name)
             return
     if name.lower().endswith((".ndjson", ".jsonl")):
         yield from read_ndjson_lines(iter(text.splitlines()), name)

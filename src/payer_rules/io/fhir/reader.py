@@ -85,6 +85,7 @@ __all__ = [
     "is_fhir_text",
     "member_id_of",
     "read_claim_resource",
+    "read_fhir_data",
     "read_fhir_text",
 ]
 
@@ -130,11 +131,17 @@ def is_fhir_text(text: str) -> bool:
 
 
 def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:
-    try:
-        data = decode_json_value(text)
-    except json.JSONDecodeError as exc:
-        yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
-        return
+    return read_fhir_data(None, text, name)
+
+
+def read_fhir_data(data: Any, text: str, name: str) -> Iterator[Claim | InputError]:
+    """The Claims of FHIR ``text``, decoded as ``data`` (``None``: decoded here)."""
+    if data is None:
+        try:
+            data = decode_json_value(text)
+        except json.JSONDecodeError as exc:
+            yield InputError(f"{name}:{exc.lineno}:{exc.colno}", f"invalid JSON: {exc.msg}")
+            return
     for item in fhir_items(data, name):
         yield item if isinstance(item, InputError) else item.read()
 

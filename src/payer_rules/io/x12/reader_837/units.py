@@ -164,7 +164,7 @@ class _Level:
     def __init__(self, code: str, parent: _Level | None) -> None:
         self.code = code
         self.parent = parent
-        self.depth = parent.depth + 1 if parent is not None else 1
+        self.depth: int = parent.depth + 1 if parent is not None else 1
         if self.depth > _MAX_DEPTH:  # each claim would carry them all: read the file whole
             raise _Unclean
         self.chain: tuple[Token, ...] = ()

@@ -314,13 +314,18 @@ FHIR_TEXTS = {
 
 @pytest.mark.parametrize("case", sorted(FHIR_TEXTS))
 def test_a_shared_fhir_file_is_judged_once_per_claim_across_the_workers(case):
-    """Every worker decodes the file; each reads its own members' Claims; together, the serial items."""
+    """A file shared whole (what cannot be cut into Claims, see ``test_batch_fhir_units.py``, and
+    any file so given): every worker decodes the file; each reads its own members' Claims;
+    together, the serial items."""
     from payer_rules.batch.partition import bucket_of
     from payer_rules.batch.units import SharedText, shared_items
+    from payer_rules.io.fhir.units import ClaimEntries
 
     text = FHIR_TEXTS[case]
     units = list(text_units(text, "f.json"))
-    assert [type(u) for u in units] == [SharedText]
+    cut = case in ("bundle", "example")
+    assert [type(u) for u in units] == ([ClaimEntries] * len(units) if cut else [SharedText])
+    units = [SharedText("f.json", text)]
     serial = shown(read_text(text, "f.json"))
     for jobs in (1, 2, 3):
         owned = []

@@ -37,6 +37,7 @@ from payer_rules.batch.render import FRAGMENTS
 from payer_rules.batch.units import SharedText, iter_units, shared_items
 from payer_rules.engine import Engine
 from payer_rules.errors import InputError
+from payer_rules.io.fhir.units import ClaimEntries
 from payer_rules.io.writers import WRITERS, ResultWriter
 from payer_rules.io.x12.reader_837.units import ClaimSegments
 from payer_rules.models import Claim
@@ -73,6 +74,8 @@ def _pack(unit: Unit) -> tuple[Any, ...]:
         return ("t", unit.origin, unit.text)
     if isinstance(unit, ClaimSegments):
         return ("s", unit.name, unit.element, unit.terminator, unit.isa, unit.blocks, unit.key)
+    if isinstance(unit, ClaimEntries):
+        return ("h", unit.name, unit.claim, unit.entries, unit.key)
     if isinstance(unit, InputError):
         return ("e", unit.location, unit.message, unit.claim_id, unit.envelope)
     return ("c", unit)
@@ -86,6 +89,8 @@ def _unpack(packed: tuple[Any, ...]) -> Unit:
         return InputError(packed[1], packed[2], claim_id=packed[3], envelope=packed[4])
     if kind == "s":
         return ClaimSegments(*packed[1:])
+    if kind == "h":
+        return ClaimEntries(*packed[1:])
     claim: Claim = packed[1]
     return claim
 

@@ -41,6 +41,7 @@ from attrs import frozen
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError
+from payer_rules.io.fhir.units import ClaimEntries, read_claim_entries
 from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, structure_claim
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.reader_837.units import ClaimSegments, read_claim_segments
@@ -91,8 +92,9 @@ class KeyedTextUnit(TextUnit):
     key: str | None
 
 
-#: What a batch runner routes: a claim as text or segments, a claim already read, or one that could not be.
-Unit = TextUnit | ClaimSegments | Claim | InputError
+#: What a batch runner routes: a claim as text, segments or entries, a claim already read, or
+#: one that could not be.
+Unit = TextUnit | ClaimSegments | ClaimEntries | Claim | InputError
 
 
 @frozen(kw_only=True)
@@ -142,7 +144,7 @@ def routing_key(unit: Unit) -> str | None:
     """The key that keeps a member's claims together; ``None`` for claims that cannot be read."""
     if isinstance(unit, Claim):
         return route_of(unit)
-    if isinstance(unit, (KeyedTextUnit, ClaimSegments)):
+    if isinstance(unit, (KeyedTextUnit, ClaimSegments, ClaimEntries)):
         return unit.key
     if isinstance(unit, TextUnit):
         try:
@@ -242,4 +244,6 @@ def _read_unit(unit: Unit) -> Claim | InputError:
         return read_line(unit.text, unit.origin)
     if isinstance(unit, ClaimSegments):
         return read_claim_segments(unit)
+    if isinstance(unit, ClaimEntries):
+        return read_claim_entries(unit)
     return unit

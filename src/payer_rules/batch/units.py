@@ -104,7 +104,13 @@ def text_units(text: str, name: str) -> Iterator[Unit | SharedText]:
         yield from _list_units(text, name, start + 1)
         return
     if stripped[:1] == "{" and '"resourceType"' in stripped[:4096]:  # FHIR, as read_text tells it
-        yield SharedText(name, text)
+        from payer_rules.io.fhir.units import split_bundle
+
+        claims = split_bundle(text, name)
+        if claims is None:
+            yield SharedText(name, text)
+        else:
+            yield from claims
         return
     yield from read_text(text, name)
 

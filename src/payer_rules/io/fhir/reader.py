@@ -70,6 +70,7 @@ __all__ = [
     "CCN_SYSTEM",
     "CONDITION_SYSTEM",
     "INFO_CATEGORY",
+    "MEMBER_KEYS",
     "NPI_SYSTEM",
     "OCCURRENCE_SPAN_SYSTEM",
     "OCCURRENCE_SYSTEM",
@@ -385,20 +386,20 @@ class _Index:
             res = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(res, dict) and isinstance(entry.get("fullUrl"), str):
                 self._urls.setdefault(entry["fullUrl"], res)
+        urls, identified = self._urls, self._identifiers
         for res in resources:
-            if isinstance(res, dict):
-                self._add(res)
-
-    def _add(self, res: Mapping[str, Any]) -> None:
-        if res.get("id"):
-            self._urls.setdefault(f"{res.get('resourceType')}/{res['id']}", res)
-        identifiers = res.get("identifier")
-        # the index is built for the whole Bundle: one resource of the wrong shape must not end
-        # the file (its Claim, if any, is refused on its own, issue 19)
-        for ident in identifiers if isinstance(identifiers, list) else ():
-            if isinstance(ident, dict) and ident.get("value"):
-                key = (str(ident.get("system") or ""), str(ident["value"]))
-                self._identifiers.setdefault(key, []).append(res)
+            if not isinstance(res, dict):
+                continue
+            if res.get("id"):
+                urls.setdefault(f"{res.get('resourceType')}/{res['id']}", res)
+            identifiers = res.get("identifier")
+            # the index is built for the whole Bundle: one resource of the wrong shape must not
+            # end the file (its Claim, if any, is refused on its own, issue 19)
+            if isinstance(identifiers, list):
+                for ident in identifiers:
+                    if isinstance(ident, dict) and ident.get("value"):
+                        key = (str(ident.get("system") or ""), str(ident["value"]))
+                        identified.setdefault(key, []).append(res)
 
     def resolve(
         self, ref: Any, *containers: Mapping[str, Any], kinds: tuple[str, ...] = ()
@@ -438,16 +439,41 @@ class _Index:
                     if isinstance(contained, dict) and contained.get("id") == target[1:]:
                         return contained
             return None
-        if target in self._urls:
-            return self._urls[target]
-        parts = target.rstrip("/").split("/")
-        if len(parts) >= 4 and parts[-2] == "_history":
-            parts = parts[:-2]
-            if "/".join(parts) in self._urls:
-                return self._urls["/".join(parts)]
-        if len(parts) >= 2:
-            return self._urls.get("/".join(parts[-2:]))
+        for key in _literal_keys(target):
+            if key in self._urls:
+                return self._urls[key]
         return None
+
+    def literal_targets(self, target: str) -> list[Mapping[str, Any]]:
+        """Every resource in the file a literal reference ``target`` may resolve to, depending on
+        what else is indexed with it: for each key :meth:`resolve` tries, what it finds here.
+        A Bundle cut into work units (:mod:`payer_rules.io.fhir.units`) gives each Claim these."""
+        if target.startswith("#"):
+            return []
+        return [self._urls[key] for key in _literal_keys(target) if key in self._urls]
+
+    def identifier_targets(self, key: tuple[str, str]) -> list[Mapping[str, Any]]:
+        """The first resource of each type with identifier ``key`` (system, value): the ones
+        :meth:`resolve` may choose for a logical reference, whatever types it wants."""
+        first: dict[Any, Mapping[str, Any]] = {}
+        for res in self._identifiers.get(key, []):
+            first.setdefault(res.get("resourceType"), res)
+        return list(first.values())
+
+
+def _literal_keys(target: str) -> list[str]:
+    """The keys a literal reference is looked up by, in order: itself, without a version
+    (``.../_history/n``), and its ``Type/id`` tail (the same resource under any base)."""
+    if target.count("/") == 1 and not target.endswith("/"):
+        return [target]  # Type/id: its own tail (the usual reference, the fast way)
+    keys = [target]
+    parts = target.rstrip("/").split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+        keys.append("/".join(parts))
+    if len(parts) >= 2:
+        keys.append("/".join(parts[-2:]))
+    return keys
 
 
 #: the reference index, for readers of other FHIR transactions (prior authorization requests)
@@ -705,16 +731,18 @@ def _item_code(
 
 
 def _member(
-    res: Mapping[str, Any], index: _Index
+    res: Mapping[str, Any], index: _Index, *, whole: bool = True
 ) -> tuple[list[Any], tuple[Mapping[str, Any] | None, str, str | None, Relationship, str]]:
     """Whose claim it is: the insurance list, and the patient resource, member id, payer id,
     relationship and patient id, read from the Claim's focal Coverage and patient.
 
     The one place a Claim's member is found, so the split of a Bundle into work units
-    (:func:`member_id_of`) routes each Claim by the member id it is read with.
+    (:func:`member_id_of`) routes each Claim by the member id it is read with. Not ``whole``:
+    the member id only (the patient, payer and relationship left out), the same for every Claim
+    that reads.
     """
     patient_ref = res.get("patient")
-    patient_res = index.resolve(patient_ref, res, kinds=("Patient",))
+    patient_res = index.resolve(patient_ref, res, kinds=("Patient",)) if whole else None
     insurance = res.get("insurance") or []
     if not isinstance(insurance, list):
         raise _Problem("insurance", f"expected a list of insurance entries, got {echo(insurance)}")
@@ -736,16 +764,20 @@ def _member(
         if not member_id:  # Da Vinci PAS: the member id is the subscriber Patient's identifier
             for part in ("subscriber", "beneficiary"):
                 member_id = member_id or _ident_value(coverage_res.get(part), index, *around, kinds=_PERSONS)
-        payors = coverage_res.get("payor") or []
+        payors = (coverage_res.get("payor") or []) if whole else []
         if payors:
             payer_id = _ident_value(payors[0], index, *around, kinds=("Organization", *_PERSONS), named=True)
-        relationship = _RELATIONSHIP.get(
-            _code(coverage_res.get("relationship")) or "self", Relationship.OTHER
-        )
+        if whole:
+            relationship = _RELATIONSHIP.get(
+                _code(coverage_res.get("relationship")) or "self", Relationship.OTHER
+            )
     else:
         member_id = _ident_value(coverage_ref, index, res, kinds=("Coverage",))
     member_id = member_id or _ident_value(patient_ref, index, res, kinds=("Patient",))
-    payer_id = payer_id or _ident_value(res.get("insurer"), index, res, kinds=("Organization",), named=True)
+    if whole:
+        payer_id = payer_id or _ident_value(
+            res.get("insurer"), index, res, kinds=("Organization",), named=True
+        )
     if not member_id:
         raise _Problem(
             "insurance[0].coverage",
@@ -756,10 +788,16 @@ def _member(
     return insurance, (patient_res, str(member_id), payer_id, relationship, str(patient_id))
 
 
+#: What :func:`_member` reads of the Claim resource itself (besides what indexes it: its type,
+#: id and identifiers); a Claim cut down to these is routed as the whole one
+#: (:mod:`payer_rules.io.fhir.units`). A change to :func:`_member` must keep this true.
+MEMBER_KEYS = ("patient", "insurance", "insurer", "contained")
+
+
 def member_id_of(res: Mapping[str, Any], index: _Index) -> str | None:
     """The member id a Claim resource reads with (``Coverage.member_id``), ``None`` if it cannot."""
     try:
-        return _member(res, index)[1][1]
+        return _member(res, index, whole=False)[1][1]
     except (ValueError, TypeError, AttributeError, KeyError, IndexError):
         return None
 

@@ -1,0 +1,358 @@
+"""A FHIR Bundle cut into one work unit per Claim reads, unit by unit, as the serial reader reads it.
+
+The main process of ``--jobs N`` decodes a Bundle once and sends each worker only its members'
+Claims with the entries they reference (:mod:`payer_rules.io.fhir.units`). Each test builds a
+Bundle in a shape the reader's reference rules care about (shared resources, references by
+``fullUrl`` and by ``Type/id``, absolute and versioned URLs, contained and logical references,
+entries in unusual order, malformed entries) and checks that the units read as the whole file
+reads: the same claims, the same located errors (entry index and path), in the same order, each
+routed by the member id it reads with; and that ``--jobs 2`` writes what the serial run writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from payer_rules.batch.partition import _read_unit, route_of, routing_key
+from payer_rules.batch.units import SharedText, text_units
+from payer_rules.cli import cli
+from payer_rules.errors import InputError
+from payer_rules.io.fhir.units import ClaimEntries, split_bundle
+from payer_rules.io.fhir.writer import claim_bundle, dumps
+from payer_rules.io.json_claims import read_ndjson_lines
+from payer_rules.io.readers import read_text
+from payer_rules.models import Claim
+
+from .batch_claims import make_claims
+
+NPI = "http://hl7.org/fhir/sid/us-npi"
+
+
+def shown(items):
+    return [(str(i), i.claim_id, i.envelope) if isinstance(i, InputError) else i for i in items]
+
+
+def base_bundle(count: int = 24) -> dict[str, Any]:
+    """Claims of 6 members (about 4 each, interleaved), each with its Patient, Coverage and
+    Organization entries after it, as the FHIR writer makes them."""
+    raw = make_claims(count, members=6)
+    claims = [c for c in read_ndjson_lines(iter(json.dumps(c) for c in raw), "x") if isinstance(c, Claim)]
+    bundle: dict[str, Any] = json.loads(dumps(claim_bundle(claims)))
+    return bundle
+
+
+def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    found = [e.get("resource") for e in bundle["entry"] if isinstance(e, dict)]
+    return [r for r in found if isinstance(r, dict) and r.get("resourceType") == kind]
+
+
+# -- the shapes --------------------------------------------------------------------------------
+
+
+def shared(bundle):
+    """One Patient per member and one Coverage per member, each referenced by all its Claims."""
+    member = {c["id"]: c["subscriberId"] for c in resources(bundle, "Coverage")}
+    for claim in resources(bundle, "Claim"):
+        coverage = claim["insurance"][0]["coverage"]
+        coverage["reference"] = f"Coverage/cov-{member[coverage['reference'].split('/')[1]]}"
+    seen: set[str] = set()
+    entries = []
+    for entry in bundle["entry"]:
+        res = entry["resource"]
+        if res["resourceType"] == "Coverage":
+            res["id"] = f"cov-{res['subscriberId']}"
+        key = f"{res['resourceType']}/{res['id']}"
+        if res["resourceType"] in ("Patient", "Coverage") and key in seen:
+            continue
+        seen.add(key)
+        entries.append(entry)
+    bundle["entry"] = entries
+
+
+def full_urls(bundle):
+    """Every entry under a urn:uuid fullUrl, every reference by it."""
+    url = {}
+    for entry in bundle["entry"]:
+        res = entry["resource"]
+        key = f"{res['resourceType']}/{res['id']}"
+        url.setdefault(key, f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key + str(len(url)))}")
+        entry["fullUrl"] = url[key] if key not in url or entry is not None else entry["fullUrl"]
+    for reference in _references(bundle):
+        reference["reference"] = url.get(reference["reference"], reference["reference"])
+
+
+def absolute(bundle):
+    """References as absolute URLs (no entry has them as fullUrl), some versioned."""
+    for n, reference in enumerate(_references(bundle)):
+        target = reference["reference"]
+        if not target.startswith("#"):
+            tail = f"/_history/{n % 3 + 1}" if n % 2 else ""
+            reference["reference"] = f"https://fhir.example.org/r4/{target}{tail}"
+
+
+def contained(bundle):
+    """Half of the Claims carry their Coverage (and its Patient) contained, referenced by #id."""
+    coverages = {c["id"]: c for c in resources(bundle, "Coverage")}
+    for n, claim in enumerate(resources(bundle, "Claim")):
+        if n % 2:
+            continue
+        coverage = copy.deepcopy(coverages[claim["insurance"][0]["coverage"]["reference"].split("/")[1]])
+        coverage["id"] = "cov"
+        claim.setdefault("contained", []).append(coverage)
+        claim["insurance"][0]["coverage"] = {"reference": "#cov"}
+
+
+def reversed_order(bundle):
+    """Every resource before the Claims that reference it, the Claims last, in reverse."""
+    bundle["entry"].reverse()
+
+
+def claims_first(bundle):
+    """All the Claims first, what they reference after all of them."""
+    bundle["entry"].sort(key=lambda e: e["resource"]["resourceType"] != "Claim")
+
+
+def malformed(bundle):
+    """Entries that are no resource, and Claims that cannot be read, among good ones."""
+    claims = resources(bundle, "Claim")
+    claims[1]["item"][0]["servicedDate"] = "2026-02-30"
+    claims[3]["insurance"][0]["coverage"] = {"reference": "Coverage/none"}  # member from the patient
+    claims[4]["insurance"] = "not a list"
+    claims[6]["patient"] = {"reference": 5}
+    claims[7]["insurance"] = []
+    del claims[8]["id"]
+    resources(bundle, "Coverage")[10]["subscriberId"] = 12345
+    entries = bundle["entry"]
+    entries.insert(2, "not an entry")
+    entries.insert(5, {"fullUrl": "urn:uuid:no-resource"})
+    entries.insert(7, {"resource": [1, 2]})
+    entries.insert(9, {"resource": {"resourceType": "Patient"}})
+
+
+def relative_full_url(bundle):
+    """A later entry whose fullUrl is ``Patient/P001``: it, not the Patient with id P001, answers
+    ``Patient/P001`` (fullUrls first); and two entries under one fullUrl (the first answers)."""
+    patient = next(p for p in resources(bundle, "Patient") if p["id"] == "P001")
+    later = copy.deepcopy(patient)
+    later["id"] = "P001-b"
+    later["birthDate"] = "1941-02-03"
+    bundle["entry"].append({"fullUrl": "Patient/P001", "resource": later})
+    organization = resources(bundle, "Organization")[0]
+    twin = copy.deepcopy(organization)
+    twin["address"][0]["postalCode"] = "10001"
+    bundle["entry"].insert(0, {"fullUrl": f"Organization/{organization['id']}", "resource": twin})
+
+
+def logical(bundle):
+    """The insurer, the billing provider and a Coverage's beneficiary by identifier only."""
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Organization",
+                "id": "cms",
+                "identifier": [{"system": "urn:payer", "value": "medicare"}],
+            }
+        }
+    )
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Patient",
+                "id": "by-id",
+                "identifier": [{"system": "urn:member", "value": "M003"}],
+            }
+        }
+    )
+    for n, claim in enumerate(resources(bundle, "Claim")):
+        claim["insurer"] = {"identifier": {"system": "urn:payer", "value": "medicare"}}
+        if n % 3 == 0:
+            claim["provider"] = {"identifier": {"system": NPI, "value": "1234567893"}}
+    for coverage in resources(bundle, "Coverage"):
+        if coverage["subscriberId"] == "M003":
+            del coverage["subscriberId"]
+            coverage["beneficiary"] = {"identifier": {"system": "urn:member", "value": "M003"}}
+            coverage["payor"] = [{"identifier": {"system": "urn:payer", "value": "medicare"}}]
+
+
+def practitioner_role(bundle):
+    """Billing providers as PractitionerRoles naming a Practitioner and an Organization."""
+    for n, claim in enumerate(resources(bundle, "Claim")):
+        if n % 2:
+            continue
+        org = claim["provider"]["reference"]
+        bundle["entry"].append(
+            {
+                "resource": {
+                    "resourceType": "PractitionerRole",
+                    "id": f"role-{n}",
+                    "practitioner": {"reference": f"Practitioner/doc-{n}"},
+                    "organization": {"reference": org},
+                }
+            }
+        )
+        bundle["entry"].insert(
+            0,
+            {
+                "resource": {
+                    "resourceType": "Practitioner",
+                    "id": f"doc-{n}",
+                    "identifier": [{"system": NPI, "value": "1467555555"}],
+                    "name": [{"family": "Hale", "given": ["Ann"]}],
+                }
+            },
+        )
+        claim["provider"] = {"reference": f"PractitionerRole/role-{n}"}
+
+
+def claim_cites_claim(bundle):
+    """Claims citing Claims: a related claim, and a Coverage reference that lands on a Claim."""
+    claims = resources(bundle, "Claim")
+    for n, claim in enumerate(claims[1:], 1):
+        claim["related"] = [{"claim": {"reference": f"Claim/{claims[n - 1]['id']}"}}]
+    claims[5]["insurance"][0]["coverage"] = {"reference": f"Claim/{claims[2]['id']}"}
+
+
+def escaped_keys(text: str) -> str:
+    """Keys spelled with \\u escapes: the text holds no ``"reference"`` to find."""
+    return text.replace('"reference"', '"refer\\u0065nce"', 7)
+
+
+SHAPES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "as written": lambda bundle: None,
+    "shared patient and coverage": shared,
+    "by fullUrl": full_urls,
+    "absolute and versioned": absolute,
+    "contained": contained,
+    "reversed": reversed_order,
+    "claims first": claims_first,
+    "malformed entries": malformed,
+    "relative fullUrl": relative_full_url,
+    "logical": logical,
+    "practitioner role": practitioner_role,
+    "claim cites claim": claim_cites_claim,
+}
+
+
+def _references(value: Any):
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            yield value
+        for item in value.values():
+            yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
+def bundle_text(*shapes: str, escaped: bool = False) -> str:
+    bundle = base_bundle()
+    for shape in shapes:
+        SHAPES[shape](bundle)
+    text = json.dumps(bundle, indent=1)
+    return escaped_keys(text) if escaped else text
+
+
+def read_units(text: str, name: str):
+    out = []
+    for unit in text_units(text, name):
+        assert not isinstance(unit, SharedText)
+        item = _read_unit(unit)
+        if isinstance(item, Claim):
+            assert routing_key(unit) == route_of(item), item.id
+        out.append(item)
+    return out
+
+
+CASES = [
+    *[(shape,) for shape in SHAPES],
+    ("shared patient and coverage", "by fullUrl", "reversed"),
+    ("shared patient and coverage", "contained", "claims first"),
+    ("logical", "absolute and versioned", "malformed entries"),
+]
+
+
+@pytest.mark.parametrize("shapes", CASES, ids=["+".join(c) for c in CASES])
+def test_the_units_of_a_bundle_read_as_the_bundle(shapes):
+    text = bundle_text(*shapes)
+    assert split_bundle(text, "b.json") is not None  # cut, not shared whole
+    serial = shown(read_text(text, "b.json"))
+    assert sum(isinstance(i, Claim) for i in serial) >= 12
+    assert shown(read_units(text, "b.json")) == serial
+
+
+def test_keys_spelled_with_escapes_are_found_in_the_decoded_entry():
+    text = bundle_text("shared patient and coverage", escaped=True)
+    assert "\\u0065" in text
+    assert shown(read_units(text, "b.json")) == shown(read_text(text, "b.json"))
+
+
+def test_a_unit_carries_its_claim_and_what_it_references_only():
+    text = bundle_text("shared patient and coverage")
+    units = list(split_bundle(text, "b.json") or [])
+    assert units and all(isinstance(u, ClaimEntries) for u in units)
+    bundle = json.loads(text)
+    for unit in units:
+        kinds = sorted(bundle["entry"][n]["resource"]["resourceType"] for n, _text in unit.entries)
+        assert kinds == ["Claim", "Coverage", "Organization", "Patient"], unit.claim
+        assert [n for n, _text in unit.entries] == sorted(n for n, _text in unit.entries)
+        assert all(json.loads(t) == bundle["entry"][n] for n, t in unit.entries)
+
+
+def test_a_claim_that_would_carry_too_many_entries_is_read_where_it_is_cut(monkeypatch):
+    import payer_rules.io.fhir.units as fhir_units
+
+    monkeypatch.setattr(fhir_units, "MAX_ENTRIES", 8)  # the first claims only: the rest cite a chain
+    text = bundle_text("claim cites claim")
+    units = list(split_bundle(text, "b.json") or [])
+    assert any(isinstance(u, (Claim, InputError)) for u in units)
+    assert any(isinstance(u, ClaimEntries) for u in units)
+    assert shown(read_units(text, "b.json")) == shown(read_text(text, "b.json"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ufeff" + bundle_text(),
+        '{"resourceType": "Bundle", "entry": [}',
+        '{"resourceType": "Bundle", "entry": 3}',
+        '{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient"}}]}',
+        '{"resourceType": "Bundle", "entry": [], "entry": []}',
+        bundle_text() + " extra",
+        json.dumps(base_bundle()["entry"][0]["resource"]),
+    ],
+    ids=["byte-order mark", "invalid", "entry not a list", "no claims", "two entry keys", "extra", "a Claim"],
+)
+def test_what_the_reader_reports_outside_a_claim_is_shared_whole(text):
+    assert split_bundle(text, "b.json") is None
+    assert [type(u) for u in text_units(text, "b.json")] == [SharedText]
+
+
+def test_structural_validation_shares_the_file_whole(monkeypatch):
+    monkeypatch.setenv("PAYER_RULES_FHIR_VALIDATE", "1")
+    assert split_bundle(bundle_text(), "b.json") is None
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "x12-835"])
+def test_jobs_2_writes_what_the_serial_run_writes(tmp_path, monkeypatch, fmt):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    files = []
+    for n, shapes in enumerate(CASES[-3:]):
+        path = tmp_path / f"b{n}.json"
+        path.write_text(bundle_text(*shapes))
+        files.append(str(path))
+    args = ["adjudicate", *files, "--payer", "medicare", "--format", fmt]
+    serial = CliRunner().invoke(cli, args, catch_exceptions=False)
+    parallel = CliRunner().invoke(cli, [*args, "--jobs", "2"], catch_exceptions=False)
+    assert "entry[" in serial.stderr and serial.exit_code == 1
+    assert (parallel.exit_code, parallel.stdout, parallel.stderr) == (
+        serial.exit_code,
+        serial.stdout,
+        serial.stderr,
+    )

@@ -128,7 +128,8 @@ def malformed(bundle):
     claims[6]["patient"] = {"reference": 5}
     claims[7]["insurance"] = []
     del claims[8]["id"]
-    resources(bundle, "Coverage")[10]["subscriberId"] = 12345
+    coverages = resources(bundle, "Coverage")
+    coverages[len(coverages) // 2]["subscriberId"] = 12345
     entries = bundle["entry"]
     entries.insert(2, "not an entry")
     entries.insert(5, {"fullUrl": "urn:uuid:no-resource"})

@@ -119,6 +119,27 @@ def test_x12_rows_are_cut_into_claims_not_read_and_damaged_envelopes_are_read_wh
     assert any("20260231" in message for message in messages)
 
 
+def test_fhir_bundle_rows_are_cut_into_claims_as_serial(spark, tmp_path):
+    """A Bundle row travels Claim by Claim with the entries each references (a bad Claim keeps
+    its located error, entry index and path); a row that cannot be cut is read whole: both as
+    serial (a Bundle row was once read as one claim object and refused)."""
+    from payer_rules.io.fhir.units import split_bundle
+
+    from .test_batch_fhir_units import bundle_text
+
+    cut = bundle_text("shared patient and coverage", "malformed entries", "reversed")
+    whole = "\ufeff" + bundle_text()  # a byte-order mark: shared whole, and refused as serially
+    assert split_bundle(cut, "a.json") is not None and split_bundle(whole, "b.json") is None
+    rows = []
+    for n, (name, body) in enumerate([("a.json", cut), ("b.json", whole), ("c.json", bundle_text())], 1):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        rows.append((n, str(tmp_path / name), body))
+    serial = serial_lines(*(origin for _n, origin, _text in rows), "--payer", "medicare")
+    _results, lines = spark_lines(spark, rows, ["medicare"], partitions=2)
+    assert lines == serial
+    assert any("entry[" in line for line in lines) and len(lines) > 40
+
+
 def test_default_order_and_origin_columns(spark, batch):
     from payer_rules.spark import adjudicate_dataframe
 

@@ -42,7 +42,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,7 @@ from payer_rules.batch.partition import (
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
+from payer_rules.io.fhir.units import ClaimEntries, split_bundle
 from payer_rules.io.json_results import dumps, result_to_dict
 from payer_rules.io.x12.reader_837.units import ClaimSegments, split_837
 from payer_rules.models import Claim
@@ -86,7 +87,7 @@ RESULT_SCHEMA = (
 
 _UNITS_SCHEMA = (
     "seq long, claim_index int, member_key string, route string, origin string, text string, "
-    "segments string, error_location string, error_message string, error_claim_id string"
+    "segments string, entries string, error_location string, error_message string, error_claim_id string"
 )
 
 _BATCH_ROWS = 1024
@@ -189,17 +190,28 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             batch.column("claim").to_pylist(),
             strict=True,
         ):
-            if text is not None and text.lstrip()[:1] == "{":
+            stripped = text.lstrip() if text is not None else ""
+            fhir = stripped[:1] == "{" and '"resourceType"' in stripped[:4096]
+            if stripped[:1] == "{" and not fhir:
                 unit = TextUnit(origin, text)
                 out.append(_unit_row(seq, 0, unit, routing_key(unit), origin))
                 continue
-            claims = split_837(text, origin) if text is not None and text.lstrip().startswith("ISA") else None
-            if claims is not None:  # a clean 837: cut, not read (pass 2 reads each claim)
-                out.extend(_unit_row(seq, n, claim, claim.key, origin) for n, claim in enumerate(claims))
-                continue
-            # An envelope error (an X12 trailer count) stands for no claim: no row (issue 19).
-            units = [i for i in read_row(text, origin) if not (isinstance(i, InputError) and i.envelope)]
+            cut: Iterable[ClaimSegments | ClaimEntries | Claim | InputError] | None = None
+            if text is not None and stripped.startswith("ISA"):
+                cut = split_837(text, origin)
+            elif text is not None and fhir:
+                cut = split_bundle(text, origin)
+            # a clean 837 or Bundle: cut, not read (pass 2 reads each claim); else read here, and
+            # an envelope error (an X12 trailer count) stands for no claim: no row (issue 19)
+            units = (
+                list(cut)
+                if cut is not None
+                else [i for i in read_row(text, origin) if not (isinstance(i, InputError) and i.envelope)]
+            )
             for index, item in enumerate(units):
+                if isinstance(item, (ClaimSegments, ClaimEntries)):
+                    out.append(_unit_row(seq, index, item, item.key, origin))
+                    continue
                 if isinstance(item, Claim):
                     claim_json = json.dumps(_CLAIM_JSON.unstructure(item), ensure_ascii=False)
                     out.append(_unit_row(seq, index, TextUnit(origin, claim_json), route_of(item), origin))
@@ -209,7 +221,11 @@ def _units(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 
 
 def _unit_row(
-    seq: int, index: int, unit: TextUnit | ClaimSegments | InputError, key: str | None, origin: str
+    seq: int,
+    index: int,
+    unit: TextUnit | ClaimSegments | ClaimEntries | InputError,
+    key: str | None,
+    origin: str,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {
         "seq": seq,
@@ -225,6 +241,8 @@ def _unit_row(
         row["segments"] = json.dumps(
             [unit.element, unit.terminator, unit.isa, unit.blocks], ensure_ascii=False
         )
+    elif isinstance(unit, ClaimEntries):  # a FHIR Claim: its place and the entries it references
+        row["entries"] = json.dumps([unit.claim, unit.entries], ensure_ascii=False)
     else:
         row.update(error_location=unit.location, error_message=unit.message, error_claim_id=unit.claim_id)
     return row
@@ -239,6 +257,7 @@ def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, 
         messages = batch.column("error_message").to_pylist()
         claim_ids = batch.column("error_claim_id").to_pylist()
         segments = batch.column("segments").to_pylist()
+        fhir_entries = batch.column("entries").to_pylist()
         for n, (seq, index, key, origin, text, location) in enumerate(zip(*columns, strict=True)):
             unit: Unit
             if segments[n] is not None:
@@ -251,6 +270,9 @@ def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, 
                     tuple((number, block) for number, block in blocks),
                     key,
                 )
+            elif fhir_entries[n] is not None:
+                claim, held = json.loads(fhir_entries[n])
+                unit = ClaimEntries(origin, claim, tuple((place, entry) for place, entry in held), key)
             elif text is not None:
                 unit = TextUnit(origin, text)
             else:
@@ -318,6 +340,7 @@ def _arrow_units_schema() -> pa.Schema:
             ("origin", pa.string()),
             ("text", pa.string()),
             ("segments", pa.string()),
+            ("entries", pa.string()),
             ("error_location", pa.string()),
             ("error_message", pa.string()),
             ("error_claim_id", pa.string()),

@@ -193,7 +193,8 @@ def read_row(text: str | None, origin: str) -> list[Claim | InputError]:
     """
     if text is None:
         return [InputError(origin, "empty input; expected claims as JSON, X12 837 or FHIR")]
-    if text.lstrip()[:1] == "{":
+    stripped = text.lstrip()
+    if stripped[:1] == "{" and '"resourceType"' not in stripped[:4096]:  # not FHIR: a claim object
         return [read_line(text, origin)]
     return list(read_text(text, origin))
 

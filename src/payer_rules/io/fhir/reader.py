@@ -84,6 +84,7 @@ __all__ = [
     "RequestItems",
     "fhir_items",
     "is_fhir_text",
+    "literal_keys",
     "member_id_of",
     "read_claim_resource",
     "read_fhir_data",
@@ -439,29 +440,13 @@ class _Index:
                     if isinstance(contained, dict) and contained.get("id") == target[1:]:
                         return contained
             return None
-        for key in _literal_keys(target):
+        for key in literal_keys(target):
             if key in self._urls:
                 return self._urls[key]
         return None
 
-    def literal_targets(self, target: str) -> list[Mapping[str, Any]]:
-        """Every resource in the file a literal reference ``target`` may resolve to, depending on
-        what else is indexed with it: for each key :meth:`resolve` tries, what it finds here.
-        A Bundle cut into work units (:mod:`payer_rules.io.fhir.units`) gives each Claim these."""
-        if target.startswith("#"):
-            return []
-        return [self._urls[key] for key in _literal_keys(target) if key in self._urls]
 
-    def identifier_targets(self, key: tuple[str, str]) -> list[Mapping[str, Any]]:
-        """The first resource of each type with identifier ``key`` (system, value): the ones
-        :meth:`resolve` may choose for a logical reference, whatever types it wants."""
-        first: dict[Any, Mapping[str, Any]] = {}
-        for res in self._identifiers.get(key, []):
-            first.setdefault(res.get("resourceType"), res)
-        return list(first.values())
-
-
-def _literal_keys(target: str) -> list[str]:
+def literal_keys(target: str) -> list[str]:
     """The keys a literal reference is looked up by, in order: itself, without a version
     (``.../_history/n``), and its ``Type/id`` tail (the same resource under any base)."""
     if target.count("/") == 1 and not target.endswith("/"):

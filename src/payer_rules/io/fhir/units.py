@@ -16,7 +16,7 @@ Bundle: a unit holds, for each reference reachable from its Claim (its own, its 
 resources', and those of every entry they reach, transitively),
 
 * for a literal one (``Patient/1``, a ``fullUrl``, ``.../_history/2``): the entry every key
-  the reader tries for it finds in the whole Bundle (``ReferenceIndex.literal_targets``); the
+  the reader tries for it finds in the whole Bundle (:meth:`_Places.literal`); the
   first of several entries that share a key is the first in the unit too;
 * for a logical one (an ``identifier``): the first entry of each resource type with that
   identifier, which is every one the reader's choice among them can fall on.
@@ -48,7 +48,7 @@ from typing import Any
 from attrs import frozen
 
 from payer_rules.errors import InputError
-from payer_rules.io.fhir.reader import MEMBER_KEYS, PendingClaim, ReferenceIndex, member_id_of
+from payer_rules.io.fhir.reader import MEMBER_KEYS, PendingClaim, ReferenceIndex, literal_keys, member_id_of
 from payer_rules.io.fhir.validate import validation_wanted
 from payer_rules.io.json_claims import decode_json, decode_json_value, scan_json
 from payer_rules.models import Claim
@@ -117,6 +117,53 @@ _WS = re.compile(r"[ \t\n\r]*")
 _SEPARATOR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 
 
+class _Places:
+    """Where each key a reference is looked up by leads in the whole Bundle: the place in
+    ``Bundle.entry`` of what :class:`~payer_rules.io.fhir.reader.ReferenceIndex` answers with
+    (``fullUrl`` before ``Type/id``, the first entry of each), and for an identifier the first
+    entry of each resource type that has it."""
+
+    def __init__(self, entries: list[Any]) -> None:
+        full: dict[str, int] = {}
+        typed: dict[str, int] = {}
+        identified: dict[tuple[str, str], dict[Any, int]] = {}
+        for n, entry in enumerate(entries):
+            res = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(res, dict):
+                continue
+            if isinstance(entry.get("fullUrl"), str):
+                full.setdefault(entry["fullUrl"], n)
+            if res.get("id"):
+                typed.setdefault(f"{res.get('resourceType')}/{res['id']}", n)
+            identifiers = res.get("identifier")
+            if isinstance(identifiers, list):
+                for ident in identifiers:
+                    if isinstance(ident, dict) and ident.get("value"):
+                        key = (str(ident.get("system") or ""), str(ident["value"]))
+                        identified.setdefault(key, {}).setdefault(res.get("resourceType"), n)
+        self.full, self.typed, self.identifiers = full, typed, identified
+
+    def literal(self, target: str) -> list[int]:
+        """Every entry a literal reference may resolve to, depending on what else a unit holds:
+        for each key the reader tries (:func:`~payer_rules.io.fhir.reader.literal_keys`), the
+        entry the whole Bundle answers with."""
+        if target.startswith("#"):
+            return []
+        found = []
+        for key in literal_keys(target):
+            place = self.full.get(key)
+            if place is None:
+                place = self.typed.get(key)
+            if place is not None:
+                found.append(place)
+        return found
+
+    def identified(self, key: tuple[str, str]) -> list[int]:
+        """The first entry of each type with this identifier: every one the reader's choice for a
+        logical reference can fall on, whatever types it wants."""
+        return list(self.identifiers.get(key, {}).values())
+
+
 class _Scan:
     """The Bundle decoded entry by entry, each entry's place in the text kept."""
 
@@ -131,12 +178,7 @@ class _Scan:
     def units(self, name: str) -> Iterator[ClaimEntries | Claim | InputError]:
         """Per Claim: its entry and the entries it reaches, and the member id it reads with."""
         text, spans, entries = self.text, self.spans, self.entries
-        index = ReferenceIndex([e.get("resource") for e in entries if isinstance(e, dict)], entries)
-        place = {
-            id(e["resource"]): n
-            for n, e in enumerate(entries)
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        }
+        places = _Places(entries)
         claims = set(self.claims)
         reached: dict[int, list[int]] = {}
 
@@ -144,9 +186,8 @@ class _Scan:
             found = reached.get(n)
             if found is None:
                 literal, logical = self.references.get(n) or self.references_of(*spans[n], entries[n])
-                targets = [r for t in literal for r in index.literal_targets(t)]
-                targets += [r for key in logical for r in index.identifier_targets(key)]
-                found = reached[n] = [place[id(r)] for r in targets if id(r) in place]
+                found = reached[n] = [p for t in literal for p in places.literal(t)]
+                found += [p for key in logical for p in places.identified(key)]
             return found
 
         for claim in self.claims:
@@ -159,7 +200,8 @@ class _Scan:
                     if m not in members:
                         members.add(m)
                         todo.append(m)
-            held = tuple((n, text[spans[n][0] : spans[n][1]]) for n in sorted(members))
+            held_places = sorted(members)
+            held = tuple((n, text[spans[n][0] : spans[n][1]]) for n in held_places)
             if len(members) > MAX_ENTRIES:
                 yield read_claim_entries(ClaimEntries(name, claim, held, None))
             elif cites_claim:
@@ -169,6 +211,10 @@ class _Scan:
                     name, claim, held, item.coverage.member_id if isinstance(item, Claim) else None
                 )
             else:
+                # the unit's entries resolve every reference the Claim's member is read through as
+                # the whole Bundle does: its member is found with them, as the worker will read it
+                unit = [entries[n] for n in held_places]
+                index = ReferenceIndex([e["resource"] for e in unit], unit)
                 yield ClaimEntries(name, claim, held, member_id_of(entries[claim]["resource"], index))
 
     def references_of(self, start: int, end: int, entry: Any) -> tuple[list[str], list[tuple[str, str]]]:

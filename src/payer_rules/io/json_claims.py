@@ -23,8 +23,11 @@ from payer_rules.models import Claim
 
 _CONVERTER = claim_converter()
 _DECODER = json.JSONDecoder(parse_float=Decimal)
-#: the decoder's scanner (C): one JSON value at a position, and where it ends
-_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+#: The JSON value at a position and where it ends, by the decoder's own scanner (C), as
+#: :func:`decode_json` decodes it, for a loop over many values: ``scan_json(text, start)``.
+#: Raises ``StopIteration`` (no value there), ``ValueError`` or ``RecursionError``: any of them
+#: means the text is not read this way.
+scan_json: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 #: The longest NDJSON line (one claim) read, in characters (:func:`payer_rules.io.readers.iter_lines`).
 MAX_LINE_CHARS = 16 * 1024 * 1024
@@ -50,15 +53,6 @@ def decode_json(text: str, start: int = 0) -> tuple[Any, int]:
     except ValueError:  # int_max_str_digits
         msg = f"a number of more than {sys.get_int_max_str_digits():,} digits"
         raise json.JSONDecodeError(msg, text, start) from None
-
-
-def scan_json(text: str, start: int) -> tuple[Any, int]:
-    """The JSON value at ``start`` and where it ends, by the decoder's own scanner (C): as
-    :func:`decode_json` decodes it, for a loop over many values. Raises ``StopIteration`` (no
-    value there), ``ValueError`` or ``RecursionError``: any of them means the text is not read
-    this way."""
-    value, end = _SCAN(text, start)
-    return value, end
 
 
 def decode_json_value(text: str) -> Any:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -381,13 +381,14 @@ class _Index:
     """
 
     def __init__(self, resources: list[Any], entries: list[Any]) -> None:
-        self._urls: dict[str, Mapping[str, Any]] = {}
-        self._identifiers: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        urls: dict[str, Mapping[str, Any]] = {}
+        identified: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        self._urls: Mapping[str, Mapping[str, Any]] = urls
+        self._identifiers: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]] = identified
         for entry in entries:
             res = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(res, dict) and isinstance(entry.get("fullUrl"), str):
-                self._urls.setdefault(entry["fullUrl"], res)
-        urls, identified = self._urls, self._identifiers
+                urls.setdefault(entry["fullUrl"], res)
         for res in resources:
             if not isinstance(res, dict):
                 continue
@@ -401,6 +402,20 @@ class _Index:
                     if isinstance(ident, dict) and ident.get("value"):
                         key = (str(ident.get("system") or ""), str(ident["value"]))
                         identified.setdefault(key, []).append(res)
+
+    @classmethod
+    def of(
+        cls,
+        urls: Mapping[str, Mapping[str, Any]],
+        identifiers: Mapping[tuple[str, str], Sequence[Mapping[str, Any]]],
+    ) -> _Index:
+        """An index over lookups kept elsewhere (a Bundle cut into work units keeps places):
+        ``urls`` answers each key :meth:`resolve` tries for a literal reference as this index
+        built from the file would; ``identifiers`` each (system, value) with the resources, in
+        file order, a logical reference may resolve to."""
+        index = cls([], [])
+        index._urls, index._identifiers = urls, identifiers
+        return index
 
     def resolve(
         self, ref: Any, *containers: Mapping[str, Any], kinds: tuple[str, ...] = ()
@@ -430,7 +445,7 @@ class _Index:
             for container in containers
             for c in container.get("contained") or []
             if isinstance(c, dict) and key in _identifier_keys(c)
-        ] + self._identifiers.get(key, [])
+        ] + list(self._identifiers.get(key, ()))
         return next((c for c in candidates if not wanted or c.get("resourceType") in wanted), None)
 
     def _literal(self, target: str, containers: tuple[Mapping[str, Any], ...]) -> Mapping[str, Any] | None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -164,6 +164,45 @@ class _Places:
         return list(self.identifiers.get(key, {}).values())
 
 
+class _Resolved(Mapping[str, Mapping[str, Any]]):
+    """The resource each literal key leads to in the whole Bundle, by place."""
+
+    def __init__(self, places: _Places, entries: list[Any]) -> None:
+        self.places, self.entries = places, entries
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        place = self.places.full.get(key)
+        if place is None:
+            place = self.places.typed[key]
+        resource: Mapping[str, Any] = self.entries[place]["resource"]
+        return resource
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.places.full or key in self.places.typed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.places.typed, **self.places.full})
+
+    def __len__(self) -> int:
+        return len({**self.places.typed, **self.places.full})
+
+
+class _Identified(Mapping[tuple[str, str], Sequence[Mapping[str, Any]]]):
+    """The resources a logical reference may resolve to, by identifier, in Bundle order."""
+
+    def __init__(self, places: _Places, entries: list[Any]) -> None:
+        self.places, self.entries = places, entries
+
+    def __getitem__(self, key: tuple[str, str]) -> Sequence[Mapping[str, Any]]:
+        return [self.entries[p]["resource"] for p in self.places.identifiers[key].values()]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.places.identifiers)
+
+    def __len__(self) -> int:
+        return len(self.places.identifiers)
+
+
 class _Scan:
     """The Bundle decoded entry by entry, each entry's place in the text kept."""
 
@@ -179,8 +218,19 @@ class _Scan:
         """Per Claim: its entry and the entries it reaches, and the member id it reads with."""
         text, spans, entries = self.text, self.spans, self.entries
         places = _Places(entries)
+        # the whole Bundle's index, as the reader builds it, looked up by place
+        index = ReferenceIndex.of(_Resolved(places, entries), _Identified(places, entries))
         claims = set(self.claims)
         reached: dict[int, list[int]] = {}
+        shared: dict[int, str] = {}  # the text of entries met lately: the same string in each unit
+
+        def entry_text(n: int) -> str:
+            found = shared.get(n)
+            if found is None:
+                if len(shared) > 4096:
+                    shared.clear()
+                found = shared[n] = text[spans[n][0] : spans[n][1]]
+            return found
 
         def direct(n: int) -> list[int]:
             found = reached.get(n)
@@ -200,8 +250,7 @@ class _Scan:
                     if m not in members:
                         members.add(m)
                         todo.append(m)
-            held_places = sorted(members)
-            held = tuple((n, text[spans[n][0] : spans[n][1]]) for n in held_places)
+            held = tuple((n, entry_text(n)) for n in sorted(members))
             if len(members) > MAX_ENTRIES:
                 yield read_claim_entries(ClaimEntries(name, claim, held, None))
             elif cites_claim:
@@ -211,10 +260,6 @@ class _Scan:
                     name, claim, held, item.coverage.member_id if isinstance(item, Claim) else None
                 )
             else:
-                # the unit's entries resolve every reference the Claim's member is read through as
-                # the whole Bundle does: its member is found with them, as the worker will read it
-                unit = [entries[n] for n in held_places]
-                index = ReferenceIndex([e["resource"] for e in unit], unit)
                 yield ClaimEntries(name, claim, held, member_id_of(entries[claim]["resource"], index))
 
     def references_of(self, start: int, end: int, entry: Any) -> tuple[list[str], list[tuple[str, str]]]:

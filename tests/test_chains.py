@@ -159,3 +159,19 @@ def test_jobs_give_the_same_chain_results_as_one_process(tmp_path: Path) -> None
     assert serial.exit_code == parallel.exit_code == 0, serial.output + parallel.output
     assert serial.stdout == parallel.stdout
     assert '"payer":"medicaid-ny"' in serial.stdout
+
+
+def test_jobs_write_the_secondary_on_the_835_as_serial_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 835's CLP02 says "processed as secondary" (2) from the claim the secondary judged, which
+    carries the primary's payment; the workers rendered it from the claim as read (1)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    args = ["adjudicate", str(EXAMPLES / "claims"), "--payer", "bluepeak", "--then", "medicare"]
+    args += ["--format", "x12-835"]
+    serial = CliRunner().invoke(cli, args)
+    parallel = CliRunner().invoke(cli, [*args, "--jobs", "2"])
+    assert serial.exit_code == parallel.exit_code, serial.output + parallel.output
+    secondary = [
+        s for s in serial.stdout.split("~") if s.strip().startswith("CLP*") and s.split("*")[2] == "2"
+    ]
+    assert secondary, "no claim on the 835 was processed as secondary"
+    assert serial.stdout == parallel.stdout

@@ -289,8 +289,8 @@ def _judge_batches(
     schema = _arrow_result_schema()
     engine = _engine(factory)
     out: list[dict[str, Any]] = []
-    for (seq, index), _item, results in judge(engine, _read_units(batches), options):
-        out.extend(_result_row(seq, index, n, result) for n, result in enumerate(results))
+    for (seq, index), _item, pairs in judge(engine, _read_units(batches), options):
+        out.extend(_result_row(seq, index, n, result) for n, (_judged, result) in enumerate(pairs))
         if len(out) >= _BATCH_ROWS:
             yield pa.RecordBatch.from_pylist(out, schema=schema)
             out = []

@@ -183,12 +183,12 @@ def _work(
                 done: list[Reply] = []
                 # judged whole, then rendered: each step runs through the chunk at a time
                 units = _expand(chunk, owns, shared)
-                for (seq, part), item, results in list(judge(engine, units, options, session=session)):
+                for (seq, part), item, pairs in list(judge(engine, units, options, session=session)):
                     error = _pack(item) if isinstance(item, InputError) else None
                     if render is not None:
-                        done.append((seq, part, error, None, [render(r, item) for r in results]))
+                        done.append((seq, part, error, None, [render(r, judged) for judged, r in pairs]))
                     else:
-                        done.append((seq, part, error, _pack(item), results))
+                        done.append((seq, part, error, _pack(item), [r for _judged, r in pairs]))
                     tick()
                 done.extend((seq, _END, None, None, []) for seq in shared)
                 outbox.put(("done", done))

@@ -205,8 +205,12 @@ def judge(
     options: RunOptions,
     *,
     session: Session | None = None,
-) -> Iterator[tuple[K, Claim | InputError, list[ClaimResult]]]:
+) -> Iterator[tuple[K, Claim | InputError, list[tuple[Claim | InputError, ClaimResult]]]]:
     """Judge one partition's units in the order given, with one session for the partition.
+
+    Yields each unit's claim with its results, each beside the claim its payer judged: in a
+    chain a later payer judges the claim with the earlier payers' payments on it, and the 835
+    writes CLP02 (processed as secondary) from those.
 
     Each unit comes with the routing key it was partitioned by; a claim whose member id
     differs would mean its member's claims are split across partitions, so that stops the
@@ -225,9 +229,8 @@ def judge(
                     f"{route_of(item)!r}; this is a bug in payer_rules.batch"
                 )
                 raise RuntimeError(msg)
-            results = [
-                result
-                for _item, result in engine.adjudicate_pairs(
+            pairs = list(
+                engine.adjudicate_pairs(
                     (item,),
                     options.payers,
                     session=session,
@@ -236,8 +239,8 @@ def judge(
                     stages=options.stages,
                     chain=options.chain,
                 )
-            ]
-            yield seq, item, results
+            )
+            yield seq, item, pairs
 
 
 def _read_unit(unit: Unit) -> Claim | InputError:

@@ -386,7 +386,7 @@ class JudgeEndpoint:
         if engine is None:
             raise Problem(503, "Not ready", "the engine is still being built; retry shortly")
         memo = state.memo
-        key: tuple[Any, ...] = (stage, accept)
+        key: tuple[Any, ...] = (stage.value, accept)  # str keys: an Enum hashes in Python
         media = memo.get(key, key)
         if media is key:
             media = negotiate(accept, state.offers_for(stage))

@@ -223,14 +223,30 @@ def test_an_unknown_method_is_a_located_error(tmp_path: Path) -> None:
 COB_EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cob"
 #: CMS CY2026 PFS, 99213, San Francisco (locality 01112-05), non-facility
 MEDICARE_FEE = Decimal("117.58")
-PART_B_DEDUCTIBLE = Decimal("283.00")  # 2026
+#: The Part B deductible by year: CMS fact sheets "2025 Medicare Parts A & B Premiums and
+#: Deductibles" (2024-11-08: $257) and "2026 Medicare Parts A & B Premiums and Deductibles"
+#: (2025-11-14: $283).
+PART_B_BY_YEAR = {2025: Decimal("257.00"), 2026: Decimal("283.00")}
+PART_B_DEDUCTIBLE = PART_B_BY_YEAR[2026]
+
+
+def pfs_99213_san_francisco(year: int) -> Decimal:
+    """The non-facility fee of 99213 in San Francisco (locality 01112-05): (work RVU x work GPCI
+    + non-facility PE RVU x PE GPCI + MP RVU x MP GPCI) x conversion factor, to the cent. RVU25D
+    and GPCI2025 (CF 32.3465); RVU26A and CMS-1832-F Addendum E (CF 33.4009)."""
+    rvus, gpcis, factor = {
+        2025: (("1.30", "1.35", "0.10"), ("1.088", "1.419", "0.445"), "32.3465"),
+        2026: (("1.30", "1.46", "0.09"), ("1.095", "1.410", "0.425"), "33.4009"),
+    }[year]
+    total = sum((Decimal(r) * Decimal(g) for r, g in zip(rvus, gpcis, strict=True)), ZERO)
+    return cents(total * Decimal(factor))
 
 
 @pytest.mark.parametrize("met", [ZERO, Decimal("233.00"), PART_B_DEDUCTIBLE], ids=["none", "partly", "all"])
 def test_silverleaf_plans_f_and_g_after_medicare(met) -> None:
     """Medicare, then the Medigap plan named in the claim's other coverage. Medicare: the Part B
     deductible left, then 20% coinsurance, less 2% sequestration. Plan F pays what Medicare left
-    (standard COB: min(N, R)); Plan G (carve-out, its deductible the Part B deductible) pays the
+    (standard COB: min(N, R)); Plan G (carve-out, its deductible the one Medicare took) pays the
     coinsurance and leaves the member the deductible Medicare took."""
     from payer_rules.io.json_claims import read_json_text
 
@@ -260,6 +276,91 @@ def test_silverleaf_plans_f_and_g_after_medicare(met) -> None:
         assert gap.paid == pays, plan
         assert gap.patient_responsibility == owes, plan
         assert gap.billed == gap.paid + sum((a.amount for ln in gap.lines for a in ln.adjustments), ZERO)
+
+
+def _medicare_then_plan_g(example: Claim, lines: list[dt.date], met: dict[int, Decimal]):
+    from payer_rules.models import Accumulators
+
+    claim = evolve(
+        example,
+        id=f"G-{lines[0].year}-{len(lines)}",
+        lines=tuple(evolve(example.lines[0], service_date=day) for day in lines),
+        received_date=lines[-1] + dt.timedelta(days=7),
+        accumulators=tuple(
+            Accumulators(year=y, deductible_met=m, out_of_pocket_met=m) for y, m in sorted(met.items())
+        ),
+        coverage=evolve(
+            example.coverage,
+            qmb=False,
+            other_coverage=(OtherCoverage(payer_id="silverleaf", plan="plan-g", priority="secondary"),),
+        ),
+    )
+    engine = Engine.from_installed()
+    medicare, gap = [r for _, r in engine.adjudicate_pairs([claim], ["medicare", "silverleaf"], chain=True)]
+    return medicare, gap
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_plan_g_leaves_the_part_b_deductible_of_the_year_of_service(year) -> None:
+    """$200 of the year's Part B deductible met: Medicare takes the rest of that year's
+    deductible ($57 of $257 in 2025, $83 of $283 in 2026), then 20% coinsurance; Plan G pays the
+    coinsurance and the member keeps exactly the deductible."""
+    from payer_rules.io.json_claims import read_json_text
+
+    (example,) = list(
+        read_json_text((COB_EXAMPLES / "01-dual-eligible-crossover.json").read_text(), "example")
+    )
+    assert isinstance(example, Claim)
+    met = Decimal("200.00")
+    fee = pfs_99213_san_francisco(year)
+    deductible = min(PART_B_BY_YEAR[year] - met, fee)
+    assert deductible == {2025: Decimal("57.00"), 2026: Decimal("83.00")}[year]
+    coinsurance = cents((fee - deductible) * Decimal("0.20"))
+    medicare, gap = _medicare_then_plan_g(example, [dt.date(year, 3, 3)], {year: met})
+    assert medicare.allowed == fee
+    assert gap.paid == coinsurance
+    assert gap.patient_responsibility == deductible
+    assert gap.billed == gap.paid + sum((a.amount for ln in gap.lines for a in ln.adjustments), ZERO)
+
+
+def test_plan_g_on_a_claim_spanning_the_new_year_keeps_each_years_deductible() -> None:
+    """Lines on 2025-12-30 and 2026-01-02, $200 of 2025's deductible met and none of 2026's:
+    Medicare takes $57 (what is left of 2025's $257) and 20% of the rest on the 2025 line, and
+    2026's deductible on the 2026 line (the whole fee, under $283); Plan G pays the 2025 line's
+    coinsurance and leaves the member $57 plus the 2026 fee."""
+    from payer_rules.io.json_claims import read_json_text
+
+    (example,) = list(
+        read_json_text((COB_EXAMPLES / "01-dual-eligible-crossover.json").read_text(), "example")
+    )
+    assert isinstance(example, Claim)
+    fee_2025, fee_2026 = pfs_99213_san_francisco(2025), pfs_99213_san_francisco(2026)
+    deductible_2025 = min(PART_B_BY_YEAR[2025] - Decimal("200.00"), fee_2025)
+    coinsurance_2025 = cents((fee_2025 - deductible_2025) * Decimal("0.20"))
+    deductible_2026 = min(PART_B_BY_YEAR[2026], fee_2026)
+    assert deductible_2026 == fee_2026  # the 2026 line is all deductible
+    medicare, gap = _medicare_then_plan_g(
+        example, [dt.date(2025, 12, 30), dt.date(2026, 1, 2)], {2025: Decimal("200.00"), 2026: ZERO}
+    )
+    assert [ln.allowed for ln in medicare.lines] == [fee_2025, fee_2026]
+    assert gap.paid == coinsurance_2025
+    assert gap.patient_responsibility == deductible_2025 + deductible_2026
+    by_line = [sum((a.amount for a in ln.adjustments if a.group == "PR"), ZERO) for ln in gap.lines]
+    assert by_line == [deductible_2025, deductible_2026]
+
+
+def test_primary_deductible_with_a_deductible_of_its_own_is_a_located_error(tmp_path: Path) -> None:
+    from payer_rules_commercial.definition import DefinitionError, load_definition
+
+    bad = tmp_path / "payer.toml"
+    bad.write_text(
+        PAYER.replace("DEDUCTIBLE", "100.00").replace(
+            'coinsurance = "20"', 'coinsurance = "20"\nprimary_deductible = true', 1
+        )
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_definition(bad)
+    assert "payer.toml:" in str(info.value) and "primary_deductible" in str(info.value)
 
 
 def test_silverleaf_denies_what_medicare_denied() -> None:

@@ -29,7 +29,15 @@ from payer_rules.models import Claim
 from payer_rules.money import ZERO, money, split_percent
 from payer_rules.results import Adjudication, Adjustment, Finding, Group, LineAdjudication, Pricing, Severity
 
-from .cob import CARVE_OUT, COB_FINDING, carve_out_balance, cob_line, primary_coverage, primary_line
+from .cob import (
+    CARVE_OUT,
+    COB_FINDING,
+    carve_out_balance,
+    cob_line,
+    primary_coverage,
+    primary_deductible,
+    primary_line,
+)
 from .definition import PayerDefinition, Tier
 from .registry import in_network
 from .rules import finding, source
@@ -64,6 +72,7 @@ def adjudicate_claim(
     deductible_met = context.accumulated(claim, year, deductible_name)
     oop_met = context.accumulated(claim, year, oop_name)
     state = _State(tier, deductible_met, oop_met)
+    of_deductible = "the primary's" if tier.primary_deductible else str(money(tier.deductible))
     primary = primary_coverage(claim, definition.payer.id)
     out: list[LineAdjudication] = []
     notes: list[Finding] = []
@@ -86,7 +95,11 @@ def adjudicate_claim(
         coordinated = primary is not None and bool(paid or patient)
         method = plan.cob_on(line.service_date)
         base = carve_out_balance(allowed, paid, patient) if coordinated and method == CARVE_OUT else allowed
-        deductible = state.take_deductible(base) if benefit.applies_deductible() else ZERO
+        if tier.primary_deductible:  # the primary's, as it took it for the line's date of service
+            owed = primary_deductible(primary.payment, priced.line) if primary and primary.payment else ZERO
+            deductible = state.take_primary_deductible(min(base, owed)) if coordinated else ZERO
+        else:
+            deductible = state.take_deductible(base) if benefit.applies_deductible() else ZERO
         copay = ZERO
         if benefit.copay is not None:
             visit = (category, stay or line.service_date)
@@ -123,7 +136,7 @@ def adjudicate_claim(
                 f"line {priced.line}: {line.procedure} is {category}, "
                 f"{'in' if network else 'out of'} network, plan {plan.id}: allowed {allowed}; "
                 f"deductible {deductible}, copay {copay}, coinsurance {coinsurance} ({_pct(percent)}); "
-                f"year to date: deductible {money(state.deductible_met)} of {money(tier.deductible)}, "
+                f"year to date: deductible {money(state.deductible_met)} of {of_deductible}, "
                 f"out of pocket {money(state.oop_met)} of {_cap(tier.out_of_pocket_max)}",
                 definition,
                 line=priced.line,
@@ -178,6 +191,12 @@ class _State:
     def take_deductible(self, allowed: Decimal) -> Decimal:
         left = max(ZERO, self.tier.deductible - self.deductible_met)
         taken = self.cap(min(left, allowed))
+        self.deductible_met += taken
+        return taken
+
+    def take_primary_deductible(self, owed: Decimal) -> Decimal:
+        """The deductible the primary left on a line, counted toward the out-of-pocket maximum."""
+        taken = self.cap(owed)
         self.deductible_met += taken
         return taken
 

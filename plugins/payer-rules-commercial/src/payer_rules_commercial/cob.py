@@ -53,6 +53,7 @@ __all__ = [
     "order_of",
     "order_of_benefits",
     "primary_coverage",
+    "primary_deductible",
     "primary_line",
 ]
 
@@ -101,6 +102,16 @@ def primary_line(payment: OtherPayment, n: int) -> tuple[Decimal, Decimal]:
         return paid, sum((money(a.amount) for a in taken if a.group == "PR"), ZERO)
     patient = sum((money(a.amount) for a in payment.adjustments if a.group == "PR"), ZERO)
     return (money(payment.paid), patient) if n == 1 else (ZERO, ZERO)
+
+
+def primary_deductible(payment: OtherPayment, n: int) -> Decimal:
+    """The deductible (PR-1) the primary left the patient on line ``n``; without 2430 lines, the
+    claim's, on line 1 only."""
+    if payment.line_paid:
+        taken = payment.line_adjustments[n - 1] if n <= len(payment.line_adjustments) else ()
+    else:
+        taken = payment.adjustments if n == 1 else ()
+    return sum((money(a.amount) for a in taken if a.group == "PR" and a.carc == "1"), ZERO)
 
 
 def approved_by_primary(payment: OtherPayment, n: int) -> bool:

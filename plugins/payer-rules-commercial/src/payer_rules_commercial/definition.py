@@ -321,6 +321,10 @@ class Tier:
         balance_billing: out of network, the member also owes billed minus allowed (PR-45
             instead of CO-45).
         categories: ``{category = {copay, coinsurance, deductible, covered}}``.
+        primary_deductible: the deductible is the primary's: on each line the member keeps the
+            deductible (PR-1) the primary left, whatever its year's amount (a Medigap Plan G
+            keeps Medicare's Part B deductible, $257 in 2025 and $283 in 2026, as Medicare's
+            adjudication took it by date of service); ``deductible`` must then be 0.
     """
 
     deductible: Decimal = ZERO
@@ -328,6 +332,7 @@ class Tier:
     coinsurance: Decimal = ZERO
     balance_billing: bool = False
     categories: dict[str, Benefit] = field(factory=dict)
+    primary_deductible: bool = False
 
     def benefit(self, category: str) -> Benefit:
         return self.categories.get(category) or Benefit()
@@ -775,6 +780,11 @@ def _check_tier(tier: Tier, here: Path, known: Sequence[str]) -> Iterator[tuple[
             yield (*here, name), f"{name} must not be negative, got {value}"
     if not ZERO <= tier.coinsurance <= 100:
         yield (*here, "coinsurance"), f"coinsurance is a percent from 0 to 100, got {tier.coinsurance}"
+    if tier.primary_deductible and tier.deductible:
+        yield (
+            (*here, "deductible"),
+            f"primary_deductible = true: the deductible is the primary's; leave out {tier.deductible}",
+        )
     if tier.out_of_pocket_max is not None and tier.deductible > tier.out_of_pocket_max:
         yield (
             (*here, "deductible"),

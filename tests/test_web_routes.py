@@ -307,7 +307,7 @@ def test_each_rule_page_says_what_explain_says(client, engine):
 
 def test_every_registered_rules_codes_have_words(engine):
     carcs = {r.carc for r in engine.rules.values() if r.carc}
-    rarcs = {code for r in engine.rules.values() for code in r.rarcs}
+    rarcs = {code for r in engine.rules.values() for code in r.sent_rarcs}
     assert carcs and rarcs
     assert sorted(carcs - set(CARC)) == []
     assert sorted(rarcs - set(RARC)) == []

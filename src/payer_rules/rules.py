@@ -23,6 +23,10 @@ class RuleInfo:
         citation: manual chapter and section, NCD / LCD id or policy URL.
         payers: payer ids that apply it.
         source: ``name@version`` of the plugin or rulepack.
+        rarcs: the remark codes on its findings by default.
+        other_rarcs: remark codes it sends instead or besides on some findings only (MCR010 names
+            the rendering or referring provider by N290 / N286; an NCD rule adds M38 when a signed
+            ABN is on file): ``explain`` lists them, :meth:`finding` never adds them.
     """
 
     code: str
@@ -39,6 +43,12 @@ class RuleInfo:
     rarcs: tuple[str, ...] = ()
     group: str | None = None
     status: str = "stable"
+    other_rarcs: tuple[str, ...] = ()
+
+    @property
+    def sent_rarcs(self) -> tuple[str, ...]:
+        """Every remark code the rule can send: its default ones, then the others."""
+        return tuple(dict.fromkeys((*self.rarcs, *self.other_rarcs)))
 
     def finding(
         self, message: str, *, line: int | None = None, source: Source | None = None, **overrides: Any

@@ -126,6 +126,7 @@ def explain_command(code: str, fmt: str, as_json: bool) -> None:
                     "severity": rule.severity,
                     "carc": rule.carc,
                     "rarcs": list(rule.rarcs),
+                    "other_rarcs": list(rule.other_rarcs),
                     "group": rule.group,
                     "status": rule.status,
                     "source": rule.source,
@@ -145,6 +146,8 @@ def explain_command(code: str, fmt: str, as_json: bool) -> None:
     if rule.why:
         click.echo(f"  Why: {rule.why}")
     click.echo(f"  Outcome: {outcome}")
+    if rule.other_rarcs:
+        click.echo(f"  Also sends: {' '.join(rule.other_rarcs)} (remark codes on some findings)")
     click.echo(f"  Effective: {dates}")
     click.echo(f"  Payers: {', '.join(rule.payers) or 'any'}")
     click.echo(f"  Citation: {rule.citation or '-'}")

@@ -248,6 +248,7 @@ def rule_infos(packs: Sequence[Pack]) -> list[RuleInfo]:
                 rarcs=latest.rarcs,
                 group=latest.group.value if latest.group else None,
                 status=latest.status.value,
+                other_rarcs=tuple(r for r in latest.other_rarcs() if r not in latest.rarcs),
             )
         )
     return sorted(infos, key=lambda i: i.code)

@@ -154,6 +154,11 @@ class Rule:
     since: str = ""
     cases: tuple[Case, ...] = ()
 
+    def other_rarcs(self) -> tuple[str, ...]:
+        """Remark codes the rule's kind sends on some findings besides ``rarcs`` (``explain``
+        lists them); none unless the kind says so."""
+        return ()
+
     def active_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 

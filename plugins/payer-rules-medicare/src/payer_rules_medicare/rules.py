@@ -23,6 +23,7 @@ def _rule(
     rarcs: tuple[str, ...] = (),
     group: Group | None = Group.CO,
     effective_from: dt.date | None = None,
+    other_rarcs: tuple[str, ...] = (),
 ) -> RuleInfo:
     return RuleInfo(
         code=code,
@@ -37,6 +38,7 @@ def _rule(
         rarcs=rarcs,
         group=str(group) if group else None,
         effective_from=effective_from,
+        other_rarcs=other_rarcs,
     )
 
 
@@ -156,6 +158,7 @@ RULES = {
             Severity.REJECT,
             "16",
             ("N257",),
+            other_rarcs=("N290", "N286"),  # a rendering / referring NPI (edits.required_data)
         ),
         _rule(
             "MCR011",

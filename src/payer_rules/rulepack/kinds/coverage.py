@@ -135,6 +135,10 @@ class DiagnosisCoverageRule(Rule):
     abn_modifiers: bool = True
     states: tuple[str, ...] = ()
 
+    def other_rarcs(self) -> tuple[str, ...]:
+        # M38 with a GA modifier: the patient signed an ABN and is liable (DiagnosisCoverage)
+        return ("M38",) if self.abn_modifiers else ()
+
 
 def lint_coverage(rule: DiagnosisCoverageRule) -> Iterator[tuple[Path, str]]:
     if bool(rule.covered) == bool(rule.non_covered):

@@ -32,6 +32,7 @@ NOT_FOR_A_PROFESSIONAL_CLAIM = (
     "payer_rules_medicare.inpatient.psf",
     "payer_rules.batch.partition",
     "payer_rules.io.x12.reader_837.units",
+    "payer_rules.pas.store",
     "payer_rules_commercial.definition",
     "payer_rules_medicaid.state",
     "payer_rules.rulepack.kinds.claim",

@@ -27,14 +27,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from attrs import evolve
 
 from payer_rules.models import Claim
 from payer_rules.pas.rules import AUTH_DOES_NOT_APPLY, AUTH_HONOURED
-from payer_rules.pas.store import AuthorizedService, lookup
 from payer_rules.pas.usage import AuthorizationLedger, Use
 from payer_rules.results import Finding, Severity
+
+if TYPE_CHECKING:
+    from payer_rules.pas.store import AuthorizedService
 
 __all__ = ["AUTHORIZATION_CARCS", "authorize_with_issued_numbers", "is_authorization_finding"]
 
@@ -58,6 +61,8 @@ def authorize_with_issued_numbers(
     :param ledger: what other claims used of the authorizations; the lines' own use is held in it
         until the claim is settled. ``None``: only this claim's lines count.
     """
+    from payer_rules.pas.store import lookup  # only for claims that quote numbers: not at start-up
+
     issued = lookup(claim.prior_authorizations)
     if not issued:
         return run(claim)

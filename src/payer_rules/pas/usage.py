@@ -28,7 +28,6 @@ from decimal import Decimal
 from attrs import define, field
 
 from payer_rules.models import Claim, Frequency
-from payer_rules.pas import store
 from payer_rules.results import ClaimResult, ClaimStatus, LineStatus
 
 __all__ = ["AuthorizationLedger", "Use"]
@@ -75,6 +74,8 @@ class AuthorizationLedger:
 
     def used_by(self, claim: Claim, numbers: Iterable[str]) -> dict[tuple[str, int], dict[str, Decimal]]:
         """As :meth:`used_by_others`, by claim id."""
+        from payer_rules.pas import store  # only for claims that quote numbers: not at start-up
+
         member = member_of(claim)
         mine = {(member, i) for i in own_ids(claim)}
         wanted = set(numbers)
@@ -122,4 +123,6 @@ class AuthorizationLedger:
                 by_claim[(member, claim.id)] = by_claim.get((member, claim.id), Decimal(0)) + units
                 kept.append((number, item, claim.id, line, units))
         if self.record:
+            from payer_rules.pas import store
+
             store.record_use(member, superseded, kept)

@@ -132,3 +132,72 @@ def test_a_cache_directory_that_cannot_be_written_works_from_memory(tmp_path):
     blocked = tmp_path / "a-file"
     blocked.write_text("not a directory")
     assert cached_table("X", [source], icd_table, directory=blocked / "cache") == icd_table()
+
+
+def _leftovers(cache) -> dict[str, object]:
+    """What an older version and other releases left: the SQLite FY2026 table of the cache
+    before the marshal tables, an ICD-10-CM release no longer installed, and files of others."""
+    cache.mkdir(parents=True, exist_ok=True)
+    names = {
+        "retired": "icd10cm-fy2026-f161f8182aff3ce3.sqlite",
+        "old_release": "icd-10-cm-fy2024-0123456789abcdef.codes",
+        "other_code_set": "hcpcs-2026-0123456789abcdef.codes",
+        "pack": "pack-0004d2aba79a-df4b967c94fabf782ba7e96a.pack",
+        "authorizations": "authorizations.sqlite",
+    }
+    for name in names.values():
+        (cache / name).write_bytes(b"left behind")
+    return {k: cache / v for k, v in names.items()}
+
+
+def test_writing_a_release_removes_what_no_current_release_uses(tmp_path):
+    from payer_rules.codesets.cache import Releases
+
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    cache = tmp_path / "cache"
+    left = _leftovers(cache)
+    releases = Releases("ICD-10-CM", ("ICD-10-CM FY2098", "ICD-10-CM FY2099"), retired=("icd10cm-*.sqlite",))
+    cached_table("ICD-10-CM FY2099", [source], icd_table, directory=cache, releases=releases)
+    cached_table("ICD-10-CM FY2098", [source], hcpcs_table, directory=cache, releases=releases)
+    assert not left["retired"].exists() and not left["old_release"].exists()
+    # other code sets, parsed packs and anything else are not the ICD-10-CM cache's to remove
+    assert left["other_code_set"].exists() and left["pack"].exists() and left["authorizations"].exists()
+    kept = sorted(p.name.rpartition("-")[0] for p in cache.glob(f"icd-10-cm-*{SUFFIX}"))
+    assert kept == ["icd-10-cm-fy2098", "icd-10-cm-fy2099"]  # both current releases stay
+
+
+def test_reading_a_release_clears_leftovers_when_it_refreshes_its_time(tmp_path):
+    """A cache written before the leftovers were cleared (an upgrade keeps its tables): reading a
+    table whose time is over an hour old refreshes it, and then removes them."""
+    from payer_rules.cache_files import TOUCH_AFTER
+    from payer_rules.codesets.cache import Releases
+
+    source = tmp_path / "codes.txt"
+    source.write_text("E119\n")
+    cache = tmp_path / "cache"
+    releases = Releases("ICD-10-CM", ("ICD-10-CM FY2099",), retired=("icd10cm-*.sqlite",))
+    cached_table("ICD-10-CM FY2099", [source], icd_table, directory=cache, releases=releases)
+    left = _leftovers(cache)
+    (table,) = cache.glob(f"icd-10-cm-fy2099-*{SUFFIX}")
+    assert (
+        cached_table("ICD-10-CM FY2099", [source], hcpcs_table, directory=cache, releases=releases)
+        == icd_table()
+    )
+    assert left["retired"].exists()  # read within the hour: no listing of the directory
+    old = table.stat().st_mtime - TOUCH_AFTER - 60
+    os.utime(table, (old, old))
+    assert (
+        cached_table("ICD-10-CM FY2099", [source], hcpcs_table, directory=cache, releases=releases)
+        == icd_table()
+    )
+    assert not left["retired"].exists() and not left["old_release"].exists()
+    assert table.exists() and left["other_code_set"].exists()
+
+
+def test_the_installed_icd10cm_cache_names_its_releases_and_the_sqlite_tables():
+    from payer_rules_codesets import releases
+
+    assert set(releases.CACHED.names) == {releases.FY2025, releases.FY2026}
+    assert releases.CACHED.code_set == "ICD-10-CM"
+    assert "icd10cm-*.sqlite" in releases.CACHED.retired

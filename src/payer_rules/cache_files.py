@@ -10,6 +10,11 @@ time) would leave their entries behind for good; a :class:`Budget` bounds a kind
 An entry's modification time is when it was last used (reading refreshes it, at most once an
 hour), and writing an entry prunes the others of its kind: those unused for longer than the
 budget's age, then the least recently used beyond its count or size.
+
+Entries a newer version no longer reads (another format, a release no longer installed) are
+removed by a ``tidy`` callback (:func:`remove_unused`) when an entry is written, and when one is
+read and its time refreshed, so a cache an upgrade left behind is cleared within the hour
+without a directory listing at every start.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 from attrs import frozen
 
-__all__ = ["Budget", "cache_directory", "prune", "read_or_build"]
+__all__ = ["Budget", "cache_directory", "prune", "read_or_build", "remove_unused"]
 
 T = TypeVar("T")
 
@@ -65,14 +70,19 @@ def read_or_build(
     build: Callable[[], T],
     dump: Callable[[T], bytes | None],
     budget: Budget | None = None,
+    tidy: Callable[[Path], object] | None = None,
 ) -> T:
     """The value kept at ``path``; else ``build()``, kept there when ``dump`` can hold it.
 
     :param budget: what to keep of ``path``'s kind, pruned when an entry is written.
+    :param tidy: removes what no current version uses (given ``path``, which it keeps); called
+        when an entry is written, and when one is read and its time refreshed.
     """
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         value = load(path.read_bytes())
-        _touch(path)
+        if _touch(path) and tidy is not None:
+            with contextlib.suppress(OSError):
+                tidy(path)
         return value
     value = build()
     payload = dump(value)
@@ -84,13 +94,33 @@ def read_or_build(
                     old.unlink(missing_ok=True)
             if budget is not None:
                 prune(path.parent, budget, keep=path)
+            if tidy is not None:
+                tidy(path)
     return value
 
 
-def _touch(path: Path) -> None:
+def _touch(path: Path) -> bool:
+    """Refresh ``path``'s time when it is older than :data:`TOUCH_AFTER`; whether it did."""
     with contextlib.suppress(OSError):  # a read-only cache is still read
         if time.time() - path.stat().st_mtime > TOUCH_AFTER:
             os.utime(path)
+            return True
+    return False
+
+
+def remove_unused(directory: Path, patterns: Iterable[str], in_use: Callable[[Path], bool]) -> list[Path]:
+    """Remove the entries matching any of ``patterns`` (globs in ``directory``) not ``in_use``.
+
+    :returns: the entries removed.
+    """
+    removed: list[Path] = []
+    for pattern in patterns:
+        for path in directory.glob(pattern):
+            if not in_use(path):
+                with contextlib.suppress(OSError):  # removed meanwhile by another process
+                    path.unlink()
+                    removed.append(path)
+    return removed
 
 
 def prune(

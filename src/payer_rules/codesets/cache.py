@@ -11,7 +11,10 @@ the path, size and modification time of every source the table is derived from (
 files and the modules that derive it). Changing any of them gives a new key, so a stale table
 is never read; the superseded file of the same code set is removed when the new one is written.
 A file that cannot be read (truncated, another format) is rebuilt; a cache directory that
-cannot be written leaves the table in memory only.
+cannot be written leaves the table in memory only. A code set's :class:`Releases` names every
+release the installed code caches and the files older versions kept: the cache removes the
+entries of the code set's other releases and those files (see
+:func:`payer_rules.cache_files.remove_unused`).
 
 The payload holds only built-in types (strings, tuples, dicts, frozensets), written with
 :func:`marshal.dumps`, and is written beside the target and renamed into place, so a reader
@@ -34,11 +37,13 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
-from payer_rules.cache_files import cache_directory, read_or_build
+from attrs import frozen
+
+from payer_rules.cache_files import cache_directory, read_or_build, remove_unused
 from payer_rules.codesets.icd10cm import Icd10cmNotes
 from payer_rules.codesets.registry import CodeTable
 
-__all__ = ["cache_key", "cached_table", "dump_table", "load_table"]
+__all__ = ["Releases", "cache_key", "cached_table", "dump_table", "load_table"]
 
 #: Bumped whenever the payload's layout changes.
 FORMAT = b"payer-rules code table 2\n"
@@ -57,8 +62,42 @@ def cache_key(name: str, sources: Sequence[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+@frozen
+class Releases:
+    """The releases of one code set the installed code caches, for removing the others.
+
+    Args:
+        code_set: the code set's name, which begins each release's (``ICD-10-CM``).
+        names: every release cached now (``ICD-10-CM FY2025``, ``ICD-10-CM FY2026``).
+        retired: globs of the files older versions cached the code set in, read by nothing now
+            (``icd10cm-*.sqlite``).
+    """
+
+    code_set: str
+    names: tuple[str, ...]
+    retired: tuple[str, ...] = ()
+
+    def tidy(self, path: Path) -> list[Path]:
+        """Remove the cached tables of this code set's other releases and its retired files."""
+        current = {_stem(name) for name in self.names}
+
+        def in_use(entry: Path) -> bool:  # STEM-KEY.codes of a current release
+            return entry == path or (entry.suffix == SUFFIX and entry.name.rpartition("-")[0] in current)
+
+        return remove_unused(path.parent, (f"{_stem(self.code_set)}-*{SUFFIX}", *self.retired), in_use)
+
+
+def _stem(name: str) -> str:
+    return "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-")
+
+
 def cached_table(
-    name: str, sources: Sequence[Path], build: Callable[[], CodeTable], *, directory: Path | None = None
+    name: str,
+    sources: Sequence[Path],
+    build: Callable[[], CodeTable],
+    *,
+    directory: Path | None = None,
+    releases: Releases | None = None,
 ) -> CodeTable:
     """The table ``build`` makes from ``sources``, read from the cache when it holds it.
 
@@ -67,11 +106,14 @@ def cached_table(
         sources: every file the table depends on, code included (see the module docstring).
         build: makes the table when the cache does not hold it.
         directory: where cached tables live; ``<data dir>/cache`` by default.
+        releases: the code set's releases cached now (``name`` among them): the entries of the
+            others and its retired files are removed.
     """
     directory = cache_directory(directory)
-    stem = "".join(c.lower() if c.isalnum() else "-" for c in name).strip("-")
+    stem = _stem(name)
     path = directory / f"{stem}-{cache_key(name, sources)}{SUFFIX}"
-    return read_or_build(path, stem, load=load_table, build=build, dump=dump_table)
+    tidy = releases.tidy if releases is not None else None
+    return read_or_build(path, stem, load=load_table, build=build, dump=dump_table, tidy=tidy)
 
 
 def _iso(day: dt.date | None) -> str | None:

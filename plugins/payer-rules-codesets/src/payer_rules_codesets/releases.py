@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from payer_rules.codesets import registry
-from payer_rules.codesets.cache import cached_table
+from payer_rules.codesets.cache import Releases, cached_table
 from payer_rules.codesets.importers import icd10cm
 from payer_rules.codesets.importers.icd10cm import fiscal_year_span
 from payer_rules.codesets.registry import ICD10CM, CodeSetVersion, CodeTable
@@ -30,6 +30,9 @@ from payer_rules.codesets.registry import ICD10CM, CodeSetVersion, CodeTable
 ADDENDA = Path(__file__).parent / "data" / "icd10cm_fy2026_addenda.toml"
 FY2026 = "ICD-10-CM FY2026"
 FY2025 = "ICD-10-CM FY2025"
+#: What the cache keeps of ICD-10-CM: these releases; the SQLite tables versions before the
+#: marshal cache kept FY2026 in (``icd10cm-fy2026-DIGEST.sqlite``) and other releases go.
+CACHED = Releases("ICD-10-CM", (FY2025, FY2026), retired=("icd10cm-*.sqlite",))
 
 
 def tabular_xml() -> Path:
@@ -53,7 +56,7 @@ def _derivers() -> list[Path]:
 @cache
 def load_fy2026() -> CodeTable:
     xml = tabular_xml()
-    return cached_table(FY2026, [xml, *_derivers()], lambda: build_fy2026(xml))
+    return cached_table(FY2026, [xml, *_derivers()], lambda: build_fy2026(xml), releases=CACHED)
 
 
 def build_fy2026(xml: Path) -> CodeTable:
@@ -70,7 +73,9 @@ def addenda() -> tuple[frozenset[str], dict[str, str]]:
 
 @cache
 def load_fy2025() -> CodeTable:
-    return cached_table(FY2025, [tabular_xml(), ADDENDA, *_derivers()], lambda: build_fy2025(load_fy2026()))
+    return cached_table(
+        FY2025, [tabular_xml(), ADDENDA, *_derivers()], lambda: build_fy2025(load_fy2026()), releases=CACHED
+    )
 
 
 def build_fy2025(fy2026: CodeTable) -> CodeTable:

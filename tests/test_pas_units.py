@@ -200,3 +200,29 @@ def test_a_line_denied_by_another_edit_uses_nothing(data_dir, tmp_path):
     # are left for D3's 2.
     assert honoured(judged["D1"]) and honoured(judged["D3"])
     assert not honoured(run([claim(number, "D4", 1)], tmp_path)["D4"])  # D1 1 + D3 2 = 3 used
+
+
+def test_another_payer_judging_the_same_claim_leaves_the_first_payers_use_alone(
+    data_dir, tmp_path, monkeypatch
+):
+    """The number was issued for Medicare, so only Medicare's judgment uses its units; BluePeak
+    judging the same claim afterwards (as in a comparison or a chain) is another payer's
+    judgment and does not take the place of Medicare's use."""
+    from payer_rules.context import Session
+    from payer_rules.engine import Engine
+    from payer_rules.io.claims import claim_from_dict
+    from payer_rules.pas.usage import AuthorizationLedger
+
+    number = certify(tmp_path)
+    monkeypatch.setenv("PAYER_RULES_LOAD_PLUGINS", "medicare,commercial,codesets")
+    engine = Engine.from_installed()
+    assert {"medicare", "bluepeak"} <= set(engine.payers)
+    session = Session(authorizations=AuthorizationLedger(record=True))
+    first = claim_from_dict(claim(number, "CH-1", 3))
+    assert "ENG021" in {f.code for f in engine.adjudicate(first, "medicare", session=session).findings}
+    engine.adjudicate(first, "bluepeak", session=session)
+    # CH-1 used all 3 units with Medicare, in this run and as recorded for the next
+    for ledger in (session, Session()):
+        second = claim_from_dict(claim(number, "CH-2", 1))
+        codes_2 = {f.code for f in engine.adjudicate(second, "medicare", session=ledger).findings}
+        assert {"MCR501", "ENG022"} <= codes_2

@@ -70,9 +70,9 @@ def authorize_with_issued_numbers(
     findings = run(evolve(claim, prior_authorizations=outside))
     if outside or not any(f.line is not None and is_authorization_finding(f) for f in findings):
         if ledger is not None:
-            ledger.hold(claim, {})  # uses nothing now, whatever it used when judged before
+            ledger.hold(claim, payer, {})  # uses nothing now, whatever it used when judged before
         return findings
-    earlier = ledger.used_by(claim, issued) if ledger is not None else {}
+    earlier = ledger.used_by(claim, payer, issued) if ledger is not None else {}
     used: dict[tuple[str, int], Decimal] = {}
     uses: dict[int, Use] = {}
     decided: dict[int, tuple[AuthorizedService | None, str]] = {}  # a line two edits fire on counts once
@@ -100,7 +100,7 @@ def authorize_with_issued_numbers(
         out.append(finding)
         out.append(AUTH_DOES_NOT_APPLY.finding(f"line {finding.line}: {why}", line=finding.line))
     if ledger is not None:
-        ledger.hold(claim, uses)
+        ledger.hold(claim, payer, uses)
     return out
 
 

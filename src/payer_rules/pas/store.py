@@ -2,7 +2,7 @@
 
 ``authorizations.sqlite`` holds one row per certified service: the number, the payer, the
 member, the providers it was requested for, the procedure, the authorized dates and units, and
-where it came from; and, in ``authorization_use``, the units each adjudicated claim line used
+where it came from; and, in ``authorization_units``, the units each adjudicated claim line used
 of a service (:mod:`payer_rules.pas.usage`). ``payer-rules pas submit`` and
 ``POST /fhir/Claim/$submit`` write the authorizations; the engine reads them when a claim
 quotes an authorization number (:mod:`payer_rules.pas.honour`), with two indexed queries per
@@ -88,12 +88,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 #: Units of a certified service (number, item) used by one line of an adjudicated claim, by the
-#: member (normalised as the authorization edit compares it) and the claim id.
-_USE_TABLE = """CREATE TABLE IF NOT EXISTS authorization_use (
-    number TEXT NOT NULL, item INTEGER NOT NULL, member_id TEXT NOT NULL, claim_id TEXT NOT NULL,
-    line INTEGER NOT NULL, units TEXT NOT NULL,
-    PRIMARY KEY (number, item, member_id, claim_id, line))"""
-_USE_INDEX = "CREATE INDEX IF NOT EXISTS authorization_use_claim ON authorization_use (member_id, claim_id)"
+#: payer that judged it, the member (normalised as the authorization edit compares it) and the
+#: claim id.
+_USE_TABLE = """CREATE TABLE IF NOT EXISTS authorization_units (
+    number TEXT NOT NULL, item INTEGER NOT NULL, payer TEXT NOT NULL, member_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL, line INTEGER NOT NULL, units TEXT NOT NULL,
+    PRIMARY KEY (number, item, payer, member_id, claim_id, line))"""
+_USE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS authorization_units_claim ON authorization_units (payer, member_id, claim_id)"
+)
 
 
 def save(services: Sequence[AuthorizedService], directory: Path | None = None) -> None:
@@ -184,9 +187,9 @@ def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, t
 
 def used(
     numbers: Iterable[str], directory: Path | None = None
-) -> dict[tuple[str, int], dict[tuple[str, str], Decimal]]:
+) -> dict[tuple[str, int], dict[tuple[str, str, str], Decimal]]:
     """Units used of each service of ``numbers`` by earlier adjudicated claims: per (number, item),
-    the units by (member, claim id)."""
+    the units by (payer, member, claim id)."""
     wanted = sorted(set(numbers))
     path = (directory or data_dir(create=False)) / AUTHORIZATIONS
     if not wanted:
@@ -195,7 +198,7 @@ def used(
         rows = (
             _reader(path)
             .execute(
-                "SELECT number, item, member_id, claim_id, units FROM authorization_use "
+                "SELECT number, item, payer, member_id, claim_id, units FROM authorization_units "
                 f"WHERE number IN ({', '.join('?' * len(wanted))})",
                 wanted,
             )
@@ -203,20 +206,23 @@ def used(
         )
     except (FileNotFoundError, sqlite3.OperationalError):  # no file, or one written before the table
         return {}
-    found: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = {}
-    for number, item, member, claim_id, units in rows:
+    found: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = {}
+    for number, item, payer, member, claim_id, units in rows:
         by_claim = found.setdefault((number, item), {})
-        by_claim[(member, claim_id)] = by_claim.get((member, claim_id), Decimal(0)) + Decimal(units)
+        key = (payer, member, claim_id)
+        by_claim[key] = by_claim.get(key, Decimal(0)) + Decimal(units)
     return found
 
 
 def record_use(
+    payer: str,
     member: str,
     superseded: Iterable[str],
     uses: Sequence[tuple[str, int, str, int, Decimal]],
     directory: Path | None = None,
 ) -> None:
-    """Replace what the claims ``superseded`` (of ``member``) used by ``uses``, in one transaction.
+    """Replace what the claims ``superseded`` (of ``member``, judged by ``payer``) used by
+    ``uses``, in one transaction.
 
     :param uses: (number, item, claim id, line, units) per line that used a service.
     """
@@ -229,11 +235,13 @@ def record_use(
         with conn:
             marks = ", ".join("?" * len(ids))
             conn.execute(
-                f"DELETE FROM authorization_use WHERE member_id = ? AND claim_id IN ({marks})", [member, *ids]
+                "DELETE FROM authorization_units WHERE payer = ? AND member_id = ? "
+                f"AND claim_id IN ({marks})",
+                [payer, member, *ids],
             )
             conn.executemany(
-                "INSERT OR REPLACE INTO authorization_use VALUES (?, ?, ?, ?, ?, ?)",
-                [(number, item, member, claim_id, line, str(u)) for number, item, claim_id, line, u in uses],
+                "INSERT OR REPLACE INTO authorization_units VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(n, item, payer, member, claim_id, line, str(u)) for n, item, claim_id, line, u in uses],
             )
     finally:
         conn.close()

@@ -7,17 +7,18 @@ payer's authorization edit stands). What counts as used, for a claim being judge
 * every line of another claim of the member honoured on the same certified service (number and
   item) whose line was not denied or rejected in the end: a denied line used nothing;
 * claims judged earlier in this run (the run's :class:`~payer_rules.context.Session`) and in
-  earlier runs that recorded their use (``authorization_use`` in ``authorizations.sqlite``;
+  earlier runs that recorded their use (``authorization_units`` in ``authorizations.sqlite``;
   ``payer-rules adjudicate`` records, what-if runs and the service only read);
 * never the claim itself, nor the claim it replaces or voids (frequency 7 / 8 with its original
   claim id): judging the same claim again, or its replacement, takes the place of what it used
   before instead of adding to it; a void gives the units back.
 
-Use belongs to the member: claims are told apart by (member id, claim id), the member id as the
-authorization edit compares it (trimmed, upper case). Batch runners route claims by that
-member id (:func:`payer_rules.batch.partition.bucket_of`), so every claim that can use one
-authorization is judged by one partition in input order, and ``--jobs`` and Spark count exactly
-what the serial run counts.
+Use belongs to the member: claims are told apart by the payer that judged them (an
+authorization is issued for one payer; in a chain each payer judges the claim), the member id
+as the authorization edit compares it (trimmed, upper case) and the claim id. Batch runners
+route claims by that member id (:func:`payer_rules.batch.partition.bucket_of`), so every claim
+that can use one authorization is judged by one partition in input order, and ``--jobs`` and
+Spark count exactly what the serial run counts.
 """
 
 from __future__ import annotations
@@ -60,26 +61,24 @@ class AuthorizationLedger:
     """
 
     record: bool = False
-    #: This run's use, by certified service and (member, claim id).
-    _used: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = field(factory=dict)
-    #: (member, claim id) settled in this run: what an earlier run recorded for them is stale.
-    _settled: set[tuple[str, str]] = field(factory=set)
-    #: The claim being judged: its id, member and its lines' uses (see :meth:`hold`).
+    #: This run's use, by certified service and (payer, member, claim id).
+    _used: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = field(factory=dict)
+    #: (payer, member, claim id) settled in this run: what an earlier run recorded is stale.
+    _settled: set[tuple[str, str, str]] = field(factory=set)
+    #: The claim being judged: its id, the payer, and its lines' uses (see :meth:`hold`).
     _held: tuple[str, str, dict[int, Use]] | None = None
 
-    def used_by_others(self, claim: Claim, numbers: Iterable[str]) -> dict[tuple[str, int], Decimal]:
-        """Units of each service of ``numbers`` used by the member's other claims (this run's and
-        earlier runs'), not counting ``claim`` nor the claim it replaces or voids."""
-        return {key: sum(units.values(), Decimal(0)) for key, units in self.used_by(claim, numbers).items()}
-
-    def used_by(self, claim: Claim, numbers: Iterable[str]) -> dict[tuple[str, int], dict[str, Decimal]]:
-        """As :meth:`used_by_others`, by claim id."""
+    def used_by(
+        self, claim: Claim, payer: str, numbers: Iterable[str]
+    ) -> dict[tuple[str, int], dict[str, Decimal]]:
+        """Units of each service of ``numbers`` the member's other claims used (this run's and
+        earlier runs'), by claim id; never ``claim`` nor the claim it replaces or voids."""
         from payer_rules.pas import store  # only for claims that quote numbers: not at start-up
 
         member = member_of(claim)
-        mine = {(member, i) for i in own_ids(claim)}
+        mine = {(payer, member, i) for i in own_ids(claim)}
         wanted = set(numbers)
-        merged: dict[tuple[str, int], dict[tuple[str, str], Decimal]] = {}
+        merged: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = {}
         for key, by_claim in store.used(wanted).items():
             merged[key] = {k: u for k, u in by_claim.items() if k not in self._settled}
         for key, by_claim in self._used.items():
@@ -87,14 +86,14 @@ class AuthorizationLedger:
                 merged.setdefault(key, {}).update(by_claim)
         out: dict[tuple[str, int], dict[str, Decimal]] = {}
         for key, by_claim in merged.items():
-            others = {k[1]: u for k, u in by_claim.items() if k not in mine and u}
+            others = {k[2]: u for k, u in by_claim.items() if k not in mine and u}
             if others:
                 out[key] = others
         return out
 
-    def hold(self, claim: Claim, uses: Mapping[int, Use]) -> None:
+    def hold(self, claim: Claim, payer: str, uses: Mapping[int, Use]) -> None:
         """What ``claim``'s lines would use, kept until :meth:`settle` knows how the lines ended."""
-        self._held = (claim.id, member_of(claim), dict(uses))
+        self._held = (claim.id, payer, dict(uses))
 
     def settle(self, claim: Claim, result: ClaimResult, *, counted: bool = True) -> None:
         """Count what an adjudicated ``claim`` used, in place of what it (or the claim it replaces
@@ -103,13 +102,14 @@ class AuthorizationLedger:
         :param counted: ``False`` for a claim only checked (scrubber mode): nothing is used.
         """
         held, self._held = self._held, None
-        quoted = held is not None and held[0] == claim.id  # it quotes numbers this engine issued
+        # it quotes numbers this engine issued, and the payer judged them
+        quoted = held is not None and held[0] == claim.id and held[1] == result.payer
         uses = held[2] if held is not None and quoted else {}
         if not counted or result.status in _NOT_SETTLED or not (quoted or claim.frequency in _REPLACES):
             return
-        member = member_of(claim)
+        payer, member = result.payer, member_of(claim)
         superseded = own_ids(claim)
-        gone = {(member, i) for i in superseded}
+        gone = {(payer, member, i) for i in superseded}
         for by_claim in self._used.values():
             for k in gone & by_claim.keys():
                 del by_claim[k]
@@ -120,9 +120,10 @@ class AuthorizationLedger:
                 if result.lines[line - 1].status in _USED_NOTHING:
                     continue
                 by_claim = self._used.setdefault((number, item), {})
-                by_claim[(member, claim.id)] = by_claim.get((member, claim.id), Decimal(0)) + units
+                key = (payer, member, claim.id)
+                by_claim[key] = by_claim.get(key, Decimal(0)) + units
                 kept.append((number, item, claim.id, line, units))
         if self.record:
             from payer_rules.pas import store
 
-            store.record_use(member, superseded, kept)
+            store.record_use(payer, member, superseded, kept)

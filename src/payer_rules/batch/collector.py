@@ -20,10 +20,11 @@ integrator's own batch loop may do the same::
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["COLLECT_EVERY", "paused_collector"]
+__all__ = ["COLLECT_EVERY", "collection_paused", "paused_collector"]
 
 #: Results between two collections of the young generations while paused.
 COLLECT_EVERY = 100_000
@@ -59,3 +60,32 @@ def paused_collector(every: int = COLLECT_EVERY) -> Iterator[Callable[[], None]]
             gc.unfreeze()
         if was_enabled:
             gc.enable()
+
+
+_PAUSE_LOCK = threading.Lock()
+_pauses = 0  # collection_paused() blocks under way, in any thread
+_resume = False  # whether the last of them to end turns the collector back on
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No automatic collection while long-lived objects are made (an engine, its rulepacks).
+
+    Building them creates tens of thousands of objects that live as long as the process; the
+    collector would scan them again and again for nothing to free (half of a rulepack build,
+    about 6% of a one-claim run). Pauses nest and may run in several threads at once: the
+    collector resumes when the last one ends, and only if it was on when the first began.
+    """
+    global _pauses, _resume
+    with _PAUSE_LOCK:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()

@@ -10,9 +10,7 @@ error as before. Other commands (``payers``, ``explain``, ``compare`` ...) use t
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,28 +52,13 @@ def get_engine(payers: Sequence[str] | None = None) -> Engine:
 
 
 def _build(payers: frozenset[str] | None) -> Engine:
-    with _collector_paused():
+    from payer_rules.batch.collector import collection_paused
+
+    with collection_paused():
         from payer_rules.engine import Engine
         from payer_rules.plugins import get_plugin_manager
 
         return Engine(get_plugin_manager(rulepack_dirs=_RULEPACK_DIRS, payers=payers))
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the engine is built.
-
-    Importing the plugins and compiling their rules creates tens of thousands of objects that
-    all live as long as the process (classes, rules, indexes); the collector would scan them
-    again and again while they are made, for nothing to free (about 6% of a one-claim run).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def use_rulepack_dirs(dirs: tuple[Path, ...]) -> None:

@@ -16,47 +16,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
-import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, TypeVar, cast
+
+from payer_rules.batch.collector import collection_paused
 
 __all__ = ["building", "share", "share_str"]
 
 T = TypeVar("T")
 
 _TABLE: ContextVar[dict[Any, Any] | None] = ContextVar("payer_rules_rulepack_shared", default=None)
-_GC_LOCK = threading.Lock()
-_gc_builds = 0  # builds under way in any thread
-_gc_resume = False  # whether the last of them turns the collector back on
 
 
 @contextlib.contextmanager
 def building() -> Iterator[None]:
-    """A build: values shared through :func:`share` and the collector paused until it ends.
-
-    Builds nest (a build's inner steps open their own) and may run in several threads at
-    once: the collector resumes when the last one ends, and only if it was on when the first
-    began.
-    """
-    global _gc_builds, _gc_resume
-    with _GC_LOCK:
-        if _gc_builds == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_builds += 1
+    """A build: values shared through :func:`share` and the collector paused until it ends
+    (:func:`~payer_rules.batch.collector.collection_paused`; builds nest and may run in
+    several threads at once)."""
     token = _TABLE.set({}) if _TABLE.get() is None else None
     try:
-        yield
+        with collection_paused():
+            yield
     finally:
         if token is not None:
             _TABLE.reset(token)
-        with _GC_LOCK:
-            _gc_builds -= 1
-            if _gc_builds == 0 and _gc_resume:
-                gc.enable()
 
 
 def share(value: T) -> T:

@@ -24,8 +24,8 @@ import datetime as dt
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from attrs import frozen
 
@@ -227,23 +227,21 @@ class MueIndex:
         return out
 
 
+_Index = TypeVar("_Index")
+
+
 def ptp_index(tables: ImportedTables) -> PtpIndex | None:
     """The PTP index over ``tables.ptp`` (made on first use, then shared), or ``None``."""
-    if tables.ptp is None:
-        return None
-    made = tables.derived.get("ptp")
-    if made is None:
-        made = tables.derived.setdefault("ptp", PtpIndex(tables.ptp))
-    assert isinstance(made, PtpIndex)
-    return made
+    return None if tables.ptp is None else _derived(tables, "ptp", PtpIndex, tables.ptp)
 
 
 def mue_index(tables: ImportedTables) -> MueIndex | None:
     """The MUE index over ``tables.mue`` (made on first use, then shared), or ``None``."""
-    if tables.mue is None:
-        return None
-    made = tables.derived.get("mue")
+    return None if tables.mue is None else _derived(tables, "mue", MueIndex, tables.mue)
+
+
+def _derived(tables: ImportedTables, key: str, make: Callable[[Any], _Index], source: object) -> _Index:
+    made = tables.derived.get(key)
     if made is None:
-        made = tables.derived.setdefault("mue", MueIndex(tables.mue))
-    assert isinstance(made, MueIndex)
-    return made
+        made = tables.derived.setdefault(key, make(source))
+    return cast("_Index", made)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -454,3 +455,46 @@ source = "test"
 
     assert allowed(dt.date(2023, 6, 1)) == Decimal("80.00")
     assert allowed(dt.date(2024, 6, 1)) == Decimal("90.00")  # not unpriced behind FEE301's row
+
+
+# -- one pack reached twice ---------------------------------------------------------------------
+
+
+def _payer_ids(engine: Engine) -> set[str]:
+    return set(engine.payers)
+
+
+def test_one_directory_given_with_rulepacks_and_on_the_path_loads_once(monkeypatch, tmp_path):
+    # a relative --rulepacks and an absolute PAYER_RULES_PATH (and a symlink to it) reach one pack
+    link = tmp_path / "link"
+    link.symlink_to(EXAMPLE_PACKS, target_is_directory=True)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("PAYER_RULES_PATH", f"{EXAMPLE_PACKS}{os.pathsep}{link}")
+    relative = Path("rulepacks") / "examples"
+    engine = Engine.from_installed(rulepack_dirs=[relative, link / "therapy-units.toml"])
+    assert "demo-commercial" in _payer_ids(engine)
+    assert engine.rules["DCT101"].source == "demo-commercial-therapy-units@2026.1.0"
+    over = str(EXAMPLES / "commercial" / "01-therapy-97110-over-daily-limit.json")
+    out = run(
+        "--rulepacks", str(relative), "adjudicate", over, "--payer", "demo-commercial", "--format", "json"
+    )
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)[0]["findings"][0]["code"] == "DCT101"
+
+
+def test_a_plugin_pack_directory_also_on_the_path_loads_once(monkeypatch, tmp_path):
+    (tmp_path / "ncd").symlink_to(MEDICARE_PACKS, target_is_directory=True)
+    monkeypatch.setenv("PAYER_RULES_PATH", f"{MEDICARE_PACKS}{os.pathsep}{tmp_path / 'ncd'}")
+    engine = Engine.from_installed()
+    assert engine.rules["MCR101"].source == "medicare-ncd-190-20@2026.2.0"
+
+
+def test_two_different_packs_declaring_one_payer_is_still_an_error_naming_both(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(EXAMPLE_PACKS / "demo-commercial.toml", tmp_path / name / "demo-commercial.toml")
+    with pytest.raises(RulepackError) as caught:
+        _payer_ids(Engine.from_installed(rulepack_dirs=[tmp_path / "a", tmp_path / "b"]))
+    text = str(caught.value)
+    first, second = tmp_path / "a" / "demo-commercial.toml", tmp_path / "b" / "demo-commercial.toml"
+    assert f"{second}:" in text and f"payer 'demo-commercial' is already declared by {first}" in text

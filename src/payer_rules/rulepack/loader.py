@@ -83,17 +83,46 @@ class Pack:
         return frozenset(r.code for r in self.rules)
 
 
-def find_packs(paths: Iterable[str | os.PathLike[str]]) -> list[FsPath]:
+def pack_identity(path: str | os.PathLike[str]) -> tuple[int, int] | str:
+    """What makes two paths one pack file: its device and inode (so a symlink, a relative and
+    an absolute path, or a hard link reach the same one), else its resolved path."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (stat.st_dev, stat.st_ino) if stat.st_ino else os.path.realpath(path)
+
+
+def find_packs(
+    paths: Iterable[str | os.PathLike[str]], *, seen: set[tuple[int, int] | str] | None = None
+) -> list[FsPath]:
     """Pack files under ``paths``: a file as given, a directory's ``*.toml`` (recursively, sorted;
-    ``payer.toml`` payer definitions excepted)."""
+    ``payer.toml`` payer definitions excepted).
+
+    A file reached twice (one directory given twice, by a symlink, a relative and an absolute
+    path, or inside another given directory) is listed once, where it is first reached.
+
+    :param seen: the :func:`pack_identity` of files already listed by earlier calls (updated):
+        the built-in plugin shares one across its sources, so a plugin's pack directory also on
+        ``PAYER_RULES_PATH`` loads once.
+    """
     found: list[FsPath] = []
+    seen = set() if seen is None else seen
+
+    def add(path: FsPath) -> None:
+        identity = pack_identity(path)
+        if identity not in seen:
+            seen.add(identity)
+            found.append(path)
+
     for raw in paths:
         path = FsPath(raw)
         if path.is_dir():
             # ``payer.toml`` is a payer definition read by a payer plugin (docs/commercial-payers.md)
-            found.extend(sorted(p for p in path.rglob("*.toml") if p.is_file() and p.name != "payer.toml"))
+            for pack in sorted(p for p in path.rglob("*.toml") if p.is_file() and p.name != "payer.toml"):
+                add(pack)
         elif path.is_file():
-            found.append(path)
+            add(path)
         else:
             raise RulepackError.single(path, "path", "no such rulepack file or directory")
     return found

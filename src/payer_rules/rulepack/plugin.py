@@ -138,11 +138,13 @@ class RulepackPlugin:
         packs: list[Pack] = []
         problems: list[Problem] = []
         payers = self._payers()
+        seen: set[tuple[int, int] | str] = set()  # one pack file reached by two sources loads once
         for origin, paths in self.sources():
             try:
+                files = find_packs(paths, seen=seen)
                 if payers is not None:
-                    paths = [path for path in find_packs(paths) if may_apply(path, payers)]
-                packs += load_packs(paths, kinds, origin=origin)
+                    files = [path for path in files if may_apply(path, payers)]
+                packs += load_packs(files, kinds, origin=origin)
             except RulepackError as exc:
                 problems += exc.problems
         if not problems:

@@ -11,11 +11,13 @@ covers, and is held to it:
    line that needs an authorization and has none from outside.
 2. An authorization finding (CARC 197, "precertification / authorization absent", or 15, "the
    authorization number is missing, invalid, or does not apply") on a line that one of the
-   engine's numbers covers -- same payer, member, procedure, provider (billing or rendering NPI),
+   engine's numbers covers -- same payer, member, patient (name and date of birth, as far as the
+   authorization names them: a dependant shares the subscriber's member id), procedure, provider
+   (billing or rendering NPI),
    every date of the line inside the authorized period, and units within what is left of the
    authorization -- is replaced by ENG021 (info): the edit is met.
 3. Otherwise the plugin's finding stands and ENG022 (warning) says why the quoted number does not
-   apply (the first of: payer, member, service, dates, provider, units that differs).
+   apply (the first of: payer, member, patient, service, dates, provider, units that differs).
 
 What is left is the authorized units less what the member's other claims used of them
 (:mod:`payer_rules.pas.usage`: earlier claims of the run and of earlier runs, never the claim
@@ -31,9 +33,9 @@ from typing import TYPE_CHECKING
 
 from attrs import evolve
 
-from payer_rules.models import Claim
+from payer_rules.models import Claim, Person
 from payer_rules.pas.rules import AUTH_DOES_NOT_APPLY, AUTH_HONOURED
-from payer_rules.pas.usage import AuthorizationLedger, Use
+from payer_rules.pas.usage import AuthorizationLedger, Use, name_part
 from payer_rules.results import Finding, Severity
 
 if TYPE_CHECKING:
@@ -124,7 +126,14 @@ def _cover(
     for number, services in issued.items():
         for s in services:
             rank, why = _mismatch(
-                s, line.procedure, line.service_date, line.last_service_date, payer, member, npis
+                s,
+                line.procedure,
+                line.service_date,
+                line.last_service_date,
+                payer,
+                member,
+                claim.patient,
+                npis,
             )
             if not why:
                 key = (s.number, s.item)
@@ -162,22 +171,57 @@ def _mismatch(
     last: dt.date,
     payer: str,
     member: str,
+    patient: Person,
     npis: set[str],
 ) -> tuple[int, str]:
-    """How far ``s`` matches the line (payer, member, service, dates, provider: 0 to 5) and why it
-    does not; ``(5, "")`` when it covers the line but for its units."""
+    """How far ``s`` matches the line (payer, member, patient, service, dates, provider: 0 to 6)
+    and why it does not; ``(6, "")`` when it covers the line but for its units."""
     if s.payer != payer:
         return 0, f"was issued for payer {s.payer}, not {payer}"
     if s.member_id.strip().upper() != member:
         return 1, f"was issued for another member ({s.member_id})"
+    other = _other_patient(s, patient)
+    if other:
+        return 2, other
     if s.procedure != procedure:
-        return 2, f"authorizes {s.procedure}, not {procedure}"
+        return 3, f"authorizes {s.procedure}, not {procedure}"
     if not (s.start <= first and last <= s.end):
-        return 3, f"authorizes {s.procedure} from {s.start} to {s.end}; this line is on {first}" + (
+        return 4, f"authorizes {s.procedure} from {s.start} to {s.end}; this line is on {first}" + (
             f" to {last}" if last != first else ""
         )
     if s.npis and not npis & set(s.npis):
-        return 4, (
+        return 5, (
             f"was issued for provider NPI {', '.join(s.npis)}, not {', '.join(sorted(npis)) or 'this claim'}"
         )
-    return 5, ""
+    return 6, ""
+
+
+def _other_patient(s: AuthorizedService, patient: Person) -> str:
+    """Why the claim's patient is not the one ``s`` was issued for, or ``""``.
+
+    Each of family name, given name and date of birth the authorization names must be the
+    claim's (names compared as :func:`~payer_rules.pas.usage.name_part` spells them); one it does
+    not name (a request without it, an authorization issued before patients were kept) is not
+    compared. The message names no one: which part differs is enough to find it.
+    """
+    parts = (
+        ("family name", name_part(s.patient_last), name_part(patient.last_name)),
+        ("given name", name_part(s.patient_first), name_part(patient.first_name)),
+        (
+            "date of birth",
+            s.patient_birth.isoformat() if s.patient_birth else "",
+            patient.birth_date.isoformat() if patient.birth_date else "",
+        ),
+    )
+    missing = [what for what, wanted, got in parts if wanted and not got]
+    if missing:
+        return "was issued for a patient this claim does not identify: it gives no patient " + " or ".join(
+            missing
+        )
+    differ = [what for what, wanted, got in parts if wanted and wanted != got]
+    if differ:
+        return (
+            f"was issued for another patient of member {s.member_id} (the patient's "
+            f"{' and '.join(differ)} differ{'s' if len(differ) == 1 else ''})"
+        )
+    return ""

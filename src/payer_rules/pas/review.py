@@ -223,6 +223,9 @@ def certified(review: PasReview) -> list[AuthorizedService]:
             item=i.sequence,
             request=review.request.claim_id,
             issued=review.issued,
+            patient_last=claim.patient.last_name or "",
+            patient_first=claim.patient.first_name or "",
+            patient_birth=claim.patient.birth_date,
         )
         for i in review.items
         if i.action is Action.CERTIFIED

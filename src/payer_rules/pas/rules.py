@@ -27,7 +27,8 @@ AUTH_HONOURED = RuleInfo(
     code="ENG021",
     name="authorization-number-honoured",
     summary="A line that needs prior authorization quotes a number this engine issued through Da Vinci "
-    "PAS for the same payer, member, service, dates, provider and units: the authorization edit is met.",
+    "PAS for the same payer, member, patient, service, dates, provider and units: the authorization "
+    "edit is met.",
     why="The number was issued for exactly this service, so the payer's authorization requirement "
     "(MCR501, a pack's prior-authorization rule ...) is satisfied; the line goes on to pricing.",
     citation=_CITATION,
@@ -38,12 +39,13 @@ AUTH_DOES_NOT_APPLY = RuleInfo(
     code="ENG022",
     name="authorization-number-does-not-apply",
     summary="A claim quotes a number this engine issued through Da Vinci PAS, but not for this line: "
-    "another payer, member, service, provider, dates outside the authorized period, or more units "
-    "than are left (authorized, less what the member's other claims and this claim's earlier lines "
-    "used). The payer's authorization edit decides the line as if no number were quoted.",
+    "another payer, member, patient (a dependant sharing the subscriber's member id), service, "
+    "provider, dates outside the authorized period, or more units than are left (authorized, less "
+    "what the patient's other claims and this claim's earlier lines used). The payer's "
+    "authorization edit decides the line as if no number were quoted.",
     why="An authorization covers the services it was issued for; a number for other services, dates "
-    "or another member does not authorize this one (CARC 15: the authorization number does not apply "
-    "to the billed services or provider).",
+    "or another member or patient does not authorize this one (CARC 15: the authorization number "
+    "does not apply to the billed services or provider).",
     citation=_CITATION,
     severity="warn",
     source=_SOURCE,

@@ -2,8 +2,9 @@
 
 ``authorizations.sqlite`` holds one row per certified service: the number, the payer, the
 member, the providers it was requested for, the procedure, the authorized dates and units, and
-where it came from; and, in ``authorization_units``, the units each adjudicated claim line used
-of a service (:mod:`payer_rules.pas.usage`). ``payer-rules pas submit`` and
+where it came from, and the patient it was issued for (name and date of birth); and, in
+``authorization_units``, the units each adjudicated claim line used of a service, by payer,
+member, patient and claim id (:mod:`payer_rules.pas.usage`). ``payer-rules pas submit`` and
 ``POST /fhir/Claim/$submit`` write the authorizations; the engine reads them when a claim
 quotes an authorization number (:mod:`payer_rules.pas.honour`), with two indexed queries per
 claim that carries numbers (what was issued, what other claims used) and none for claims that
@@ -12,6 +13,11 @@ carry none.
 Writes open the file per review; reads keep a read-only connection per thread (``_reader``),
 which still sees authorizations another process issued a moment ago (the service and the CLI
 share the directory).
+
+A file an earlier release wrote (no patient columns) is brought up to date by the first write
+that opens it (:func:`_upgrade`, in one transaction): its authorizations name no patient and
+its use rows have none (:data:`~payer_rules.pas.usage.UNKNOWN_PATIENT`). Reads take either
+shape, so a read-only run before that write reads the old rows as they are.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ class AuthorizedService:
             ``Claim.insurance.preAuthRef`` or claim JSON ``prior_authorizations``).
         payer: the payer id it was issued for.
         member_id: the member (``Coverage`` subscriber / beneficiary id).
+        patient_last, patient_first, patient_birth: the patient it was issued for (the request's
+            ``Claim.patient``), which a dependant sharing the subscriber's member id is told apart
+            by; empty: the request named none, or the file was written before patients were
+            kept, and any patient of the member matches.
         npis: the providers it was requested for (billing and rendering NPIs); empty: any.
         procedure: CPT / HCPCS code.
         start, end: the authorized dates of service, inclusive.
@@ -66,6 +76,9 @@ class AuthorizedService:
     item: int
     request: str
     issued: dt.date
+    patient_last: str = ""
+    patient_first: str = ""
+    patient_birth: dt.date | None = None
 
 
 def issue_number() -> str:
@@ -75,28 +88,80 @@ def issue_number() -> str:
 
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30)
-    conn.execute(
-        """CREATE TABLE IF NOT EXISTS authorizations (
-            number TEXT NOT NULL, payer TEXT NOT NULL, member_id TEXT NOT NULL, npis TEXT NOT NULL,
-            procedure TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL, units TEXT NOT NULL,
-            item INTEGER NOT NULL, request TEXT NOT NULL, issued TEXT NOT NULL,
-            PRIMARY KEY (number, item))"""
-    )
+    conn.execute(_AUTH_TABLE)
     conn.execute(_USE_TABLE)
     conn.execute(_USE_INDEX)
+    if not _up_to_date(conn):
+        _upgrade(conn)
     return conn
 
 
+_PATIENT_COLUMNS = ("patient_last", "patient_first", "patient_birth")
+_AUTH_TABLE = """CREATE TABLE IF NOT EXISTS authorizations (
+    number TEXT NOT NULL, payer TEXT NOT NULL, member_id TEXT NOT NULL, npis TEXT NOT NULL,
+    procedure TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL, units TEXT NOT NULL,
+    item INTEGER NOT NULL, request TEXT NOT NULL, issued TEXT NOT NULL,
+    patient_last TEXT NOT NULL DEFAULT '', patient_first TEXT NOT NULL DEFAULT '',
+    patient_birth TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (number, item))"""
 #: Units of a certified service (number, item) used by one line of an adjudicated claim, by the
-#: payer that judged it, the member (normalised as the authorization edit compares it) and the
-#: claim id.
+#: payer that judged it, the member (normalised as the authorization edit compares it), the
+#: patient (:func:`payer_rules.pas.usage.patient_of`; ``''`` for rows written before patients
+#: were kept) and the claim id.
 _USE_TABLE = """CREATE TABLE IF NOT EXISTS authorization_units (
     number TEXT NOT NULL, item INTEGER NOT NULL, payer TEXT NOT NULL, member_id TEXT NOT NULL,
-    claim_id TEXT NOT NULL, line INTEGER NOT NULL, units TEXT NOT NULL,
-    PRIMARY KEY (number, item, payer, member_id, claim_id, line))"""
+    patient TEXT NOT NULL DEFAULT '', claim_id TEXT NOT NULL, line INTEGER NOT NULL, units TEXT NOT NULL,
+    PRIMARY KEY (number, item, payer, member_id, patient, claim_id, line))"""
 _USE_INDEX = (
     "CREATE INDEX IF NOT EXISTS authorization_units_claim ON authorization_units (payer, member_id, claim_id)"
 )
+_USE_COLUMNS = "number, item, payer, member_id, patient, claim_id, line, units"
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _up_to_date(conn: sqlite3.Connection) -> bool:
+    return set(_PATIENT_COLUMNS) <= _columns(conn, "authorizations") and "patient" in _columns(
+        conn, "authorization_units"
+    )
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a file an earlier release wrote up to date, in one transaction (two processes may
+    open it at once: the second finds it done).
+
+    ``authorizations`` gains the patient columns, empty for the rows already there (those
+    authorizations name no patient: any patient of the member matches, as before).
+    ``authorization_units`` gains ``patient`` in its key, so it is copied into the new shape with
+    an empty patient (whose use it was is unknown: it counts for every patient of the member,
+    until the claim is judged again).
+    """
+    before = conn.isolation_level
+    conn.isolation_level = None  # the DDL below inside one explicit transaction
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            have = _columns(conn, "authorizations")
+            for column in _PATIENT_COLUMNS:
+                if column not in have:
+                    conn.execute(f"ALTER TABLE authorizations ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+            if "patient" not in _columns(conn, "authorization_units"):
+                conn.execute("ALTER TABLE authorization_units RENAME TO authorization_units_before_patients")
+                conn.execute(_USE_TABLE)
+                conn.execute(
+                    f"INSERT INTO authorization_units ({_USE_COLUMNS}) SELECT number, item, payer, "
+                    "member_id, '', claim_id, line, units FROM authorization_units_before_patients"
+                )
+                conn.execute("DROP TABLE authorization_units_before_patients")  # and its index
+                conn.execute(_USE_INDEX)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.isolation_level = before
 
 
 def save(services: Sequence[AuthorizedService], directory: Path | None = None) -> None:
@@ -107,7 +172,9 @@ def save(services: Sequence[AuthorizedService], directory: Path | None = None) -
     try:
         with conn:
             conn.executemany(
-                "INSERT INTO authorizations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO authorizations (number, payer, member_id, npis, procedure, start, "end", '
+                "units, item, request, issued, patient_last, patient_first, patient_birth) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         s.number,
@@ -121,6 +188,9 @@ def save(services: Sequence[AuthorizedService], directory: Path | None = None) -
                         s.item,
                         s.request,
                         s.issued.isoformat(),
+                        s.patient_last,
+                        s.patient_first,
+                        s.patient_birth.isoformat() if s.patient_birth else "",
                     )
                     for s in services
                 ],
@@ -160,26 +230,33 @@ def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, t
         conn = _reader(path)
     except FileNotFoundError:
         return {}
-    rows = conn.execute(
-        'SELECT number, payer, member_id, npis, procedure, start, "end", units, item, request, issued '
-        f"FROM authorizations WHERE number IN ({', '.join('?' * len(wanted))}) ORDER BY number, item",
+    cursor = conn.execute(
+        # every column: a file an earlier release wrote has no patient columns (read as none)
+        f"SELECT * FROM authorizations WHERE number IN ({', '.join('?' * len(wanted))}) "
+        "ORDER BY number, item",
         wanted,
-    ).fetchall()
+    )
+    names = [d[0] for d in cursor.description]
     found: dict[str, list[AuthorizedService]] = {}
-    for r in rows:
-        found.setdefault(r[0], []).append(
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        birth = r.get("patient_birth") or ""
+        found.setdefault(r["number"], []).append(
             AuthorizedService(
-                number=r[0],
-                payer=r[1],
-                member_id=r[2],
-                npis=tuple(json.loads(r[3])),
-                procedure=r[4],
-                start=dt.date.fromisoformat(r[5]),
-                end=dt.date.fromisoformat(r[6]),
-                units=Decimal(r[7]),
-                item=r[8],
-                request=r[9],
-                issued=dt.date.fromisoformat(r[10]),
+                number=r["number"],
+                payer=r["payer"],
+                member_id=r["member_id"],
+                npis=tuple(json.loads(r["npis"])),
+                procedure=r["procedure"],
+                start=dt.date.fromisoformat(r["start"]),
+                end=dt.date.fromisoformat(r["end"]),
+                units=Decimal(r["units"]),
+                item=r["item"],
+                request=r["request"],
+                issued=dt.date.fromisoformat(r["issued"]),
+                patient_last=r.get("patient_last") or "",
+                patient_first=r.get("patient_first") or "",
+                patient_birth=dt.date.fromisoformat(birth) if birth else None,
             )
         )
     return {k: tuple(v) for k, v in found.items()}
@@ -187,42 +264,44 @@ def lookup(numbers: Iterable[str], directory: Path | None = None) -> dict[str, t
 
 def used(
     numbers: Iterable[str], directory: Path | None = None
-) -> dict[tuple[str, int], dict[tuple[str, str, str], Decimal]]:
+) -> dict[tuple[str, int], dict[tuple[str, str, str, str], Decimal]]:
     """Units used of each service of ``numbers`` by earlier adjudicated claims: per (number, item),
-    the units by (payer, member, claim id)."""
+    the units by (payer, member, patient, claim id); the patient is ``''`` for use recorded
+    before patients were kept."""
     wanted = sorted(set(numbers))
     path = (directory or data_dir(create=False)) / AUTHORIZATIONS
     if not wanted:
         return {}
     try:
-        rows = (
-            _reader(path)
-            .execute(
-                "SELECT number, item, payer, member_id, claim_id, units FROM authorization_units "
-                f"WHERE number IN ({', '.join('?' * len(wanted))})",
-                wanted,
-            )
-            .fetchall()
+        cursor = _reader(path).execute(
+            # every column: a file an earlier release wrote has no patient column (read as '')
+            f"SELECT * FROM authorization_units WHERE number IN ({', '.join('?' * len(wanted))})",
+            wanted,
         )
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
     except (FileNotFoundError, sqlite3.OperationalError):  # no file, or one written before the table
         return {}
-    found: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = {}
-    for number, item, payer, member, claim_id, units in rows:
-        by_claim = found.setdefault((number, item), {})
-        key = (payer, member, claim_id)
-        by_claim[key] = by_claim.get(key, Decimal(0)) + Decimal(units)
+    found: dict[tuple[str, int], dict[tuple[str, str, str, str], Decimal]] = {}
+    for row in rows:
+        r = dict(zip(names, row, strict=True))
+        by_claim = found.setdefault((r["number"], r["item"]), {})
+        key = (r["payer"], r["member_id"], r.get("patient") or "", r["claim_id"])
+        by_claim[key] = by_claim.get(key, Decimal(0)) + Decimal(r["units"])
     return found
 
 
 def record_use(
     payer: str,
     member: str,
+    patient: str,
     superseded: Iterable[str],
     uses: Sequence[tuple[str, int, str, int, Decimal]],
     directory: Path | None = None,
 ) -> None:
-    """Replace what the claims ``superseded`` (of ``member``, judged by ``payer``) used by
-    ``uses``, in one transaction.
+    """Replace what the claims ``superseded`` (of ``member``'s ``patient``, judged by ``payer``;
+    and rows of those claim ids recorded before patients were kept) used by ``uses``, in one
+    transaction.
 
     :param uses: (number, item, claim id, line, units) per line that used a service.
     """
@@ -236,12 +315,16 @@ def record_use(
             marks = ", ".join("?" * len(ids))
             conn.execute(
                 "DELETE FROM authorization_units WHERE payer = ? AND member_id = ? "
-                f"AND claim_id IN ({marks})",
-                [payer, member, *ids],
+                f"AND patient IN (?, '') AND claim_id IN ({marks})",
+                [payer, member, patient, *ids],
             )
             conn.executemany(
-                "INSERT OR REPLACE INTO authorization_units VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(n, item, payer, member, claim_id, line, str(u)) for n, item, claim_id, line, u in uses],
+                f"INSERT OR REPLACE INTO authorization_units ({_USE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (n, item, payer, member, patient, claim_id, line, str(u))
+                    for n, item, claim_id, line, u in uses
+                ],
             )
     finally:
         conn.close()

@@ -13,9 +13,13 @@ payer's authorization edit stands). What counts as used, for a claim being judge
   claim id): judging the same claim again, or its replacement, takes the place of what it used
   before instead of adding to it; a void gives the units back.
 
-Use belongs to the member: claims are told apart by the payer that judged them (an
+Use belongs to the patient: claims are told apart by the payer that judged them (an
 authorization is issued for one payer; in a chain each payer judges the claim), the member id
-as the authorization edit compares it (trimmed, upper case) and the claim id. Batch runners
+as the authorization edit compares it (trimmed, upper case), the patient (:func:`patient_of`:
+a dependant shares the subscriber's member id, and two patients' claims may carry one claim
+id) and the claim id. Use recorded before patients were told apart has no patient
+(:data:`UNKNOWN_PATIENT`): it counts for every patient of the member, and any of them judging
+that claim id again takes its place. Batch runners
 route claims by that member id (:func:`payer_rules.batch.partition.bucket_of`), so every claim
 that can use one authorization is judged by one partition in input order, and ``--jobs`` and
 Spark count exactly what the serial run counts.
@@ -28,10 +32,10 @@ from decimal import Decimal
 
 from attrs import define, field
 
-from payer_rules.models import Claim, Frequency
+from payer_rules.models import Claim, Frequency, Person
 from payer_rules.results import ClaimResult, ClaimStatus, LineStatus
 
-__all__ = ["AuthorizationLedger", "Use"]
+__all__ = ["UNKNOWN_PATIENT", "AuthorizationLedger", "Use", "patient_of"]
 
 _REPLACES = frozenset({Frequency.REPLACEMENT, Frequency.VOID})
 _NOT_SETTLED = frozenset({ClaimStatus.ERROR, ClaimStatus.REJECTED})
@@ -41,8 +45,37 @@ _USED_NOTHING = frozenset({LineStatus.DENIED, LineStatus.REJECTED, LineStatus.ER
 Use = tuple[str, int, Decimal]
 
 
+#: A use key: (payer, member, patient, claim id).
+Key = tuple[str, str, str, str]
+#: The patient of use recorded before patients were told apart (``authorization_units`` of an
+#: older ``authorizations.sqlite``): whose it was is unknown.
+UNKNOWN_PATIENT = ""
+
+
 def member_of(claim: Claim) -> str:
     return claim.coverage.member_id.strip().upper()
+
+
+def name_part(value: str | None) -> str:
+    """A name as patients are compared: upper case, letters and digits only (``O'Brien`` is
+    ``OBRIEN``, as an 837 often spells it)."""
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
+def patient_of(person: Person) -> str:
+    """The patient, as authorizations and their use tell patients apart: family name, given name
+    and date of birth (``DOE|JOHN|2012-07-01``).
+
+    Not ``Person.id``: each format gives a dependant another id, or none (the 837's patient loop,
+    2010CA, has no id in 5010, so the reader makes one of the member id, name and birth date; the
+    subscriber's is the member id; FHIR's is the Patient resource's), and an authorization issued
+    over FHIR PAS is quoted on claims in every format. Name and date of birth are what all of
+    them carry for the patient (837 2010CA NM1*QC / DMG, or 2010BA for a subscriber who is the
+    patient; FHIR ``Claim.patient``; claim JSON ``patient``), and what a payer identifies a
+    dependant by under the subscriber's id.
+    """
+    birth = person.birth_date.isoformat() if person.birth_date else ""
+    return f"{name_part(person.last_name)}|{name_part(person.first_name)}|{birth}"
 
 
 def own_ids(claim: Claim) -> frozenset[str]:
@@ -50,6 +83,13 @@ def own_ids(claim: Claim) -> frozenset[str]:
     if claim.frequency in _REPLACES and claim.original_claim_id:
         return frozenset({claim.id, claim.original_claim_id})
     return frozenset({claim.id})
+
+
+def _own_keys(claim: Claim, payer: str) -> set[Key]:
+    """The use keys ``claim`` takes the place of: its own ids for its patient, and for use
+    recorded before patients were told apart."""
+    member, patient = member_of(claim), patient_of(claim.patient)
+    return {(payer, member, p, i) for i in own_ids(claim) for p in (patient, UNKNOWN_PATIENT)}
 
 
 @define
@@ -61,10 +101,10 @@ class AuthorizationLedger:
     """
 
     record: bool = False
-    #: This run's use, by certified service and (payer, member, claim id).
-    _used: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = field(factory=dict)
-    #: (payer, member, claim id) settled in this run: what an earlier run recorded is stale.
-    _settled: set[tuple[str, str, str]] = field(factory=set)
+    #: This run's use, by certified service and (payer, member, patient, claim id).
+    _used: dict[tuple[str, int], dict[Key, Decimal]] = field(factory=dict)
+    #: (payer, member, patient, claim id) settled in this run: what an earlier run recorded is stale.
+    _settled: set[Key] = field(factory=set)
     #: The claim being judged: its id, the payer, and its lines' uses (see :meth:`hold`).
     _held: tuple[str, str, dict[int, Use]] | None = None
 
@@ -75,10 +115,9 @@ class AuthorizationLedger:
         earlier runs'), by claim id; never ``claim`` nor the claim it replaces or voids."""
         from payer_rules.pas import store  # only for claims that quote numbers: not at start-up
 
-        member = member_of(claim)
-        mine = {(payer, member, i) for i in own_ids(claim)}
+        mine = _own_keys(claim, payer)
         wanted = set(numbers)
-        merged: dict[tuple[str, int], dict[tuple[str, str, str], Decimal]] = {}
+        merged: dict[tuple[str, int], dict[Key, Decimal]] = {}
         for key, by_claim in store.used(wanted).items():
             merged[key] = {k: u for k, u in by_claim.items() if k not in self._settled}
         for key, by_claim in self._used.items():
@@ -86,7 +125,10 @@ class AuthorizationLedger:
                 merged.setdefault(key, {}).update(by_claim)
         out: dict[tuple[str, int], dict[str, Decimal]] = {}
         for key, by_claim in merged.items():
-            others = {k[2]: u for k, u in by_claim.items() if k not in mine and u}
+            others: dict[str, Decimal] = {}
+            for k, u in by_claim.items():
+                if k not in mine and u:  # two patients' claims may share an id: both count
+                    others[k[3]] = others.get(k[3], Decimal(0)) + u
             if others:
                 out[key] = others
         return out
@@ -107,9 +149,9 @@ class AuthorizationLedger:
         uses = held[2] if held is not None and quoted else {}
         if not counted or result.status in _NOT_SETTLED or not (quoted or claim.frequency in _REPLACES):
             return
-        payer, member = result.payer, member_of(claim)
+        payer, member, patient = result.payer, member_of(claim), patient_of(claim.patient)
         superseded = own_ids(claim)
-        gone = {(payer, member, i) for i in superseded}
+        gone = _own_keys(claim, payer)
         for by_claim in self._used.values():
             for k in gone & by_claim.keys():
                 del by_claim[k]
@@ -120,10 +162,10 @@ class AuthorizationLedger:
                 if result.lines[line - 1].status in _USED_NOTHING:
                     continue
                 by_claim = self._used.setdefault((number, item), {})
-                key = (payer, member, claim.id)
+                key = (payer, member, patient, claim.id)
                 by_claim[key] = by_claim.get(key, Decimal(0)) + units
                 kept.append((number, item, claim.id, line, units))
         if self.record:
             from payer_rules.pas import store
 
-            store.record_use(payer, member, superseded, kept)
+            store.record_use(payer, member, patient, superseded, kept)

@@ -333,6 +333,54 @@ def test_a_claim_type_not_modelled_is_a_located_result_for_that_claim_only(code,
     assert second.message.endswith("@ $.type")
 
 
+@pytest.mark.parametrize(
+    ("claim_type", "said"),
+    [
+        (None, "Claim.type is required and missing"),
+        ({"text": "professional"}, "Claim.type has no code (text 'professional')"),
+        (
+            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type"}]},
+            "Claim.type has no code",
+        ),
+        (
+            "professional",
+            "Claim.type must be a CodeableConcept (coding with system and code), got 'professional'",
+        ),
+    ],
+    ids=["absent", "text-only", "coding-without-code", "a-string"],
+)
+def test_a_claim_without_a_type_code_is_a_located_error_saying_what_is_missing(claim_type, said):
+    other = claim(
+        {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+    )
+    other = {**other, "id": "c2"}
+    if claim_type is None:
+        del other["type"]
+    else:
+        other["type"] = claim_type
+    data = bundle(
+        claim(
+            {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+        ),
+        (None, PATIENT),
+        (None, PRACTITIONER),
+        (None, COVERAGE),
+        (None, PAYER),
+    )
+    data["entry"].append({"resource": other})
+    first, second = read_text(json.dumps(data), "kinds.json")
+    assert isinstance(first, Claim)
+    assert isinstance(second, InputError) and second.claim_id == "c2"
+    assert second.location == "kinds.json: entry[5] Claim/c2"
+    assert second.message.startswith(said), second.message
+    assert (
+        "; expected a coding from http://terminology.hl7.org/CodeSystem/claim-type: professional "
+        "(837P / CMS-1500), institutional (837I / UB-04) or oral (dental, answered per line)"
+    ) in second.message
+    assert "None" not in second.message and "not modelled" not in second.message
+    assert second.message.endswith("@ $.type")
+
+
 def test_an_oral_claim_is_a_dental_claim_each_payer_answers_per_line_naming_what_would_price_it(
     tmp_path, monkeypatch
 ):

@@ -283,12 +283,24 @@ _READ_TYPES = {
 
 
 def _claim_type(res: Mapping[str, Any]) -> ClaimType:
-    """The Claim's type; one not read (pharmacy, vision, another system's) is a problem naming it."""
+    """The Claim's type; one not read (pharmacy, vision, another system's) is a problem naming it,
+    and one missing (no ``type``, or no code in it) a problem saying so."""
     concept = res.get("type")
     kind = _code(concept)
     if kind in _READ_TYPES:
         return _READ_TYPES[kind]
-    what = _UNMODELLED_TYPES.get(str(kind))
+    if kind is None:
+        if concept is None:
+            missing = "Claim.type is required and missing"
+        elif not isinstance(concept, dict):
+            missing = (
+                f"Claim.type must be a CodeableConcept (coding with system and code), got {echo(concept)}"
+            )
+        else:
+            text = concept.get("text")
+            missing = "Claim.type has no code" + (f" (text {echo(text)})" if text else "")
+        raise _Problem("type", f"{missing}; {_EXPECTED_TYPE}")
+    what = _UNMODELLED_TYPES.get(kind)
     if what is None:
         codings = (
             [c for c in (concept or {}).get("coding") or [] if isinstance(c, dict)]
@@ -299,15 +311,14 @@ def _claim_type(res: Mapping[str, Any]) -> ClaimType:
         what = f"claim type {kind!r}" + (f" ({shown})" if shown else "")
         if codings and codings[0].get("system") not in (None, _CLAIM_TYPE_SYSTEM):
             what += f" from {codings[0].get('system')}, not the FHIR claim-type code system"
-    raise _Problem(
-        "type",
-        f"{what} is not modelled: payer-rules judges professional (837P / CMS-1500) and institutional "
-        f"(837I / UB-04) claims and answers oral (dental) ones per line; expected type "
-        f"{_CLAIM_TYPE_SYSTEM} professional, institutional or oral",
-    )
+    raise _Problem("type", f"{what} is not modelled; {_EXPECTED_TYPE}")
 
 
 _CLAIM_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/claim-type"
+_EXPECTED_TYPE = (
+    f"expected a coding from {_CLAIM_TYPE_SYSTEM}: professional (837P / CMS-1500), institutional "
+    "(837I / UB-04) or oral (dental, answered per line)"
+)
 
 
 def _ident_value(

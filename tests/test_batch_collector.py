@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import io
 import json
+import subprocess
+import sys
 
 from payer_rules.batch.collector import paused_collector
 from payer_rules.context import Session
@@ -68,3 +70,32 @@ def test_paused_collector_leaves_a_process_s_own_freeze_alone():
         assert gc.get_freeze_count() == frozen  # still frozen: it was not ours to undo
     finally:
         gc.unfreeze()
+
+
+def test_what_a_paused_batch_leaves_alive_goes_to_the_oldest_generation_unscanned():
+    gc.collect()
+    with paused_collector():
+        kept = [[i] for i in range(2000)]  # a session's history, a table read on first use
+        cycle: list[object] = []
+        cycle.append(cycle)
+        del cycle
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert not any(id(item) in young for item in kept)
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in kept)
+    assert gc.get_freeze_count() == 0
+    assert gc.collect() >= 1  # the cycle the batch left is still found by a full collection
+
+
+def test_the_console_script_freezes_what_is_alive_before_the_process_exits():
+    script = (
+        "import gc\n"
+        "from payer_rules.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "True"

@@ -57,6 +57,11 @@ def paused_collector(every: int = COLLECT_EVERY) -> Iterator[Callable[[], None]]
         yield tick
     finally:
         if we_froze:
+            # What the batch left alive (its session's history, tables first read during it) joins
+            # the frozen objects and goes with them to the oldest generation, unscanned: after a
+            # paused batch the young generation holds all of it, and re-enabling the collector
+            # would scan it whole at the next allocation.
+            gc.freeze()
             gc.unfreeze()
         if was_enabled:
             gc.enable()

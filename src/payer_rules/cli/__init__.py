@@ -11,6 +11,7 @@ this module only (``benchmarks/bench_startup.py``).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -135,4 +136,10 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="payer-rules")
+    """The console script: runs one command, then the process exits (click's standalone mode)."""
+    try:
+        cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="payer-rules")
+    finally:
+        # Everything alive now lives until the exit; frozen, the interpreter's collections at
+        # shutdown do not scan it again (a tenth of a 10,000-claim run's CPU time).
+        gc.freeze()

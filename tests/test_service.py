@@ -310,8 +310,11 @@ def test_bad_requests(server):
     assert "payers" in problem(post(server, path, params="payers=medicare"), 400)["detail"]
     assert "text/html" in problem(post(server, path, **{"content-type": "text/html"}), 415)["detail"]
     assert "application/json" in problem(post(server, path, accept="text/html"), 406)["detail"]
-    assert problem(server.client.get("/v1/adjudicate"), 405)
-    assert problem(server.client.get("/v1/nothing"), 404)
+    for path, status in (("/v1/adjudicate", 405), ("/v1/nothing", 404)):
+        # Starlette's own answers carry the request id and versions too (README)
+        response = server.client.get(path)
+        assert problem(response, status)["request_id"] == response.headers["x-request-id"]
+        assert response.headers["payer-rules-versions"].startswith("payer-rules=")
 
 
 def test_repeated_and_comma_separated_payers(server):

@@ -11,6 +11,7 @@ request under a ``root_path`` takes that way). Results are compared with the CLI
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
@@ -68,8 +69,7 @@ class Answer:
         assert self.header("content-type") == "application/problem+json"
         data = self.json()
         assert data["status"] == status and data["type"] == "about:blank"
-        if self.header("x-request-id") is not None:  # Starlette's 404 / 405 carry none, as before
-            assert data["request_id"] == self.header("x-request-id")
+        assert data["request_id"] == self.header("x-request-id")
         return data
 
     def results(self) -> list[dict[str, Any]]:
@@ -214,6 +214,41 @@ def test_wrong_method_is_405_naming_post(app, method):
     assert answer.header("allow") == "POST"
     if method != "HEAD":
         assert answer.problem(405)["title"] == "Method not allowed"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/adjudicate", 405),
+        ("POST", "/v1/payers", 405),
+        ("GET", "/v1/nothing", 404),
+        ("POST", "/v1/adjudicatex", 404),
+        ("GET", "/v1/payers/", 307),  # Starlette's redirect to the path without the slash
+    ],
+)
+@pytest.mark.parametrize("given", [RID, None, "bad id"])
+def test_starlettes_own_answers_carry_the_request_id_and_versions(app, method, path, status, given):
+    """The README: every response carries x-request-id and payer-rules-versions, those Starlette
+    makes itself (unknown path, wrong method, redirect) as well as the endpoints'."""
+    answer = call(app, method=method, path=path, request_id=given)
+    assert answer.status == status
+    rid = answer.header("x-request-id")
+    if given == RID:
+        assert rid == RID
+    else:  # none, or not a plain token: a fresh one, as for the endpoints
+        assert rid is not None and re.fullmatch(r"[0-9a-f]{12}4[0-9a-f]{3}", rid)
+    versions = dict(part.split("=", 1) for part in answer.header("payer-rules-versions").split(", "))
+    assert versions == call(app, method="GET", path="/ready").json()["versions"]
+    assert answer.header_names.count("x-request-id") == 1
+    assert answer.header_names.count("payer-rules-versions") == 1
+    if status != 307:
+        assert answer.problem(status)["request_id"] == rid
+
+
+def test_an_endpoints_headers_are_not_doubled(app):
+    answer = call(app, method="GET", path="/health")
+    assert answer.header_names == ["content-length", "content-type", "x-request-id", "payer-rules-versions"]
+    assert answer.header("x-request-id") == RID
 
 
 def test_near_paths_are_not_judged(app):
@@ -470,3 +505,20 @@ def test_a_judge_request_skips_starlette(engine):
     assert app.middleware_stack is None
     assert call(app, method="GET", path="/health").json() == {"status": "ok"}
     assert app.middleware_stack is not None
+
+
+def test_a_server_app_freezes_what_is_alive_at_start_up(engine):
+    """``serve`` makes its app with ``freeze=True``: once started, the engine is out of the cyclic
+    collector's sight (gc.freeze), as in the batch runners; other apps leave the collector be."""
+    from starlette.testclient import TestClient
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(engine)) as client:
+            assert client.get("/ready").status_code == 200
+            assert gc.get_freeze_count() == 0
+        with TestClient(create_app(engine, freeze=True)) as client:
+            assert client.get("/ready").status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

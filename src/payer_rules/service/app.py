@@ -26,6 +26,7 @@ id, status, counts and time; result lines the claim id, payer, status and rule c
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import time
@@ -41,7 +42,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from payer_rules.engine import Engine, Stages
 from payer_rules.errors import UsageError
@@ -60,7 +61,6 @@ from payer_rules.service.core import (
     log,
     log_request,
     negotiate,
-    new_request_id,
     request_id,
     unexpected,
 )
@@ -204,7 +204,9 @@ class Service(Starlette):
     Such a request skips Starlette's middleware and router, whose work costs as much as judging
     a claim (see :mod:`payer_rules.service.judge`); its answer is the one the routed endpoint
     gives. Everything else (other methods on those paths, a ``root_path``, the other
-    endpoints, the lifespan) takes Starlette's way.
+    endpoints, the lifespan) takes Starlette's way, where every response gets the request id
+    and ``Payer-Rules-Versions`` headers its endpoint did not set (Starlette's own 404, 405,
+    redirects and 500s included).
     """
 
     def __init__(self, judges: dict[str, JudgeEndpoint], **kwargs: Any) -> None:
@@ -212,12 +214,48 @@ class Service(Starlette):
         self.judges = judges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
-            judge = self.judges.get(scope["path"])
-            if judge is not None:
-                await judge(scope, receive, send)
-                return
+        if scope["type"] == "http":
+            if scope["method"] == "POST" and not scope.get("root_path"):
+                judge = self.judges.get(scope["path"])
+                if judge is not None:
+                    await judge(scope, receive, send)
+                    return
+            send = self._identified(scope, send)
         await super().__call__(scope, receive, send)
+
+    def _identified(self, scope: Scope, send: Send) -> Send:
+        """``send`` adding ``x-request-id`` and ``payer-rules-versions`` where a response lacks them.
+
+        The request id is chosen here, once, and kept in the request's state, so that the
+        endpoints (:func:`guarded`) and the 404 / 405 handler put the same one in their bodies.
+        """
+        given = next((value for key, value in scope["headers"] if key == b"x-request-id"), b"")
+        rid = request_id(given.decode("latin-1"))
+        scope.setdefault("state", {})[REQUEST_ID_STATE] = rid
+        state: ServiceState = self.state.payer_rules
+
+        async def identified(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in headers}
+                if b"x-request-id" not in names:
+                    headers.append((b"x-request-id", rid.encode("latin-1")))
+                if state.versions and b"payer-rules-versions" not in names:
+                    headers.append((b"payer-rules-versions", state.versions_header.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return identified
+
+
+#: Where :class:`Service` keeps the request id in a request's state (``request.state.request_id``).
+REQUEST_ID_STATE: Final = "request_id"
+
+
+def _request_id(request: Request) -> str:
+    """The id :class:`Service` chose for this request (one from the client's header otherwise)."""
+    rid = request.scope.get("state", {}).get(REQUEST_ID_STATE)
+    return rid if isinstance(rid, str) else request_id(request.headers.get("x-request-id", ""))
 
 
 def guarded(
@@ -237,7 +275,7 @@ def guarded(
 
     async def wrapper(request: Request) -> Response:
         started = time.perf_counter()
-        rid = request_id(request.headers.get("x-request-id", ""))
+        rid = _request_id(request)
         request.state.request_id = rid
         request.state.claims = 0
         try:
@@ -270,7 +308,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
     response = Problem(exc.status_code, title, f"{request.method} {request.url.path}: {exc.detail}").response(
-        new_request_id()
+        _request_id(request)
     )
     response.headers.update(exc.headers or {})
     return response
@@ -283,6 +321,7 @@ def create_app(
     build: Callable[[], Engine] = Engine.from_installed,
     build_seconds: float | None = None,
     ui: bool = False,
+    freeze: bool = False,
 ) -> Service:
     """The service as an ASGI app.
 
@@ -294,6 +333,11 @@ def create_app(
     :param build_seconds: how long the given ``engine`` took to build (``/ready`` reports it).
     :param ui: also serve the Claim Check pages (:mod:`payer_rules.web`) under ``/ui/``, with
         the same engine and limits.
+    :param freeze: at start-up, once the engine is built, move everything alive out of the
+        cyclic garbage collector's sight (:func:`gc.freeze`, as the batch runners do): the
+        engine, its code sets and fee tables live as long as the worker, and each full
+        collection would scan them all again for nothing. For a server process (``serve``);
+        a process that makes apps in passing (tests) has no need of it.
     """
     state = ServiceState(limits=limits or Limits(), build=build)
     if engine is not None:
@@ -311,6 +355,9 @@ def create_app(
             state.versions_header,
             ", ".join(state.engine.payers) if state.engine else "-",
         )
+        if freeze:
+            gc.collect()
+            gc.freeze()
         yield
 
     judges = {path: JudgeEndpoint(stage, state) for path, stage in JUDGE_PATHS.items()}
@@ -338,4 +385,4 @@ def create_app(
 
 def app_from_environment() -> Service:
     """The app factory each ``serve --workers N`` worker calls: limits (and ``--ui``) from the environment."""
-    return create_app(limits=Limits.from_environment(), ui=os.environ.get(ENV_UI) == "1")
+    return create_app(limits=Limits.from_environment(), ui=os.environ.get(ENV_UI) == "1", freeze=True)

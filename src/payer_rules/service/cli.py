@@ -122,7 +122,9 @@ def serve_command(
         # One process: serve the engine the runner already built (plugins loaded once).
         started = time.perf_counter()
         engine = get_engine()  # the CLI builds it lazily: this is its build
-        app: object = create_app(engine, limits=limits, build_seconds=time.perf_counter() - started, ui=ui)
+        app: object = create_app(
+            engine, limits=limits, build_seconds=time.perf_counter() - started, ui=ui, freeze=True
+        )
     else:
         # Several processes: each worker imports the factory and builds its own engine at start-up.
         os.environ.update(limits.to_environment())

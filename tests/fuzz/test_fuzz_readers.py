@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from payer_rules.batch.partition import _read_unit, route_of, routing_key
+from payer_rules.batch.units import SharedText, text_units
 from payer_rules.cli import cli
 from payer_rules.cli.state import get_engine
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine
@@ -156,6 +158,33 @@ def test_fuzz_fhir(data):
     else:
         mutate_tree(data, bundle)
     check(damage_text(data, dumps(bundle)), "bundle.json")
+
+
+@examples(200)
+@given(st.data())
+def test_fuzz_fhir_units_read_as_the_bundle(data):
+    """A damaged Bundle cut into work units for ``--jobs`` (:mod:`payer_rules.io.fhir.units`,
+    scanned by msgspec or, for what msgspec refuses, by the stdlib) reads unit by unit as the
+    serial reader reads the whole file, each Claim routed by the member id it reads with; or it
+    is not cut at all (shared whole)."""
+    bundle = copy.deepcopy(FHIR_BUNDLE)
+    if data.draw(st.booleans(), label="one entry"):
+        mutate_tree(data, data.draw(st.sampled_from(bundle["entry"]), label="entry"))
+    else:
+        mutate_tree(data, bundle)
+    text = damage_text(data, dumps(bundle))
+    serial = [(str(i), i.claim_id) if isinstance(i, InputError) else i for i in read_text(text, "b.json")]
+    units = list(text_units(text, "b.json"))
+    if any(isinstance(u, SharedText) for u in units):
+        assert units == [SharedText("b.json", text)]
+        return
+    read = []
+    for unit in units:
+        item = _read_unit(unit)
+        if isinstance(item, Claim):
+            assert routing_key(unit) == route_of(item), item.id
+        read.append((str(item), item.claim_id) if isinstance(item, InputError) else item)
+    assert read == serial
 
 
 @examples(60)

@@ -1,0 +1,368 @@
+"""Where each entry of a FHIR Bundle's text is, and what a Bundle split into Claims indexes it by.
+
+:mod:`payer_rules.io.fhir.units` cuts a Bundle into one work unit per Claim; to do so it needs,
+for every entry, the keys a reference may find it by (``fullUrl``, ``resourceType``, ``id``,
+``identifier``), which entries are Claims, whose each Claim is, and each entry's text. This
+module finds them, two ways that give the same answers:
+
+* :func:`_raw_scan`, with msgspec: one pass in C checks the whole text is JSON and gives each
+  entry back as its raw text (``msgspec.Raw``) without building it; a second decodes of each
+  entry only those keys (:class:`_Entry`), skipping the rest in C. Nothing else of the Bundle
+  becomes Python objects in the process that splits it: each entry referenced from a Claim is
+  decoded (by the stdlib, as the reader decodes it) only where its Claim is judged, and here
+  only the Coverage a Claim's member is read from.
+* :class:`_StdlibScan`, the stdlib decoder's own scanner run entry by entry, every entry
+  decoded: for what msgspec refuses and the stdlib reads (``NaN``, a lone surrogate escape, a
+  non-object entry ...) and where msgspec's skipping could accept what the stdlib refuses (an
+  integer longer than ``sys.get_int_max_str_digits()``).
+
+Either way, what is decoded is what the stdlib reader decodes: msgspec decodes with
+``float_hook=Decimal``, as the reader's ``parse_float=Decimal``; objects keep their last value
+for a repeated key, as the stdlib's do; and an entry msgspec will not take as :class:`_Entry`
+(an entry or resource that is no object) is decoded by the stdlib instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from payer_rules.io.fhir.reader import MEMBER_KEYS
+from payer_rules.io.json_claims import decode_json, decode_json_value, scan_json
+
+__all__ = ["Head", "ScannedBundle", "scan_bundle"]
+
+#: Per entry: ``(fullUrl, resourceType, id, identifier)`` as decoded, or ``None`` where the
+#: entry is no object or its ``resource`` is no object (nothing a reference can find).
+Head = tuple[Any, Any, Any, Any] | None
+
+#: ``"reference": "..."``, the string's JSON text captured
+_REFERENCE = re.compile(r'"reference"\s*:\s*"((?:[^"\\]|\\.)*)"')
+#: a Reference's ``identifier`` (an object; a resource's own is a list)
+_LOGICAL = re.compile(r'"identifier"\s*:\s*\{')
+_WS = re.compile(r"[ \t\n\r]*")
+#: between two entries: a comma, and white space around it
+_SEPARATOR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+#: what a Claim is kept as in the splitting process: what indexes it and what routes it
+_CLAIM_KEYS = ("resourceType", "id", "identifier", *MEMBER_KEYS)
+
+
+class ScannedBundle:
+    """A Bundle's entries: their texts, what indexes them, which are Claims.
+
+    Attributes:
+        heads: per entry, what a reference may find it by (:data:`Head`).
+        claims: the places of the Claim entries, in Bundle order.
+    """
+
+    def __init__(self) -> None:
+        self.heads: list[Head] = []
+        self.claims: list[int] = []
+
+    def text(self, n: int) -> str:
+        """Entry ``n``'s JSON text, as it stands in the file."""
+        raise NotImplementedError
+
+    def entry(self, n: int) -> Any:
+        """Entry ``n`` decoded as the reader decodes it; a Claim's ``resource`` cut down to
+        :data:`_CLAIM_KEYS` (what indexes it and what its member is read from)."""
+        raise NotImplementedError
+
+    def references(self, n: int, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """The literal targets and logical identifiers anywhere in entry ``n`` (whose text is
+        ``text``): found in its text, or in the decoded entry where the text may hide them (a
+        ``\\u`` escape could spell a key) or holds a logical one."""
+        return _references_in(text, 0, len(text), None)
+
+
+def scan_bundle(text: str) -> ScannedBundle | None:
+    """The entries of a Bundle's text, or ``None`` when the text is not one JSON object whose
+    ``entry`` is a list (or the stdlib would not decode it)."""
+    scanned = _raw_scan(text)
+    if scanned is not None:
+        return scanned
+    scan = _StdlibScan(text)
+    try:
+        top = scan.bundle()
+    except (ValueError, RecursionError, StopIteration):
+        return None
+    if top is None or top.get("resourceType") != "Bundle":
+        return None
+    return scan
+
+
+# -- msgspec: the whole text checked in C, each entry's keys decoded, its text kept raw -----------
+
+
+class _Top(msgspec.Struct):
+    resourceType: Any = None
+    #: each entry's text, untouched (``None``: there is no ``entry``, or it is ``null``)
+    entry: list[msgspec.Raw] | None = None
+
+
+class _Resource(msgspec.Struct):
+    """A resource's keys the split reads; ``UNSET``: the key is not there."""
+
+    resourceType: Any = msgspec.UNSET
+    id: Any = msgspec.UNSET
+    identifier: Any = msgspec.UNSET
+    # MEMBER_KEYS: a Claim's, kept as what routes it
+    patient: Any = msgspec.UNSET
+    insurance: Any = msgspec.UNSET
+    insurer: Any = msgspec.UNSET
+    contained: Any = msgspec.UNSET
+
+
+class _Entry(msgspec.Struct):
+    fullUrl: Any = None
+    resource: _Resource | None = None
+
+
+_TOP = msgspec.json.Decoder(_Top, float_hook=Decimal)
+_ENTRY = msgspec.json.Decoder(_Entry, float_hook=Decimal)
+#: what msgspec raises for text it will not take as the types asked
+_REFUSED = (msgspec.DecodeError, UnicodeEncodeError, RecursionError)
+
+
+class _RawScan(ScannedBundle):
+    """The entries as msgspec found them: each entry's raw text, its keys decoded."""
+
+    def __init__(self, raws: list[msgspec.Raw]) -> None:
+        super().__init__()
+        self.raws = raws
+        #: per Claim entry: the entry, its resource cut down to _CLAIM_KEYS
+        self.kept: dict[int, dict[str, Any]] = {}
+        #: entries decoded lately (the Coverage each Claim's member is read from)
+        self.decoded: dict[int, Any] = {}
+
+    def text(self, n: int) -> str:
+        return str(self.raws[n], "utf-8")
+
+    def entry(self, n: int) -> Any:
+        kept = self.kept.get(n)
+        if kept is not None:
+            return kept
+        found = self.decoded.get(n)
+        if found is None:
+            if len(self.decoded) > 4096:
+                self.decoded.clear()
+            found = self.decoded[n] = decode_json_value(self.text(n))
+        return found
+
+
+def _raw_scan(text: str) -> _RawScan | None:
+    """The Bundle scanned by msgspec; ``None`` where it must be the stdlib's (see the module)."""
+    limit = sys.get_int_max_str_digits()
+    if limit and _long_digit_run(text, limit + 1):
+        return None
+    try:
+        top = _TOP.decode(text)
+    except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
+        return None
+    raws = top.entry
+    if top.resourceType != "Bundle" or raws is None:
+        return None
+    scan = _RawScan(raws)
+    heads, claims, kept = scan.heads, scan.claims, scan.kept
+    decode = _ENTRY.decode
+    for n, raw in enumerate(raws):
+        try:
+            entry = decode(raw)
+        except msgspec.ValidationError:  # an entry, or its resource, that is no object
+            try:
+                heads.append(_head(decode_json_value(str(raw, "utf-8"))))
+            except (ValueError, RecursionError):
+                return None
+            continue
+        except _REFUSED:
+            return None
+        res = entry.resource
+        if res is None:
+            heads.append(None)
+            continue
+        kind, rid, identifiers = res.resourceType, res.id, res.identifier
+        heads.append((entry.fullUrl, _given(kind), _given(rid), _given(identifiers)))
+        if kind == "Claim":
+            claims.append(n)
+            kept[n] = {"resource": {k: v for k in _CLAIM_KEYS if (v := getattr(res, k)) is not msgspec.UNSET}}
+    return scan
+
+
+def _given(value: Any) -> Any:
+    """A key's value, ``None`` where it is not there (as ``dict.get`` answers)."""
+    return None if value is msgspec.UNSET else value
+
+
+def _long_digit_run(text: str, length: int) -> bool:
+    """Whether ``text`` holds ``length`` ASCII digits in a row (an integer the stdlib refuses).
+
+    msgspec skips what it does not decode without building numbers, so it takes such an integer
+    the stdlib decoder refuses. Looking at every character would cost as much as the scan:
+    every ``step``-th is looked at first, and only a row of sampled digits long enough to lie in
+    such a run is looked at closely.
+    """
+    if len(text) < length:
+        return False
+    step = max(1, length // 4)
+    # a run of `length` digits holds at least length // step sampled positions
+    sampled = re.compile(f"[0-9]{{{length // step},}}")
+    run = re.compile(f"[0-9]{{{length}}}")
+    for found in sampled.finditer(text[::step]):
+        start = max(0, found.start() * step - length)
+        if run.search(text, start, (found.end() - 1) * step + length + 1):
+            return True
+    return False
+
+
+def _head(entry: Any) -> Head:
+    res = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(res, dict):
+        return None
+    return (entry.get("fullUrl"), res.get("resourceType"), res.get("id"), res.get("identifier"))
+
+
+# -- the stdlib: entry by entry, each decoded ---------------------------------------------------
+
+
+class _StdlibScan(ScannedBundle):
+    """The Bundle decoded entry by entry, each entry's place in the text kept."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.source = text
+        #: per entry: where its text is
+        self.spans: list[tuple[int, int]] = []
+        #: per entry, decoded (a Claim's cut down); a Claim's references, found while it was whole
+        self.entries: list[Any] = []
+        self.claim_references: dict[int, tuple[list[str], list[tuple[str, str]]]] = {}
+
+    def text(self, n: int) -> str:
+        start, end = self.spans[n]
+        return self.source[start:end]
+
+    def entry(self, n: int) -> Any:
+        return self.entries[n]
+
+    def references(self, n: int, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        found = self.claim_references.get(n)
+        if found is not None:
+            return found
+        return _references_in(self.source, *self.spans[n], self.entries[n])
+
+    def bundle(self) -> dict[str, Any] | None:
+        """The top-level object, its ``entry`` array taken entry by entry (``None``: not a
+        JSON object, or its ``entry`` not one array)."""
+        text = self.source
+        pos = _skip(text, 0)
+        if text[pos : pos + 1] != "{":
+            return None
+        top: dict[str, Any] = {}
+        pos = _skip(text, pos + 1)
+        if text[pos : pos + 1] == "}":
+            pos += 1
+        else:
+            while True:
+                if text[pos : pos + 1] != '"':
+                    return None
+                key, pos = decode_json(text, pos)
+                pos = _skip(text, pos)
+                if text[pos : pos + 1] != ":":
+                    return None
+                pos = _skip(text, pos + 1)
+                if key == "entry":
+                    if "entry" in top or text[pos : pos + 1] != "[":
+                        return None  # a second entry, or one that is no array: read whole
+                    pos = self.array(pos + 1)
+                    top[key] = self.entries
+                else:
+                    top[key], pos = decode_json(text, pos)
+                pos = _skip(text, pos)
+                if text[pos : pos + 1] == ",":
+                    pos = _skip(text, pos + 1)
+                    continue
+                if text[pos : pos + 1] != "}":
+                    return None
+                pos += 1
+                break
+        if text[pos:].strip():
+            return None
+        return top
+
+    def array(self, pos: int) -> int:
+        """The entries from just after ``[``; returns where the array ends.
+
+        The one loop that runs per entry: the decoder's own scanner (C) decodes each entry, the
+        white space and commas between are matched, nothing else.
+        """
+        text, spans, entries, heads = self.source, self.spans, self.entries, self.heads
+        scan, space = scan_json, _SEPARATOR.match
+        pos = _skip(text, pos)
+        if text[pos : pos + 1] == "]":
+            return pos + 1
+        while True:
+            start = pos
+            entry, pos = scan(text, pos)
+            heads.append(_head(entry))
+            res = entry.get("resource") if type(entry) is dict else None
+            if type(res) is dict and res.get("resourceType") == "Claim":
+                entry = self.claim(entry, res, start, pos)
+            spans.append((start, pos))
+            entries.append(entry)
+            found = space(text, pos)
+            if found is None:
+                break
+            pos = found.end()
+        pos = _skip(text, pos)
+        if text[pos : pos + 1] != "]":
+            raise ValueError("expected ',' or ']'")
+        return pos + 1
+
+    def claim(self, entry: dict[str, Any], res: dict[str, Any], start: int, end: int) -> dict[str, Any]:
+        """A Claim entry: its references found while it is whole; kept as :data:`_CLAIM_KEYS`."""
+        n = len(self.entries)
+        self.claims.append(n)
+        self.claim_references[n] = _references_in(self.source, start, end, entry)
+        return {"resource": {k: res[k] for k in _CLAIM_KEYS if k in res}}
+
+
+def _skip(text: str, pos: int) -> int:
+    """Past the JSON white space at ``pos``."""
+    found = _WS.match(text, pos)
+    return found.end() if found is not None else pos
+
+
+def _references_in(text: str, start: int, end: int, entry: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """The references of the entry at ``text[start:end]`` (decoded as ``entry``; ``None``: decoded
+    here if need be)."""
+    if text.find("\\u", start, end) >= 0 or _LOGICAL.search(text, start, end):
+        return _references(entry if entry is not None else decode_json_value(text[start:end]))
+    return [_unescape(raw) for raw in _REFERENCE.findall(text, start, end)], []
+
+
+def _unescape(raw: str) -> str:
+    return str(json.loads(f'"{raw}"')) if "\\" in raw else raw
+
+
+def _references(value: Any) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every literal target and logical identifier anywhere in a decoded entry."""
+    literal: list[str] = []
+    logical: list[tuple[str, str]] = []
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            target = item.get("reference")
+            if isinstance(target, str) and target:
+                literal.append(target)
+            ident = item.get("identifier")
+            if isinstance(ident, dict) and ident.get("value"):
+                logical.append((str(ident.get("system") or ""), str(ident["value"])))
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return literal, logical

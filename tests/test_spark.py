@@ -175,3 +175,87 @@ def test_a_payer_chain_gives_the_serial_chain(spark, batch):
     assert lines != unchained  # the chain changed what Medi-Cal did
     medicaid = [json.loads(line) for line in lines if json.loads(line)["payer"] == "medicaid-ca"]
     assert any(f["code"] == "MCD801" for r in medicaid for f in r["findings"])
+
+
+#: A payer whose pack prices 99213 at 999,999,999.99 a unit without the lesser-of-charge cap: 99,999,999
+#: units (the most a line may bill) allow 99,999,998,999,000,000.01, 17 digits before the point.
+_BIG_PACK = """
+[pack]
+name = "bigpay"
+prefix = "BIG"
+version = "2026.1.0"
+payers = ["bigpay"]
+effective_from = 2026-01-01
+source = "a test payer"
+
+[payer]
+id = "bigpay"
+name = "Big Pay"
+kind = "commercial"
+
+[[rules]]
+code = "BIG301"
+name = "no-fee"
+kind = "fee-schedule"
+severity = "pend"
+status = "stable"
+effective_from = 2026-01-01
+summary = "Prices lines from its fee schedule."
+citation = "a test payer's fee schedule"
+message = "line {line}: {procedure} has no amount"
+carc = "133"
+group = "OA"
+lesser_of_charge = false
+fees = [{ procedure = "99213", amount = "999999999.99" }]
+"""
+
+
+def _big_claim(claim_id: str, units: str, member: str) -> str:
+    return json.dumps(
+        {
+            "id": claim_id,
+            "patient": {"id": member, "last_name": "Doe", "first_name": "Jane", "birth_date": "1960-01-01"},
+            "coverage": {"payer_id": "bigpay", "member_id": member},
+            "billing_provider": {"npi": "1234567893", "name": "Clinic"},
+            "place_of_service": "11",
+            "received_date": "2026-05-20",
+            "diagnoses": [{"code": "M17.11"}],
+            "lines": [
+                {"procedure": "99213", "units": units, "charge": "10.00", "service_date": "2026-05-04"}
+            ],
+        }
+    )
+
+
+def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(spark, tmp_path):
+    """The money columns are decimal(18,2): 16 digits before the point, the most an X12 835
+    amount holds too. A result with an amount beyond them is that claim's located error row
+    (ENG004, naming the amount and the limit), never a null, an overflow or a failed job; the
+    other claims are judged as serially."""
+    import functools
+
+    from payer_rules.engine import Engine
+
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "bigpay.toml").write_text(_BIG_PACK, encoding="utf-8")
+    factory = functools.partial(Engine.from_installed, rulepack_dirs=[packs])
+    rows = [
+        (1, "claims.ndjson:1", _big_claim("HUGE", "99999999", "M1")),
+        (2, "claims.ndjson:2", _big_claim("SMALL", "2", "M2")),
+    ]
+    # the serial answer, worked here: 999,999,999.99 x 99,999,999 allowed and paid
+    allowed = Decimal("999999999.99") * 99999999
+    assert allowed == Decimal("99999998999000000.01") and allowed > Decimal("9999999999999999.99")
+    results, lines = spark_lines(spark, rows, ["bigpay"], engine_factory=factory)
+    huge, small = results.collect()
+    assert (huge.claim_id, huge.status, huge.billed, huge.paid) == ("HUGE", "error", 0, 0)
+    [finding] = huge.findings
+    assert finding.code == "ENG004" and finding.severity == "reject"
+    assert finding.message.startswith("claims.ndjson:1: claim HUGE: ")
+    assert "allowed 99999998999000000.01" in finding.message
+    assert "at most 9,999,999,999,999,999.99" in finding.message
+    assert huge.origin == "claims.ndjson:1"
+    assert json.loads(lines[0])["status"] == "error"
+    # 2 units at 999,999,999.99 fit: paid as the fee schedule says
+    assert (small.claim_id, small.status, small.paid) == ("SMALL", "paid", Decimal("1999999999.98"))

@@ -185,22 +185,36 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
         isa_raw = text[pos : body - 1]
         yield Segment(number, isa_raw, isa_raw.split(delims.element))
         chunk_end = interchange_end(text, body, delims)
-        chunk = text[body:chunk_end]
-        pieces = chunk.split(delims.segment)
-        # the text after the last terminator, unless it is blank: a segment cut short
-        tail = pieces.pop() if pieces[-1].strip() else ""
+        terminator = delims.segment
         element = delims.element
-        check_breaks = delims.segment not in "\r\n"
-        for piece in pieces:
-            raw = piece.strip()
-            if not raw:
-                continue
-            number += 1
-            elements = raw.split(element)
-            if elements[0] in _SEGMENT_IDS and not (check_breaks and "\n" in raw):
-                yield _new_tuple(Segment, (number, raw, elements))  # Segment(...) without its __new__
-            else:
-                yield _checked(number, raw, elements, delims)
+        check_breaks = terminator not in "\r\n"
+        start = body
+        while True:
+            # The interchange is split a block at a time, each block ending just after a
+            # terminator: the same segments as one split of the whole, but only a block's
+            # pieces are alive at once (a whole file's are tens of megabytes, paid for in
+            # page faults and cache misses).
+            cut = text.rfind(terminator, start, min(start + _BLOCK, chunk_end)) + 1
+            if cut <= start:  # no terminator in the block: up to the next one, else to the end
+                cut = text.find(terminator, start, chunk_end) + 1 or chunk_end
+            pieces = text[start:cut].split(terminator)
+            # after the block's last terminator: nothing, or at the end the text after the
+            # interchange's last terminator, which unless blank is a segment cut short
+            rest = pieces.pop()
+            for piece in pieces:
+                raw = piece.strip()
+                if not raw:
+                    continue
+                number += 1
+                elements = raw.split(element)
+                if elements[0] in _SEGMENT_IDS and not (check_breaks and "\n" in raw):
+                    yield _new_tuple(Segment, (number, raw, elements))  # Segment(...) without its __new__
+                else:
+                    yield _checked(number, raw, elements, delims)
+            start = cut
+            if start >= chunk_end:
+                break
+        tail = rest if rest.strip() else ""
         if tail:
             number += 1
             raw = tail.strip()
@@ -217,6 +231,9 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
 
 
 _new_tuple = tuple.__new__
+
+#: Characters of an interchange split at a time by :func:`tokenize`.
+_BLOCK = 1 << 16
 
 #: Segment ids seen valid (2-3 upper-case letters or digits): a file repeats a few dozen, so
 #: most segments are checked by one set lookup. At most 36**2 + 36**3 ids can enter.

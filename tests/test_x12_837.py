@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from decimal import Decimal
 
 import pytest
 
 from payer_rules.errors import InputError
 from payer_rules.io.readers import read_claims, read_text
+from payer_rules.io.x12.reader_837.walk import Reader
 from payer_rules.io.x12.segments import Segment, X12Error, tokenize
 from payer_rules.io.x12.writer_837 import claims_to_837
 from payer_rules.models import (
@@ -269,3 +271,31 @@ def test_a_bad_clm07_is_located_and_unassigned_claims_round_trip():
     claim = _roundtrip_claim(accept_assignment=False, benefits_assigned=False)
     [back] = claims_of(read(claims_to_837([claim])))
     assert back == claim
+
+
+def test_nm109_is_an_npi_only_when_nm108_says_xx():
+    rendering = "NM1*82*1*Reyes*Dr. Ana****XX*1987654328~"
+    assert rendering in PROFESSIONAL
+    by_id = {
+        c.id: c for c in claims_of(read(PROFESSIONAL.replace(rendering, rendering.replace("*XX*", "*24*"))))
+    }
+    provider = by_id["CLM-1001"].rendering_provider
+    assert provider is not None and provider.npi == "" and provider.name == "Dr. Ana Reyes"
+    billing = by_id["CLM-1001"].billing_provider
+    assert billing.npi == "1234567893"  # NM1*85 ... XX*1234567893 still is one
+
+
+def test_reading_keeps_no_segments_of_the_claims_read_before():
+    """Levels live as long as their transaction set (a later HL may name one as its parent);
+    what they keep of their segments must not grow with the claims read."""
+    text = claims_to_837(
+        [make_claim(f"C{i}", coverage=Coverage(payer_id="test", member_id=f"M{i}")) for i in range(300)]
+    )
+    assert text.count("ST*837*") == 1  # every claim in one transaction set
+    before = sum(1 for o in gc.get_objects() if type(o) is Segment)
+    reader = Reader(text, "t.837").read()
+    read_before = [next(reader) for _ in range(250)]
+    assert all(isinstance(c, Claim) for c in read_before)
+    alive = sum(1 for o in gc.get_objects() if type(o) is Segment) - before
+    assert alive < 50, alive  # the current claim's and level's; not 4 or 5 for each claim read
+    assert len([*read_before, *reader]) == 300

@@ -48,7 +48,12 @@ _PRIORITY: dict[str, str | None] = {"P": "primary", "S": "secondary", "T": "tert
 
 
 class Party:
-    """An NM1 and the N3 / N4 / REF / PRV / DMG that follow it."""
+    """An NM1 and the N3 / N4 / REF / PRV / DMG that follow it.
+
+    It keeps the values it was read for, not its segment: an HL level's parties live as long as
+    the transaction set (a later HL may name the level as its parent), and a file with all its
+    claims in one set would otherwise keep every party's segment, several kilobytes a claim.
+    """
 
     __slots__ = (
         "birth",
@@ -57,8 +62,8 @@ class Party:
         "id",
         "last",
         "line1",
+        "npi_qualified",
         "org",
-        "segment",
         "sex",
         "state",
         "tax_id",
@@ -67,11 +72,12 @@ class Party:
     )
 
     def __init__(self, seg: Segment) -> None:
-        self.segment = seg
         elements = seg.elements
         if len(elements) < 10:  # NM101 .. NM109, the ones not sent empty
             elements = [*elements, *[""] * (10 - len(elements))]
         self.org = elements[2] == "2"
+        #: NM108 is XX: NM109 is an NPI
+        self.npi_qualified = elements[8] == "XX"
         self.last = elements[3] or None
         self.first = elements[4] or None
         self.id = elements[9] or None
@@ -100,7 +106,7 @@ class Party:
         return Address(line1=self.line1, city=self.city, state=self.state, zip=self.zip)
 
     def provider(self) -> Provider:
-        npi = self.id if self.segment.get(8) == "XX" and self.id else ""
+        npi = self.id if self.npi_qualified and self.id else ""
         where = (self.line1, self.city, self.state, self.zip)
         return shared((Provider, npi, self.name, self.taxonomy, self.tax_id, *where), self._provider, npi)
 
@@ -128,7 +134,11 @@ Problem = tuple[Segment, str]
 
 
 class Level:
-    """An HL: billing provider (20), subscriber (22) or patient (23), with what it carries."""
+    """An HL: billing provider (20), subscriber (22) or patient (23), with what it carries.
+
+    Like :class:`Party`, it keeps no segment of its own: levels live as long as their
+    transaction set.
+    """
 
     __slots__ = (
         "billing",
@@ -143,13 +153,11 @@ class Level:
         "problems",
         "relationship",
         "responsibility",
-        "segment",
         "subscriber",
         "taxonomy",
     )
 
-    def __init__(self, seg: Segment, code: str, parent: Level | None) -> None:
-        self.segment = seg
+    def __init__(self, code: str, parent: Level | None) -> None:
         self.code = code
         self.parent = parent
         self.problems: list[Problem] = list(parent.problems) if parent else []

@@ -180,7 +180,7 @@ class Reader:
                     if txn is None:
                         raise ValueError("CLM outside a transaction set; expected ST*837 before it")
                     if level is None or level.find("22") is None:
-                        draft = Draft(seg, level or Level(seg, "22", None), txn)
+                        draft = Draft(seg, level or Level("22", None), txn)
                         draft.problems.append((seg, "no subscriber loop (2000B HL*..*22) before this claim"))
                         continue
                     draft = Draft(seg, level, txn)
@@ -240,7 +240,7 @@ class Reader:
                     code = seg.get(3)
                     parent_id = seg.get(2)
                     parent = levels.get(parent_id) if parent_id else None
-                    level = Level(seg, code, parent)
+                    level = Level(code, parent)
                     levels[seg.get(1)] = level
                     if parent_id and parent is None:
                         level.problems.append(

@@ -12,12 +12,15 @@ The claims are generated as in bench_adjudicate.py, one member each, so a claim'
 not depend on which request (or which CLI run) carried it. Client and server share the
 machine's cores: the figures are a floor for a service with a machine of its own.
 
-Server CPU per request (``server_cpu_ms_per_request``) is the CPU seconds the server's process
-tree spent (``/proc``, user + system) over each phase, divided by its requests: the client's
-cost is not in it, nor is waiting on a loaded machine. It is set beside the CPU the same claims
-cost judged in this process (``in_process_cpu_ms_per_claim``). ``--baseline DIR`` (another
-checkout with its own ``.venv``) starts that checkout's server too and drives both, alternately,
-with the same requests.
+Server CPU per request (``server_cpu_ms_per_request``) is the CPU time the server's process
+tree spent over each phase (``/proc/PID/task/TID/schedstat``, nanoseconds on a CPU; the
+``stat`` ticks, 10 ms, where the kernel keeps no schedstat), divided by its requests: the
+client's cost is not in it, nor is waiting on a loaded machine. It is set beside the CPU the
+same claims cost judged in this process (``in_process_cpu_ms_per_claim``). ``--baseline DIR``
+(another checkout with its own ``.venv``) starts that checkout's server too and drives both with
+the same requests: the single-claim requests in blocks of ``--block`` taken by each server in
+turn (which goes first alternates), so that a neighbour's load on a shared machine falls on
+both alike; ``baseline_ratio`` is new / baseline per single-claim request for each round.
 """
 
 from __future__ import annotations
@@ -111,16 +114,25 @@ def start_server(port: int, workers: int, log: Path, python: str = sys.executabl
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _cpu(pid: int, task: str) -> float:
+    """CPU seconds of one thread: schedstat's nanoseconds, else stat's user + system ticks."""
+    try:
+        with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
+            return int(handle.read().split()[0]) / 1e9
+    except (OSError, IndexError, ValueError):
+        with open(f"/proc/{pid}/task/{task}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and all its descendants, from ``/proc``."""
+    """CPU seconds of a process (all its threads) and all its descendants, from ``/proc``."""
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / _TICKS
             for task in os.listdir(f"/proc/{p}/task"):
+                total += _cpu(p, task)
                 with open(f"/proc/{p}/task/{task}/children") as handle:
                     todo.extend(int(c) for c in handle.read().split())
         except (OSError, IndexError):
@@ -170,7 +182,28 @@ def phase(
     report = asyncio.run(drive(url, bodies, concurrency, expected, max_seconds))
     spent = tree_cpu(server.pid) - before
     report["server_cpu_ms_per_request"] = round(spent / max(report["requests"], 1) * 1000, 3)
+    report["server_cpu_s"] = spent
     return report
+
+
+def merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report for the blocks of a phase: sums, rates and percentiles over them all."""
+    latencies = [ms for part in parts for ms in part["latencies"]]
+    requests = sum(part["requests"] for part in parts)
+    claims = sum(part["claims"] for part in parts)
+    seconds = sum(part["seconds"] for part in parts)
+    spent = sum(part["server_cpu_s"] for part in parts)
+    return {
+        "requests": requests,
+        "claims": claims,
+        "seconds": round(seconds, 3),
+        "claims_per_s": round(claims / seconds, 1),
+        "requests_per_s": round(requests / seconds, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "mismatches": sum(part["mismatches"] for part in parts),
+        "server_cpu_ms_per_request": round(spent / max(requests, 1) * 1000, 3),
+    }
 
 
 async def drive(
@@ -219,6 +252,7 @@ async def drive(
         "p50_ms": round(percentile(latencies, 50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 99) * 1000, 2),
         "mismatches": len(mismatches),
+        "latencies": latencies,
     }
 
 
@@ -232,6 +266,9 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=120, help="stop issuing requests after this")
     parser.add_argument("--baseline", type=Path, default=None, help="a checkout with .venv to compare")
     parser.add_argument("--rounds", type=int, default=2, help="alternate new and baseline this many times")
+    parser.add_argument(
+        "--block", type=int, default=250, help="single-claim requests a server takes before the other's turn"
+    )
     args = parser.parse_args()
     count = max(args.single, args.batches * args.batch_size)
     if count > MAX_DISTINCT:
@@ -257,11 +294,19 @@ def main() -> None:
                 # Warm up every worker (lazy imports, first-use caches) before timing.
                 warm = [[c] for c in claims[:50]]
                 asyncio.run(drive(url, warm, args.concurrency, expected, args.max_seconds))
+            block = max(args.block, 1) if len(servers) > 1 else max(len(singles), 1)
             for _ in range(rounds):
+                parts: dict[str, list[dict[str, Any]]] = {side: [] for side in servers}
+                for turn, start in enumerate(range(0, len(singles), block)):
+                    order = list(servers.items())
+                    for side, (server, url) in order if turn % 2 == 0 else reversed(order):
+                        part = singles[start : start + block]
+                        parts[side].append(
+                            phase(server, url, part, args.concurrency, expected, args.max_seconds)
+                        )
                 for side, (server, url) in servers.items():
-                    single = phase(server, url, singles, args.concurrency, expected, args.max_seconds)
                     batch = phase(server, url, batches, min(args.concurrency, 4), expected, args.max_seconds)
-                    runs[side].append((single, batch))
+                    runs[side].append((merged(parts[side]), batch))
         finally:
             for server, _url in servers.values():
                 server.terminate()
@@ -277,9 +322,15 @@ def main() -> None:
     for side, phases in runs.items():
         # the round with the least server CPU per single-claim request: the least disturbed
         single, batch = min(phases, key=lambda pair: pair[0]["server_cpu_ms_per_request"])
+        batch = {key: value for key, value in batch.items() if key not in {"latencies", "server_cpu_s"}}
         prefix = "" if side == "new" else "baseline_"
         report[f"{prefix}single_claim"] = single
         report[f"{prefix}batch_{size}"] = batch
+    if "baseline" in runs:
+        report["baseline_ratio"] = [
+            round(new[0]["server_cpu_ms_per_request"] / base[0]["server_cpu_ms_per_request"], 3)
+            for new, base in zip(runs["new"], runs["baseline"], strict=True)
+        ]
     mismatches = sum(single["mismatches"] + batch["mismatches"] for p in runs.values() for single, batch in p)
     report["matches_cli"] = mismatches == 0
     print(json.dumps(report, indent=2))

@@ -522,3 +522,24 @@ def test_a_server_app_freezes_what_is_alive_at_start_up(engine):
             assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("count", [1, 18], ids=["inline", "judging-thread"])
+def test_no_cyclic_collection_while_a_request_is_judged(app, monkeypatch, count):
+    """As in the batch runners, the collector is paused while a request is judged (on the event
+    loop for a small body, in the judging thread for a large one) and back once it is answered."""
+    claim = json.loads(VISIT.read_text())
+    body = json.dumps([{**claim, "id": f"GC-{i}"} for i in range(count)]).encode()
+    assert (len(body) > judge.INLINE_BODY_BYTES) == (count > 1)
+    enabled: list[bool] = []
+    render = judge._render
+
+    def watched(*args: Any) -> Any:
+        enabled.append(gc.isenabled())
+        return render(*args)
+
+    monkeypatch.setattr(judge, "_render", watched)
+    assert gc.isenabled()
+    assert len(call(app, body=body).results()) == count
+    assert enabled == [False]
+    assert gc.isenabled()

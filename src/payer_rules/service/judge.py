@@ -34,6 +34,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
+from payer_rules.batch.collector import collection_paused
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine, Stages
 from payer_rules.errors import InputError, UsageError, echo
@@ -423,7 +424,7 @@ class JudgeEndpoint:
             ) from None
         payers = query.payers
 
-        def work() -> tuple[tuple[bytes, int], list[tuple[Claim | InputError, ClaimResult]]]:
+        def work() -> tuple[bytes, int, int]:
             items = _read_claims(text, name, limits)
             pairs = list(
                 engine.adjudicate_pairs(
@@ -437,12 +438,19 @@ class JudgeEndpoint:
                     chain=query.chain,
                 )
             )
-            return _render(media, pairs, state, stage), pairs
+            content, held = _render(media, pairs, state, stage)
+            if log.isEnabledFor(logging.INFO):
+                _log_results(rid, pairs)
+            return content, held, len(pairs) // len(payers)
 
-        if len(body) <= INLINE_BODY_BYTES:
-            (content, held), pairs = work()
-        else:
-            (content, held), pairs = await anyio.to_thread.run_sync(work, limiter=state.limiter)
-        if log.isEnabledFor(logging.INFO):
-            _log_results(rid, pairs)
-        return content, media, held, len(pairs) // len(payers)
+        # No cyclic collection while the request is judged, as in the batch runners
+        # (payer_rules.batch.collector): its claims, history and results form no cycles and are
+        # freed by reference counting when ``work`` returns, before the collector is back, so it
+        # never scans them (a 100-claim request made it scan them dozens of times over). The
+        # pause is counted: the collector is back once no request is being judged.
+        with collection_paused():
+            if len(body) <= INLINE_BODY_BYTES:
+                content, held, claims = work()
+            else:
+                content, held, claims = await anyio.to_thread.run_sync(work, limiter=state.limiter)
+        return content, media, held, claims

@@ -229,9 +229,9 @@ def _big_claim(claim_id: str, units: str, member: str) -> str:
 
 def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(spark, tmp_path):
     """The money columns are decimal(18,2): 16 digits before the point, the most an X12 835
-    amount holds too. A result with an amount beyond them is that claim's located error row
-    (ENG004, naming the amount and the limit), never a null, an overflow or a failed job; the
-    other claims are judged as serially."""
+    amount holds too. The engine answers a claim whose result would carry more with an error
+    result (ENG027, naming the amount and the limit), in Spark as serially: never a null, an
+    overflow or a failed job; the other claims are judged as serially."""
     import functools
 
     from payer_rules.engine import Engine
@@ -240,22 +240,19 @@ def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(sp
     packs.mkdir()
     (packs / "bigpay.toml").write_text(_BIG_PACK, encoding="utf-8")
     factory = functools.partial(Engine.from_installed, rulepack_dirs=[packs])
-    rows = [
-        (1, "claims.ndjson:1", _big_claim("HUGE", "99999999", "M1")),
-        (2, "claims.ndjson:2", _big_claim("SMALL", "2", "M2")),
-    ]
-    # the serial answer, worked here: 999,999,999.99 x 99,999,999 allowed and paid
+    claims = tmp_path / "claims.ndjson"
+    claims.write_text(_big_claim("HUGE", "99999999", "M1") + "\n" + _big_claim("SMALL", "2", "M2") + "\n")
+    # the uncapped answer, worked here: 999,999,999.99 x 99,999,999 allowed and paid
     allowed = Decimal("999999999.99") * 99999999
     assert allowed == Decimal("99999998999000000.01") and allowed > Decimal("9999999999999999.99")
-    results, lines = spark_lines(spark, rows, ["bigpay"], engine_factory=factory)
+    results, lines = spark_lines(spark, rows_of(claims), ["bigpay"], engine_factory=factory)
+    assert lines == serial_lines(str(claims), "--payer", "bigpay", "--rulepacks", str(packs))
     huge, small = results.collect()
     assert (huge.claim_id, huge.status, huge.billed, huge.paid) == ("HUGE", "error", 0, 0)
     [finding] = huge.findings
-    assert finding.code == "ENG004" and finding.severity == "reject"
-    assert finding.message.startswith("claims.ndjson:1: claim HUGE: ")
-    assert "allowed 99999998999000000.01" in finding.message
+    assert finding.code == "ENG027" and finding.severity == "reject"
+    assert finding.message.startswith("claim HUGE: bigpay's line 1 allowed 99999998999000000.01 is beyond")
     assert "at most 9,999,999,999,999,999.99" in finding.message
-    assert huge.origin == "claims.ndjson:1"
-    assert json.loads(lines[0])["status"] == "error"
+    assert huge.origin == "claim HUGE"
     # 2 units at 999,999,999.99 fit: paid as the fee schedule says
     assert (small.claim_id, small.status, small.paid) == ("SMALL", "paid", Decimal("1999999999.98"))

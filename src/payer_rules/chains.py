@@ -18,13 +18,29 @@ from __future__ import annotations
 
 from attrs import evolve
 
+from payer_rules import __version__
 from payer_rules.models import Claim, OtherCoverage, OtherPayerAdjustment, OtherPayment
 from payer_rules.results import ClaimResult, ClaimStatus, LineStatus
+from payer_rules.rules import RuleInfo
 
-__all__ = ["CHAIN_WAITING", "after", "waiting_on"]
+__all__ = ["CHAIN_WAITING", "CHAIN_WAITING_RULE", "after", "waiting_on"]
 
 #: The finding code of a secondary that waits for its primary (see :func:`waiting_on`).
 CHAIN_WAITING = "ENG020"
+CHAIN_WAITING_RULE = RuleInfo(
+    code=CHAIN_WAITING,
+    name="waiting-for-earlier-payer",
+    summary="In a chain (--then), a later payer's claim while an earlier payer has pended it or "
+    "could not judge it: every line pends, naming that payer.",
+    why="A secondary payer coordinates benefits with the primary's final adjudication (its 835); "
+    "until the primary has one there is nothing to coordinate with, so the claim is held.",
+    citation="payer-rules docs/cob.md; ASC X12 005010X222A1 (837P) loops 2320 / 2430 (other payer "
+    "adjudication)",
+    severity="pend",
+    carc="133",
+    group="OA",
+    source=f"payer-rules@{__version__}",
+)
 
 
 def waiting_on(result: ClaimResult) -> bool:

@@ -13,6 +13,11 @@ _HUNDRED = Decimal(100)
 #: X12 R element holds at most 18 digits; twelve per amount leave room for the totals of a
 #: 999-line claim and a batch's sums, so no total ever needs more digits than an 835 may carry.
 MAX_AMOUNT = Decimal("9999999999.99")
+#: The largest amount a result (computed, not read) may carry, either sign: 16 digits before the
+#: point and 2 after, the most an X12 835 amount (R, 18 digits) and a ``decimal(18,2)`` column
+#: hold. A rate times units, or a claim of many lines, can go beyond it; the engine then answers
+#: that claim with an error (ENG027, :func:`payer_rules.engine.own_rules.amount_beyond`).
+MAX_RESULT_AMOUNT = Decimal("9999999999999999.99")
 #: The largest number of units (or quantity) on a line; a unit count times a rate stays far
 #: inside Decimal's 28 digits.
 MAX_UNITS = Decimal("99999999")

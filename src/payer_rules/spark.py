@@ -18,10 +18,10 @@ The result has the result JSON's fields as columns (``claim_id``, ``payer``, ``s
 ``as_of``, money as ``decimal(18,2)``, ``findings``, ``lines``, ``versions``, ``origin``), the
 result JSON itself as ``result``, and ``seq``, ``claim_index`` (within the row) and
 ``payer_index`` to restore input order: ``orderBy("seq", "claim_index", "payer_index")``.
-``decimal(18,2)`` holds 16 digits before the point, as an X12 835 amount does; a result with an
-amount beyond that (a fee schedule without the lesser-of-charge cap times a line's units, say)
-is that claim's located error row instead (ENG004, naming the amount and the limit), never a
-null or a failed job; the member's later claims are judged as serially (the session counted it).
+``decimal(18,2)`` holds 16 digits before the point, as an X12 835 amount does: the engine
+answers a claim whose result would carry more (a fee schedule without the lesser-of-charge cap
+times a line's units, say) with an error result (ENG027, naming the amount and the limit), as
+in every runner, so every row fits the columns.
 
 How it runs, in two passes over the data:
 
@@ -76,8 +76,6 @@ if TYPE_CHECKING:
 __all__ = ["RESULT_SCHEMA", "adjudicate_dataframe", "local_session"]
 
 _MONEY = "decimal(18,2)"
-#: The most a ``decimal(18,2)`` column holds, either sign.
-_MONEY_MAX = Decimal("9999999999999999.99")
 
 #: The result DataFrame's schema (Spark DDL): the result JSON's fields, plus order and ``result``.
 RESULT_SCHEMA = (
@@ -254,10 +252,7 @@ def _unit_row(
     return row
 
 
-def _read_units(
-    batches: Iterator[pa.RecordBatch], origins: dict[tuple[int, int], str] | None = None
-) -> Iterator[tuple[tuple[int, int], Unit, str | None]]:
-    """The units of pass 1, in order; ``origins``: filled with each unit's row origin."""
+def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, int], Unit, str | None]]:
     for batch in batches:
         columns = [
             batch.column(name).to_pylist()
@@ -268,8 +263,6 @@ def _read_units(
         segments = batch.column("segments").to_pylist()
         fhir_entries = batch.column("entries").to_pylist()
         for n, (seq, index, key, origin, text, location) in enumerate(zip(*columns, strict=True)):
-            if origins is not None:
-                origins[seq, index] = origin
             unit: Unit
             if segments[n] is not None:
                 element, terminator, (isa_number, isa), blocks = json.loads(segments[n])
@@ -300,52 +293,13 @@ def _judge_batches(
     schema = _arrow_result_schema()
     engine = _engine(factory)
     out: list[dict[str, Any]] = []
-    origins: dict[tuple[int, int], str] = {}  # of the units read and not yet judged
-    for (seq, index), _item, pairs in judge(engine, _read_units(batches, origins), options):
-        origin = origins.pop((seq, index), None)
-        out.extend(
-            _result_row(seq, index, n, _within_columns(engine, result, origin))
-            for n, (_judged, result) in enumerate(pairs)
-        )
+    for (seq, index), _item, pairs in judge(engine, _read_units(batches), options):
+        out.extend(_result_row(seq, index, n, result) for n, (_judged, result) in enumerate(pairs))
         if len(out) >= _BATCH_ROWS:
             yield pa.RecordBatch.from_pylist(out, schema=schema)
             out = []
     if out:
         yield pa.RecordBatch.from_pylist(out, schema=schema)
-
-
-def _beyond_columns(result: ClaimResult) -> str | None:
-    """The first amount of ``result`` a money column cannot hold, as ``what amount``; else ``None``."""
-    for name in ("billed", "allowed", "paid", "patient_responsibility"):
-        amount: Decimal = getattr(result, name)
-        if abs(amount) > _MONEY_MAX:
-            return f"{name} {amount}"
-    for line in result.lines:
-        for name in ("billed", "allowed", "paid"):
-            amount = getattr(line, name)
-            if abs(amount) > _MONEY_MAX:
-                return f"line {line.line} {name} {amount}"
-        for adjustment in line.adjustments:
-            if abs(adjustment.amount) > _MONEY_MAX:
-                return f"line {line.line} adjustment {adjustment.group}-{adjustment.carc} {adjustment.amount}"
-    return None
-
-
-def _within_columns(engine: Engine, result: ClaimResult, origin: str | None) -> ClaimResult:
-    """``result``, or, when an amount of it is beyond the money columns, a located error for
-    that claim and payer (at ``origin``, its row) saying which amount and what the columns hold
-    (pyarrow would refuse the whole batch, failing the job)."""
-    beyond = _beyond_columns(result)
-    if beyond is None:
-        return result
-    error = InputError(
-        result.origin or origin or f"claim {result.claim_id}",
-        f"claim {result.claim_id}: {result.payer}'s {beyond} is beyond what the result's money "
-        f"columns hold ({_MONEY}: at most {_MONEY_MAX:,}, 16 digits before the point, as an X12 "
-        "835 amount); the result is not written here (the serial runner's JSON carries it)",
-        claim_id=result.claim_id,
-    )
-    return engine.error_result(error, result.payer, code="ENG004")
 
 
 def _result_row(seq: int, index: int, payer_index: int, result: ClaimResult) -> dict[str, Any]:

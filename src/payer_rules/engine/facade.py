@@ -18,12 +18,13 @@ from payer_rules.chains import CHAIN_WAITING, after, waiting_on
 from payer_rules.context import Context, Session
 from payer_rules.engine.assembly import ResultAssembler
 from payer_rules.engine.hooks import ReferenceHooks
+from payer_rules.engine.own_rules import AMOUNT_BEYOND, amount_beyond
 from payer_rules.engine.pipeline import Pipeline
 from payer_rules.engine.registry import Registry
 from payer_rules.engine.stages import ENGINE_SOURCE, Stages
 from payer_rules.errors import InputError, UsageError
 from payer_rules.models import Claim, Frequency
-from payer_rules.money import ZERO
+from payer_rules.money import MAX_RESULT_AMOUNT, ZERO
 from payer_rules.plugins import PayerRulesPluginManager, get_plugin_manager
 from payer_rules.results import ClaimResult, ClaimStatus, Finding, Group, PricedLine, Severity
 
@@ -102,6 +103,9 @@ class Engine(Registry):
             code_sets=self.code_sets,
         )
         result, adjudication = self._pipeline.run(claim, context, stages, origin)
+        if (beyond := amount_beyond(result)) is not None:
+            # before anything counts it: the claim is in error, as if a plugin had failed on it
+            result, adjudication = self._beyond(claim, info.id, beyond, origin), None
         if claim.prior_authorizations or claim.frequency is not _ORIGINAL:
             # the units of authorizations its lines used (payer_rules.pas.usage)
             context.session.authorizations.settle(claim, result, counted=stages is _ADJUDICATE)
@@ -243,6 +247,17 @@ class Engine(Registry):
             previous = result
         return pairs
 
+    def _beyond(self, claim: Claim, payer: str, beyond: str, origin: str | None) -> ClaimResult:
+        """The error result (ENG027) for a claim whose result has an amount no output holds."""
+        error = InputError(
+            origin or f"claim {claim.id}",
+            f"{payer}'s {beyond} is beyond what a result may carry (at most {MAX_RESULT_AMOUNT:,} "
+            "either sign: 16 digits before the point, as an X12 835 amount and a decimal(18,2) "
+            "column hold); not judged: check the line's units and the rate that priced it",
+            claim_id=claim.id,
+        )
+        return self.error_result(error, payer, code=AMOUNT_BEYOND.code)
+
     def _waiting(
         self,
         claim: Claim,
@@ -276,10 +291,13 @@ class Engine(Registry):
                 group=Group.OA,
             )
         ]
-        return self._results.unpaid(claim, context, findings, stages is _CHECK, None)
+        waiting = self._results.unpaid(claim, context, findings, stages is _CHECK, None)
+        # a claim of so many lines that its billed total is beyond: in error here too
+        beyond = amount_beyond(waiting)
+        return waiting if beyond is None else self._beyond(claim, info.id, beyond, None)
 
     def error_result(self, error: InputError, payer: str, *, code: str = "ENG001") -> ClaimResult:
-        """The result for a claim that could not be read (ENG001) or judged (ENG004)."""
+        """The result for a claim that could not be read (ENG001) or judged (ENG004, ENG027)."""
         finding = Finding(
             code=code,
             severity=Severity.REJECT,

@@ -13,7 +13,9 @@ from typing import Any
 
 from attrs import evolve
 
+from payer_rules.chains import CHAIN_WAITING_RULE
 from payer_rules.codesets.registry import CodeSetRegistry, CodeSetVersion
+from payer_rules.engine.own_rules import CORE_RULES
 from payer_rules.engine.stages import ENGINE_SOURCE
 from payer_rules.errors import PluginError, UsageError
 from payer_rules.kind_check import ENGINE_RULES
@@ -83,7 +85,8 @@ class Registry:
                 )
             rules[info.code] = info
 
-        for info in (*ENGINE_RULES, PAYER_STAND_IN, *PAS_RULES):  # the core's own: explainable like any rule
+        # the core's own: explainable like any rule
+        for info in (*CORE_RULES, *ENGINE_RULES, PAYER_STAND_IN, CHAIN_WAITING_RULE, *PAS_RULES):
             register(info)
         self._hook.register_rules(register=register)
         return dict(sorted(rules.items()))

@@ -179,6 +179,17 @@ def test_an_entry_decodes_by_msgspec_as_the_stdlib_decodes_it(fields, other):
             assert same(found, stdlib["resource"][key]), key
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet='ab/"\\\u00e9\n', max_size=12), max_size=4), st.booleans())
+def test_references_are_found_in_the_text_with_their_escapes(targets, ascii_only):
+    entry = {"resource": {"resourceType": "Claim", "x": [{"reference": t, "other": t} for t in targets]}}
+    text = json.dumps(entry, ensure_ascii=ascii_only, indent=1)
+    scan = _raw_scan(json.dumps({"resourceType": "Bundle", "entry": [entry]}, ensure_ascii=ascii_only))
+    assert scan is not None
+    literal, _logical = scan.references(0, text)
+    assert sorted(literal) == sorted(t for t in targets if t)
+
+
 def test_numbers_decode_as_the_reader_decodes_them():
     text = "[" + ", ".join(_NUMBERS) + "]"
     decoded = bundle_scan.msgspec.json.Decoder(float_hook=Decimal).decode(text)

@@ -41,8 +41,9 @@ __all__ = ["Head", "ScannedBundle", "scan_bundle"]
 #: entry is no object or its ``resource`` is no object (nothing a reference can find).
 Head = tuple[Any, Any, Any, Any] | None
 
-#: ``"reference": "..."``, the string's JSON text captured
-_REFERENCE = re.compile(r'"reference"\s*:\s*"((?:[^"\\]|\\.)*)"')
+#: ``"reference": "..."``, the string's JSON text captured (runs of plain characters taken at
+#: once, an escape at a time: twice as fast as a character at a time)
+_REFERENCE = re.compile(r'"reference"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 #: a Reference's ``identifier`` (an object; a resource's own is a list)
 _LOGICAL = re.compile(r'"identifier"\s*:\s*\{')
 _WS = re.compile(r"[ \t\n\r]*")
@@ -132,9 +133,11 @@ _REFUSED = (msgspec.DecodeError, UnicodeEncodeError, RecursionError)
 class _RawScan(ScannedBundle):
     """The entries as msgspec found them: each entry's raw text, its keys decoded."""
 
-    def __init__(self, raws: list[msgspec.Raw]) -> None:
+    def __init__(self, raws: list[msgspec.Raw], text: str) -> None:
         super().__init__()
         self.raws = raws
+        #: no entry's text can hide a reference or hold a logical one: each found by the regex
+        self.plain = ("\\" not in text or "\\u" not in text) and _LOGICAL.search(text) is None
         #: per Claim entry: the entry, its resource cut down to _CLAIM_KEYS
         self.kept: dict[int, dict[str, Any]] = {}
         #: entries decoded lately (the Coverage each Claim's member is read from)
@@ -142,6 +145,11 @@ class _RawScan(ScannedBundle):
 
     def text(self, n: int) -> str:
         return str(self.raws[n], "utf-8")
+
+    def references(self, n: int, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        if self.plain:
+            return [_unescape(raw) for raw in _REFERENCE.findall(text) if raw], []
+        return _references_in(text, 0, len(text), None)
 
     def entry(self, n: int) -> Any:
         kept = self.kept.get(n)
@@ -167,7 +175,7 @@ def _raw_scan(text: str) -> _RawScan | None:
     raws = top.entry
     if top.resourceType != "Bundle" or raws is None:
         return None
-    scan = _RawScan(raws)
+    scan = _RawScan(raws, text)
     heads, claims, kept = scan.heads, scan.claims, scan.kept
     decode = _ENTRY.decode
     for n, raw in enumerate(raws):
@@ -341,7 +349,7 @@ def _references_in(text: str, start: int, end: int, entry: Any) -> tuple[list[st
     here if need be)."""
     if text.find("\\u", start, end) >= 0 or _LOGICAL.search(text, start, end):
         return _references(entry if entry is not None else decode_json_value(text[start:end]))
-    return [_unescape(raw) for raw in _REFERENCE.findall(text, start, end)], []
+    return [_unescape(raw) for raw in _REFERENCE.findall(text, start, end) if raw], []
 
 
 def _unescape(raw: str) -> str:

@@ -143,6 +143,9 @@ class _Places:
         if target.startswith("#"):
             return []
         keys = self.keys
+        if target.count("/") == 1 and not target.endswith("/"):  # Type/id: its only key
+            place = keys.get(target)
+            return [] if place is None else [place]
         return [keys[key] for key in literal_keys(target) if key in keys]
 
     def identified(self, key: tuple[str, str]) -> list[int]:
@@ -208,8 +211,11 @@ def _units(scan: ScannedBundle, name: str) -> Iterator[ClaimEntries | Claim | In
         found = reached.get(n)
         if found is None:
             literal, logical = scan.references(n, entry_text(n))
-            found = reached[n] = [p for t in literal for p in places.literal(t)]
-            found += [p for key in logical for p in places.identified(key)]
+            found = reached[n] = []
+            for target in literal:
+                found += places.literal(target)
+            for key in logical:
+                found += places.identified(key)
         return found
 
     for claim in scan.claims:

@@ -26,7 +26,15 @@ from hypothesis import strategies as st
 from payer_rules.batch.units import SharedText, text_units
 from payer_rules.cli import cli
 from payer_rules.io.fhir import bundle_scan
-from payer_rules.io.fhir.bundle_scan import _ENTRY, _given, _head, _long_digit_run, _raw_scan, _StdlibScan
+from payer_rules.io.fhir.bundle_scan import (
+    _ENTRY,
+    _given,
+    _head,
+    _long_digit_run,
+    _raw_scan,
+    _StdlibScan,
+    decode_entry,
+)
 from payer_rules.io.fhir.reader import MEMBER_KEYS
 from payer_rules.io.fhir.units import split_bundle
 from payer_rules.io.json_claims import decode_json_value
@@ -188,6 +196,32 @@ def test_references_are_found_in_the_text_with_their_escapes(targets, ascii_only
     assert scan is not None
     literal, _logical = scan.references(0, text)
     assert sorted(literal) == sorted(t for t in targets if t)
+
+
+_TEXTS = st.one_of(
+    _VALUES,
+    _VALUES.map(lambda v: f'{{"n": NaN, "v": {v}}}'),
+    _VALUES.map(lambda v: f'["\\ud800", {v}]'),
+    _VALUES.map(lambda v: f"[{v}, {'9' * (sys.get_int_max_str_digits() + 1)}]"),
+    _VALUES.map(lambda v: f"[{v},]"),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_an_entry_for_a_worker_decodes_as_the_reader_decodes_it(text):
+    """A unit's entries are decoded by msgspec where it takes them: the same values as the
+    stdlib's, and where it refuses them the stdlib's answer or error."""
+
+    def outcome(decode: Any) -> tuple[Any, ...]:
+        try:
+            return ("decoded", decode(text))
+        except ValueError as exc:
+            return ("refused", type(exc), str(exc))
+
+    expected, found = outcome(decode_json_value), outcome(decode_entry)
+    assert found[0] == expected[0]
+    assert same(found[1:], expected[1:])
 
 
 def test_numbers_decode_as_the_reader_decodes_them():

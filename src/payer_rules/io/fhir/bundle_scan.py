@@ -35,7 +35,7 @@ import msgspec
 from payer_rules.io.fhir.reader import MEMBER_KEYS
 from payer_rules.io.json_claims import decode_json, decode_json_value, scan_json
 
-__all__ = ["Head", "ScannedBundle", "scan_bundle"]
+__all__ = ["Head", "ScannedBundle", "decode_entry", "scan_bundle"]
 
 #: Per entry: ``(fullUrl, resourceType, id, identifier)`` as decoded, or ``None`` where the
 #: entry is no object or its ``resource`` is no object (nothing a reference can find).
@@ -79,6 +79,16 @@ class ScannedBundle:
         ``text``): found in its text, or in the decoded entry where the text may hide them (a
         ``\\u`` escape could spell a key) or holds a logical one."""
         return _references_in(text, 0, len(text), None)
+
+
+def decode_entry(text: str) -> Any:
+    """One entry's JSON text decoded as the stdlib reader decodes it (:func:`decode_json_value`):
+    by msgspec where it takes the text (the same values, in about two thirds of the time), else
+    by the stdlib, whose error is then raised."""
+    try:
+        return _ANY.decode(text)
+    except (*_REFUSED, msgspec.ValidationError):
+        return decode_json_value(text)
 
 
 def scan_bundle(text: str) -> ScannedBundle | None:
@@ -126,6 +136,7 @@ class _Entry(msgspec.Struct):
 
 _TOP = msgspec.json.Decoder(_Top, float_hook=Decimal)
 _ENTRY = msgspec.json.Decoder(_Entry, float_hook=Decimal)
+_ANY = msgspec.json.Decoder(float_hook=Decimal)
 #: what msgspec raises for text it will not take as the types asked
 _REFUSED = (msgspec.DecodeError, UnicodeEncodeError, RecursionError)
 
@@ -159,7 +170,11 @@ class _RawScan(ScannedBundle):
         if found is None:
             if len(self.decoded) > 4096:
                 self.decoded.clear()
-            found = self.decoded[n] = decode_json_value(self.text(n))
+            try:
+                found = _ANY.decode(self.raws[n])
+            except (*_REFUSED, msgspec.ValidationError):
+                found = decode_json_value(self.text(n))
+            self.decoded[n] = found
         return found
 
 

@@ -46,10 +46,9 @@ from typing import Any
 from attrs import frozen
 
 from payer_rules.errors import InputError
-from payer_rules.io.fhir.bundle_scan import Head, ScannedBundle, scan_bundle
+from payer_rules.io.fhir.bundle_scan import Head, ScannedBundle, decode_entry, scan_bundle
 from payer_rules.io.fhir.reader import PendingClaim, ReferenceIndex, literal_keys, member_id_of
 from payer_rules.io.fhir.validate import validation_wanted
-from payer_rules.io.json_claims import decode_json_value
 from payer_rules.models import Claim
 
 __all__ = ["MAX_ENTRIES", "ClaimEntries", "read_claim_entries", "split_bundle"]
@@ -78,7 +77,7 @@ class ClaimEntries:
 
 def read_claim_entries(unit: ClaimEntries) -> Claim | InputError:
     """The Claim (or its located error) exactly as the serial reader reads it in its Bundle."""
-    entries = [decode_json_value(text) for _place, text in unit.entries]
+    entries = [decode_entry(text) for _place, text in unit.entries]
     index = ReferenceIndex([e.get("resource") for e in entries if isinstance(e, dict)], entries)
     places = [place for place, _text in unit.entries]
     res = entries[places.index(unit.claim)]["resource"]

@@ -192,7 +192,7 @@ def _raw_scan(text: str) -> _RawScan | None:
         return None
     scan = _RawScan(raws, text)
     heads, claims, kept = scan.heads, scan.claims, scan.kept
-    decode = _ENTRY.decode
+    decode, unset = _ENTRY.decode, msgspec.UNSET
     for n, raw in enumerate(raws):
         try:
             entry = decode(raw)
@@ -209,16 +209,18 @@ def _raw_scan(text: str) -> _RawScan | None:
             heads.append(None)
             continue
         kind, rid, identifiers = res.resourceType, res.id, res.identifier
-        heads.append((entry.fullUrl, _given(kind), _given(rid), _given(identifiers)))
+        heads.append(
+            (
+                entry.fullUrl,
+                None if kind is unset else kind,
+                None if rid is unset else rid,
+                None if identifiers is unset else identifiers,
+            )
+        )
         if kind == "Claim":
             claims.append(n)
             kept[n] = {"resource": {k: v for k in _CLAIM_KEYS if (v := getattr(res, k)) is not msgspec.UNSET}}
     return scan
-
-
-def _given(value: Any) -> Any:
-    """A key's value, ``None`` where it is not there (as ``dict.get`` answers)."""
-    return None if value is msgspec.UNSET else value
 
 
 def _long_digit_run(text: str, length: int) -> bool:

@@ -113,17 +113,12 @@ class _Places:
     entry of each resource type that has it."""
 
     def __init__(self, heads: list[Head]) -> None:
-        full: dict[str, int] = {}
-        typed: dict[str, int] = {}
+        held = [(n, head) for n, head in enumerate(heads) if head is not None]
+        held.reverse()  # the last assignment stands: from the end, the first entry of each key
+        full: dict[str, int] = {head[0]: n for n, head in held if isinstance(head[0], str)}
+        typed: dict[str, int] = {f"{head[1]}/{head[2]}": n for n, head in held if head[2]}
         identified: dict[tuple[str, str], dict[Any, int]] = {}
-        for n, head in enumerate(heads):
-            if head is None:
-                continue
-            url, kind, rid, identifiers = head
-            if isinstance(url, str):
-                full.setdefault(url, n)
-            if rid:
-                typed.setdefault(f"{kind}/{rid}", n)
+        for n, (_url, kind, _rid, identifiers) in reversed(held):
             if isinstance(identifiers, list):
                 for ident in identifiers:
                     if isinstance(ident, dict) and ident.get("value"):

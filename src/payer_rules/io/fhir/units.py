@@ -41,15 +41,17 @@ then goes whole to every worker (:class:`~payer_rules.batch.units.SharedText`).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from payer_rules.errors import InputError
-from payer_rules.io.fhir.bundle_scan import Head, ScannedBundle, decode_entry, scan_bundle
 from payer_rules.io.fhir.reader import PendingClaim, ReferenceIndex, literal_keys, member_id_of
 from payer_rules.io.fhir.validate import validation_wanted
 from payer_rules.models import Claim
+
+if TYPE_CHECKING:
+    from payer_rules.io.fhir.bundle_scan import Head, ScannedBundle
 
 __all__ = ["MAX_ENTRIES", "ClaimEntries", "read_claim_entries", "split_bundle"]
 
@@ -77,6 +79,8 @@ class ClaimEntries:
 
 def read_claim_entries(unit: ClaimEntries) -> Claim | InputError:
     """The Claim (or its located error) exactly as the serial reader reads it in its Bundle."""
+    from payer_rules.io.fhir.bundle_scan import decode_entry  # msgspec: imported for FHIR only
+
     entries = [decode_entry(text) for _place, text in unit.entries]
     index = ReferenceIndex([e.get("resource") for e in entries if isinstance(e, dict)], entries)
     places = [place for place, _text in unit.entries]
@@ -96,6 +100,8 @@ def split_bundle(text: str, name: str) -> Iterator[ClaimEntries | Claim | InputE
     """
     if validation_wanted() or text.lstrip() != text.lstrip("\ufeff \t\r\n"):
         return None
+    from payer_rules.io.fhir.bundle_scan import scan_bundle
+
     scan = scan_bundle(text)
     if scan is None or not scan.claims:
         return None

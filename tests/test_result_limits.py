@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -110,7 +111,7 @@ def run(tmp_path, monkeypatch):
         encoding="utf-8",
     )
 
-    def adjudicate(*args: str) -> str:
+    def adjudicate(*args: str, claims: Path = claims) -> str:
         out = CliRunner().invoke(
             cli,
             ["adjudicate", str(claims), "--payer", "bigpay", "--rulepacks", str(packs), "-q", *args],
@@ -171,12 +172,34 @@ def test_the_835_leaves_that_claim_out_and_stays_valid(run, tmp_path):
     text = out.read_text(encoding="utf-8")
     segments = [s.strip().split("*") for s in text.split("~") if s.strip()]
     assert sorted(s[1] for s in segments if s[0] == "CLP") == ["LATER", "S1", "S2"]
-    for segment in segments:
-        if segment[0] in ("BPR", "CLP", "SVC", "CAS", "AMT"):
-            for element in segment[1:]:
-                if element.lstrip("-").replace(".", "").isdigit():
-                    assert len(element.lstrip("-").replace(".", "")) <= 18, segment
+    assert all(len(a.lstrip("-").replace(".", "")) <= 18 for s in segments for a in _amounts(s))
     assert pyx12_errors(out) == []
+
+
+def _amounts(segment: list[str]) -> list[str]:
+    return [e for e in segment[1:] if e.lstrip("-").replace(".", "").isdigit()]
+
+
+def test_payments_that_together_pass_the_limit_go_in_two_transactions(run, tmp_path):
+    """Each claim fits, but an 835 transaction's BPR02 is their sum: the claim that would take it
+    beyond 18 digits starts another transaction for the same payer and payee."""
+    paid = RATE * 6000001
+    assert paid <= LIMIT < paid * 2
+    claims = tmp_path / "two.ndjson"
+    claims.write_text(
+        _claim("A", 6000001, "M3", "2026-05-04") + "\n" + _claim("B", 6000001, "M4", "2026-05-04") + "\n"
+    )
+    out = tmp_path / "two.835"
+    run("--format", "x12-835", "--output", str(out), claims=claims)
+    segments = [s.strip().split("*") for s in out.read_text(encoding="utf-8").split("~") if s.strip()]
+    assert [Decimal(s[2]) for s in segments if s[0] == "BPR"] == [paid, paid]
+    assert [s[1] for s in segments if s[0] in ("ST", "CLP")] == ["835", "A", "835", "B"]
+    assert all(len(a.lstrip("-").replace(".", "")) <= 18 for s in segments for a in _amounts(s))
+    assert pyx12_errors(out) == []
+    # the same with --jobs: the parts are joined by the same writer
+    jobs = tmp_path / "jobs.835"
+    run("--format", "x12-835", "--output", str(jobs), "--jobs", "2", claims=claims)
+    assert jobs.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
 
 def _result(allowed: Decimal, billed: Decimal = Decimal("10.00")) -> ClaimResult:

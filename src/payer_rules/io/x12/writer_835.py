@@ -11,6 +11,11 @@ Balancing, as the TR3 requires and pyx12 checks:
 - per transaction, BPR02 = Σ CLP04 − Σ PLB. A run whose payments net below zero (reversals)
   carries the difference as a PLB forward balance (FB), so BPR02 is never negative.
 
+Every amount fits the 18 digits of an X12 R element: the engine gives no result an amount
+beyond :data:`~payer_rules.money.MAX_RESULT_AMOUNT` (ENG027), and a claim that would take a
+transaction's Σ CLP04 beyond it starts another transaction for the same payer and payee (one
+payment cannot carry more, as one check or transfer would not).
+
 Claim status (CLP02): 1 / 2 / 3 processed as primary / secondary / tertiary (by the prior
 payments in the claim's 2320 loops), 4 denied (every line denied, or the claim rejected by a
 front-end edit), 22 reversal of a previous payment (a void, CLM05-3 = 8, with every amount
@@ -35,6 +40,7 @@ from payer_rules.errors import InputError
 from payer_rules.io.x12.envelope import Interchange
 from payer_rules.io.x12.envelope import clean as _clean
 from payer_rules.models import Claim, ClaimType, Frequency
+from payer_rules.money import MAX_RESULT_AMOUNT
 from payer_rules.results import (
     Adjustment,
     CaseComponent,
@@ -300,7 +306,9 @@ class X12_835Writer:
         self._st03 = "*005010X221A1" if implementation_reference else ""
         self._interchange = Interchange(sender_id, receiver_id, test=test, now=now)
         self._now = self._interchange.now
-        self._transactions: dict[tuple[str, str], _Transaction] = {}
+        self._transactions: list[_Transaction] = []
+        #: the transaction claims go to, per payer and payee
+        self._open: dict[tuple[str, str], _Transaction] = {}
         self.skipped: list[ClaimResult] = []
         #: pended results: not adjudications, so not on the 835 (issue 18 item 8)
         self.held_back: list[ClaimResult] = []
@@ -320,10 +328,11 @@ class X12_835Writer:
         """A claim payment :func:`payment_part` made (here, or where the claim was judged)."""
         payer, npi, name, tax_id, payment, segments = part
         key = (payer, npi or tax_id)
-        txn = self._transactions.get(key)
-        if txn is None:
+        txn = self._open.get(key)
+        if txn is None or abs(txn.payments + payment) > MAX_RESULT_AMOUNT:  # BPR02's 18 digits
             txn = _Transaction(payer, npi, name, tax_id)
-            self._transactions[key] = txn
+            self._open[key] = txn
+            self._transactions.append(txn)
         txn.claims += 1
         txn.segments.append(f"LX*{txn.claims}")
         txn.payments += payment
@@ -336,7 +345,7 @@ class X12_835Writer:
         w = self._stream.write
         for seg in self._interchange.header("HP", "005010X221A1"):
             w(f"{seg}~\n")
-        for number, txn in enumerate(self._transactions.values(), 1):
+        for number, txn in enumerate(self._transactions, 1):
             segs = self._header(txn, number)
             segs.extend(txn.segments)
             if txn.payments < 0:

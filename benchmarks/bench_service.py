@@ -1,7 +1,7 @@
 """Throughput and latency of `payer-rules serve` on loopback, checked against the CLI.
 
     uv run python benchmarks/bench_service.py [--single 2000] [--batches 20] [--concurrency 8]
-                                              [--workers 1] [--baseline DIR]
+                                              [--workers 1] [--baseline DIR] [--load wrk]
 
 Starts the service on a free 127.0.0.1 port, posts a bounded number of requests with an async
 httpx client (single-claim requests, then 100-claim batches), and prints JSON: claims per
@@ -21,6 +21,14 @@ same claims cost judged in this process (``in_process_cpu_ms_per_claim``). ``--b
 the same requests: the single-claim requests in blocks of ``--block`` taken by each server in
 turn (which goes first alternates), so that a neighbour's load on a shared machine falls on
 both alike; ``baseline_ratio`` is new / baseline per single-claim request for each round.
+
+The httpx client is Python: on two cores it costs more CPU per request than the server and runs
+on the same cores, so the server's figure carries the client's disturbance (caches and the
+scheduler's turns). ``--load wrk`` also drives the single-claim requests with wrk (C, one
+thread, ``--concurrency`` connections; ``apt-get install wrk``), cycling through the same
+bodies for ``--wrk-seconds`` per block, each server in turn as above, after the httpx phases
+have checked every result against the CLI's; wrk counts what is not a 2xx, and the run fails on
+any. It reports ``wrk_single_claim`` (and ``baseline_wrk_single_claim``, ``wrk_baseline_ratio``).
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -256,6 +266,54 @@ async def drive(
     }
 
 
+#: wrk's script: POST each body of the file (one a line) in turn, as the httpx client does
+_WRK_SCRIPT = """
+local bodies = {}
+for line in io.lines("%s") do bodies[#bodies + 1] = line end
+local n = 0
+request = function()
+  n = n %% #bodies + 1
+  local headers = {["Content-Type"] = "application/json"}
+  return wrk.format("POST", "/v1/adjudicate?payer=medicare", headers, bodies[n])
+end
+"""
+
+
+def wrk_phase(
+    server: subprocess.Popen[bytes], url: str, script: Path, concurrency: int, seconds: int
+) -> dict[str, Any]:
+    """Single-claim requests from wrk for ``seconds``, with the server's CPU over them."""
+    before = tree_cpu(server.pid)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{max(seconds, 1)}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    spent = tree_cpu(server.pid) - before
+    found = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if found is None:
+        raise SystemExit(f"wrk printed no request count:\n{out}")
+    requests = int(found.group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "requests": requests,
+        "server_cpu_s": spent,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "server_cpu_ms_per_request": round(spent / max(requests, 1) * 1000, 3),
+    }
+
+
+def wrk_merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    requests = sum(part["requests"] for part in parts)
+    spent = sum(part["server_cpu_s"] for part in parts)
+    return {
+        "requests": requests,
+        "non_2xx": sum(part["non_2xx"] for part in parts),
+        "server_cpu_ms_per_request": round(spent / max(requests, 1) * 1000, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--single", type=int, default=2000, help="single-claim requests")
@@ -266,6 +324,10 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=120, help="stop issuing requests after this")
     parser.add_argument("--baseline", type=Path, default=None, help="a checkout with .venv to compare")
     parser.add_argument("--rounds", type=int, default=2, help="alternate new and baseline this many times")
+    parser.add_argument(
+        "--load", choices=("httpx", "wrk"), default="httpx", help="also drive single-claim requests with wrk"
+    )
+    parser.add_argument("--wrk-seconds", type=int, default=4, help="whole seconds of each wrk block")
     parser.add_argument(
         "--block", type=int, default=250, help="single-claim requests a server takes before the other's turn"
     )
@@ -284,6 +346,9 @@ def main() -> None:
     singles = [[c] for c in claims[: args.single]]
     batches = [claims[i * size : (i + 1) * size] for i in range(args.batches)]
     runs: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {side: [] for side in pythons}
+    wrk_runs: dict[str, list[dict[str, Any]]] = {side: [] for side in pythons}
+    if args.load == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("--load wrk needs wrk on PATH (apt-get install wrk)")
     with tempfile.TemporaryDirectory() as tmp:
         servers = {}
         try:
@@ -307,6 +372,17 @@ def main() -> None:
                 for side, (server, url) in servers.items():
                     batch = phase(server, url, batches, min(args.concurrency, 4), expected, args.max_seconds)
                     runs[side].append((merged(parts[side]), batch))
+            if args.load == "wrk":
+                bodies_file = Path(tmp) / "bodies.ndjson"
+                bodies_file.write_text("".join(json.dumps(body[0]) + "\n" for body in singles))
+                script = Path(tmp) / "post.lua"
+                script.write_text(_WRK_SCRIPT % bodies_file)
+                for turn in range(rounds * 2):
+                    order = list(servers.items())
+                    for side, (server, url) in order if turn % 2 == 0 else reversed(order):
+                        wrk_runs[side].append(
+                            wrk_phase(server, url, script, args.concurrency, args.wrk_seconds)
+                        )
         finally:
             for server, _url in servers.values():
                 server.terminate()
@@ -331,6 +407,16 @@ def main() -> None:
             round(new[0]["server_cpu_ms_per_request"] / base[0]["server_cpu_ms_per_request"], 3)
             for new, base in zip(runs["new"], runs["baseline"], strict=True)
         ]
+    for side, parts in wrk_runs.items():
+        if parts:
+            report[("" if side == "new" else "baseline_") + "wrk_single_claim"] = wrk_merged(parts)
+    if wrk_runs.get("baseline"):
+        report["wrk_baseline_ratio"] = [
+            round(new["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"], 3)
+            for new, base in zip(wrk_runs["new"], wrk_runs["baseline"], strict=True)
+        ]
+    if any(part["non_2xx"] for parts in wrk_runs.values() for part in parts):
+        raise SystemExit("wrk saw answers that were not 2xx")
     mismatches = sum(single["mismatches"] + batch["mismatches"] for p in runs.values() for single, batch in p)
     report["matches_cli"] = mismatches == 0
     print(json.dumps(report, indent=2))

@@ -92,7 +92,8 @@ def _claim(claim_id: str, units: int, member: str, day: str) -> str:
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
-    """``payer-rules adjudicate`` over HUGE (M1), LATER (M1, a week on), S1 and S2 (M2)."""
+    """``payer-rules adjudicate`` (or ``command``) over HUGE (M1), LATER (M1, a week on), S1 and
+    S2 (M2), or ``claims``."""
     monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
     packs = tmp_path / "packs"
     packs.mkdir()
@@ -111,10 +112,11 @@ def run(tmp_path, monkeypatch):
         encoding="utf-8",
     )
 
-    def adjudicate(*args: str, claims: Path = claims) -> str:
+    def adjudicate(*args: str, claims: Path = claims, command: str = "adjudicate") -> str:
+        quiet = ("-q",) if command == "adjudicate" else ()
         out = CliRunner().invoke(
             cli,
-            ["adjudicate", str(claims), "--payer", "bigpay", "--rulepacks", str(packs), "-q", *args],
+            [command, str(claims), "--payer", "bigpay", "--rulepacks", str(packs), *quiet, *args],
             catch_exceptions=False,
         )
         assert out.exit_code == 0, out.output
@@ -268,3 +270,36 @@ def test_a_secondary_waits_for_the_primary_in_error(run):
     [waiting] = [f for f in secondary["findings"] if f["code"] == "ENG020"]
     rule = Engine.from_installed().rule("ENG020")
     assert (waiting["severity"], waiting["carc"], waiting["group"]) == (rule.severity, rule.carc, rule.group)
+
+
+def _finding(result: dict) -> str:
+    [finding] = result["findings"]
+    return f"{finding['code']}: {finding['message']}"
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_what_if_and_the_service_give_the_serial_error(run, tmp_path):
+    serial = {r["claim_id"]: r for r in map(json.loads, run("--format", "ndjson").splitlines())}
+    expected = _finding(serial["HUGE"])
+    assert expected.startswith("ENG027: claim HUGE: bigpay's line 1 allowed 99999998999000000.01")
+    # what-if: the units that go beyond
+    claim = tmp_path / "huge.json"
+    claim.write_text(_claim("HUGE", 2, "M1", "2026-05-04"), encoding="utf-8")
+    out = run("--change", "line1.units=99999999", "--format", "json", claims=claim, command="what-if")
+    [move] = json.loads(out)
+    assert (move["before"]["status"], move["after"]["status"]) == ("paid", "error")
+    assert move["findings_added"] == [expected.replace("ENG027: ", "ENG027 CO-16 (line -): ", 1)]
+    # the service: the same result JSON as the runner
+    from starlette.testclient import TestClient
+
+    from payer_rules.service.app import create_app
+
+    engine = Engine.from_installed(rulepack_dirs=[tmp_path / "packs"])
+    with TestClient(create_app(engine)) as client:
+        response = client.post(
+            "/v1/adjudicate?payer=bigpay",
+            content=_claim("HUGE", 99999999, "M1", "2026-05-04"),
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 200, response.text
+    assert response.json()["results"] == [serial["HUGE"]]

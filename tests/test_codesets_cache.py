@@ -201,3 +201,43 @@ def test_the_installed_icd10cm_cache_names_its_releases_and_the_sqlite_tables():
     assert set(releases.CACHED.names) == {releases.FY2025, releases.FY2026}
     assert releases.CACHED.code_set == "ICD-10-CM"
     assert "icd10cm-*.sqlite" in releases.CACHED.retired
+
+
+def test_two_installations_sharing_a_data_directory_keep_their_own_tables(tmp_path):
+    """Two checkouts (or virtual environments) with one data directory: each reads its own table
+    back instead of removing the other's and rebuilding at every run."""
+    cache = tmp_path / "cache"
+    sources = []
+    for place in ("one", "two"):
+        source = tmp_path / place / "codes.txt"
+        source.parent.mkdir()
+        source.write_text("E119\n")
+        sources.append(source)
+    calls: list[str] = []
+
+    def build(place: str):
+        def made():
+            calls.append(place)
+            return icd_table()
+
+        return made
+
+    for _ in range(2):
+        for place, source in zip(("one", "two"), sources, strict=True):
+            assert cached_table("ICD-10-CM FY2099", [source], build(place), directory=cache) == icd_table()
+    assert calls == ["one", "two"]
+    assert len(list(cache.glob(f"*{SUFFIX}"))) == 2
+
+
+def test_tables_of_places_no_one_reads_are_bounded(tmp_path):
+    from payer_rules.codesets.cache import KEPT_PER_RELEASE
+
+    cache = tmp_path / "cache"
+    for n in range(KEPT_PER_RELEASE + 3):
+        source = tmp_path / f"place{n}" / "codes.txt"
+        source.parent.mkdir()
+        source.write_text("E119\n")
+        cached_table("ICD-10-CM FY2099", [source], icd_table, directory=cache)
+        for entry in cache.glob(f"*{SUFFIX}"):  # the older ones last used earlier
+            os.utime(entry, (entry.stat().st_atime - 60, entry.stat().st_mtime - 60))
+    assert len(list(cache.glob(f"*{SUFFIX}"))) == KEPT_PER_RELEASE

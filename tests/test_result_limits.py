@@ -95,6 +95,7 @@ def run(tmp_path, monkeypatch):
     """``payer-rules adjudicate`` (or ``command``) over HUGE (M1), LATER (M1, a week on), S1 and
     S2 (M2), or ``claims``."""
     monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the 835's envelope dates the run
     packs = tmp_path / "packs"
     packs.mkdir()
     (packs / "bigpay.toml").write_text(PACK, encoding="utf-8")

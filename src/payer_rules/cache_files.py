@@ -1,9 +1,9 @@
 """Derived data kept in ``<data dir>/cache/``: read back if present and intact, else built and kept.
 
 Shared by the code-set tables (``codesets/cache.py``) and parsed rulepacks (``rulepack/parsed.py``).
-An entry is one file named ``STEM-KEY.SUFFIX``; writing one removes the entries of the same stem
-with other keys, so a changed source replaces its own entry. A damaged entry is built again and a
-read-only data directory works from memory.
+An entry is one file named ``STEM-KEY.SUFFIX``; writing one removes the entries it replaces (by
+default those of the same stem with other keys), so a changed source replaces its own entry. A
+damaged entry is built again and a read-only data directory works from memory.
 
 Sources that come and go (a pack in a temporary directory has a new path, so a new stem, every
 time) would leave their entries behind for good; a :class:`Budget` bounds a kind of entry.
@@ -71,12 +71,15 @@ def read_or_build(
     dump: Callable[[T], bytes | None],
     budget: Budget | None = None,
     tidy: Callable[[Path], object] | None = None,
+    replaces: str | None = None,
 ) -> T:
     """The value kept at ``path``; else ``build()``, kept there when ``dump`` can hold it.
 
     :param budget: what to keep of ``path``'s kind, pruned when an entry is written.
     :param tidy: removes what no current version uses (given ``path``, which it keeps); called
         when an entry is written, and when one is read and its time refreshed.
+    :param replaces: the entries (a glob in the cache directory) a new entry at ``path``
+        supersedes; ``STEM-*SUFFIX`` by default.
     """
     with contextlib.suppress(OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         value = load(path.read_bytes())
@@ -89,7 +92,7 @@ def read_or_build(
     if payload is not None:
         with contextlib.suppress(OSError):  # a read-only data directory: work from memory
             _write(path, payload)
-            for old in path.parent.glob(f"{stem}-*{path.suffix}"):
+            for old in path.parent.glob(replaces or f"{stem}-*{path.suffix}"):
                 if old != path:
                     old.unlink(missing_ok=True)
             if budget is not None:

@@ -5,11 +5,16 @@ XML, FY2025 worked out from FY2026 and the addenda) costs a fifth of a second or
 build in Python. :func:`cached_table` builds it once and keeps the result in ``<data
 dir>/cache/``; every later process reads it back.
 
-The file is named after the code set and a key: a digest of this format's version, the
-Python version (the payload is :mod:`marshal`, whose format belongs to the interpreter), and
-the path, size and modification time of every source the table is derived from (the data
-files and the modules that derive it). Changing any of them gives a new key, so a stale table
-is never read; the superseded file of the same code set is removed when the new one is written.
+The file is named after the code set and a key of two halves. The first is a digest of where
+the table comes from: the paths of every source it is derived from (the data files and the
+modules that derive it). The second is a digest of this format's version, the Python version
+(the payload is :mod:`marshal`, whose format belongs to the interpreter), and those sources'
+sizes and modification times. Changing any of them gives a new key, so a stale table is never
+read; when a source changes, the new file replaces the one from the same place. Two
+installations sharing one data directory (two virtual environments, two checkouts) each keep
+their own file instead of throwing out each other's at every run; files no installation has
+read for :data:`UNUSED_DAYS`, and the least recently used beyond :data:`KEPT_PER_RELEASE`, are
+removed.
 A file that cannot be read (truncated, another format) is rebuilt; a cache directory that
 cannot be written leaves the table in memory only. A code set's :class:`Releases` names every
 release the installed code caches and the files older versions kept: the cache removes the
@@ -39,27 +44,43 @@ from typing import Any
 
 from attrs import frozen
 
-from payer_rules.cache_files import cache_directory, read_or_build, remove_unused
+from payer_rules.cache_files import Budget, cache_directory, read_or_build, remove_unused
 from payer_rules.codesets.icd10cm import Icd10cmNotes
 from payer_rules.codesets.registry import CodeTable
 
-__all__ = ["Releases", "cache_key", "cached_table", "dump_table", "load_table"]
+__all__ = [
+    "KEPT_PER_RELEASE",
+    "UNUSED_DAYS",
+    "Releases",
+    "cache_key",
+    "cached_table",
+    "dump_table",
+    "load_table",
+]
 
 #: Bumped whenever the payload's layout changes.
 FORMAT = b"payer-rules code table 2\n"
 #: The titles' length in bytes, as this many hexadecimal digits and a newline.
 _LENGTH_DIGITS = 16
 SUFFIX = ".codes"
+#: Per release: the files kept from the places it is built from (installations sharing a data
+#: directory), and the days a file no installation reads is kept.
+KEPT_PER_RELEASE = 4
+UNUSED_DAYS = 30
 
 
 def cache_key(name: str, sources: Sequence[Path]) -> str:
-    """16 hex digits naming ``name`` as derived from ``sources`` by this interpreter."""
+    """16 hex digits naming ``name`` as derived from ``sources`` by this interpreter: 8 for
+    where the sources are, 8 for what they hold (see the module docstring)."""
+    place = hashlib.sha256(name.encode())
     digest = hashlib.sha256(FORMAT)
     digest.update(f"{sys.version_info[0]}.{sys.version_info[1]} marshal {marshal.version}\0{name}\0".encode())
     for source in sources:
         stat = source.stat()
-        digest.update(f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    return digest.hexdigest()[:16]
+        resolved = f"{source.resolve()}\0"
+        place.update(resolved.encode())
+        digest.update(f"{resolved}{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return place.hexdigest()[:8] + digest.hexdigest()[:8]
 
 
 @frozen
@@ -111,9 +132,20 @@ def cached_table(
     """
     directory = cache_directory(directory)
     stem = _stem(name)
-    path = directory / f"{stem}-{cache_key(name, sources)}{SUFFIX}"
+    key = cache_key(name, sources)
+    path = directory / f"{stem}-{key}{SUFFIX}"
     tidy = releases.tidy if releases is not None else None
-    return read_or_build(path, stem, load=load_table, build=build, dump=dump_table, tidy=tidy)
+    budget = Budget(f"{stem}-*{SUFFIX}", UNUSED_DAYS, KEPT_PER_RELEASE, max_bytes=1 << 32)
+    return read_or_build(
+        path,
+        stem,
+        load=load_table,
+        build=build,
+        dump=dump_table,
+        tidy=tidy,
+        budget=budget,
+        replaces=f"{stem}-{key[:8]}*{SUFFIX}",
+    )
 
 
 def _iso(day: dt.date | None) -> str | None:

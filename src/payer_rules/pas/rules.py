@@ -1,4 +1,4 @@
-"""The core's prior-authorization rules (ENG021-ENG039): Da Vinci PAS reviews and the numbers
+"""The core's prior-authorization rules (ENG021-ENG026): Da Vinci PAS reviews and the numbers
 they issue, honoured on later claims."""
 
 from __future__ import annotations

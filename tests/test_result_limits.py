@@ -24,8 +24,9 @@ from payer_rules.results import Adjustment, ClaimResult, ClaimStatus, Group, Lin
 
 from .x12_helpers import pyx12_errors
 
-#: 99213 at 999,999,999.99 a unit, no lesser-of-charge cap; once a year per member (BIG107).
-PACK = """
+#: A payer whose pack prices 99213 at 999,999,999.99 a unit without the lesser-of-charge cap: 99,999,999
+#: units (the most a line may bill) allow 99,999,998,999,000,000.01, 17 digits before the point.
+BIG_PACK = """
 [pack]
 name = "bigpay"
 prefix = "BIG"
@@ -53,7 +54,12 @@ carc = "133"
 group = "OA"
 lesser_of_charge = false
 fees = [{ procedure = "99213", amount = "999999999.99" }]
+"""
 
+#: The same, seen once a year per member (BIG107).
+PACK = (
+    BIG_PACK
+    + """
 [[rules]]
 code = "BIG107"
 name = "once-a-year"
@@ -69,6 +75,7 @@ group = "CO"
 procedures = ["99213"]
 per_year = true
 """
+)
 
 RATE = Decimal("999999999.99")
 #: decimal(18,2), and an 835 amount: 18 digits, 16 before the point.

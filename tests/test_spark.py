@@ -19,6 +19,7 @@ from payer_rules.cli import cli
 
 from .batch_claims import BAD_LINES, write_ndjson
 from .conftest import EXAMPLES
+from .test_result_limits import BIG_PACK
 
 if importlib.util.find_spec("pyspark") is None:
     pytest.skip("pyspark is not installed (pip install 'payer-rules[spark]')", allow_module_level=True)
@@ -177,39 +178,6 @@ def test_a_payer_chain_gives_the_serial_chain(spark, batch):
     assert any(f["code"] == "MCD801" for r in medicaid for f in r["findings"])
 
 
-#: A payer whose pack prices 99213 at 999,999,999.99 a unit without the lesser-of-charge cap: 99,999,999
-#: units (the most a line may bill) allow 99,999,998,999,000,000.01, 17 digits before the point.
-_BIG_PACK = """
-[pack]
-name = "bigpay"
-prefix = "BIG"
-version = "2026.1.0"
-payers = ["bigpay"]
-effective_from = 2026-01-01
-source = "a test payer"
-
-[payer]
-id = "bigpay"
-name = "Big Pay"
-kind = "commercial"
-
-[[rules]]
-code = "BIG301"
-name = "no-fee"
-kind = "fee-schedule"
-severity = "pend"
-status = "stable"
-effective_from = 2026-01-01
-summary = "Prices lines from its fee schedule."
-citation = "a test payer's fee schedule"
-message = "line {line}: {procedure} has no amount"
-carc = "133"
-group = "OA"
-lesser_of_charge = false
-fees = [{ procedure = "99213", amount = "999999999.99" }]
-"""
-
-
 def _big_claim(claim_id: str, units: str, member: str) -> str:
     return json.dumps(
         {
@@ -238,7 +206,7 @@ def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(sp
 
     packs = tmp_path / "packs"
     packs.mkdir()
-    (packs / "bigpay.toml").write_text(_BIG_PACK, encoding="utf-8")
+    (packs / "bigpay.toml").write_text(BIG_PACK, encoding="utf-8")
     factory = functools.partial(Engine.from_installed, rulepack_dirs=[packs])
     claims = tmp_path / "claims.ndjson"
     claims.write_text(_big_claim("HUGE", "99999999", "M1") + "\n" + _big_claim("SMALL", "2", "M2") + "\n")

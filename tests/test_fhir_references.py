@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,17 @@ def test_a_claim_naming_no_payer_is_read_with_none_and_judged_as_the_runs_payer(
     assert explained.exit_code == 0 and "payer-from-run" in explained.output
 
 
+def _beside_a_good_claim(change: Callable[[dict[str, Any]], None]) -> tuple[Any, Any]:
+    """A good Claim, then Claim ``c2`` (the same, changed by ``change``) in one Bundle, read."""
+    refs = {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+    other = {**claim(*refs), "id": "c2"}
+    change(other)
+    data = bundle(claim(*refs), (None, PATIENT), (None, PRACTITIONER), (None, COVERAGE), (None, PAYER))
+    data["entry"].append({"resource": other})
+    first, second = read_text(json.dumps(data), "kinds.json")
+    return first, second
+
+
 @pytest.mark.parametrize(
     ("code", "system", "named"),
     [
@@ -311,21 +323,9 @@ def test_a_claim_naming_no_payer_is_read_with_none_and_judged_as_the_runs_payer(
     ],
 )
 def test_a_claim_type_not_modelled_is_a_located_result_for_that_claim_only(code, system, named):
-    other = claim(
-        {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
+    first, second = _beside_a_good_claim(
+        lambda other: other.update(type={"coding": [{"system": system, "code": code}]})
     )
-    other = {**other, "id": "c2", "type": {"coding": [{"system": system, "code": code}]}}
-    data = bundle(
-        claim(
-            {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
-        ),
-        (None, PATIENT),
-        (None, PRACTITIONER),
-        (None, COVERAGE),
-        (None, PAYER),
-    )
-    data["entry"].append({"resource": other})
-    first, second = read_text(json.dumps(data), "kinds.json")
     assert isinstance(first, Claim)
     assert isinstance(second, InputError) and second.claim_id == "c2"
     assert second.location == "kinds.json: entry[5] Claim/c2"
@@ -350,25 +350,13 @@ def test_a_claim_type_not_modelled_is_a_located_result_for_that_claim_only(code,
     ids=["absent", "text-only", "coding-without-code", "a-string"],
 )
 def test_a_claim_without_a_type_code_is_a_located_error_saying_what_is_missing(claim_type, said):
-    other = claim(
-        {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
-    )
-    other = {**other, "id": "c2"}
-    if claim_type is None:
-        del other["type"]
-    else:
-        other["type"] = claim_type
-    data = bundle(
-        claim(
-            {"reference": "Patient/pat1"}, {"reference": "Practitioner/pra1"}, {"reference": "Coverage/cov1"}
-        ),
-        (None, PATIENT),
-        (None, PRACTITIONER),
-        (None, COVERAGE),
-        (None, PAYER),
-    )
-    data["entry"].append({"resource": other})
-    first, second = read_text(json.dumps(data), "kinds.json")
+    def change(other: dict[str, Any]) -> None:
+        if claim_type is None:
+            del other["type"]
+        else:
+            other["type"] = claim_type
+
+    first, second = _beside_a_good_claim(change)
     assert isinstance(first, Claim)
     assert isinstance(second, InputError) and second.claim_id == "c2"
     assert second.location == "kinds.json: entry[5] Claim/c2"

@@ -421,10 +421,9 @@ def test_two_certified_items_the_reason_names_the_closest_and_units_are_counted_
     assert "authorizes 1 unit(s) of L1851, 1 billed on this claim; this line bills 1" in units
 
 
-def test_a_commercial_round_trip_bluepeak_brain_mri(tmp_path, monkeypatch):
-    """BluePeak's pack requires authorization for a brain MRI (BPK101); its 90-day filing limit
-    does not judge a request (it is judged as billed right after its last service)."""
-    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
+def brain_mri_request() -> dict[str, Any]:
+    """The sample request cut to one item: a brain MRI (70553) in an outpatient hospital, for
+    migraine (G43.909)."""
     data = _request()
     claim = data["entry"][0]["resource"]
     claim["item"] = [claim["item"][1]]
@@ -433,6 +432,14 @@ def test_a_commercial_round_trip_bluepeak_brain_mri(tmp_path, monkeypatch):
     item["productOrService"] = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "70553"}]}
     item["locationCodeableConcept"]["coding"][0]["code"] = "22"
     claim["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["code"] = "G43.909"
+    return data
+
+
+def test_a_commercial_round_trip_bluepeak_brain_mri(tmp_path, monkeypatch):
+    """BluePeak's pack requires authorization for a brain MRI (BPK101); its 90-day filing limit
+    does not judge a request (it is judged as billed right after its last service)."""
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(tmp_path / "data"))
+    data = brain_mri_request()
     path = tmp_path / "mri.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     bundle, result = submit(path, tmp_path, payer="bluepeak")

@@ -23,7 +23,7 @@ from payer_rules.io.claims import claim_from_dict
 from payer_rules.io.fhir.writer import claim_bundle, dumps
 from payer_rules.io.x12.writer_837 import claims_to_837
 
-from .test_pas import _request, billed_claim, claim_response, codes, judge, review_action, submit
+from .test_pas import billed_claim, brain_mri_request, claim_response, codes, judge, review_action, submit
 
 AUTHORIZED = 3
 SUBSCRIBER = {
@@ -52,17 +52,12 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 def certify(tmp_path: Path, dependant: bool) -> str:
     """A PAS request for 3 brain MRIs from BluePeak, for the subscriber or her dependant."""
-    data = _request()
+    data = brain_mri_request()
     claim = data["entry"][0]["resource"]
-    claim["item"] = [claim["item"][1]]
     item = claim["item"][0]
-    item["sequence"] = 1
-    item["productOrService"] = {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "70553"}]}
-    item["locationCodeableConcept"]["coding"][0]["code"] = "22"
     item["quantity"] = {"value": AUTHORIZED}
     item.pop("servicedDate", None)
     item["servicedPeriod"] = {"start": "2026-05-04", "end": "2026-05-29"}
-    claim["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["code"] = "G43.909"
     if dependant:
         claim["patient"] = {"reference": "Patient/dependant-1"}
         data["entry"].append(

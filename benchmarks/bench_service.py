@@ -27,8 +27,9 @@ on the same cores, so the server's figure carries the client's disturbance (cach
 scheduler's turns). ``--load wrk`` also drives the single-claim requests with wrk (C, one
 thread, ``--concurrency`` connections; ``apt-get install wrk``), cycling through the same
 bodies for ``--wrk-seconds`` per block, each server in turn as above, after the httpx phases
-have checked every result against the CLI's; wrk counts what is not a 2xx, and the run fails on
-any. It reports ``wrk_single_claim`` (and ``baseline_wrk_single_claim``, ``wrk_baseline_ratio``).
+have checked every result against the CLI's; wrk counts what is not a 2xx and the
+connections it lost, and the run fails on any. It reports ``wrk_single_claim`` (and
+``baseline_wrk_single_claim``, ``wrk_baseline_ratio``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ from bench_adjudicate import generate
 
 MAX_DISTINCT = 2500  # generate() repeats members after this many claims
 RUN_CLI = "from payer_rules.cli import main; main()"
+#: What every single-claim and batch request posts to, from either client.
+PATH = "/v1/adjudicate?payer=medicare"
 
 
 def _free_port() -> int:
@@ -130,23 +133,35 @@ def _cpu(pid: int, task: str) -> float:
         with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
             return int(handle.read().split()[0]) / 1e9
     except (OSError, IndexError, ValueError):
-        with open(f"/proc/{pid}/task/{task}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
+        return _ticks(f"/proc/{pid}/task/{task}/stat")
+
+
+def _ticks(path: str) -> float:
+    """User + system CPU seconds in a ``stat`` file (10 ms ticks)."""
+    with open(path) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process (all its threads) and all its descendants, from ``/proc``."""
+    """CPU seconds of a process (all its threads, those that have ended included) and all its
+    descendants, from ``/proc``: the process's ``stat`` total, with each live thread's ticks
+    replaced by its schedstat nanoseconds."""
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
         try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                total += _cpu(p, task)
+            total += _ticks(f"/proc/{p}/stat")
+            tasks = os.listdir(f"/proc/{p}/task")
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        for task in tasks:
+            try:
+                total += _cpu(p, task) - _ticks(f"/proc/{p}/task/{task}/stat")
                 with open(f"/proc/{p}/task/{task}/children") as handle:
                     todo.extend(int(c) for c in handle.read().split())
-        except (OSError, IndexError):
-            continue
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile: the process total holds it
     return total
 
 
@@ -240,7 +255,7 @@ async def drive(
                 content = json.dumps(body[0] if len(body) == 1 else body)
                 sent = time.perf_counter()
                 response = await client.post(
-                    "/v1/adjudicate?payer=medicare",
+                    PATH,
                     content=content,
                     headers={"content-type": "application/json"},
                 )
@@ -274,7 +289,7 @@ local n = 0
 request = function()
   n = n %% #bodies + 1
   local headers = {["Content-Type"] = "application/json"}
-  return wrk.format("POST", "/v1/adjudicate?payer=medicare", headers, bodies[n])
+  return wrk.format("POST", "%s", headers, bodies[n])
 end
 """
 
@@ -296,10 +311,12 @@ def wrk_phase(
         raise SystemExit(f"wrk printed no request count:\n{out}")
     requests = int(found.group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    # connections refused, reset or timed out are not counted as responses at all
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "requests": requests,
         "server_cpu_s": spent,
-        "non_2xx": int(bad.group(1)) if bad else 0,
+        "non_2xx": (int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
         "server_cpu_ms_per_request": round(spent / max(requests, 1) * 1000, 3),
     }
 
@@ -376,7 +393,7 @@ def main() -> None:
                 bodies_file = Path(tmp) / "bodies.ndjson"
                 bodies_file.write_text("".join(json.dumps(body[0]) + "\n" for body in singles))
                 script = Path(tmp) / "post.lua"
-                script.write_text(_WRK_SCRIPT % bodies_file)
+                script.write_text(_WRK_SCRIPT % (bodies_file, PATH))
                 for turn in range(rounds * 2):
                     order = list(servers.items())
                     for side, (server, url) in order if turn % 2 == 0 else reversed(order):

@@ -80,6 +80,9 @@ def test_an_entry_point_loads_the_object_it_names():
     dist = Distribution("x", "1")
     assert EntryPoint("a", "payer_rules.distributions", "g", dist).load() is distributions
     assert EntryPoint("b", "payer_rules.distributions:EntryPoint.load", "g", dist).load() is EntryPoint.load
+    # extras say what the distribution needs, not where the object is (as importlib.metadata reads)
+    extras = EntryPoint("c", "payer_rules.distributions:EntryPoint [fast, serve]", "g", dist)
+    assert extras.load() is EntryPoint
 
 
 def test_an_archive_on_the_path_is_read_by_importlib_metadata(tmp_path, monkeypatch):

@@ -228,3 +228,17 @@ def test_numbers_decode_as_the_reader_decodes_them():
     text = "[" + ", ".join(_NUMBERS) + "]"
     decoded = bundle_scan.msgspec.json.Decoder(float_hook=Decimal).decode(text)
     assert same(decoded, decode_json_value(text))
+
+
+def test_a_resource_that_is_no_bundle_is_decoded_once(monkeypatch):
+    """A single Claim (a PAS request, a one-claim file) is no Bundle to split: msgspec says so,
+    and the stdlib does not decode the whole text again to say the same."""
+    import payer_rules.io.fhir.bundle_scan as bundle_scan
+
+    def again(_text: str) -> None:
+        raise AssertionError("decoded a second time")
+
+    monkeypatch.setattr(bundle_scan, "_StdlibScan", again)
+    text = json.dumps(base_bundle()["entry"][0]["resource"])
+    assert json.loads(text)["resourceType"] != "Bundle"
+    assert bundle_scan.scan_bundle(text) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 
 from payer_rules.cli import cli
 
+from .conftest import EXAMPLES
 from .test_pas import (
     _request,
     billed_claim,
@@ -226,3 +228,25 @@ def test_another_payer_judging_the_same_claim_leaves_the_first_payers_use_alone(
         second = claim_from_dict(claim(number, "CH-2", 1))
         codes_2 = {f.code for f in engine.adjudicate(second, "medicare", session=ledger).findings}
         assert {"MCR501", "ENG022"} <= codes_2
+
+
+def test_a_claim_a_plugin_fails_on_leaves_nothing_held_for_the_next_with_its_id(monkeypatch):
+    """``hold`` runs while a claim is authorized, ``settle`` once it is judged; when a later stage
+    raises, what was held must go, or a resubmission with the same id and payer quoting no number
+    of ours would be credited with the failed claim's units."""
+    from payer_rules.context import Session
+    from payer_rules.engine import Engine
+    from payer_rules.io.claims import claim_from_dict
+
+    engine = Engine.from_installed()
+    billed = claim_from_dict(json.loads((EXAMPLES / "claims" / "01-office-visit-2026.json").read_text()))
+    session = Session()
+
+    def fails(the_claim, context, *_args):
+        context.session.authorizations.hold(the_claim, "medicare", {1: ("A-1", 1, Decimal(1))})
+        raise RuntimeError("a plugin's bug")
+
+    monkeypatch.setattr(engine._pipeline, "run", fails)
+    with pytest.raises(RuntimeError):
+        engine.adjudicate(billed, "medicare", session=session)
+    assert session.authorizations._held is None

@@ -51,7 +51,9 @@ class EntryPoint:
 
     def load(self) -> object:
         """The object ``value`` names (``module`` or ``module:attribute.path``)."""
-        module, _, attributes = self.value.partition(":")
+        # ``module:attr [extra1, extra2]``: the extras say what the distribution needs, not where
+        # the object is (importlib.metadata.EntryPoint.pattern)
+        module, _, attributes = self.value.partition("[")[0].partition(":")
         found: object = importlib.import_module(module.strip())
         for attribute in filter(None, attributes.strip().split(".")):
             found = getattr(found, attribute)

@@ -102,7 +102,11 @@ class Engine(Registry):
             case_grouper=references.case_group,
             code_sets=self.code_sets,
         )
-        result, adjudication = self._pipeline.run(claim, context, stages, origin)
+        try:
+            result, adjudication = self._pipeline.run(claim, context, stages, origin)
+        except BaseException:
+            context.session.authorizations.drop()
+            raise
         if (beyond := amount_beyond(result)) is not None:
             # before anything counts it: the claim is in error, as if a plugin had failed on it
             result, adjudication = self._beyond(claim, info.id, beyond, origin), None

@@ -137,6 +137,11 @@ class AuthorizationLedger:
         """What ``claim``'s lines would use, kept until :meth:`settle` knows how the lines ended."""
         self._held = (claim.id, payer, dict(uses))
 
+    def drop(self) -> None:
+        """Forget what :meth:`hold` kept: the claim it was held for ended without :meth:`settle`
+        (a plugin failed on it), so no later claim with its id and payer may be credited with it."""
+        self._held = None
+
     def settle(self, claim: Claim, result: ClaimResult, *, counted: bool = True) -> None:
         """Count what an adjudicated ``claim`` used, in place of what it (or the claim it replaces
         or voids) used before; a rejected claim or one in error changes nothing.

@@ -112,10 +112,8 @@ class RulepackPlugin:
         payers = self._payers()
         for impl in self._pm.hook.register_rulepacks.get_hookimpls():
             paths: list[Path] = []
-            if "payers" in impl.argnames:
-                impl.function(register=paths.append, payers=payers)
-            else:
-                impl.function(register=paths.append)
+            offered = {"register": paths.append, "payers": payers}
+            impl.function(**{k: v for k, v in offered.items() if k in impl.argnames})
             if paths:
                 found.append((f"registered by plugin {impl.plugin_name}", paths))
         dirs = [*self._dirs, *(env_dirs() if self._use_env else [])]

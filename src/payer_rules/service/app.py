@@ -34,7 +34,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
-import anyio
 import cattrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -55,8 +54,6 @@ from payer_rules.service.core import (
     MEDIA_TYPES,
     Problem,
     ServiceState,
-    body_too_large,
-    body_too_slow,
     dumps,
     log,
     log_request,
@@ -64,7 +61,7 @@ from payer_rules.service.core import (
     request_id,
     unexpected,
 )
-from payer_rules.service.judge import JudgeEndpoint
+from payer_rules.service.judge import JudgeEndpoint, receive_body
 from payer_rules.service.openapi import OPENAPI
 from payer_rules.service.pas import SUBMIT_PATH, submit_endpoint
 
@@ -113,21 +110,9 @@ def ready_engine(request: Request) -> Engine:
 
 
 async def read_body(request: Request, limit: int, seconds: float) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise body_too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    # A body that trickles in (slowloris) would hold the connection and its worker for ever.
-    with anyio.move_on_after(seconds) as scope:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise body_too_large(limit)
-            chunks.append(chunk)
-    if scope.cancelled_caught:
-        raise body_too_slow(seconds, size)
-    return b"".join(chunks)
+    """The request's whole body within the size and time limits (413, 408), as the judge
+    endpoints read theirs (:func:`~payer_rules.service.judge.receive_body`)."""
+    return await receive_body(request.receive, request.headers.get("content-length", ""), limit, seconds)
 
 
 # -- endpoints -------------------------------------------------------------------------------

@@ -425,32 +425,33 @@ class JudgeEndpoint:
         payers = query.payers
 
         def work() -> tuple[bytes, int, int]:
-            items = _read_claims(text, name, limits)
-            pairs = list(
-                engine.adjudicate_pairs(
-                    items,
-                    payers,
-                    session=Session(),
-                    as_of=query.as_of,
-                    received_date=query.received_date,
-                    stages=stage,
-                    chunk_size=RUNNER_CHUNK_SIZE,
-                    chain=query.chain,
+            # No cyclic collection while the request is judged, as in the batch runners
+            # (payer_rules.batch.collector): its claims, history and results form no cycles and
+            # are freed by reference counting before the collector is back, so it never scans
+            # them (a 100-claim request made it scan them dozens of times over). The pause is
+            # counted and covers the judging only, not a wait for the judging thread: the
+            # collector is back whenever no request is being judged.
+            with collection_paused():
+                items = _read_claims(text, name, limits)
+                pairs = list(
+                    engine.adjudicate_pairs(
+                        items,
+                        payers,
+                        session=Session(),
+                        as_of=query.as_of,
+                        received_date=query.received_date,
+                        stages=stage,
+                        chunk_size=RUNNER_CHUNK_SIZE,
+                        chain=query.chain,
+                    )
                 )
-            )
-            content, held = _render(media, pairs, state, stage)
-            if log.isEnabledFor(logging.INFO):
-                _log_results(rid, pairs)
-            return content, held, len(pairs) // len(payers)
+                content, held = _render(media, pairs, state, stage)
+                if log.isEnabledFor(logging.INFO):
+                    _log_results(rid, pairs)
+                return content, held, len(pairs) // len(payers)
 
-        # No cyclic collection while the request is judged, as in the batch runners
-        # (payer_rules.batch.collector): its claims, history and results form no cycles and are
-        # freed by reference counting when ``work`` returns, before the collector is back, so it
-        # never scans them (a 100-claim request made it scan them dozens of times over). The
-        # pause is counted: the collector is back once no request is being judged.
-        with collection_paused():
-            if len(body) <= INLINE_BODY_BYTES:
-                content, held, claims = work()
-            else:
-                content, held, claims = await anyio.to_thread.run_sync(work, limiter=state.limiter)
+        if len(body) <= INLINE_BODY_BYTES:
+            content, held, claims = work()
+        else:
+            content, held, claims = await anyio.to_thread.run_sync(work, limiter=state.limiter)
         return content, media, held, claims

@@ -24,11 +24,12 @@ for a repeated key, as the stdlib's do; and an entry msgspec will not take as :c
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final, Literal
 
 import msgspec
 
@@ -95,6 +96,8 @@ def scan_bundle(text: str) -> ScannedBundle | None:
     """The entries of a Bundle's text, or ``None`` when the text is not one JSON object whose
     ``entry`` is a list (or the stdlib would not decode it)."""
     scanned = _raw_scan(text)
+    if scanned is _NOT_BUNDLE:
+        return None
     if scanned is not None:
         return scanned
     scan = _StdlibScan(text)
@@ -178,8 +181,19 @@ class _RawScan(ScannedBundle):
         return found
 
 
-def _raw_scan(text: str) -> _RawScan | None:
-    """The Bundle scanned by msgspec; ``None`` where it must be the stdlib's (see the module)."""
+class _Not(enum.Enum):
+    """What :func:`_raw_scan` answers for text msgspec decoded whole that is no Bundle (a single
+    resource, a PAS request's Claim): the stdlib would decode it all again to say the same."""
+
+    BUNDLE = "no Bundle"
+
+
+_NOT_BUNDLE: Final = _Not.BUNDLE
+
+
+def _raw_scan(text: str) -> _RawScan | Literal[_Not.BUNDLE] | None:
+    """The Bundle scanned by msgspec; :data:`_NOT_BUNDLE` for a JSON object of another
+    ``resourceType``; ``None`` where it must be the stdlib's (see the module)."""
     limit = sys.get_int_max_str_digits()
     if limit and _long_digit_run(text, limit + 1):
         return None
@@ -188,7 +202,9 @@ def _raw_scan(text: str) -> _RawScan | None:
     except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
         return None
     raws = top.entry
-    if top.resourceType != "Bundle" or raws is None:
+    if top.resourceType != "Bundle":
+        return _NOT_BUNDLE
+    if raws is None:
         return None
     scan = _RawScan(raws, text)
     heads, claims, kept = scan.heads, scan.claims, scan.kept

@@ -83,7 +83,6 @@ __all__ = [
     "ReferenceIndex",
     "RequestItems",
     "fhir_items",
-    "is_fhir_text",
     "literal_keys",
     "member_id_of",
     "read_claim_resource",
@@ -121,15 +120,6 @@ class _Problem(ValueError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         super().__init__(message)
-
-
-def is_fhir_text(text: str) -> bool:
-    """True when the text is one JSON object with a ``resourceType``."""
-    try:
-        data = decode_json_value(text)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(data, dict) and "resourceType" in data
 
 
 def read_fhir_text(text: str, name: str) -> Iterator[Claim | InputError]:

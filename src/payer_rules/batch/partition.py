@@ -46,7 +46,7 @@ from payer_rules.io.json_claims import MAX_LINE_CHARS, decode_json_value, struct
 from payer_rules.io.readers import read_text
 from payer_rules.io.x12.reader_837.units import ClaimSegments, read_claim_segments
 from payer_rules.models import Claim
-from payer_rules.pas.usage import AuthorizationLedger
+from payer_rules.pas.usage import AuthorizationLedger, normal_member
 from payer_rules.results import ClaimResult
 
 __all__ = [
@@ -166,10 +166,9 @@ def bucket_of(key: str | None, seq: int, buckets: int) -> int:
     return zlib.crc32(normal_route(key).encode("utf-8")) % buckets
 
 
-def normal_route(key: str) -> str:
-    """The member id as the authorization edit compares it (trimmed, upper case): every claim that
-    can use one authorization's units lands in one partition (:mod:`payer_rules.pas.usage`)."""
-    return key.strip().upper()
+#: The member id as the authorization edit compares it: every claim that can use one
+#: authorization's units lands in one partition (:func:`payer_rules.pas.usage.normal_member`).
+normal_route = normal_member
 
 
 def read_line(text: str, origin: str) -> Claim | InputError:

@@ -35,7 +35,7 @@ from attrs import evolve
 
 from payer_rules.models import Claim, Person
 from payer_rules.pas.rules import AUTH_DOES_NOT_APPLY, AUTH_HONOURED
-from payer_rules.pas.usage import AuthorizationLedger, Use, name_part
+from payer_rules.pas.usage import AuthorizationLedger, Use, member_of, name_part, normal_member
 from payer_rules.results import Finding, Severity
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _cover(
     """
     line = claim.lines[n - 1]
     npis = {p.npi for p in (claim.billing_provider, claim.rendering_provider) if p is not None and p.npi}
-    member = claim.coverage.member_id.strip().upper()
+    member = member_of(claim)
     closest: dict[str, tuple[int, str]] = {}  # per number: the service that came nearest, and why not
     for number, services in issued.items():
         for s in services:
@@ -178,7 +178,7 @@ def _mismatch(
     and why it does not; ``(6, "")`` when it covers the line but for its units."""
     if s.payer != payer:
         return 0, f"was issued for payer {s.payer}, not {payer}"
-    if s.member_id.strip().upper() != member:
+    if normal_member(s.member_id) != member:
         return 1, f"was issued for another member ({s.member_id})"
     other = _other_patient(s, patient)
     if other:

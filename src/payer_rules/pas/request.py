@@ -142,7 +142,7 @@ def read_request(text: str, name: str) -> PasRequest | InputError:
         )
     [(n, entry)] = claims
     resource = entry["resource"]
-    index = ReferenceIndex([e.get("resource") for e in entries if isinstance(e, dict)], entries)
+    index = ReferenceIndex.of_entries(entries)
     label = f"entry[{n}] Claim/{resource.get('id', '?')}"
     full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
     return _read(resource, data, full_url, index, name, label)

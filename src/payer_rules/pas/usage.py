@@ -35,7 +35,15 @@ from attrs import define, field
 from payer_rules.models import Claim, Frequency, Person
 from payer_rules.results import ClaimResult, ClaimStatus, LineStatus
 
-__all__ = ["UNKNOWN_PATIENT", "AuthorizationLedger", "Use", "patient_of"]
+__all__ = [
+    "UNKNOWN_PATIENT",
+    "AuthorizationLedger",
+    "Use",
+    "member_of",
+    "name_part",
+    "normal_member",
+    "patient_of",
+]
 
 _REPLACES = frozenset({Frequency.REPLACEMENT, Frequency.VOID})
 _NOT_SETTLED = frozenset({ClaimStatus.ERROR, ClaimStatus.REJECTED})
@@ -52,8 +60,14 @@ Key = tuple[str, str, str, str]
 UNKNOWN_PATIENT = ""
 
 
+def normal_member(member_id: str) -> str:
+    """A member id as authorizations are kept and compared by (trimmed, upper case); the
+    ``--jobs`` partitions route by it too, so claims that share units share a partition."""
+    return member_id.strip().upper()
+
+
 def member_of(claim: Claim) -> str:
-    return claim.coverage.member_id.strip().upper()
+    return normal_member(claim.coverage.member_id)
 
 
 def name_part(value: str | None) -> str:

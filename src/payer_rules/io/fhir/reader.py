@@ -178,7 +178,7 @@ def fhir_items(data: Any, name: str) -> Iterator[PendingClaim | InputError]:
     if not isinstance(entries, list):
         yield InputError(name, f"Bundle.entry must be a list of entries, got {echo(entries)} @ $.entry")
         return
-    index = _Index([e.get("resource") for e in entries if isinstance(e, dict)], entries)
+    index = _Index.of_entries(entries)
     found: dict[str, int] = {}
     claims = 0
     for n, entry in enumerate(entries):
@@ -403,6 +403,12 @@ class _Index:
                     if isinstance(ident, dict) and ident.get("value"):
                         key = (str(ident.get("system") or ""), str(ident["value"]))
                         identified.setdefault(key, []).append(res)
+
+    @classmethod
+    def of_entries(cls, entries: list[Any]) -> _Index:
+        """The index of a Bundle's ``entry`` list (or a work unit's entries), each entry's
+        resource among them."""
+        return cls([e.get("resource") for e in entries if isinstance(e, dict)], entries)
 
     @classmethod
     def of(

@@ -82,7 +82,7 @@ def read_claim_entries(unit: ClaimEntries) -> Claim | InputError:
     from payer_rules.io.fhir.bundle_scan import decode_entry  # msgspec: imported for FHIR only
 
     entries = [decode_entry(text) for _place, text in unit.entries]
-    index = ReferenceIndex([e.get("resource") for e in entries if isinstance(e, dict)], entries)
+    index = ReferenceIndex.of_entries(entries)
     places = [place for place, _text in unit.entries]
     res = entries[places.index(unit.claim)]["resource"]
     label = f"entry[{unit.claim}] {res.get('resourceType')}/{res.get('id', '?')}"

@@ -23,7 +23,7 @@ def sv1(seg: Segment, line: Line | None, draft: Draft | None, component: str) ->
         raise ValueError(f"SV101 {elements[1]!r} has no procedure code; expected e.g. HC{component}99213")
     line.procedure = code
     line.code_system = code_system_of(qualifier, code)
-    line.modifiers = [m for m in parts[2:6] if m] if len(parts) > 2 else []
+    line.modifiers = [m for m in parts[2:6] if m]
     line.charge = parse_amount(elements[2], "SV102 line charge")
     line.unit_basis = elements[3] or None
     if elements[4]:

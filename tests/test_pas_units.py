@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,8 @@ def test_jobs_count_what_the_serial_run_counts(data_dir, tmp_path, monkeypatch):
     assert [honoured(serial[f"M2-{n}"]) for n in range(4)] == [True, False, False, False]
     monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(data_dir))
     assert run(claims, tmp_path, "--jobs", "3")["text"] == serial["text"]
+    # and the workers record what the serial run records
+    assert recorded(data_dir) == recorded(serial_dir) != []
 
 
 def test_a_line_denied_by_another_edit_uses_nothing(data_dir, tmp_path):
@@ -223,6 +226,7 @@ def test_another_payer_judging_the_same_claim_leaves_the_first_payers_use_alone(
     first = claim_from_dict(claim(number, "CH-1", 3))
     assert "ENG021" in {f.code for f in engine.adjudicate(first, "medicare", session=session).findings}
     engine.adjudicate(first, "bluepeak", session=session)
+    session.authorizations.flush()  # where a runner's run ends
     # CH-1 used all 3 units with Medicare, in this run and as recorded for the next
     for ledger in (session, Session()):
         second = claim_from_dict(claim(number, "CH-2", 1))
@@ -250,3 +254,114 @@ def test_a_claim_a_plugin_fails_on_leaves_nothing_held_for_the_next_with_its_id(
     with pytest.raises(RuntimeError):
         engine.adjudicate(billed, "medicare", session=session)
     assert session.authorizations._held is None
+
+
+def recorded(directory: Path) -> list[tuple[Any, ...]]:
+    """Every row of use recorded in ``directory``'s ``authorizations.sqlite``, sorted."""
+    conn = sqlite3.connect(directory / "authorizations.sqlite")
+    try:
+        rows = conn.execute("SELECT claim_id, line, units, number, item, payer FROM authorization_units")
+        return sorted(rows)
+    finally:
+        conn.close()
+
+
+def test_a_run_records_what_its_claims_used_with_one_connection(data_dir, tmp_path, monkeypatch):
+    """Four claims quote the number and one replaces the first: the run opens
+    ``authorizations.sqlite`` to write once, at its end, and later claims of the run still count
+    what earlier ones used."""
+    from payer_rules.pas import store
+
+    number = certify(tmp_path)
+    opened: list[Path] = []
+    connect = store._connect
+
+    def counted(path: Path) -> sqlite3.Connection:
+        opened.append(path)
+        return connect(path)
+
+    monkeypatch.setattr(store, "_connect", counted)
+    claims = [
+        claim(number, "A", 1),
+        claim(number, "B", 1),
+        claim(number, "A-R", 1, frequency="replacement", original_claim_id="A"),
+        claim(number, "C", 1),
+        claim(number, "D", 1),
+    ]
+    judged = run(claims, tmp_path)
+    # A 1 (3 - 0 left), B 1 (3 - 1); A-R takes A's place: 3 - 1 (B) left; C: 3 - 2 (B, A-R) = 1
+    # left; D: B, A-R and C used all 3.
+    assert [honoured(judged[c]) for c in ("A", "B", "A-R", "C", "D")] == [True, True, True, True, False]
+    assert opened == [data_dir / "authorizations.sqlite"]
+    # what the next run counts: B, A-R and C one unit each (A replaced, D's denied line used nothing)
+    assert recorded(data_dir) == [(c, 1, "1", number, 1, "medicare") for c in ("A-R", "B", "C")]
+    assert "3 used by earlier claims (A-R 1, B 1, C 1)" in why(run([claim(number, "E", 1)], tmp_path)["E"])
+
+
+def test_a_write_that_fails_records_none_of_the_run_and_says_where(data_dir, tmp_path):
+    """The third claim's row is refused (a trigger standing in for a full disk): none of the
+    run's use is recorded, the run fails with one line naming the file, and the claims judged
+    again afterwards count as if the failed run had never been."""
+    number = certify(tmp_path)
+    stored = data_dir / "authorizations.sqlite"
+    conn = sqlite3.connect(stored)
+    with conn:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON authorization_units WHEN NEW.claim_id = 'C' "
+            "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+        )
+    conn.close()
+    claims = [claim(number, "A", 1), claim(number, "B", 1), claim(number, "C", 1)]
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(claims), encoding="utf-8")
+    out = tmp_path / "failed.json"
+    result = CliRunner().invoke(cli, ["adjudicate", str(path), "--payer", "medicare", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"payer-rules: error: {stored}: could not record what 3 claim(s) used of prior authorizations "
+        "(the disk is full); none of it was recorded" in result.output
+    )
+    assert "Traceback" not in result.output and not out.exists()
+    assert recorded(data_dir) == []
+    conn = sqlite3.connect(stored)
+    with conn:
+        conn.execute("DROP TRIGGER refuse")
+    conn.close()
+    again = run(claims, tmp_path)
+    assert all(honoured(again[c]) for c in ("A", "B", "C"))  # 3 units, one each
+    assert recorded(data_dir) == [(c, 1, "1", number, 1, "medicare") for c in ("A", "B", "C")]
+
+
+def test_a_run_stopped_part_way_records_whole_claims_and_a_rerun_counts_them_once(
+    data_dir, tmp_path, monkeypatch
+):
+    """The writer fails after the claims were judged: what they used is recorded (as each claim
+    used to be at once), and judging them all again gives the bytes of judging them again after a
+    run that finished."""
+    from payer_rules.io import writers
+
+    number = certify(tmp_path)
+    clean_dir = tmp_path / "clean"
+    clean_dir.mkdir()
+    shutil.copy(data_dir / "authorizations.sqlite", clean_dir)
+    claims = [claim(number, "A", 2), claim(number, "B", 2), claim(number, "C", 1)]
+
+    class Broken(writers.WRITERS["json"]):  # type: ignore[misc,valid-type]
+        def write(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the output's disk is gone")
+
+    monkeypatch.setitem(writers.WRITERS, "json", Broken)
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(claims), encoding="utf-8")
+    failed = CliRunner().invoke(cli, ["adjudicate", str(path), "--payer", "medicare", "--format", "json"])
+    assert isinstance(failed.exception, RuntimeError)
+    # A 2 of 3; B's 2 do not fit the 1 left (denied, nothing used); C 1
+    assert recorded(data_dir) == [(c, 1, u, number, 1, "medicare") for c, u in (("A", "2"), ("C", "1"))]
+    monkeypatch.undo()
+    monkeypatch.setenv("PAYER_RULES_LOAD_PLUGINS", "medicare,codesets")
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(data_dir))
+    again = run(claims, tmp_path)
+    monkeypatch.setenv("PAYER_RULES_DATA_DIR", str(clean_dir))
+    run(claims, tmp_path)
+    assert again["text"] == run(claims, tmp_path)["text"]  # judged again after a run that finished
+    assert recorded(clean_dir) == recorded(data_dir)

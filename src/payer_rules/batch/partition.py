@@ -216,6 +216,17 @@ def judge(
     run instead of giving wrong accumulators.
     """
     session = session if session is not None else new_session(options)
+    try:
+        yield from _judge_chunks(engine, units, options, session)
+    finally:
+        # the end of a --jobs worker's chunk or a Spark partition: what its claims used of
+        # authorizations is recorded (with record_authorizations) in one transaction
+        session.authorizations.flush()
+
+
+def _judge_chunks(
+    engine: Engine, units: Iterable[tuple[K, Unit, str | None]], options: RunOptions, session: Session
+) -> Iterator[tuple[K, Claim | InputError, list[tuple[Claim | InputError, ClaimResult]]]]:
     remaining = iter(units)
     # Read a chunk, then judge it: each step runs through many claims at a time (see
     # ``Engine.adjudicate_many``'s ``chunk_size``), with the same results in the same order.

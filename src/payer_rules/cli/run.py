@@ -195,21 +195,25 @@ def _run(
             writer = writer_factory(stream)
             if ack_dir is not None:
                 writer = AckWriter(writer, ack_dir, inputs)
+            # payer-rules adjudicate keeps the units of authorizations used for later runs
+            ledger = AuthorizationLedger(record=stages is Stages.ADJUDICATE)
             with paused_collector() as tick:
-                for item, result in engine.adjudicate_pairs(
-                    claims(),
-                    payers,
-                    # payer-rules adjudicate keeps the units of authorizations used for later runs
-                    session=Session(authorizations=AuthorizationLedger(record=stages is Stages.ADJUDICATE)),
-                    as_of=as_of,
-                    received_date=received_date,
-                    stages=stages,
-                    chunk_size=RUNNER_CHUNK_SIZE,
-                    chain=bool(then),
-                ):
-                    writer.write(result, item)
-                    progress.tick()
-                    tick()
+                try:
+                    for item, result in engine.adjudicate_pairs(
+                        claims(),
+                        payers,
+                        session=Session(authorizations=ledger),
+                        as_of=as_of,
+                        received_date=received_date,
+                        stages=stages,
+                        chunk_size=RUNNER_CHUNK_SIZE,
+                        chain=bool(then),
+                    ):
+                        writer.write(result, item)
+                        progress.tick()
+                        tick()
+                finally:
+                    ledger.flush()  # once for the run, however it ends
             writer.close()
             closed(writer)
             if isinstance(writer, AckWriter):

@@ -10,9 +10,10 @@ quotes an authorization number (:mod:`payer_rules.pas.honour`), with two indexed
 claim that carries numbers (what was issued, what other claims used) and none for claims that
 carry none.
 
-Writes open the file per review; reads keep a read-only connection per thread (``_reader``),
-which still sees authorizations another process issued a moment ago (the service and the CLI
-share the directory).
+Writes open the file once per review, and once per run for the use its claims recorded
+(:meth:`~payer_rules.pas.usage.AuthorizationLedger.flush`); reads keep a read-only connection
+per thread (``_reader``), which still sees authorizations another process issued a moment ago
+(the service and the CLI share the directory).
 
 A file an earlier release wrote (no patient columns) is brought up to date by the first write
 that opens it (:func:`_upgrade`, in one transaction): its authorizations name no patient and
@@ -31,12 +32,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
+from payer_rules.errors import PayerRulesError
 from payer_rules.store import data_dir
 
-__all__ = ["AUTHORIZATIONS", "AuthorizedService", "issue_number", "lookup", "record_use", "save", "used"]
+if TYPE_CHECKING:
+    from payer_rules.pas.usage import UseWrite
+
+__all__ = ["AUTHORIZATIONS", "AuthorizedService", "issue_number", "lookup", "record_uses", "save", "used"]
 
 AUTHORIZATIONS = "authorizations.sqlite"
 #: Crockford's base32 alphabet: no I, L, O or U, so a number read aloud or retyped stays itself.
@@ -291,40 +297,47 @@ def used(
     return found
 
 
-def record_use(
-    payer: str,
-    member: str,
-    patient: str,
-    superseded: Iterable[str],
-    uses: Sequence[tuple[str, int, str, int, Decimal]],
-    directory: Path | None = None,
-) -> None:
-    """Replace what the claims ``superseded`` (of ``member``'s ``patient``, judged by ``payer``;
-    and rows of those claim ids recorded before patients were kept) used by ``uses``, in one
-    transaction.
+def record_uses(writes: Sequence[UseWrite], directory: Path | None = None) -> None:
+    """Record what settled claims used, in one transaction: for each write in turn, replace what
+    the claims it supersedes (of its member's patient, judged by its payer; and rows of those
+    claim ids recorded before patients were kept) used by its uses.
 
-    :param uses: (number, item, claim id, line, units) per line that used a service.
+    Replayed in order, so the file ends as writing each claim on its own would leave it, with one
+    connection and one commit for them all. When none used anything and the file does not
+    exist, nothing is written (no earlier use to replace).
+
+    :param writes: per settled claim (:data:`~payer_rules.pas.usage.UseWrite`): payer, member,
+        patient, the claim ids it supersedes, and (number, item, claim id, line, units) per line
+        that used a service.
+    :raises PayerRulesError: the file cannot be written; nothing of ``writes`` is.
     """
     path = (directory or data_dir(create=False)) / AUTHORIZATIONS
-    ids = sorted(set(superseded))
-    if not uses and not path.exists():
+    if not any(uses for *_key, uses in writes) and not path.exists():
         return
-    conn = _connect(path)
     try:
-        with conn:
-            marks = ", ".join("?" * len(ids))
-            conn.execute(
-                "DELETE FROM authorization_units WHERE payer = ? AND member_id = ? "
-                f"AND patient IN (?, '') AND claim_id IN ({marks})",
-                [payer, member, patient, *ids],
-            )
-            conn.executemany(
-                f"INSERT OR REPLACE INTO authorization_units ({_USE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (n, item, payer, member, patient, claim_id, line, str(u))
-                    for n, item, claim_id, line, u in uses
-                ],
-            )
-    finally:
-        conn.close()
+        conn = _connect(path)
+        try:
+            with conn:
+                for payer, member, patient, superseded, uses in writes:
+                    ids = sorted(set(superseded))
+                    conn.execute(
+                        "DELETE FROM authorization_units WHERE payer = ? AND member_id = ? "
+                        f"AND patient IN (?, '') AND claim_id IN ({', '.join('?' * len(ids))})",
+                        [payer, member, patient, *ids],
+                    )
+                    conn.executemany(
+                        f"INSERT OR REPLACE INTO authorization_units ({_USE_COLUMNS}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            (n, item, payer, member, patient, claim_id, line, str(u))
+                            for n, item, claim_id, line, u in uses
+                        ],
+                    )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        msg = (
+            f"{path}: could not record what {len(writes)} claim(s) used of prior authorizations "
+            f"({exc}); none of it was recorded, so later runs would not count it"
+        )
+        raise PayerRulesError(msg) from exc

@@ -8,7 +8,9 @@ payer's authorization edit stands). What counts as used, for a claim being judge
   item) whose line was not denied or rejected in the end: a denied line used nothing;
 * claims judged earlier in this run (the run's :class:`~payer_rules.context.Session`) and in
   earlier runs that recorded their use (``authorization_units`` in ``authorizations.sqlite``;
-  ``payer-rules adjudicate`` records, what-if runs and the service only read);
+  ``payer-rules adjudicate`` records, what-if runs and the service only read). A run keeps its
+  claims' use in memory, where its later claims count it, and writes it when it ends
+  (:meth:`AuthorizationLedger.flush`: one transaction, not one per claim);
 * never the claim itself, nor the claim it replaces or voids (frequency 7 / 8 with its original
   claim id): judging the same claim again, or its replacement, takes the place of what it used
   before instead of adding to it; a void gives the units back.
@@ -39,6 +41,7 @@ __all__ = [
     "UNKNOWN_PATIENT",
     "AuthorizationLedger",
     "Use",
+    "UseWrite",
     "member_of",
     "name_part",
     "normal_member",
@@ -55,6 +58,10 @@ Use = tuple[str, int, Decimal]
 
 #: A use key: (payer, member, patient, claim id).
 Key = tuple[str, str, str, str]
+#: What one settled claim used, to record (:func:`payer_rules.pas.store.record_uses`): payer,
+#: member, patient, the claim ids it takes the place of, and (number, item, claim id, line,
+#: units) per line that used a service.
+UseWrite = tuple[str, str, str, tuple[str, ...], tuple[tuple[str, int, str, int, Decimal], ...]]
 #: The patient of use recorded before patients were told apart (``authorization_units`` of an
 #: older ``authorizations.sqlite``): whose it was is unknown.
 UNKNOWN_PATIENT = ""
@@ -111,7 +118,10 @@ class AuthorizationLedger:
     """What the claims of one run used of the authorizations they quote.
 
     Args:
-        record: also write each settled claim's use to ``authorizations.sqlite``, for later runs.
+        record: also write each settled claim's use to ``authorizations.sqlite``, for later runs,
+            when :meth:`flush` is called: whoever runs the claims calls it where the run ends
+            (the CLI's serial run, each chunk of a ``--jobs`` worker or Spark partition in
+            :func:`payer_rules.batch.partition.judge`), whether it ends well or not.
     """
 
     record: bool = False
@@ -121,6 +131,8 @@ class AuthorizationLedger:
     _settled: set[Key] = field(factory=set)
     #: The claim being judged: its id, the payer, and its lines' uses (see :meth:`hold`).
     _held: tuple[str, str, dict[int, Use]] | None = None
+    #: With ``record``: what settled claims used, not yet written, in the order they settled.
+    _unwritten: list[UseWrite] = field(factory=list)
 
     def used_by(
         self, claim: Claim, payer: str, numbers: Iterable[str]
@@ -185,6 +197,22 @@ class AuthorizationLedger:
                 by_claim[key] = by_claim.get(key, Decimal(0)) + units
                 kept.append((number, item, claim.id, line, units))
         if self.record:
-            from payer_rules.pas import store
+            self._unwritten.append((payer, member, patient, tuple(sorted(superseded)), tuple(kept)))
 
-            store.record_use(payer, member, patient, superseded, kept)
+    def flush(self) -> None:
+        """Write what the claims settled since the last flush used to ``authorizations.sqlite``.
+
+        One connection and one transaction for them all, replayed in the order they settled (a
+        replacement judged after its original takes its place as it did in memory), so a run
+        that stops part way leaves whole claims recorded or none of a flush's. Nothing to write:
+        the file is not opened.
+
+        :raises payer_rules.errors.PayerRulesError: the file cannot be written; nothing of this
+            flush is, and it is not kept for another try (the runners stop the run with the message).
+        """
+        if not self._unwritten:
+            return
+        from payer_rules.pas import store
+
+        writes, self._unwritten = self._unwritten, []
+        store.record_uses(writes)

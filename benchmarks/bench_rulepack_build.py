@@ -1,6 +1,7 @@
 """What building the rulepacks costs every process (and so every worker), per rule.
 
-    uv run python benchmarks/bench_rulepack_build.py [--rules 50000] [--rounds 3] [--baseline DIR]
+    uv run python benchmarks/bench_rulepack_build.py [--rules 50000] [--rounds 3] [--payer]
+        [--baseline DIR]
 
 Writes one synthetic pack of ``--rules`` rules (``bench_rulepacks.write_pack``: unit limits,
 diagnosis coverage and procedure pairs on distinct codes), then, in a fresh child process per
@@ -13,6 +14,9 @@ Each side has its own data directory (where parsed packs are cached, ``rulepack/
 its first build, which parses the pack and fills the cache, is reported apart
 (``first_build_s``); the medians are of the builds after it, as every later process and worker
 pays them.
+
+``--payer`` builds the engine as ``adjudicate --payer bench`` does (only the packs that may
+apply to the run's payers are loaded: each pack is first looked at, then loaded).
 
 ``--baseline DIR`` (a checkout of the code before a change, e.g. ``git worktree add DIR main``)
 builds with that checkout's packages too, alternated with the current code round by round on
@@ -50,11 +54,12 @@ def _trim() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def child(directory: str, rules: int) -> None:
+def child(directory: str, rules: int, payer: bool = False) -> None:
     sys.path.insert(0, str(HERE))
     import bench_rulepacks as b
 
     from payer_rules.engine import Engine
+    from payer_rules.plugins import get_plugin_manager
 
     claim = b.claims(1, rules)[0]
     warm = Engine.from_installed(rulepack_dirs=[], load_entrypoints=False)  # imports, not rules
@@ -63,7 +68,12 @@ def child(directory: str, rules: int) -> None:
     _trim()
     before = _rss()
     start = time.process_time()
-    engine = Engine.from_installed(rulepack_dirs=[Path(directory)], load_entrypoints=False)
+    if payer:  # as adjudicate --payer bench builds it
+        dirs = [Path(directory)]
+        manager = get_plugin_manager(rulepack_dirs=dirs, load_entrypoints=False, payers=["bench"])
+        engine = Engine(manager)
+    else:
+        engine = Engine.from_installed(rulepack_dirs=[Path(directory)], load_entrypoints=False)
     engine.check(claim, "bench")
     took = time.process_time() - start
     _trim()
@@ -80,10 +90,11 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before a change")
+    parser.add_argument("--payer", action="store_true", help="build for payer bench alone (--payer bench)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.rules)
+        child(args.child, args.rules, args.payer)
         return
     sys.path.insert(0, str(HERE))
     import bench_rulepacks as b
@@ -101,7 +112,15 @@ def main() -> None:
         def build(side: str) -> dict[str, float]:
             env = {**sides[side], "PAYER_RULES_DATA_DIR": str(Path(tmp) / f"data-{side}")}
             out = subprocess.run(
-                [sys.executable, __file__, "--rules", str(args.rules), "--child", str(pack_dir)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--rules",
+                    str(args.rules),
+                    "--child",
+                    str(pack_dir),
+                    *(["--payer"] if args.payer else []),
+                ],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -115,7 +134,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for side in sides:  # alternated: noise falls on both alike
                 runs[side].append(build(side))
-    result: dict[str, object] = {"rules": args.rules, "rounds": args.rounds}
+    result: dict[str, object] = {"rules": args.rules, "rounds": args.rounds, "payer": args.payer}
     for side, found in runs.items():
         took = statistics.median(r["build_s"] for r in found)
         kept = statistics.median(r["kept_bytes"] for r in found)

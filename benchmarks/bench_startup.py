@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CLAIM = str(ROOT / "examples" / "claims" / "01-office-visit-2026.json")
 CLAIM_2025 = str(ROOT / "examples" / "claims" / "07-preventive-visit-2025.json")
+COMMERCIAL_CLAIM = str(ROOT / "examples" / "commercial-payers" / "01-office-visit-with-venipuncture.json")
 
 #: name -> (arguments after the script, extra environment)
 COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -44,6 +45,7 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "payers": (["payers"], {}),
     "adjudicate one claim": (["adjudicate", CLAIM, "--payer", "medicare"], {}),
     "adjudicate one 2025 claim": (["adjudicate", CLAIM_2025, "--payer", "medicare"], {}),
+    "adjudicate one commercial claim": (["adjudicate", COMMERCIAL_CLAIM, "--payer", "bluepeak"], {}),
 }
 
 

@@ -136,3 +136,52 @@ def test_which_packs_may_apply_to_a_run(tmp_path, text, applies):
 
 def test_a_missing_pack_file_may_apply(tmp_path):
     assert may_apply(tmp_path / "gone.toml", {"medicare"}) is True
+
+
+@pytest.mark.parametrize("payers", [("medicare",), ("bluepeak",), ("harborline", "medicare")], ids=",".join)
+def test_an_engine_built_for_its_payers_parses_each_file_once(monkeypatch, payers):
+    """``--payer X`` asks each pack whether it may apply, then loads those that may, and the
+    commercial plugin asks each ``payer.toml`` which payer it defines, then loads them: each
+    file is parsed once for both (its document handed from the first reader to the second)."""
+    from collections import Counter
+
+    from payer_rules.rulepack import parsed
+
+    counted: Counter[str] = Counter()  # parsed (from the on-disk cache or by tomllib)
+    read: Counter[str] = Counter()  # read from disk
+    parse, read_text = parsed.parse, Path.read_text
+
+    def counting(text: str, origin: str, **kwargs: object) -> dict[str, object]:
+        counted[origin] += 1
+        return parse(text, origin, **kwargs)  # type: ignore[arg-type]
+
+    def reading(self: Path, *args: object, **kwargs: object) -> str:
+        if self.suffix == ".toml":
+            read[str(self)] += 1
+        return read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parsed, "parse", counting)
+    monkeypatch.setattr(Path, "read_text", reading)
+    engine = Engine(get_plugin_manager(payers=payers))
+    assert set(payers) <= set(engine.payers)
+    packs = engine.plugin_manager.get_plugin("rulepacks").compiled.packs
+    assert {pack.file for pack in packs} <= set(counted)
+    definitions = {name for name in counted if Path(name).name == "payer.toml"}
+    assert ({"bluepeak", "harborline"} & set(payers)) <= {Path(d).parent.name for d in definitions}
+    assert counted and set(counted.values()) == {1}, counted
+    assert read == counted
+
+
+def test_a_file_changed_after_its_first_reader_is_read_again(tmp_path):
+    from payer_rules.rulepack.parsed import ParsedFiles
+
+    path = tmp_path / "pack.toml"
+    path.write_text('[pack]\npayers = ["medicare"]\n', encoding="utf-8")
+    files = ParsedFiles()
+    looked = files.read(path, keep=True)
+    assert files.read(path) is looked  # handed over, not parsed again
+    assert files.read(path) is not looked  # once: the loader took it
+    files.read(path, keep=True)
+    path.write_text('[pack]\npayers = ["medicaid-ny"]\n', encoding="utf-8")  # another size
+    text, doc = files.read(path)
+    assert doc["pack"]["payers"] == ["medicaid-ny"] and "medicaid-ny" in text

@@ -22,7 +22,7 @@ from payer_rules.payers import _payer_id
 from payer_rules.results import Severity
 
 from .kinds.base import COMMON_PLACEHOLDERS, RuleKind, placeholders
-from .parsed import parse
+from .parsed import ParsedFiles
 from .positions import Path, Positions, syntax_location
 from .problems import Problem, RulepackError
 from .schema import (
@@ -128,18 +128,32 @@ def find_packs(
     return found
 
 
-def may_apply(path: str | os.PathLike[str], payers: Collection[str]) -> bool:
+def may_apply(
+    path: str | os.PathLike[str], payers: Collection[str], *, parsed: ParsedFiles | None = None
+) -> bool:
     """Whether the pack at ``path`` may hold rules for one of ``payers``, from its parsed TOML alone.
 
     A run that judges only some payers loads only the packs that list (``[pack] payers``) or
     declare (``[payer] id``) one of them, and the packs that name no payer (reference packs,
     whose fee schedules ``percent-of-reference`` may name). A file this cannot tell about (not
     readable, not TOML, tables of the wrong shape) may apply: loading it reports its problems.
+
+    :param parsed: keeps the document for :func:`load_pack` with the same ``parsed``, which
+        then does not parse the file again.
     """
+    files = parsed or ParsedFiles()
     try:
-        doc = parse(FsPath(path).read_text(encoding="utf-8"), os.fspath(path))
+        _text, doc = files.read(path, keep=True)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return True
+    if _names_one_of(doc, payers):
+        return True
+    files.forget(path)  # not loaded: not kept for the rest of the build
+    return False
+
+
+def _names_one_of(doc: dict[str, Any], payers: Collection[str]) -> bool:
+    """:func:`may_apply` for a parsed pack."""
     meta, payer = doc.get("pack"), doc.get("payer")
     listed = meta.get("payers", []) if isinstance(meta, dict) else None
     declared = payer.get("id") if isinstance(payer, dict) else None
@@ -174,22 +188,25 @@ def _schema_problems(
 
 
 @building()
-def load_pack(path: str | os.PathLike[str], kinds: Mapping[str, RuleKind]) -> Pack:
+def load_pack(
+    path: str | os.PathLike[str], kinds: Mapping[str, RuleKind], *, parsed: ParsedFiles | None = None
+) -> Pack:
     """Read and check one pack file.
 
+    :param parsed: the run's parsed files: a document :func:`may_apply` kept is taken, not
+        parsed again.
     :raises RulepackError: every problem found, each located.
     """
     file = os.fspath(path)
     try:
-        text = FsPath(file).read_text(encoding="utf-8")
+        # tomllib's document, cached on disk once parsed
+        text, doc = (parsed or ParsedFiles()).read(file)
     except UnicodeDecodeError as exc:
         raise RulepackError.single(
             file, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         ) from None
     except OSError as exc:
         raise RulepackError.single(file, "file", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        doc = parse(text, file)  # tomllib's document, cached on disk once parsed
     except tomllib.TOMLDecodeError as exc:
         line, column, message = syntax_location(exc)
         raise RulepackError(
@@ -415,18 +432,23 @@ def _check_overlaps(file: str, positions: Positions, rules: Sequence[tuple[int, 
 
 @building()
 def load_packs(
-    paths: Iterable[str | os.PathLike[str]], kinds: Mapping[str, RuleKind], *, origin: str = ""
+    paths: Iterable[str | os.PathLike[str]],
+    kinds: Mapping[str, RuleKind],
+    *,
+    origin: str = "",
+    parsed: ParsedFiles | None = None,
 ) -> list[Pack]:
     """Load every pack under ``paths`` and check them together.
 
     :param origin: who registered them (``plugin medicare``), added to every message.
+    :param parsed: the run's parsed files (see :func:`load_pack`).
     :raises RulepackError: every problem of every file.
     """
     packs: list[Pack] = []
     problems: list[Problem] = []
     for path in find_packs(paths):
         try:
-            packs.append(load_pack(path, kinds))
+            packs.append(load_pack(path, kinds, parsed=parsed))
         except RulepackError as exc:
             problems += exc.problems
     problems += cross_check(packs)

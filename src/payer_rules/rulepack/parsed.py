@@ -17,6 +17,12 @@ first), so reading makes one string object per distinct key or value, and one da
 per distinct text, rather than one per place: less to build and less to free. A file that
 cannot be read is parsed again; a cache directory that cannot be written leaves the document
 in memory only.
+
+Within a run, :class:`ParsedFiles` parses each file once for the readers that look at it twice
+(``--payer X``: :func:`~payer_rules.rulepack.loader.may_apply`, then
+:func:`~payer_rules.rulepack.loader.load_pack`; the commercial plugin's ``payer.toml`` files:
+which payers they define, then each definition), by the file's identity (device, inode,
+modification time, size), so a file changed in between is read again.
 """
 
 from __future__ import annotations
@@ -31,9 +37,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from attrs import define, field
+
 from payer_rules.cache_files import Budget, cache_directory, read_or_build
 
-__all__ = ["parse"]
+__all__ = ["ParsedFiles", "parse"]
 
 #: Bumped whenever the payload's layout changes.
 FORMAT = b"payer-rules parsed pack 2\n"
@@ -69,6 +77,53 @@ def parse(text: str, origin: str, *, directory: Path | None = None) -> dict[str,
         dump=dump,
         budget=BUDGET,
     )
+
+
+#: What tells one state of a file from another: device, inode, modification time (ns), size.
+FileIdentity = tuple[int, int, int, int]
+
+
+@define
+class ParsedFiles:
+    """TOML files parsed once for the readers of one run (one engine build).
+
+    A first reader that only looks (``keep=True``) leaves the text and document for the reader
+    that loads the file, which takes them: a document is handed to one loader only, and the
+    memo holds nothing once each kept file is loaded (it lives as long as the build anyway).
+    """
+
+    _kept: dict[FileIdentity, tuple[str, dict[str, Any]]] = field(factory=dict)
+
+    def read(self, path: str | os.PathLike[str], *, keep: bool = False) -> tuple[str, dict[str, Any]]:
+        """The text of the file at ``path`` and its document (:func:`parse`, ``origin`` the path).
+
+        :param keep: leave them for the next reader of the same file (by identity); without it,
+            what an earlier reader left is taken.
+        :raises OSError: the file cannot be read (as ``Path.read_text`` raises it).
+        :raises UnicodeDecodeError: it is not UTF-8.
+        :raises tomllib.TOMLDecodeError: it is not TOML.
+        """
+        origin = os.fspath(path)
+        identity = _identity(origin)
+        found = self._kept.get(identity) if keep else self._kept.pop(identity, None)
+        if found is None:
+            text = Path(origin).read_text(encoding="utf-8")
+            found = (text, parse(text, origin))
+            if keep:
+                self._kept[identity] = found
+        return found
+
+    def forget(self, path: str | os.PathLike[str]) -> None:
+        """Drop what was kept for the file at ``path`` (no reader will load it)."""
+        try:
+            self._kept.pop(_identity(os.fspath(path)), None)
+        except OSError:
+            return
+
+
+def _identity(path: str) -> FileIdentity:
+    status = os.stat(path)
+    return (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size)
 
 
 class _Uncacheable(Exception):

@@ -30,6 +30,7 @@ from payer_rules.rules import RuleInfo
 from .evaluator import CompiledRulepacks, compile_packs, rule_infos
 from .kinds import CodeSetLookup, KindTable, RuleContext, RuleKind, builtin_kinds
 from .loader import Pack, cross_check, find_packs, load_packs, may_apply
+from .parsed import ParsedFiles
 from .problems import Problem, RulepackError
 from .sharing import building
 
@@ -137,12 +138,13 @@ class RulepackPlugin:
         problems: list[Problem] = []
         payers = self._payers()
         seen: set[tuple[int, int] | str] = set()  # one pack file reached by two sources loads once
+        parsed = ParsedFiles()  # a pack may_apply read is not parsed again to load it
         for origin, paths in self.sources():
             try:
                 files = find_packs(paths, seen=seen)
                 if payers is not None:
-                    files = [path for path in files if may_apply(path, payers)]
-                packs += load_packs(files, kinds, origin=origin)
+                    files = [path for path in files if may_apply(path, payers, parsed=parsed)]
+                packs += load_packs(files, kinds, origin=origin, parsed=parsed)
             except RulepackError as exc:
                 problems += exc.problems
         if not problems:

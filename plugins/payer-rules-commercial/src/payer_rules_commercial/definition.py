@@ -27,6 +27,7 @@ from payer_rules.money import ZERO
 from payer_rules.payers import KindHint, _payer_id
 from payer_rules.rulepack.kinds.base import CodeSet, code_problem
 from payer_rules.rulepack.kinds.pricing import FeeIndex, FeeRow
+from payer_rules.rulepack.parsed import ParsedFiles
 from payer_rules.rulepack.positions import Path, Positions, syntax_location
 from payer_rules.rulepack.problems import Problem, RulepackError
 from payer_rules.rulepack.schema import KEBAB, rulepack_converter, structure
@@ -553,23 +554,23 @@ def _subject(path: Path) -> str:
     return f"[{head}]"
 
 
-def load_definition(path: str | os.PathLike[str]) -> PayerDefinition:
+def load_definition(path: str | os.PathLike[str], *, parsed: ParsedFiles | None = None) -> PayerDefinition:
     """Read and check one ``payer.toml``.
 
+    :param parsed: the run's parsed files: a document :func:`~.files.defined_ids` kept is
+        taken, not parsed again.
     :raises DefinitionError: every problem of the file, each located.
     """
     file = os.fspath(path)
     try:
-        text = FsPath(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError.single(file, "file", f"cannot read: {exc}") from None
-    try:
-        doc = tomllib.loads(text, parse_float=Decimal)
+        text, doc = (parsed or ParsedFiles()).read(file)  # tomllib's document, cached on disk
     except tomllib.TOMLDecodeError as exc:
         line, column, message = syntax_location(exc)
         raise DefinitionError(
             [Problem(file=file, line=line, column=column, subject="TOML", message=f"invalid TOML: {message}")]
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError.single(file, "file", f"cannot read: {exc}") from None
     positions = Positions(text)
     problems: list[Problem] = []
 
@@ -811,9 +812,12 @@ def _codes(values: Iterable[str], here: Path) -> Iterator[tuple[Path, str]]:
             yield (*here, i), problem
 
 
-def load_definitions(paths: Iterable[str | os.PathLike[str]]) -> list[PayerDefinition]:
+def load_definitions(
+    paths: Iterable[str | os.PathLike[str]], *, parsed: ParsedFiles | None = None
+) -> list[PayerDefinition]:
     """Every definition under ``paths``; a payer id defined twice is an error naming both files.
 
+    :param parsed: the run's parsed files (see :func:`load_definition`).
     :raises DefinitionError: every problem of every file.
     """
     loaded: list[PayerDefinition] = []
@@ -821,7 +825,7 @@ def load_definitions(paths: Iterable[str | os.PathLike[str]]) -> list[PayerDefin
     seen: dict[str, PayerDefinition] = {}
     for path in find_definitions(paths):
         try:
-            definition = load_definition(path)
+            definition = load_definition(path, parsed=parsed)
         except DefinitionError as exc:
             problems += exc.problems
             continue

@@ -2,7 +2,8 @@
 
 :mod:`.definition` reads a ``payer.toml`` into a checked :class:`~.definition.PayerDefinition`;
 a run that judges other payers (``adjudicate --payer medicare``) only needs to know that none of
-these files defines one of its payers, which :func:`defined_ids` tells from the parsed TOML.
+these files defines one of its payers, which :func:`defined_ids` tells from the parsed TOML (and
+a run that judges one of them loads the definitions from the documents it parsed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from payer_rules.rulepack.parsed import ParsedFiles
 
 __all__ = ["DEFINITION_FILE", "defined_ids", "find_definitions"]
 
@@ -31,15 +36,22 @@ def find_definitions(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
-def defined_ids(paths: Iterable[str | os.PathLike[str]]) -> set[str] | None:
+def defined_ids(
+    paths: Iterable[str | os.PathLike[str]], *, parsed: ParsedFiles | None = None
+) -> set[str] | None:
     """The payer ids (``[payer] id``) the definitions under ``paths`` define, or ``None`` when a
-    file does not tell (unreadable, not TOML, no string id): only reading it whole can say."""
-    from payer_rules.rulepack.parsed import parse
+    file does not tell (unreadable, not TOML, no string id): only reading it whole can say.
 
+    :param parsed: keeps each parsed document for :func:`~.definition.load_definitions` with the
+        same ``parsed``, which then does not parse the file again.
+    """
+    from payer_rules.rulepack.parsed import ParsedFiles
+
+    files = parsed or ParsedFiles()
     ids: set[str] = set()
     for path in find_definitions(paths):
         try:
-            doc = parse(path.read_text(encoding="utf-8"), str(path))
+            _text, doc = files.read(path, keep=True)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             return None
         payer = doc.get("payer")

@@ -42,14 +42,17 @@ SHIPPED = Path(__file__).parent / "payers"
 def register_payers(
     register: Callable[[PayerInfo], None], directories: Sequence[Path], payers: Collection[str] | None
 ) -> None:
+    from payer_rules.rulepack.parsed import ParsedFiles
+
     paths = [SHIPPED, *directories]
+    parsed = ParsedFiles()  # a definition defined_ids read is not parsed again to load it
     if payers is not None:
-        ids = defined_ids(paths)
+        ids = defined_ids(paths, parsed=parsed)
         if ids is not None and ids.isdisjoint(payers):
             return  # none of the run's payers is defined here: nothing to read
     from .definition import load_definitions
 
-    for definition in load_definitions(paths):
+    for definition in load_definitions(paths, parsed=parsed):
         register(remember(definition))
 
 

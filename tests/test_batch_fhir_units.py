@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from payer_rules.batch.partition import _read_unit, route_of, routing_key
 from payer_rules.batch.units import SharedText, text_units
@@ -357,3 +359,103 @@ def test_jobs_2_writes_what_the_serial_run_writes(tmp_path, monkeypatch, fmt):
         serial.stdout,
         serial.stderr,
     )
+
+
+# -- the member id a unit routes by ---------------------------------------------------------
+
+
+def _subscriber_ids(n: int) -> st.SearchStrategy[Any]:
+    """The ``subscriberId`` of Coverage ``n``: its own member id, or an empty or odd value."""
+    return st.one_of(st.sampled_from([f"M{n}", "", 0, n + 1, False, True, None]), st.just([f"L{n}"]))
+
+
+@st.composite
+def _routed_bundles(draw: st.DrawFn) -> dict[str, Any]:
+    """A Claim whose focal insurance points, in one of the ways a reference can, at Coverages
+    whose ``subscriberId`` (absent, empty, not a string ...) and identifiers vary."""
+    entries: list[Any] = []
+    for n in range(draw(st.integers(0, 3))):
+        coverage: dict[str, Any] = {
+            "resourceType": draw(st.sampled_from(["Coverage", "Coverage", "Patient"])),
+            "id": f"c{n % 2}",
+        }
+        if draw(st.integers(0, 3)) > 0:
+            coverage["subscriberId"] = draw(_subscriber_ids(n))
+        if draw(st.booleans()):
+            coverage["identifier"] = [
+                {"system": "urn:m", "value": draw(st.sampled_from([f"I{n}", "I1", ""]))}
+            ]
+        entry: dict[str, Any] = {"resource": coverage}
+        if draw(st.booleans()):
+            entry["fullUrl"] = draw(
+                st.sampled_from([f"Coverage/c{1 - n % 2}", f"urn:uuid:c{n}", "Coverage/c0"])
+            )
+        entries.append(entry)
+    # mostly the usual Type/id, which the split resolves itself, and each other way a reference may go
+    usual = ["Coverage/c0", "Coverage/c1"] * 4
+    refs = st.sampled_from([*usual, "Coverage/", "#c0", "urn:uuid:c0", "http://x/Coverage/c1", "", "a/b/c"])
+    insurance: list[Any] = []
+    for _ in range(draw(st.integers(0, 3))):
+        coverage_ref: Any = draw(
+            st.one_of(
+                st.builds(lambda r: {"reference": r}, refs),
+                st.sampled_from([{"identifier": {"system": "urn:m", "value": "I1"}}, "Coverage/c0", None]),
+            )
+        )
+        item: Any = {"coverage": coverage_ref}
+        if draw(st.booleans()):
+            item["focal"] = draw(st.sampled_from([True, False, 1, 0, None]))
+        insurance.append(draw(st.sampled_from([item, item, item, "not an object"])))
+    claim: dict[str, Any] = {"resourceType": "Claim", "id": "x", "insurance": insurance}
+    if draw(st.integers(0, 5)) == 0:
+        del claim["insurance"]
+    if draw(st.booleans()):
+        claim["patient"] = {"reference": draw(refs)}
+    if draw(st.booleans()):
+        claim["contained"] = [{"resourceType": "Coverage", "id": "c0", "subscriberId": "K1"}]
+    positions = draw(st.integers(0, len(entries)))
+    entries.insert(positions, {"resource": claim})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _routed(insurance: list[Any], *coverages: dict[str, Any]) -> dict[str, Any]:
+    claim = {"resourceType": "Claim", "id": "x", "insurance": insurance}
+    entries = [{"resource": claim}, *({"resource": {"resourceType": "Coverage", **c}} for c in coverages)]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _ref(target: str, **more: Any) -> dict[str, Any]:
+    return {"coverage": {"reference": target}, **more}
+
+
+@settings(max_examples=400, deadline=None)
+@given(bundle=_routed_bundles())
+@example(
+    _routed(
+        [_ref("Coverage/c1"), _ref("Coverage/c0", focal=True)],
+        {"id": "c0", "subscriberId": "M0"},
+        {"id": "c1", "subscriberId": "M1"},
+    )
+)
+@example(
+    _routed(
+        [_ref("Coverage/c0", focal=True), _ref("Coverage/c1", focal=True)],
+        {"id": "c0", "subscriberId": "M0"},
+        {"id": "c1", "subscriberId": "M1"},
+    )
+)
+@example(_routed([_ref("Coverage/c0")], {"id": "c0", "subscriberId": "", "identifier": [{"value": "I0"}]}))
+@example(_routed([_ref("Coverage/c0")], {"id": "c0", "subscriberId": 0}))
+def test_a_unit_routes_by_the_member_id_the_reader_finds(bundle):
+    """The split finds the usual Claim's member id without the reader's index
+    (``units._subscriber_route``); whatever the references and Coverages, it is the one
+    :func:`~payer_rules.io.fhir.reader.member_id_of` finds over the whole Bundle."""
+    from payer_rules.io.fhir.reader import ReferenceIndex, member_id_of
+
+    text = json.dumps(bundle, indent=1)
+    units = list(split_bundle(text, "b.json") or [])
+    assert len(units) == 1
+    unit = units[0]
+    assert isinstance(unit, ClaimEntries)
+    claim = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim")
+    assert unit.key == member_id_of(claim, ReferenceIndex.of_entries(bundle["entry"]))

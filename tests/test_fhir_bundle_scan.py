@@ -18,6 +18,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -70,7 +71,9 @@ def test_both_scans_find_the_same_entries(text):
     assert same(raw.heads, whole.heads)
     assert raw.claims == whole.claims
     for n in range(len(whole.heads)):
-        assert raw.text(n) == whole.text(n)
+        # msgspec's entries are sent without white space, each token as written
+        assert raw.text(n) == msgspec.json.format(whole.text(n), indent=-1)
+        assert same(decode_entry(raw.text(n)), decode_json_value(whole.text(n)))
         assert json.loads(raw.text(n)) == json.loads(text)["entry"][n]
         assert same(raw.entry(n), whole.entry(n)), n
         assert raw.references(n, raw.text(n)) == whole.references(n, whole.text(n)), n
@@ -242,3 +245,21 @@ def test_a_resource_that_is_no_bundle_is_decoded_once(monkeypatch):
     text = json.dumps(base_bundle()["entry"][0]["resource"])
     assert json.loads(text)["resourceType"] != "Bundle"
     assert bundle_scan.scan_bundle(text) is None
+
+
+def test_entries_sent_without_white_space_keep_every_token_as_written():
+    """The split sends entries compacted (``msgspec.json.format``): numbers keep their digits
+    and exponent, strings their escapes, so each decodes to what the file's text decodes to."""
+    entry = (
+        '{ "resource" : { "resourceType" : "Observation", "id" : "o",\n'
+        '   "value" : [ 1.50, 1E+2, -0.0, 12345678901234567890.000, 2e-3 ],\n'
+        '   "text" : "tab\\there \\u00e9 \\"quoted\\" \\/ \\n",  "empty" : { } , "list": [ ] } }'
+    )
+    text = _bundle_with(entry)
+    raw, whole = _raw_scan(text), stdlib_scan(text)
+    assert raw is not None
+    last = len(whole.heads) - 1
+    assert "1.50,1E+2,-0.0,12345678901234567890.000,2e-3" in raw.text(last)
+    assert '\\u00e9 \\"quoted\\" \\/ \\n' in raw.text(last)
+    assert same(decode_entry(raw.text(last)), decode_json_value(whole.text(last)))
+    assert decode_entry(raw.text(last))["resource"]["value"][0] == Decimal("1.50")

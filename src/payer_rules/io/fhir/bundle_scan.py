@@ -5,8 +5,10 @@ for every entry, the keys a reference may find it by (``fullUrl``, ``resourceTyp
 ``identifier``), which entries are Claims, whose each Claim is, and each entry's text. This
 module finds them, two ways that give the same answers:
 
-* :func:`_raw_scan`, with msgspec: one pass in C checks the whole text is JSON and gives each
-  entry back as its raw text (``msgspec.Raw``) without building it; a second decodes of each
+* :func:`_raw_scan`, with msgspec: the text's white space taken out in C (each token kept as
+  written: a pretty-printed Bundle is about half white space, and every entry's text is
+  searched, sent to a worker and decoded there), then one pass checks the whole text is JSON
+  and gives each entry back as its raw text (``msgspec.Raw``) without building it; a second decodes of each
   entry only those keys (:class:`_Entry`), skipping the rest in C. Nothing else of the Bundle
   becomes Python objects in the process that splits it: each entry referenced from a Claim is
   decoded (by the stdlib, as the reader decodes it) only where its Claim is judged, and here
@@ -67,7 +69,7 @@ class ScannedBundle:
         self.claims: list[int] = []
 
     def text(self, n: int) -> str:
-        """Entry ``n``'s JSON text, as it stands in the file."""
+        """Entry ``n``'s JSON text: as it stands in the file, or without its white space."""
         raise NotImplementedError
 
     def entry(self, n: int) -> Any:
@@ -80,6 +82,10 @@ class ScannedBundle:
         ``text``): found in its text, or in the decoded entry where the text may hide them (a
         ``\\u`` escape could spell a key) or holds a logical one."""
         return _references_in(text, 0, len(text), None)
+
+    def subscriber_id(self, n: int) -> Any:
+        """The ``subscriberId`` of entry ``n``'s resource (``None`` where it has none)."""
+        return self.entry(n)["resource"].get("subscriberId")
 
 
 def decode_entry(text: str) -> Any:
@@ -130,6 +136,8 @@ class _Resource(msgspec.Struct):
     insurance: Any = msgspec.UNSET
     insurer: Any = msgspec.UNSET
     contained: Any = msgspec.UNSET
+    #: a Coverage's: the member id a Claim citing it is routed by
+    subscriberId: Any = msgspec.UNSET
 
 
 class _Entry(msgspec.Struct):
@@ -156,6 +164,8 @@ class _RawScan(ScannedBundle):
         self.kept: dict[int, dict[str, Any]] = {}
         #: entries decoded lately (the Coverage each Claim's member is read from)
         self.decoded: dict[int, Any] = {}
+        #: per entry whose resource has one: its ``subscriberId``
+        self.subscribers: dict[int, Any] = {}
 
     def text(self, n: int) -> str:
         return str(self.raws[n], "utf-8")
@@ -164,6 +174,9 @@ class _RawScan(ScannedBundle):
         if self.plain:
             return [_unescape(raw) for raw in _REFERENCE.findall(text) if raw], []
         return _references_in(text, 0, len(text), None)
+
+    def subscriber_id(self, n: int) -> Any:
+        return self.subscribers.get(n)
 
     def entry(self, n: int) -> Any:
         kept = self.kept.get(n)
@@ -198,6 +211,9 @@ def _raw_scan(text: str) -> _RawScan | Literal[_Not.BUNDLE] | None:
     if limit and _long_digit_run(text, limit + 1):
         return None
     try:
+        # white space out first (in C, each token kept as written): the entries' texts, what
+        # is searched, sent and decoded, are about half as long as a pretty-printed file's
+        text = msgspec.json.format(text, indent=-1)
         top = _TOP.decode(text)
     except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
         return None
@@ -207,7 +223,7 @@ def _raw_scan(text: str) -> _RawScan | Literal[_Not.BUNDLE] | None:
     if raws is None:
         return None
     scan = _RawScan(raws, text)
-    heads, claims, kept = scan.heads, scan.claims, scan.kept
+    heads, claims, kept, subscribers = scan.heads, scan.claims, scan.kept, scan.subscribers
     decode, unset = _ENTRY.decode, msgspec.UNSET
     for n, raw in enumerate(raws):
         try:
@@ -233,6 +249,8 @@ def _raw_scan(text: str) -> _RawScan | Literal[_Not.BUNDLE] | None:
                 None if identifiers is unset else identifiers,
             )
         )
+        if res.subscriberId is not unset:
+            subscribers[n] = res.subscriberId
         if kind == "Claim":
             claims.append(n)
             kept[n] = {"resource": {k: v for k in _CLAIM_KEYS if (v := getattr(res, k)) is not msgspec.UNSET}}

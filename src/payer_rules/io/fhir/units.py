@@ -67,7 +67,7 @@ class ClaimEntries:
         name: the file, as errors name it.
         claim: the Claim entry's place in ``Bundle.entry``.
         entries: ``(place in Bundle.entry, the entry's JSON text)`` in Bundle order, the
-            Claim's among them.
+            Claim's among them (the text without white space where msgspec scanned the Bundle).
         key: the member id the Claim routes by (``None`` when it cannot be read).
     """
 
@@ -191,31 +191,44 @@ class _Identified(Mapping[tuple[str, str], Sequence[Mapping[str, Any]]]):
 
 
 def _units(scan: ScannedBundle, name: str) -> Iterator[ClaimEntries | Claim | InputError]:
-    """Per Claim: its entry and the entries it reaches, and the member id it reads with."""
+    """Per Claim: its entry and the entries it reaches, and the member id it reads with.
+
+    The one loop of the split that runs per Claim, so it is kept plain: each entry's text and
+    direct references are found once (lists by place), a ``Type/id`` target is one dict
+    lookup, and the member id of a Claim whose focal Coverage is a literal ``Type/id`` with a
+    ``subscriberId`` is that id (:func:`_subscriber_route`); any other Claim's is found by the
+    reader's own :func:`~payer_rules.io.fhir.reader.member_id_of` over the whole Bundle's index.
+    """
     places = _Places(scan.heads)
+    keys = places.keys
     # the whole Bundle's index, as the reader builds it, looked up by place
     index = ReferenceIndex.of(_Resolved(places, scan), _Identified(places, scan))
     claims = set(scan.claims)
-    reached: dict[int, list[int]] = {}
-    shared: dict[int, str] = {}  # the text of entries met lately: the same string in each unit
+    size = len(scan.heads)
+    # the texts of entries met lately: the same string in each unit that holds one
+    texts: list[str | None] = [None] * size
+    filled: list[int] = []
+    reached: list[list[int] | None] = [None] * size
+    text_of, references = scan.text, scan.references
 
-    def entry_text(n: int) -> str:
-        found = shared.get(n)
-        if found is None:
-            if len(shared) > 4096:
-                shared.clear()
-            found = shared[n] = scan.text(n)
+    def text(n: int) -> str:
+        found = texts[n] = text_of(n)
+        filled.append(n)
         return found
 
     def direct(n: int) -> list[int]:
-        found = reached.get(n)
-        if found is None:
-            literal, logical = scan.references(n, entry_text(n))
-            found = reached[n] = []
-            for target in literal:
+        literal, logical = references(n, texts[n] or text(n))
+        found: list[int] = []
+        for target in literal:
+            if target.count("/") == 1 and target[0] != "#" and target[-1] != "/":  # Type/id
+                place = keys.get(target)
+                if place is not None:
+                    found.append(place)
+            else:
                 found += places.literal(target)
-            for key in logical:
-                found += places.identified(key)
+        for key in logical:
+            found += places.identified(key)
+        reached[n] = found
         return found
 
     for claim in scan.claims:
@@ -223,18 +236,57 @@ def _units(scan: ScannedBundle, name: str) -> Iterator[ClaimEntries | Claim | In
         todo = [claim]
         cites_claim = False
         while todo and len(members) <= MAX_ENTRIES:
-            for m in direct(todo.pop()):
-                cites_claim = cites_claim or m in claims
+            n = todo.pop()
+            found = reached[n]
+            for m in found if found is not None else direct(n):
                 if m not in members:
+                    cites_claim = cites_claim or m in claims
                     members.add(m)
                     todo.append(m)
-        held = tuple((n, entry_text(n)) for n in sorted(members))
+                elif m in claims:
+                    cites_claim = True
+        entries = tuple((n, texts[n] or text(n)) for n in sorted(members))
+        if len(filled) > 8192:
+            for n in filled:
+                texts[n] = None
+            filled.clear()
         if len(members) > MAX_ENTRIES:
-            yield read_claim_entries(ClaimEntries(name, claim, held, None))
+            yield read_claim_entries(ClaimEntries(name, claim, entries, None))
         elif cites_claim:
             # the Claims here are cut down to what routes them: find its member as the worker will
-            item = read_claim_entries(ClaimEntries(name, claim, held, None))
+            item = read_claim_entries(ClaimEntries(name, claim, entries, None))
             key = item.coverage.member_id if isinstance(item, Claim) else None
-            yield ClaimEntries(name, claim, held, key)
+            yield ClaimEntries(name, claim, entries, key)
         else:
-            yield ClaimEntries(name, claim, held, member_id_of(scan.entry(claim)["resource"], index))
+            res = scan.entry(claim)["resource"]
+            key = _subscriber_route(res, keys, scan)
+            yield ClaimEntries(name, claim, entries, key if key is not None else member_id_of(res, index))
+
+
+def _subscriber_route(res: Mapping[str, Any], keys: Mapping[str, int], scan: ScannedBundle) -> str | None:
+    """The member id :func:`~payer_rules.io.fhir.reader.member_id_of` finds for the Claim
+    ``res`` in the usual case, found without it: the focal insurance's ``coverage`` is a literal
+    ``Type/id`` reference to an entry whose ``subscriberId`` is set, which is then the member
+    id (``reader._member``: ``Coverage.subscriberId`` first). ``None``: not that case, ask the
+    reader. Only for a Claim whose references reach no Claim (a Coverage place is no Claim).
+    """
+    insurance = res.get("insurance")
+    if type(insurance) is not list or not insurance:
+        return None
+    focal = None
+    for item in insurance:
+        if type(item) is not dict:
+            return None
+        if focal is None and item.get("focal"):
+            focal = item
+    ref = (focal or insurance[0]).get("coverage")
+    if type(ref) is not dict:
+        return None
+    target = ref.get("reference")
+    if type(target) is not str or target.count("/") != 1 or target[0] == "#" or target[-1] == "/":
+        return None
+    place = keys.get(target)
+    if place is None:
+        return None
+    member = scan.subscriber_id(place)
+    return str(member) if member else None

@@ -2,6 +2,7 @@
 
     uv run python benchmarks/bench_service.py [--single 2000] [--batches 20] [--concurrency 8]
                                               [--workers 1] [--baseline DIR] [--load wrk]
+                                              [--log-level warning|info]
 
 Starts the service on a free 127.0.0.1 port, posts a bounded number of requests with an async
 httpx client (single-claim requests, then 100-claim batches), and prints JSON: claims per
@@ -21,6 +22,8 @@ same claims cost judged in this process (``in_process_cpu_ms_per_claim``). ``--b
 the same requests: the single-claim requests in blocks of ``--block`` taken by each server in
 turn (which goes first alternates), so that a neighbour's load on a shared machine falls on
 both alike; ``baseline_ratio`` is new / baseline per single-claim request for each round.
+The servers log at WARNING, so no request writes a line; ``--log-level info`` (``serve``'s
+default) has every request write its request and result lines (to a file), as a deployment does.
 
 The httpx client is Python: on two cores it costs more CPU per request than the server and runs
 on the same cores, so the server's figure carries the client's disturbance (caches and the
@@ -90,7 +93,9 @@ def cli_results(claims: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["claim_id"]: r for r in json.loads(out.stdout)}
 
 
-def start_server(port: int, workers: int, log: Path, python: str = sys.executable) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, workers: int, log: Path, python: str = sys.executable, log_level: str = "warning"
+) -> subprocess.Popen[bytes]:
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [
@@ -103,7 +108,7 @@ def start_server(port: int, workers: int, log: Path, python: str = sys.executabl
                 "--workers",
                 str(workers),
                 "--log-level",
-                "warning",
+                log_level,
                 "--max-claims",
                 "1000",
             ],
@@ -346,6 +351,12 @@ def main() -> None:
     )
     parser.add_argument("--wrk-seconds", type=int, default=4, help="whole seconds of each wrk block")
     parser.add_argument(
+        "--log-level",
+        choices=("warning", "info"),
+        default="warning",
+        help="serve --log-level: info (serve's default) adds each request's log lines, written to a file",
+    )
+    parser.add_argument(
         "--block", type=int, default=250, help="single-claim requests a server takes before the other's turn"
     )
     args = parser.parse_args()
@@ -372,7 +383,8 @@ def main() -> None:
             for side, python in pythons.items():
                 port = _free_port()
                 url = f"http://127.0.0.1:{port}"
-                servers[side] = (start_server(port, args.workers, Path(tmp) / f"{side}.log", python), url)
+                log = Path(tmp) / f"{side}.log"
+                servers[side] = (start_server(port, args.workers, log, python, args.log_level), url)
                 # Warm up every worker (lazy imports, first-use caches) before timing.
                 warm = [[c] for c in claims[:50]]
                 asyncio.run(drive(url, warm, args.concurrency, expected, args.max_seconds))
@@ -409,6 +421,7 @@ def main() -> None:
         "benchmark": "service",
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "log_level": args.log_level,
         "cpus": os.cpu_count(),
         "in_process_cpu_ms_per_claim": round(in_process * 1000, 3),
     }

@@ -69,6 +69,25 @@ def test_remembered_lines_keep_what_the_claim_said_and_how_each_line_ended():
         )
 
 
+def test_a_session_for_one_claim_keeps_no_history_and_judges_alike():
+    """The service judges a single-claim request with ``keeps_history=False``: the claim gets
+    the result it gets in a session that keeps history, and nothing is left behind."""
+    engine = Engine.from_installed()
+    claim = make_claim(
+        lines=[
+            {"procedure": "99213", "charge": Decimal("100.00")},
+            {"procedure": "99213", "charge": Decimal("100.00")},
+        ],
+        diagnoses=("E11.9",),
+    )
+    kept, dropped = Session(), Session(keeps_history=False)
+    assert engine.adjudicate(claim, "medicare", session=dropped) == engine.adjudicate(
+        claim, "medicare", session=kept
+    )
+    assert len(kept.services("medicare", claim.member_key)) == 2
+    assert dropped.services("medicare", claim.member_key) == ()
+
+
 def test_the_date_index_answers_as_a_scan_of_the_whole_history_would():
     """history_on / history_between give exactly the services a filter over history() gives,
     in the same order: the claim's own history first, then this run's, each as kept (claims

@@ -4,7 +4,10 @@ HTTP JSON shape beside the CLI's."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -59,8 +62,29 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(json_logging_
     assert claim["claim_id"] == "CLM-1001" and claim["payer"] == "medicare" and claim["status"] == "paid"
     request = next(r for r in mine if "http_status" in r)
     assert request["http_status"] == 200 and request["path"] == "/v1/adjudicate" and request["claims"] == 1
-    assert {"time", "level", "logger", "message"} <= set(request)
+    # the request fields and the five every record has, nothing of where it was logged from
+    common = {"time", "level", "logger", "process", "message", "request_id"}
+    assert set(request) == common | {"method", "path", "http_status", "claims", "ms"}
+    assert set(claim) == common | {"claim_id", "payer", "status", "codes"}
     assert "Jane" not in json_logging_server.log  # never the claim's content
+
+
+def test_a_process_logging_as_the_service_makes_lean_records_and_the_same_lines():
+    """``log_config`` turns off what no service format prints (the caller's file and line, the
+    thread, the process name), in the process it configures only; the text line is unchanged."""
+    code = (
+        "import logging, logging.config\n"
+        "from payer_rules.service.config import log_config\n"
+        "assert logging._srcfile and logging.logThreads and logging.logMultiprocessing\n"
+        "logging.config.dictConfig(log_config('info', 'text'))\n"
+        "assert logging._srcfile is None and not logging.logThreads and not logging.logMultiprocessing\n"
+        "logging.getLogger('payer_rules.service').info('request=%s %s', 'r-1', 'POST')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    line = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO payer_rules\.service \[\d+\] request=r-1 POST"
+    assert re.fullmatch(line, out.stderr.strip()), out.stderr
+    assert logging._srcfile is not None  # this process: untouched
 
 
 def test_http_results_are_the_cli_list_inside_an_envelope(json_logging_server):

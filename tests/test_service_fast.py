@@ -498,6 +498,104 @@ def test_a_chunked_request_on_the_wire_is_judged_with_the_documented_headers(por
     assert json.loads(answer)["results"] == cli_json("adjudicate", VISIT)
 
 
+def test_a_body_sent_after_the_head_on_the_wire_is_waited_for_and_judged(port):
+    """uvicorn has the head before the body: the body is waited for (under the deadline)."""
+    body = VISIT.read_bytes()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/adjudicate?payer=medicare HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        time.sleep(0.05)
+        sock.sendall(body)
+        data = b""
+        while not data.endswith(b"}"):
+            data += sock.recv(65536)
+    head, _, answer = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert json.loads(answer)["results"] == cli_json("adjudicate", VISIT)
+
+
+def test_a_body_that_never_comes_on_the_wire_is_408(port):
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/adjudicate?payer=medicare HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 500\r\n\r\n{"
+        )
+        data = b""
+        while b"}" not in data:
+            data += sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 408 ")
+    assert BODY_SECONDS <= time.monotonic() - started < 10
+    assert b"1 bytes came" in data
+
+
+# -- the body reader (receive_body) ---------------------------------------------------------------
+
+
+def _read(receive: Any, limit: int = 100) -> bytes:
+    return asyncio.run(judge.receive_body(receive, "", limit, BODY_SECONDS))
+
+
+def _request(body: bytes, more: bool = False) -> dict[str, Any]:
+    return {"type": "http.request", "body": body, "more_body": more}
+
+
+def test_a_body_that_has_arrived_is_read_with_no_deadline_armed(monkeypatch):
+    def timeout(seconds: float) -> Any:
+        raise AssertionError("a deadline was armed for a body already there")
+
+    async def receive() -> dict[str, Any]:
+        return _request(b"abc")
+
+    monkeypatch.setattr(judge.asyncio, "timeout", timeout)
+    assert _read(receive) == b"abc"
+    with pytest.raises(judge.Problem) as refused:
+        _read(receive, limit=2)
+    assert refused.value.status == 413
+
+
+def test_a_body_waited_for_arrives_whole():
+    messages = [_request(b"ab", more=True), _request(b"c", more=True), _request(b"")]
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.01)  # not there yet: the first step of receive() waits
+        return messages.pop(0)
+
+    assert _read(receive) == b"abc"
+
+
+def test_a_first_message_that_never_comes_is_408_and_the_wait_is_cancelled():
+    cancelled = []
+
+    async def receive() -> dict[str, Any]:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        raise AssertionError("the body deadline did not hold")
+
+    started = time.monotonic()
+    with pytest.raises(judge.Problem) as refused:
+        _read(receive)
+    assert refused.value.status == 408 and "0 bytes came" in refused.value.detail
+    assert time.monotonic() - started < 10
+    assert cancelled == [True]
+
+
+def test_a_client_gone_before_its_body_is_a_disconnect():
+    from starlette.requests import ClientDisconnect
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.01)
+        return {"type": "http.disconnect"}
+
+    with pytest.raises(ClientDisconnect):
+        _read(receive)
+
+
 def test_a_judge_request_skips_starlette(engine):
     """The hand-over itself: Starlette builds its middleware on the first request it routes."""
     app = create_app(engine)

@@ -120,6 +120,9 @@ class Session:
     #: Units of the engine's authorizations used by this run's claims (and, read from the data
     #: directory, earlier runs'); ``AuthorizationLedger(record=True)`` keeps this run's for later ones.
     authorizations: AuthorizationLedger = field(factory=AuthorizationLedger)
+    #: ``False`` for a session that judges one claim and is then dropped (the service's
+    #: single-claim request): no later claim reads its history, so :meth:`remember` keeps none.
+    keeps_history: bool = field(default=True, kw_only=True)
 
     def accumulated(self, payer: str, member: str, year: int, name: str) -> Decimal:
         return self._accumulated[(payer, member, year, name)]
@@ -167,7 +170,7 @@ class Session:
 
     def remember(self, claim: Claim, result: ClaimResult) -> None:
         """Keep the claim's processed lines as history for the member's later claims."""
-        if result.status in ("error", "rejected"):
+        if not self.keeps_history or result.status in ("error", "rejected"):
             return
         kept = self._services[(result.payer, claim.member_key)]
         index = self._by_date.get((result.payer, claim.member_key))

@@ -226,7 +226,7 @@ class Service(Starlette):
                 if b"x-request-id" not in names:
                     headers.append((b"x-request-id", rid.encode("latin-1")))
                 if state.versions and b"payer-rules-versions" not in names:
-                    headers.append((b"payer-rules-versions", state.versions_header.encode("latin-1")))
+                    headers.append((b"payer-rules-versions", state.versions_header_raw))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import json
 import logging
-import os
+import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -74,6 +74,7 @@ INLINE_BODY_BYTES: Final = 16 * 1024
 HELD_BACK_HEADER = "Payer-Rules-Held-Back"
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_random_bits = random.getrandbits
 
 
 def dumps(value: Any) -> bytes:
@@ -134,15 +135,18 @@ def unexpected(exc: Exception, request_id: str) -> Problem:
 
 
 def new_request_id() -> str:
-    """16 hex digits: the first half of a random UUID (version 4), without building the UUID."""
-    head = bytearray(os.urandom(8))
-    head[6] = (head[6] & 0x0F) | 0x40  # the version nibble, as uuid.uuid4() sets it
-    return head.hex()
+    """16 hex digits laid out as the first half of a random UUID (version 4), without building one.
+
+    From the ``random`` module's generator, not the system's: a request id ties a response to
+    its log lines and is no secret, and asking the kernel for bytes cost a system call on
+    every request. (``random`` reseeds itself in a forked worker.)
+    """
+    return f"{_random_bits(64) & ~0xF000 | 0x4000:016x}"  # the version nibble, as uuid.uuid4() sets it
 
 
 def request_id(given: str) -> str:
     """The client's ``X-Request-ID`` when it is a plain token, else a fresh one."""
-    return given if _REQUEST_ID.match(given) else new_request_id()
+    return given if given and _REQUEST_ID.match(given) else new_request_id()
 
 
 def log_request(request_id: str, method: str, path: str, status: int, claims: int, started: float) -> None:
@@ -179,8 +183,10 @@ class ServiceState:
     build_seconds: float | None = None
     offers: tuple[str, ...] = ()
     limiter: anyio.CapacityLimiter | None = None
-    #: ``Payer-Rules-Versions``: the same on every response, so made once
+    #: ``Payer-Rules-Versions``: the same on every response, so made once (and as bytes, for
+    #: the judge endpoints' raw ASGI headers)
     versions_header: str = ""
+    versions_header_raw: bytes = b""
     #: what the judge endpoints made of a query string or an ``Accept`` header, kept so that
     #: the same request parameters are not parsed and looked up again on every request
     #: (:mod:`payer_rules.service.judge`); emptied with a new engine
@@ -193,6 +199,7 @@ class ServiceState:
         self.built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.build_seconds = round(seconds, 3) if seconds is not None else None
         self.versions_header = ", ".join(f"{name}={version}" for name, version in self.versions.items())
+        self.versions_header_raw = self.versions_header.encode("latin-1")
         self.offers = tuple(media for media, writer in MEDIA_TYPES.items() if _writer_works(writer))
         self.memo.clear()
         # Judging is CPU work under the GIL: threads beyond one add switching, not speed, and

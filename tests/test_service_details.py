@@ -87,6 +87,19 @@ def test_a_process_logging_as_the_service_makes_lean_records_and_the_same_lines(
     assert logging._srcfile is not None  # this process: untouched
 
 
+def test_the_service_text_line_is_the_stdlib_formatters_to_the_character():
+    """``LineFormatter`` makes the time's text once a second; every line is the stdlib's."""
+    from payer_rules.service.config import _TEXT_FORMAT, LineFormatter
+
+    ours, stdlib = LineFormatter(_TEXT_FORMAT), logging.Formatter(_TEXT_FORMAT)
+    base = 1_796_000_000.0
+    for created in (base, base + 0.25, base + 0.9995, base + 1.0004, base + 61.5, base + 0.5, base + 86_400):
+        record = logging.makeLogRecord({"name": "payer_rules.service", "msg": "request=%s", "args": ("r",)})
+        record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+        assert ours.format(record) == stdlib.format(record)
+    assert ours.formatTime(record, "%H:%M") == stdlib.formatTime(record, "%H:%M")
+
+
 def test_http_results_are_the_cli_list_inside_an_envelope(json_logging_server):
     body = json_logging_server.client.post(
         "/v1/adjudicate", params={"payer": "medicare"}, content=VISIT.read_bytes(),

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from payer_rules import claims_from_file, hookimpl
 from payer_rules.cli import cli
-from payer_rules.engine import Engine
+from payer_rules.engine import ENGINE_SOURCE, Engine
 from payer_rules.engine.assembly import engine_pend
 from payer_rules.errors import InputError
+from payer_rules.payers import PayerInfo
 
 from .conftest import ROOT
 
@@ -56,7 +58,7 @@ def engine() -> Engine:
 
 def test_the_source_scan_finds_the_engines_own_codes():
     found = emitted_codes()
-    # the codes the engine builds inline, in facade, assembly and chains, are all seen
+    # the engine's own codes, registered in own_rules and chains, are all seen
     assert {"ENG001", "ENG002", "ENG003", "ENG004", "ENG005", "ENG020", "ENG027"} <= found.keys()
     assert len(found) > 100
 
@@ -74,21 +76,43 @@ def test_explain_shows_an_engine_code(code):
     assert "Outcome: " in out.stdout and "Citation: payer-rules" in out.stdout
 
 
-def _outcome(finding) -> tuple[str, str | None, tuple[str, ...], str | None]:
-    return (str(finding.severity), finding.carc, tuple(finding.rarcs), finding.group and str(finding.group))
-
-
-def _registered(engine, code) -> tuple[str, str | None, tuple[str, ...], str | None]:
-    rule = engine.rule(code)
-    return (rule.severity, rule.carc, rule.rarcs, rule.group)
+def _as_registered(engine, finding):
+    """The finding the rule ``explain`` shows builds, with this finding's message and line."""
+    return engine.rule(finding.code).finding(finding.message, line=finding.line, source=ENGINE_SOURCE)
 
 
 def test_the_engines_findings_are_what_explain_says(engine):
-    """Severity, CARC, RARCs and group on the findings are those registered."""
+    """Every field of an engine finding but its message and line is the registered rule's
+    (severity, CARC, RARCs, group), with the engine as its source: a value written beside the
+    rule instead of taken from it fails here as soon as the two differ."""
     payer, error = next(iter(engine.payers)), InputError("x.json:1", "bad", claim_id="C")
     for code in ("ENG001", "ENG004", "ENG027"):
         [finding] = engine.error_result(error, payer, code=code).findings
-        assert finding.code == code and _outcome(finding) == _registered(engine, code)
+        assert finding.code == code and finding == _as_registered(engine, finding)
+        assert finding.message == "x.json:1: bad" and finding.source == ENGINE_SOURCE
     for line, code in ((None, "ENG002"), (1, "ENG003")):
         finding = engine_pend(line, "nothing prices it")
-        assert finding.code == code and _outcome(finding) == _registered(engine, code)
+        assert finding.code == code and finding == _as_registered(engine, finding)
+    with pytest.raises(ValueError, match="ENG001, ENG004, ENG027, got 'ENG002'"):
+        engine.error_result(error, payer, code="ENG002")
+
+
+def test_a_chain_behind_an_unpriced_payer_waits_with_the_registered_rules():
+    """A payer nothing prices pends the claim (ENG002) and the payer after it in a chain waits
+    (ENG020): both findings as their rules build them."""
+
+    class Bare:
+        @hookimpl
+        def register_payers(self, register):
+            register(PayerInfo(id="bare", name="Bare"))
+
+    chained = Engine.from_installed(plugins=[Bare()])
+    [claim] = claims_from_file(ROOT / "examples" / "claims" / "01-office-visit-2026.json")
+    primary, secondary = chained.adjudicate_many([claim], ["bare", "medicare"], chain=True)
+    own = [f for result in (primary, secondary) for f in result.findings if f.source == ENGINE_SOURCE]
+    assert [(f.code, f.line) for f in own] == [("ENG002", None), ("ENG020", None)]
+    assert all(f == _as_registered(chained, f) for f in own)
+    assert own[1].message == (
+        "medicare coordinates benefits after bare, which has pended it: held until bare's "
+        "adjudication is final"
+    )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from attrs import frozen
 
 from payer_rules.context import Context
+from payer_rules.engine.own_rules import CLAIM_NOT_PRICED, LINE_NOT_PRICED
 from payer_rules.engine.stages import ENGINE_SOURCE
 from payer_rules.errors import ConfigurationError
 from payer_rules.models import Claim, ServiceLine
@@ -343,15 +344,8 @@ def claim_status(lines: Sequence[LineResult], *, check_only: bool) -> ClaimStatu
 
 def engine_pend(line: int | None, message: str) -> Finding:
     """The engine's own pend: no plugin prices or adjudicates the claim (ENG002) or the line (ENG003)."""
-    return Finding(
-        code="ENG002" if line is None else "ENG003",
-        severity=Severity.PEND,
-        message=message,
-        source=ENGINE_SOURCE,
-        line=line,
-        carc="133",
-        group=Group.OA,
-    )
+    rule = CLAIM_NOT_PRICED if line is None else LINE_NOT_PRICED
+    return rule.finding(message, line=line, source=ENGINE_SOURCE)
 
 
 def merge(adjustments: list[Adjustment]) -> tuple[Adjustment, ...]:

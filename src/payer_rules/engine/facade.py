@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
-from payer_rules.chains import CHAIN_WAITING, after, waiting_on
+from payer_rules.chains import CHAIN_WAITING_RULE, after, waiting_on
 from payer_rules.context import Context, Session
 from payer_rules.engine.assembly import ResultAssembler
 from payer_rules.engine.hooks import ReferenceHooks
-from payer_rules.engine.own_rules import AMOUNT_BEYOND, amount_beyond
+from payer_rules.engine.own_rules import AMOUNT_BEYOND, CLAIM_NOT_JUDGED, CLAIM_NOT_READ, amount_beyond
 from payer_rules.engine.pipeline import Pipeline
 from payer_rules.engine.registry import Registry
 from payer_rules.engine.stages import ENGINE_SOURCE, Stages
@@ -26,7 +26,7 @@ from payer_rules.errors import InputError, UsageError
 from payer_rules.models import Claim, Frequency
 from payer_rules.money import MAX_RESULT_AMOUNT, ZERO
 from payer_rules.plugins import PayerRulesPluginManager, get_plugin_manager
-from payer_rules.results import ClaimResult, ClaimStatus, Finding, Group, PricedLine, Severity
+from payer_rules.results import ClaimResult, ClaimStatus, Finding, PricedLine
 
 __all__ = ["RUNNER_CHUNK_SIZE", "Engine"]
 
@@ -37,6 +37,8 @@ RUNNER_CHUNK_SIZE = 64
 _CHECK, _ADJUDICATE = Stages.CHECK, Stages.ADJUDICATE
 _ERROR = ClaimStatus.ERROR
 _ORIGINAL = Frequency.ORIGINAL
+#: The engine's error results, by code: each finding built by its registered rule.
+_ERROR_RULES = {rule.code: rule for rule in (CLAIM_NOT_READ, CLAIM_NOT_JUDGED, AMOUNT_BEYOND)}
 
 
 class Engine(Registry):
@@ -246,7 +248,7 @@ class Engine(Registry):
                     "(PAYER_RULES_DEBUG=1 shows the traceback)",
                     claim_id=item.id,
                 )
-                result = self.error_result(failure, payer, code="ENG004")
+                result = self.error_result(failure, payer, code=CLAIM_NOT_JUDGED.code)
             pairs.append((item, result))
             previous = result
         return pairs
@@ -283,16 +285,10 @@ class Engine(Registry):
         )
         unfinished = "could not judge it" if primary.status is _ERROR else "has pended it"
         findings = [
-            Finding(
-                code=CHAIN_WAITING,
-                severity=Severity.PEND,
-                message=(
-                    f"{info.id} coordinates benefits after {primary.payer}, which {unfinished}: "
-                    f"held until {primary.payer}'s adjudication is final"
-                ),
+            CHAIN_WAITING_RULE.finding(
+                f"{info.id} coordinates benefits after {primary.payer}, which {unfinished}: "
+                f"held until {primary.payer}'s adjudication is final",
                 source=ENGINE_SOURCE,
-                carc="133",
-                group=Group.OA,
             )
         ]
         waiting = self._results.unpaid(claim, context, findings, stages is _CHECK, None)
@@ -300,17 +296,16 @@ class Engine(Registry):
         beyond = amount_beyond(waiting)
         return waiting if beyond is None else self._beyond(claim, info.id, beyond, None)
 
-    def error_result(self, error: InputError, payer: str, *, code: str = "ENG001") -> ClaimResult:
-        """The result for a claim that could not be read (ENG001) or judged (ENG004, ENG027)."""
-        finding = Finding(
-            code=code,
-            severity=Severity.REJECT,
-            message=str(error),
-            source=ENGINE_SOURCE,
-            carc="16",
-            rarcs=("MA130",),
-            group=Group.CO,
-        )
+    def error_result(self, error: InputError, payer: str, *, code: str = CLAIM_NOT_READ.code) -> ClaimResult:
+        """The result for a claim that could not be read (ENG001) or judged (ENG004, ENG027).
+
+        :raises ValueError: ``code`` is not one of those.
+        """
+        rule = _ERROR_RULES.get(code)
+        if rule is None:
+            msg = f"an error result's code is one of {', '.join(_ERROR_RULES)}, got {code!r}"
+            raise ValueError(msg)
+        finding = rule.finding(str(error), source=ENGINE_SOURCE)  # as explain shows the rule
         return ClaimResult(
             claim_id=error.claim_id or "",
             payer=self.payer(payer).id,

@@ -3,7 +3,9 @@
 ENG001 (a claim that could not be read), ENG002 / ENG003 (nothing installed prices the claim or
 a line), ENG004 (a plugin failed on the claim) and ENG027 (a computed amount beyond what a result
 may carry). The claim kinds' (ENG005 / ENG006), the run's payer (ENG019), chains' (ENG020) and
-prior authorization's (ENG021-ENG026) live beside the code that emits them.
+prior authorization's (ENG021-ENG026) live beside the code that emits them. Every one of these
+findings is built by its rule (:meth:`~payer_rules.rules.RuleInfo.finding`, with the engine's
+source), so what ``explain`` says of a code and what the results carry cannot drift apart.
 
 ENG027 is the one limit on what the engine computes rather than reads: the readers keep each
 amount in (:data:`~payer_rules.money.MAX_AMOUNT`) and units within

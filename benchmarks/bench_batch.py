@@ -1,7 +1,7 @@
 """Large batches: serial, ``--jobs N`` and Spark local[N] on one generated batch, in every input format.
 
     uv run python benchmarks/bench_batch.py [--claims 20000] [--jobs 2] [--modes serial,jobs,spark]
-        [--formats ndjson,json,x12,fhir] [--repeat 1]
+        [--formats ndjson,json,x12,fhir] [--repeat 1] [--baseline DIR]
 
 Writes the batch to NDJSON first (claims as ``bench_adjudicate.py`` makes them, about four per
 member so accumulators carry across claims), then the same claims as a JSON list, an X12 837P
@@ -23,6 +23,12 @@ and the peak RSS of the tree (the sum of its processes, sampled every 0.2 s). Pe
 cores: its start-up alone, then the rest of the tree's CPU over N cores, or the main process's,
 whichever is longer). CPU is the figure to compare on a shared machine; wall time is what a user
 waits.
+
+``--baseline DIR`` (another checkout with its own ``.venv``, e.g. ``git worktree add DIR main``)
+runs its ``payer-rules`` too, interleaved with this checkout's in every pair (serial, jobs, then
+the baseline's serial and jobs; the baseline first in every other pair), so that a neighbour's
+load falls on both alike; its figures are reported under ``baseline`` beside this checkout's,
+and every run of both must write the same result lines.
 """
 
 from __future__ import annotations
@@ -212,6 +218,7 @@ def main() -> None:
     parser.add_argument("--formats", default="ndjson,json,x12,fhir")
     parser.add_argument("--repeat", type=int, default=1, help="pairs of runs per format (median reported)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the batch and outputs here")
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout with .venv to compare")
     parser.add_argument("--spark-job", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.spark_job:
@@ -227,32 +234,37 @@ def main() -> None:
     formats = args.formats.split(",")
     modes = args.modes.split(",")
     sources = write_formats(batch, formats)
-    cli = [str(Path(sys.executable).with_name("payer-rules"))]
+    clis = {"": [str(Path(sys.executable).with_name("payer-rules"))]}
+    if args.baseline is not None:
+        clis["baseline"] = [str(args.baseline.resolve() / ".venv" / "bin" / "payer-rules")]
     summary: dict[str, Any] = {}
     for fmt in formats:
-        base = [*cli, "adjudicate", str(sources[fmt]), "--payer", "medicare", "--format", "ndjson", "-o"]
-        outputs = {
-            "serial": workdir / f"serial-{fmt}.ndjson",
-            "jobs": workdir / f"jobs-{fmt}.ndjson",
-            "spark": workdir / "spark",
-        }
-        commands = {
-            "serial": [*base, str(outputs["serial"])],
-            "jobs": [*base, str(outputs["jobs"]), "--jobs", str(args.jobs)],
-            "spark": [
-                sys.executable,
-                __file__,
-                "--jobs",
-                str(args.jobs),
-                "--spark-job",
-                str(batch),
-                str(outputs["spark"]),
-            ],
-        }
+        commands: dict[tuple[str, str], list[str]] = {}
+        outputs: dict[tuple[str, str], Path] = {}
+        for side, cli in clis.items():
+            base = [*cli, "adjudicate", str(sources[fmt]), "--payer", "medicare", "--format", "ndjson", "-o"]
+            prefix = f"{side}-" if side else ""
+            outputs[side, "serial"] = workdir / f"{prefix}serial-{fmt}.ndjson"
+            outputs[side, "jobs"] = workdir / f"{prefix}jobs-{fmt}.ndjson"
+            commands[side, "serial"] = [*base, str(outputs[side, "serial"])]
+            commands[side, "jobs"] = [*base, str(outputs[side, "jobs"]), "--jobs", str(args.jobs)]
+        outputs["", "spark"] = workdir / "spark"
+        commands["", "spark"] = [
+            sys.executable,
+            __file__,
+            "--jobs",
+            str(args.jobs),
+            "--spark-job",
+            str(batch),
+            str(outputs["", "spark"]),
+        ]
         ran = [m for m in modes if m != "spark" or fmt == "ndjson"]
-        runs: dict[str, list[dict[str, Any]]] = {m: [] for m in ran}
-        for _ in range(args.repeat):
-            for mode in ran:
+        order = [(side, m) for side in clis for m in ran if m != "spark" or not side]
+        runs: dict[tuple[str, str], list[dict[str, Any]]] = {key: [] for key in order}
+        for repeat in range(args.repeat):
+            # the sides take turns going first
+            turn = order if repeat % 2 == 0 else sorted(order, key=lambda key: key[0] == "")
+            for side, mode in turn:
                 name = (
                     f"jobs {args.jobs}"
                     if mode == "jobs"
@@ -260,29 +272,24 @@ def main() -> None:
                     if mode == "spark"
                     else mode
                 )
-                report = measure(name, commands[mode], args.claims)
+                report = measure(f"{side} {name}".strip(), commands[side, mode], args.claims)
                 report["input"] = fmt
-                runs[mode].append(report)
+                runs[side, mode].append(report)
                 print(json.dumps(report), flush=True)
-        digests = {mode: output_digest(outputs[mode]) for mode in ran}
+        digests = {key: output_digest(outputs[key]) for key in order}
         entry: dict[str, Any] = {
-            "runs": [r for mode in ran for r in runs[mode]],
+            "runs": [r for key in order for r in runs[key]],
             # every mode must write the same result lines; serial and --jobs in the same order
             "same_results": len({d["lines"] for d in digests.values()}) <= 1,
             "same_order": len({d["ordered"] for d in digests.values() if d["ordered"]}) <= 1,
         }
-        if "serial" in runs and "jobs" in runs:
-            pairs = list(zip(runs["serial"], runs["jobs"], strict=True))
-            entry["jobs_speedup_wall"] = statistics.median(s["seconds"] / j["seconds"] for s, j in pairs)
-            entry["jobs_speedup_cpu"] = statistics.median(
-                s["cpu_seconds"] / _idle_wall(j, args.jobs) for s, j in pairs
-            )
-            entry["jobs_parent_cpu_share"] = statistics.median(j["parent_cpu_share"] for _, j in pairs)
-            entry["jobs_cpu_over_serial"] = statistics.median(
-                j["cpu_seconds"] / s["cpu_seconds"] for s, j in pairs
-            )
-            for key in ("jobs_speedup_wall", "jobs_speedup_cpu", "jobs_cpu_over_serial"):
-                entry[key] = round(entry[key], 2)
+        for side in clis:
+            if (side, "serial") in runs and (side, "jobs") in runs:
+                figures = _speedups(runs[side, "serial"], runs[side, "jobs"], args.jobs)
+                if side:
+                    entry[side] = figures
+                else:
+                    entry.update(figures)
         summary[fmt] = entry
     print(
         json.dumps(
@@ -296,6 +303,18 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _speedups(serial: list[dict[str, Any]], jobs: list[dict[str, Any]], cores: int) -> dict[str, float]:
+    """The ``--jobs`` figures over serial, each the median over the pairs."""
+    pairs = list(zip(serial, jobs, strict=True))
+    figures = {
+        "jobs_speedup_wall": statistics.median(s["seconds"] / j["seconds"] for s, j in pairs),
+        "jobs_speedup_cpu": statistics.median(s["cpu_seconds"] / _idle_wall(j, cores) for s, j in pairs),
+        "jobs_parent_cpu_share": statistics.median(j["parent_cpu_share"] for _, j in pairs),
+        "jobs_cpu_over_serial": statistics.median(j["cpu_seconds"] / s["cpu_seconds"] for s, j in pairs),
+    }
+    return {key: round(value, 3 if key == "jobs_parent_cpu_share" else 2) for key, value in figures.items()}
 
 
 def _idle_wall(run: dict[str, Any], jobs: int) -> float:

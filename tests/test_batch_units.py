@@ -64,9 +64,10 @@ def test_every_example_837_is_split_into_one_unit_per_claim():
 
 def unit_segments(unit: ClaimSegments) -> list[tuple[int, str]]:
     """A unit's segments as the worker cuts them: ``(number in the file, text)``."""
-    out = [unit.isa]
-    for number, block in unit.blocks:
-        pieces = [p.strip() for p in block.split(unit.terminator) if p.strip()]
+    envelope = unit.envelope
+    out = [envelope.isa]
+    for number, block in (envelope.gs, envelope.header, *unit.levels, (unit.number, unit.text)):
+        pieces = [p.strip() for p in block.split(envelope.terminator) if p.strip()]
         out.extend((number + n, raw) for n, raw in enumerate(pieces))
     return out
 
@@ -91,11 +92,13 @@ def test_a_unit_carries_the_envelope_and_loops_above_its_claim_with_their_number
         # the claim's own segments run from its CLM to the next CLM, HL or SE
         claim_ids = [raw.split("*")[0] for _n, raw in unit_segments(unit)[-30:]]
         assert "CLM" in claim_ids and claim_ids.count("CLM") == 1
-    # the header, shared by every claim of its transaction set, is one string (sent once a chunk)
-    headers = {}
+    # the envelope, shared by every claim of its transaction set, is one object (sent once a chunk)
+    envelopes = {}
     for unit in units:
-        assert headers.setdefault(unit.blocks[1][0], unit.blocks[1][1]) is unit.blocks[1][1]
-    assert len(headers) < len(units)
+        assert envelopes.setdefault(unit.envelope.header[0], unit.envelope) is unit.envelope
+    assert len(envelopes) < len(units)
+    # each claim of the example has levels of its own: they travel in its text
+    assert all(unit.levels == () and unit.text.lstrip().startswith("HL*") for unit in units)
 
 
 def _segments(text: str) -> list[str]:
@@ -120,16 +123,81 @@ def _fix_counts(segments: list[str]) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("source", ["professional", "institutional"])
+def _shared_levels() -> str:
+    """The professional example with its second transaction set rearranged: one billing provider
+    (HL 1) over three subscribers, two claims under the first (HL 2), a patient level (HL 4) with
+    a claim under the second (HL 3), one claim under the third (HL 5)."""
+    segments = _segments(PROFESSIONAL)
+    st = segments.index("ST*837*0002*005010X222A1")
+    se = next(i for i in range(st, len(segments)) if segments[i].startswith("SE*"))
+    txn = segments[st:se]
+    hl = [i for i, s in enumerate(txn) if s.startswith("HL*")]
+    clm = [i for i, s in enumerate(txn) if s.startswith("CLM*")]
+    subscribers = [txn[hl[1] + 1 : clm[0]], txn[hl[3] + 1 : clm[1]], txn[hl[5] + 1 : clm[2]]]
+    claims = [txn[clm[0] : hl[2]], txn[clm[1] : hl[4]], txn[clm[2] :]]
+    body = [
+        *txn[: hl[1]],
+        "HL*2*1*22*0",
+        *subscribers[0],
+        *claims[0],
+        *claims[1],
+        "HL*3*1*22*1",
+        *[s for s in subscribers[1] if not s.startswith("DMG")],
+        "HL*4*3*23*0",
+        "PAT*19",
+        "NM1*QC*1*Roe*Jane",
+        "DMG*D8*20100101*F",
+        *claims[2],
+        "HL*5*1*22*0",
+        *subscribers[2],
+        *[s.replace("CLM-1002", "CLM-1006") for s in claims[0]],
+    ]
+    return _join(_fix_counts([*segments[:st], *body, *segments[se:]]))
+
+
+SHARED_LEVELS = _shared_levels()
+
+
+def test_levels_shared_by_claims_travel_once_and_read_as_in_the_file():
+    units = split_837(SHARED_LEVELS, "s.837")
+    assert units is not None
+    by_id = {unit.text.split("CLM*", 1)[1].split("*", 1)[0]: unit for unit in units}
+    first, second, patient, third = (by_id[f"CLM-100{n}"] for n in (2, 3, 4, 6))
+    # the first claim carries its levels in its text; the second, under the same subscriber, the
+    # levels themselves, the very tuple any later claim beneath them would carry
+    assert first.levels == () and first.text.lstrip().startswith("HL*1**20*1~")
+    assert [block.split("~")[0].strip() for _n, block in second.levels] == ["HL*1**20*1", "HL*2*1*22*0"]
+    assert second.text.lstrip().startswith("CLM*CLM-1003*")
+    assert patient.levels == third.levels and patient.levels is third.levels
+    assert [block.split("~")[0].strip() for _n, block in patient.levels] == ["HL*1**20*1"]
+    assert patient.text.lstrip().startswith("HL*3*1*22*1~") and "HL*4*3*23*0~" in patient.text
+    assert [u.key for u in (first, second, patient, third)] == [
+        "1EG4TE5MK72",
+        "1EG4TE5MK72",
+        "1EG4TE5MK73",
+        "1EG4TE5MK74",
+    ]
+    serial = list(read_text(SHARED_LEVELS, "s.837"))
+    assert all(isinstance(i, Claim) for i in serial)
+    assert shown(read_units(SHARED_LEVELS, "s.837")) == shown(serial)
+    assert next(i for i in serial if i.id == "CLM-1004").patient.first_name == "Jane"
+
+
+@pytest.mark.parametrize("source", ["professional", "institutional", "shared levels"])
 def test_every_one_segment_change_reads_the_same_split_or_whole(source):
     """Each segment deleted, duplicated or given a bad element: the units read as the file does.
 
     Changes inside claims and loops keep the split (a bad date, a missing subscriber, a claim
     without lines ...); envelope damage makes the split give up and the file is read whole.
     """
-    base = _segments(PROFESSIONAL if source == "professional" else INSTITUTIONAL)
+    text = {"professional": PROFESSIONAL, "institutional": INSTITUTIONAL, "shared levels": SHARED_LEVELS}
+    base = _segments(text[source])
+    changed = range(1, len(base))
+    if source == "shared levels":  # the transaction set rearranged
+        st = base.index("ST*837*0002*005010X222A1")
+        changed = range(st, base.index("GE*1*2"))
     split = whole = 0
-    for i in range(1, len(base)):
+    for i in changed:
         seg = base[i]
         parts = seg.split("*")
         variants = [
@@ -182,17 +250,21 @@ def test_every_layout_reads_the_same_split_or_whole(layout, splits):
     assert shown(read_units(text, "l.837")) == serial
 
 
-def test_envelope_errors_are_the_files_own_so_it_is_read_whole():
+def test_envelope_errors_are_the_files_own_so_it_is_read_whole_from_there():
+    """The claims before the error go out as they were cut; the serial reader's items follow."""
     segments = _segments(PROFESSIONAL)
     bad_count = [s.replace("SE*27*0001", "SE*26*0001") for s in segments]
     no_iea = [s for s in segments if not s.startswith("IEA")]
     not_837 = [s.replace("ST*837*0002*005010X222A1", "ST*835*0002*005010X221A1") for s in segments]
-    for variant in (bad_count, no_iea, not_837):
+    no_se = [s for s in segments if not s.startswith("SE*69*0002")]
+    for variant, cut in ((bad_count, 1), (no_iea, 14), (not_837, 1), (no_se, 3)):
         text = _join(variant)
         assert split_837(text, "e.837") is None
         serial = list(read_text(text, "e.837"))
         assert any(isinstance(i, InputError) and i.envelope for i in serial) or not_837 == variant
-        assert shown(list(text_units(text, "e.837"))) == shown(serial)
+        units = list(text_units(text, "e.837"))
+        assert [isinstance(u, ClaimSegments) for u in units[: cut + 1]] == [True] * cut + [False]
+        assert shown(_read_unit(u) for u in units) == shown(serial)
 
 
 def test_text_the_tokenizer_refuses_is_read_whole():

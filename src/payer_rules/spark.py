@@ -65,7 +65,7 @@ from payer_rules.errors import InputError
 from payer_rules.io.converters import claim_converter
 from payer_rules.io.fhir.units import ClaimEntries, split_bundle
 from payer_rules.io.json_results import dumps, result_to_dict
-from payer_rules.io.x12.reader_837.units import ClaimSegments, split_837
+from payer_rules.io.x12.reader_837.units import ClaimSegments, Envelope, split_837
 from payer_rules.models import Claim
 from payer_rules.results import ClaimResult
 
@@ -242,8 +242,15 @@ def _unit_row(
     if isinstance(unit, TextUnit):
         row["text"] = unit.text
     elif isinstance(unit, ClaimSegments):  # an 837 claim: its delimiters and numbered segments
+        envelope = unit.envelope
         row["segments"] = json.dumps(
-            [unit.element, unit.terminator, unit.isa, unit.blocks], ensure_ascii=False
+            [
+                [envelope.element, envelope.terminator, envelope.isa, envelope.gs, envelope.header],
+                unit.levels,
+                unit.number,
+                unit.text,
+            ],
+            ensure_ascii=False,
         )
     elif isinstance(unit, ClaimEntries):  # a FHIR Claim: its place and the entries it references
         row["entries"] = json.dumps([unit.claim, unit.entries], ensure_ascii=False)
@@ -265,14 +272,10 @@ def _read_units(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[tuple[int, 
         for n, (seq, index, key, origin, text, location) in enumerate(zip(*columns, strict=True)):
             unit: Unit
             if segments[n] is not None:
-                element, terminator, (isa_number, isa), blocks = json.loads(segments[n])
+                (element, terminator, isa, gs, header), levels, number, claim = json.loads(segments[n])
+                envelope = Envelope(origin, element, terminator, tuple(isa), tuple(gs), tuple(header))
                 unit = ClaimSegments(
-                    origin,
-                    element,
-                    terminator,
-                    (isa_number, isa),
-                    tuple((number, block) for number, block in blocks),
-                    key,
+                    envelope, tuple((place, block) for place, block in levels), number, claim, key
                 )
             elif fhir_entries[n] is not None:
                 claim, held = json.loads(fhir_entries[n])

@@ -73,7 +73,7 @@ def _pack(unit: Unit) -> tuple[Any, ...]:
     if isinstance(unit, TextUnit):
         return ("t", unit.origin, unit.text)
     if isinstance(unit, ClaimSegments):
-        return ("s", unit.name, unit.element, unit.terminator, unit.isa, unit.blocks, unit.key)
+        return ("s", unit.envelope, unit.levels, unit.number, unit.text, unit.key)
     if isinstance(unit, ClaimEntries):
         return ("h", unit.name, unit.claim, unit.entries, unit.key)
     if isinstance(unit, InputError):

@@ -11,14 +11,15 @@ included) are the serial run's to the byte:
 * a JSON list: each element's text, its line number the origin
   (:class:`~payer_rules.batch.partition.KeyedTextUnit`; the list is decoded once here to find
   where elements end and whose they are, not read into claims);
-* an X12 837: each claim as its segments with the envelope and loops around it
-  (:mod:`payer_rules.io.x12.reader_837.units`);
+* an X12 837: each claim as its segments with the envelope and loops around it, sent as it is
+  cut (:mod:`payer_rules.io.x12.reader_837.units`);
 * a FHIR file (:class:`SharedText`): cutting JSON needs decoding it, which costs as much as
   reading its Claims, so the file goes whole to every worker; each decodes it, finds whose each
   Claim is (cheap once decoded: the focal Coverage and patient) and reads and judges its own
   members' Claims; the main process puts them back in file order;
-* anything else (one claim object, ``{"claims": [...]}``, an 837 with envelope errors the serial
-  reader reports among its claims) is read whole here, as before, and its claims travel read.
+* anything else (one claim object, ``{"claims": [...]}``, an 837 from an envelope error the
+  serial reader reports among its claims on) is read whole here, as before, and its claims
+  travel read.
 
 Every unit comes with the member id it routes by (:func:`~payer_rules.batch.partition.routing_key`).
 """
@@ -93,10 +94,9 @@ def text_units(text: str, name: str) -> Iterator[Unit | SharedText]:
     """The work units of one input's text, told apart as :func:`~payer_rules.io.readers.read_text` does."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("ISA"):
-        from payer_rules.io.x12.reader_837.units import split_837
+        from payer_rules.io.x12.reader_837.units import iter_837_units
 
-        units = split_837(text, name)
-        yield from units if units is not None else read_text(text, name)
+        yield from iter_837_units(text, name)
         return
     start = len(text) - len(text.lstrip())
     if text[start : start + 1] == "[" and not name.lower().endswith(_NDJSON):

@@ -26,6 +26,7 @@ __all__ = [
     "excerpt",
     "interchange_end",
     "read_isa",
+    "split_block",
     "tokenize",
 ]
 
@@ -228,6 +229,23 @@ def tokenize(text: str) -> Iterator[Segment | X12Error]:
                     f"the last segment is not terminated by {delims.segment!r}: the interchange is cut short",
                 )
         pos = chunk_end
+
+
+def split_block(block: str, number: int, element: str, terminator: str) -> list[Segment]:
+    """The segments of ``block``, consecutive segments of a file each ending with ``terminator``
+    (the last one's may be left out), numbered from ``number``, split as :func:`tokenize` splits
+    them.
+
+    For text already found clean (:mod:`~payer_rules.io.x12.reader_837.units`): ids valid, no
+    line break inside a segment, no blank segment (a piece left blank is skipped, not counted).
+    """
+    out = []
+    for piece in block.split(terminator):
+        raw = piece.strip()
+        if raw:
+            out.append(_new_tuple(Segment, (number, raw, raw.split(element))))
+            number += 1
+    return out
 
 
 _new_tuple = tuple.__new__

@@ -6,6 +6,8 @@ Segments are read once, in order; each is handed to the loop it belongs to (:mod
 :mod:`.units` cuts a file into one claim per work unit by knowing which segments this walk keeps
 outside a claim and which ones it refuses there; a change to that here must be made there too
 (``tests/test_batch_units.py`` reads every one-segment change of the example files both ways).
+A unit is walked in parts (:class:`WalkState`): its envelope and the HL levels above its claim
+once per worker, then each claim from where they leave the walk.
 """
 
 from __future__ import annotations
@@ -32,9 +34,44 @@ from payer_rules.io.x12.reader_837.values import checked, parse_amount, parse_da
 from payer_rules.io.x12.segments import Segment, X12Error, excerpt, tokenize
 from payer_rules.models import Claim, OtherPayerAdjustment, Sex
 
-__all__ = ["Reader"]
+__all__ = ["Reader", "WalkState"]
 
 _SEX = {"M": Sex.MALE, "F": Sex.FEMALE}
+
+
+class WalkState:
+    """Where the walk of a work unit's segments stands between two parts of it.
+
+    The envelope (ISA / GS / ST header) and the HL levels above a claim are walked once and
+    kept; each claim beneath them is walked on from a copy. Nothing walked later changes the
+    transaction set or the levels a state holds: the segments after a level change a new level
+    or a claim's draft (the walk records a problem on a level only while no claim is open, and
+    a unit has no BHT after its header).
+
+    Args:
+        txn: the transaction set (ST) the segments are in.
+        levels: the HL levels by HL01 that later levels may name as their parent.
+        level: the HL level the next segments are in.
+        component: ISA16, the component separator.
+    """
+
+    __slots__ = ("component", "level", "levels", "txn")
+
+    def __init__(
+        self,
+        txn: Transaction | None = None,
+        levels: dict[str, Level] | None = None,
+        level: Level | None = None,
+        component: str = ":",
+    ) -> None:
+        self.txn = txn
+        self.levels: dict[str, Level] = levels if levels is not None else {}
+        self.level = level
+        self.component = component
+
+    def copy(self) -> WalkState:
+        """The same place, for a walk to go on from while this one is kept."""
+        return WalkState(self.txn, dict(self.levels), self.level, self.component)
 
 
 class Reader:
@@ -73,14 +110,15 @@ class Reader:
     # -- the walk --------------------------------------------------------------------------------
 
     def read(
-        self, tokens: Iterable[Segment | X12Error] | None = None, *, unit: bool = False
+        self, tokens: Iterable[Segment | X12Error] | None = None, *, unit: WalkState | None = None
     ) -> Iterator[Claim | InputError]:
         """Every claim and located error of the text, in order.
 
         :param tokens: the segments to walk instead of the whole text's (a work unit's).
-        :param unit: the tokens are one claim with the envelope and loops around it
-            (:mod:`.units`): the claim is read as it is in its file; what a unit leaves out
-            (trailers, the other claims) is no error.
+        :param unit: the tokens are part of one claim's work unit (:mod:`.units`): the walk
+            starts where ``unit`` stands and leaves it where the tokens end (pass a
+            :meth:`~WalkState.copy` of a state to keep); a claim is read as it is in its file,
+            and what a unit leaves out (trailers, the other claims) is no error.
         """
         isa: Segment | None = None
         gs: Segment | None = None
@@ -91,6 +129,8 @@ class Reader:
         skip_reason = ""
         levels: dict[str, Level] = {}
         level: Level | None = None
+        if unit is not None:
+            txn, levels, level, self.component = unit.txn, unit.levels, unit.level, unit.component
         draft: Draft | None = None
         party: Party | None = None
         other: OtherPayer | None = None
@@ -381,7 +421,8 @@ class Reader:
                         seg, str(exc), seg.get(1) if sid == "CLM" else None, envelope=sid != "CLM"
                     )
 
-        if unit:
+        if unit is not None:
+            unit.txn, unit.levels, unit.level, unit.component = txn, levels, level, self.component
             if draft is not None:
                 yield self.finish(draft)
             return

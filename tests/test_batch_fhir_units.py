@@ -459,3 +459,66 @@ def test_a_unit_routes_by_the_member_id_the_reader_finds(bundle):
     assert isinstance(unit, ClaimEntries)
     claim = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim")
     assert unit.key == member_id_of(claim, ReferenceIndex.of_entries(bundle["entry"]))
+
+
+# -- units taken while the Bundle is still being scanned -----------------------------------------
+
+
+@pytest.mark.parametrize("step", [1, 3, 17])
+@pytest.mark.parametrize("shapes", CASES, ids=["+".join(c) for c in CASES])
+def test_units_taken_while_the_bundle_is_scanned_read_as_the_bundle(shapes, step, monkeypatch):
+    """A Claim goes once every entry it reaches is scanned and nothing later can change where its
+    references lead (a later ``fullUrl`` equal to a ``Type/id`` it resolved, a Patient it names
+    further on): scanned a few entries at a time, every shape reads as the whole file reads,
+    routed by the member id it reads with."""
+    from payer_rules.io.fhir import units
+
+    monkeypatch.setattr(units, "_STEP", step)
+    text = bundle_text(*shapes)
+    assert shown(read_units(text, "b.json")) == shown(read_text(text, "b.json"))
+
+
+def test_the_first_claims_go_before_the_last_entries_are_scanned(monkeypatch):
+    """Streaming is real: with Claims before the entries they reference and entries scanned 8
+    at a time, the first unit comes while most of the Bundle is unscanned; with every Claim
+    first, the first goes only once the entries after all the Claims are reached."""
+    from payer_rules.io.fhir import bundle_scan, units
+
+    monkeypatch.setattr(units, "_STEP", 8)
+    seen: list[int] = []
+    advance = bundle_scan.RawScan.advance
+
+    def counted(self: bundle_scan.RawScan, end: int) -> None:
+        advance(self, end)
+        seen.append(len(self.heads))
+
+    monkeypatch.setattr(bundle_scan.RawScan, "advance", counted)
+    text = bundle_text("shared patient and coverage")
+    first = next(iter(split_bundle(text, "b.json") or []))
+    assert isinstance(first, ClaimEntries)
+    size = len(json.loads(text)["entry"])
+    assert seen and seen[-1] < size / 2, (seen, size)
+
+    seen.clear()
+    text = bundle_text("claims first")
+    next(iter(split_bundle(text, "b.json") or []))
+    claims = sum(e["resource"]["resourceType"] == "Claim" for e in json.loads(text)["entry"])
+    assert seen[-1] > claims
+
+
+def test_a_later_full_url_equal_to_a_resolved_type_and_id_holds_the_claim_back(monkeypatch):
+    """``Patient/P1`` resolves to the Patient with id P1 until an entry whose fullUrl is
+    ``Patient/P1`` turns up, even at the very end: the Claim waits, and reads with that one."""
+    from payer_rules.io.fhir import units
+
+    monkeypatch.setattr(units, "_STEP", 1)
+    bundle = base_bundle()
+    patient = next(p for p in resources(bundle, "Patient") if p["id"] == "P001")
+    later = copy.deepcopy(patient)
+    later["id"] = "P001-late"
+    later["birthDate"] = "1939-12-31"
+    bundle["entry"].append({"fullUrl": "Patient/P001", "resource": later})
+    text = json.dumps(bundle, indent=1)
+    serial = shown(read_text(text, "b.json"))
+    assert any(isinstance(c, Claim) and c.patient.birth_date.year == 1939 for c in serial)
+    assert shown(read_units(text, "b.json")) == serial

@@ -38,7 +38,16 @@ import msgspec
 from payer_rules.io.fhir.reader import MEMBER_KEYS
 from payer_rules.io.json_claims import decode_json, decode_json_value, scan_json
 
-__all__ = ["Head", "ScannedBundle", "decode_entry", "scan_bundle"]
+__all__ = [
+    "Head",
+    "RawScan",
+    "RefusedEntry",
+    "ScannedBundle",
+    "decode_entry",
+    "open_bundle",
+    "scan_bundle",
+    "whole_scan",
+]
 
 #: Per entry: ``(fullUrl, resourceType, id, identifier)`` as decoded, or ``None`` where the
 #: entry is no object or its ``resource`` is no object (nothing a reference can find).
@@ -52,6 +61,8 @@ _LOGICAL = re.compile(r'"identifier"\s*:\s*\{')
 _WS = re.compile(r"[ \t\n\r]*")
 #: between two entries: a comma, and white space around it
 _SEPARATOR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+#: ``"fullUrl":"..."`` in text without white space, the string's JSON text captured
+_FULL_URL = re.compile(r'"fullUrl":"([^"\\]*(?:\\.[^"\\]*)*)"')
 #: what a Claim is kept as in the splitting process: what indexes it and what routes it
 _CLAIM_KEYS = ("resourceType", "id", "identifier", *MEMBER_KEYS)
 
@@ -67,6 +78,14 @@ class ScannedBundle:
     def __init__(self) -> None:
         self.heads: list[Head] = []
         self.claims: list[int] = []
+
+    @property
+    def size(self) -> int:
+        """How many entries the Bundle has (``heads`` holds those scanned so far)."""
+        return len(self.heads)
+
+    def advance(self, end: int) -> None:
+        """Scan the entries up to ``end`` (exclusive); a scan made whole at once has nothing to do."""
 
     def text(self, n: int) -> str:
         """Entry ``n``'s JSON text: as it stands in the file, or without its white space."""
@@ -101,11 +120,43 @@ def decode_entry(text: str) -> Any:
 def scan_bundle(text: str) -> ScannedBundle | None:
     """The entries of a Bundle's text, or ``None`` when the text is not one JSON object whose
     ``entry`` is a list (or the stdlib would not decode it)."""
-    scanned = _raw_scan(text)
-    if scanned is _NOT_BUNDLE:
+    return whole_scan(open_bundle(text), text)
+
+
+def open_bundle(text: str) -> RawScan | Literal[_Not.BUNDLE] | None:
+    """The Bundle as msgspec takes it, none of its entries scanned yet (see :meth:`RawScan.advance`):
+    its white space out, the whole text checked as JSON, each entry's raw text found.
+    :data:`_NOT_BUNDLE` for a JSON object of another ``resourceType``; ``None`` where the
+    scan must be the stdlib's (see the module)."""
+    limit = sys.get_int_max_str_digits()
+    if limit and _long_digit_run(text, limit + 1):
         return None
-    if scanned is not None:
-        return scanned
+    try:
+        # white space out first (in C, each token kept as written): the entries' texts, what
+        # is searched, sent and decoded, are about half as long as a pretty-printed file's
+        text = msgspec.json.format(text, indent=-1)
+        top = _TOP.decode(text)
+    except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
+        return None
+    if top.resourceType != "Bundle":
+        return _NOT_BUNDLE
+    if top.entry is None:
+        return None
+    return RawScan(top.entry, text)
+
+
+def whole_scan(opened: RawScan | Literal[_Not.BUNDLE] | None, text: str) -> ScannedBundle | None:
+    """Every entry of the Bundle ``text`` scanned (``opened``: :func:`open_bundle`'s answer for
+    it): by msgspec, or by the stdlib where msgspec refuses an entry or the whole text."""
+    if opened is _NOT_BUNDLE:
+        return None
+    if opened is not None:
+        try:
+            opened.advance(opened.size)
+        except RefusedEntry:
+            pass
+        else:
+            return opened
     scan = _StdlibScan(text)
     try:
         top = scan.bundle()
@@ -152,12 +203,22 @@ _ANY = msgspec.json.Decoder(float_hook=Decimal)
 _REFUSED = (msgspec.DecodeError, UnicodeEncodeError, RecursionError)
 
 
-class _RawScan(ScannedBundle):
-    """The entries as msgspec found them: each entry's raw text, its keys decoded."""
+class RefusedEntry(Exception):
+    """An entry msgspec will not decode though the whole text passed (the stdlib's to scan)."""
+
+
+class RawScan(ScannedBundle):
+    """The entries as msgspec found them: each entry's raw text, its keys decoded.
+
+    Scanned as asked (:meth:`advance`): the split of a Bundle into Claims can start on the
+    first entries while later ones are still to be decoded.
+    """
 
     def __init__(self, raws: list[msgspec.Raw], text: str) -> None:
         super().__init__()
         self.raws = raws
+        #: the text without its white space, each entry's raw text a part of it
+        self.source = text
         #: no entry's text can hide a reference or hold a logical one: each found by the regex
         self.plain = ("\\" not in text or "\\u" not in text) and _LOGICAL.search(text) is None
         #: per Claim entry: the entry, its resource cut down to _CLAIM_KEYS
@@ -166,6 +227,55 @@ class _RawScan(ScannedBundle):
         self.decoded: dict[int, Any] = {}
         #: per entry whose resource has one: its ``subscriberId``
         self.subscribers: dict[int, Any] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self.raws)
+
+    def full_urls(self) -> set[str]:
+        """Every string a ``fullUrl`` key has anywhere in the text (the entries' among them),
+        found in it without decoding: what an entry not yet scanned may be found by."""
+        return {_unescape(raw) for raw in _FULL_URL.findall(self.source)}
+
+    def advance(self, end: int) -> None:
+        """Decode the keys of the entries up to ``end`` (exclusive).
+
+        :raises RefusedEntry: msgspec refuses an entry the whole text's check passed (the
+            Bundle is then the stdlib's to scan, from its start).
+        """
+        heads, claims, kept, subscribers = self.heads, self.claims, self.kept, self.subscribers
+        decode, unset = _ENTRY.decode, msgspec.UNSET
+        raws = self.raws
+        for n in range(len(heads), end):
+            raw = raws[n]
+            try:
+                entry = decode(raw)
+            except msgspec.ValidationError:  # an entry, or its resource, that is no object
+                try:
+                    heads.append(_head(decode_json_value(str(raw, "utf-8"))))
+                except (ValueError, RecursionError) as exc:
+                    raise RefusedEntry(n) from exc
+                continue
+            except _REFUSED as exc:
+                raise RefusedEntry(n) from exc
+            res = entry.resource
+            if res is None:
+                heads.append(None)
+                continue
+            kind, rid, identifiers = res.resourceType, res.id, res.identifier
+            heads.append(
+                (
+                    entry.fullUrl,
+                    None if kind is unset else kind,
+                    None if rid is unset else rid,
+                    None if identifiers is unset else identifiers,
+                )
+            )
+            if res.subscriberId is not unset:
+                subscribers[n] = res.subscriberId
+            if kind == "Claim":
+                claims.append(n)
+                kept[n] = {"resource": {k: v for k in _CLAIM_KEYS if (v := getattr(res, k)) is not unset}}
 
     def text(self, n: int) -> str:
         return str(self.raws[n], "utf-8")
@@ -204,57 +314,16 @@ class _Not(enum.Enum):
 _NOT_BUNDLE: Final = _Not.BUNDLE
 
 
-def _raw_scan(text: str) -> _RawScan | Literal[_Not.BUNDLE] | None:
-    """The Bundle scanned by msgspec; :data:`_NOT_BUNDLE` for a JSON object of another
+def _raw_scan(text: str) -> RawScan | Literal[_Not.BUNDLE] | None:
+    """The Bundle scanned whole by msgspec; :data:`_NOT_BUNDLE` for a JSON object of another
     ``resourceType``; ``None`` where it must be the stdlib's (see the module)."""
-    limit = sys.get_int_max_str_digits()
-    if limit and _long_digit_run(text, limit + 1):
-        return None
-    try:
-        # white space out first (in C, each token kept as written): the entries' texts, what
-        # is searched, sent and decoded, are about half as long as a pretty-printed file's
-        text = msgspec.json.format(text, indent=-1)
-        top = _TOP.decode(text)
-    except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
-        return None
-    raws = top.entry
-    if top.resourceType != "Bundle":
-        return _NOT_BUNDLE
-    if raws is None:
-        return None
-    scan = _RawScan(raws, text)
-    heads, claims, kept, subscribers = scan.heads, scan.claims, scan.kept, scan.subscribers
-    decode, unset = _ENTRY.decode, msgspec.UNSET
-    for n, raw in enumerate(raws):
+    opened = open_bundle(text)
+    if isinstance(opened, RawScan):
         try:
-            entry = decode(raw)
-        except msgspec.ValidationError:  # an entry, or its resource, that is no object
-            try:
-                heads.append(_head(decode_json_value(str(raw, "utf-8"))))
-            except (ValueError, RecursionError):
-                return None
-            continue
-        except _REFUSED:
+            opened.advance(opened.size)
+        except RefusedEntry:
             return None
-        res = entry.resource
-        if res is None:
-            heads.append(None)
-            continue
-        kind, rid, identifiers = res.resourceType, res.id, res.identifier
-        heads.append(
-            (
-                entry.fullUrl,
-                None if kind is unset else kind,
-                None if rid is unset else rid,
-                None if identifiers is unset else identifiers,
-            )
-        )
-        if res.subscriberId is not unset:
-            subscribers[n] = res.subscriberId
-        if kind == "Claim":
-            claims.append(n)
-            kept[n] = {"resource": {k: v for k in _CLAIM_KEYS if (v := getattr(res, k)) is not msgspec.UNSET}}
-    return scan
+    return opened
 
 
 def _long_digit_run(text: str, length: int) -> bool:

@@ -40,7 +40,8 @@ then goes whole to every worker (:class:`~payer_rules.batch.units.SharedText`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -48,6 +49,7 @@ from attrs import frozen
 from payer_rules.errors import InputError
 from payer_rules.io.fhir.reader import PendingClaim, ReferenceIndex, literal_keys, member_id_of
 from payer_rules.io.fhir.validate import validation_wanted
+from payer_rules.io.readers import read_text
 from payer_rules.models import Claim
 
 if TYPE_CHECKING:
@@ -92,21 +94,34 @@ def read_claim_entries(unit: ClaimEntries) -> Claim | InputError:
 def split_bundle(text: str, name: str) -> Iterator[ClaimEntries | Claim | InputError] | None:
     """The Bundle's Claims as work units, in Bundle order; ``None`` when it must be shared whole.
 
-    The whole text is scanned (and so known to be a Bundle the reader takes entry by entry)
-    before this returns; each unit's references are then followed as the units are taken, so
-    that workers judge the first Claims while this process cuts the next ones. Every item the
-    serial reader yields for the file is one unit's Claim. A Claim that would carry more than
-    :data:`MAX_ENTRIES` entries is read here and comes as read.
+    The whole text is checked as JSON (and so known to be a Bundle the reader takes entry by
+    entry) before this returns. Where every reference of the Bundle is found in its text (no
+    escape could spell a key, no logical reference: most Bundles), its entries are then scanned
+    as the units are taken, and a Claim goes as soon as every entry it reaches is scanned and
+    no entry still to scan can change where its references lead (:func:`_units`): workers
+    judge the first Claims while this process scans and cuts the next ones. Else every entry is
+    scanned first. Every item the serial reader yields for the file is one unit's Claim. A
+    Claim that would carry more than :data:`MAX_ENTRIES` entries is read here and comes as read.
     """
     if validation_wanted() or text.lstrip() != text.lstrip("\ufeff \t\r\n"):
         return None
-    from payer_rules.io.fhir.bundle_scan import scan_bundle
+    from payer_rules.io.fhir.bundle_scan import RawScan, open_bundle, whole_scan
 
-    scan = scan_bundle(text)
+    opened = open_bundle(text)
+    if isinstance(opened, RawScan) and opened.plain and _CLAIM_TEXT in opened.source:
+        return _units(opened, name, text)
+    scan = whole_scan(opened, text)
     if scan is None or not scan.claims:
         return None
-    return _units(scan, name)
+    return _units(scan, name, text)
 
+
+#: how an entry holding a Claim resource reads without white space or escapes
+_CLAIM_TEXT = '"resourceType":"Claim"'
+#: entries scanned at a time while units are taken
+_STEP = 4096
+#: the place of a key an entry still to scan may change
+_NOT_YET = -1
 
 #: the type of a resource whose ``resourceType`` no reference can ask for (a list, an object)
 _NO_TYPE = object()
@@ -115,16 +130,15 @@ _NO_TYPE = object()
 class _Places:
     """Where each key a reference is looked up by leads in the whole Bundle: the place in
     ``Bundle.entry`` of what :class:`~payer_rules.io.fhir.reader.ReferenceIndex` answers with
-    (``fullUrl`` before ``Type/id``, the first entry of each), and for an identifier the first
-    entry of each resource type that has it."""
+    (``fullUrl`` before ``Type/id``, the first entry of each: ``full`` and ``typed``), and for
+    an identifier the first entry of each resource type that has it."""
 
-    def __init__(self, heads: list[Head]) -> None:
-        held = [(n, head) for n, head in enumerate(heads) if head is not None]
-        held.reverse()  # the last assignment stands: from the end, the first entry of each key
-        full: dict[str, int] = {head[0]: n for n, head in held if isinstance(head[0], str)}
-        typed: dict[str, int] = {f"{head[1]}/{head[2]}": n for n, head in held if head[2]}
+    def __init__(self, heads: list[Head], full: dict[str, int], typed: dict[str, int]) -> None:
         identified: dict[tuple[str, str], dict[Any, int]] = {}
-        for n, (_url, kind, _rid, identifiers) in reversed(held):
+        for n, head in enumerate(heads):
+            if head is None:
+                continue
+            kind, identifiers = head[1], head[3]
             if isinstance(identifiers, list):
                 for ident in identifiers:
                     if isinstance(ident, dict) and ident.get("value"):
@@ -132,21 +146,9 @@ class _Places:
                         # a resourceType no type matches (a list, an object) is one more type
                         kind = kind if isinstance(kind, Hashable) else _NO_TYPE
                         identified.setdefault(key, {}).setdefault(kind, n)
-        self.full, self.typed, self.identifiers = full, typed, identified
+        self.identifiers = identified
         #: every literal key, to the place the index answers with (fullUrl first)
         self.keys = typed | full
-
-    def literal(self, target: str) -> list[int]:
-        """Every entry a literal reference may resolve to, depending on what else a unit holds:
-        for each key the reader tries (:func:`~payer_rules.io.fhir.reader.literal_keys`), the
-        entry the whole Bundle answers with."""
-        if target.startswith("#"):
-            return []
-        keys = self.keys
-        if target.count("/") == 1 and not target.endswith("/"):  # Type/id: its only key
-            place = keys.get(target)
-            return [] if place is None else [place]
-        return [keys[key] for key in literal_keys(target) if key in keys]
 
     def identified(self, key: tuple[str, str]) -> list[int]:
         """The first entry of each type with this identifier: every one the reader's choice for a
@@ -190,80 +192,182 @@ class _Identified(Mapping[tuple[str, str], Sequence[Mapping[str, Any]]]):
         return len(self.places.identifiers)
 
 
-def _units(scan: ScannedBundle, name: str) -> Iterator[ClaimEntries | Claim | InputError]:
+def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries | Claim | InputError]:
     """Per Claim: its entry and the entries it reaches, and the member id it reads with.
 
+    The entries are scanned :data:`_STEP` at a time where ``scan`` has not scanned them yet; a
+    Claim goes once every entry it reaches is scanned and final. A key's place is final once an
+    entry with that ``fullUrl`` is scanned (the first of them is the one the reader takes), or
+    once an entry with that ``Type/id`` is scanned and no ``fullUrl`` anywhere in the text (an
+    entry's or not: :meth:`~payer_rules.io.fhir.bundle_scan.RawScan.full_urls`) is that key; a
+    key no scanned entry has may still be found, so its Claim, and every Claim after it, waits
+    for the scan to end. The member id is found without the whole index where the reader's
+    first choice gives it (:func:`_subscriber_route`); any other Claim's waits for the whole
+    Bundle's index and :func:`~payer_rules.io.fhir.reader.member_id_of`.
+
     The one loop of the split that runs per Claim, so it is kept plain: each entry's text and
-    direct references are found once (lists by place), a ``Type/id`` target is one dict
-    lookup, and the member id of a Claim whose focal Coverage is a literal ``Type/id`` with a
-    ``subscriberId`` is that id (:func:`_subscriber_route`); any other Claim's is found by the
-    reader's own :func:`~payer_rules.io.fhir.reader.member_id_of` over the whole Bundle's index.
+    direct references are found once (lists by place), a ``Type/id`` target is one dict lookup.
     """
-    places = _Places(scan.heads)
-    keys = places.keys
-    # the whole Bundle's index, as the reader builds it, looked up by place
-    index = ReferenceIndex.of(_Resolved(places, scan), _Identified(places, scan))
-    claims = set(scan.claims)
-    size = len(scan.heads)
+    from payer_rules.io.fhir.bundle_scan import RawScan, RefusedEntry, whole_scan
+
+    heads = scan.heads
+    size = scan.size
+    complete = len(heads) == size
+    urls = scan.full_urls() if isinstance(scan, RawScan) and not complete else set()
+    full: dict[str, int] = {}
+    typed: dict[str, int] = {}
+    indexed = 0  # heads[:indexed] are in full and typed
+    claims: set[int] = set()
+    places: _Places | None = None
+    index: ReferenceIndex | None = None
     # the texts of entries met lately: the same string in each unit that holds one
     texts: list[str | None] = [None] * size
     filled: list[int] = []
+    #: per entry, once final: the places its references lead to
     reached: list[list[int] | None] = [None] * size
     text_of, references = scan.text, scan.references
 
-    def text(n: int) -> str:
+    def text_at(n: int) -> str:
         found = texts[n] = text_of(n)
         filled.append(n)
         return found
 
-    def direct(n: int) -> list[int]:
-        literal, logical = references(n, texts[n] or text(n))
+    def place(key: str) -> int | None:
+        found = full.get(key)
+        if found is not None:
+            return found
+        if not complete and key in urls:
+            return _NOT_YET
+        found = typed.get(key)
+        return _NOT_YET if found is None and not complete else found
+
+    def whole() -> _Places:
+        nonlocal places
+        if places is None:
+            places = _Places(heads, full, typed)
+        return places
+
+    def direct(n: int) -> list[int] | None:
+        literal, logical = references(n, texts[n] or text_at(n))
         found: list[int] = []
         for target in literal:
-            if target.count("/") == 1 and target[0] != "#" and target[-1] != "/":  # Type/id
-                place = keys.get(target)
-                if place is not None:
-                    found.append(place)
-            else:
-                found += places.literal(target)
-        for key in logical:
-            found += places.identified(key)
+            if target[0] == "#":
+                continue
+            if target.count("/") == 1 and target[-1] != "/":  # Type/id, its only key: place() inline
+                at = full.get(target)
+                if at is None:
+                    if not complete and target in urls:
+                        return None
+                    at = typed.get(target)
+                    if at is None:
+                        if not complete:
+                            return None
+                        continue
+                found.append(at)
+                continue
+            for key in literal_keys(target):
+                at = place(key)
+                if at is not None:
+                    if at < 0:
+                        return None
+                    found.append(at)
+        if logical:
+            if not complete:
+                return None
+            for ident in logical:
+                found += whole().identified(ident)
         reached[n] = found
         return found
 
-    for claim in scan.claims:
+    def unit(claim: int) -> ClaimEntries | Claim | InputError | None:
+        nonlocal index
         members = {claim}
         todo = [claim]
         cites_claim = False
         while todo and len(members) <= MAX_ENTRIES:
             n = todo.pop()
             found = reached[n]
-            for m in found if found is not None else direct(n):
+            if found is None:
+                found = direct(n)
+                if found is None:
+                    return None
+            for m in found:
                 if m not in members:
                     cites_claim = cites_claim or m in claims
                     members.add(m)
                     todo.append(m)
                 elif m in claims:
                     cites_claim = True
-        entries = tuple((n, texts[n] or text(n)) for n in sorted(members))
+        entries = tuple((n, texts[n] or text_at(n)) for n in sorted(members))
         if len(filled) > 8192:
             for n in filled:
                 texts[n] = None
             filled.clear()
         if len(members) > MAX_ENTRIES:
-            yield read_claim_entries(ClaimEntries(name, claim, entries, None))
-        elif cites_claim:
+            return read_claim_entries(ClaimEntries(name, claim, entries, None))
+        if cites_claim:
             # the Claims here are cut down to what routes them: find its member as the worker will
             item = read_claim_entries(ClaimEntries(name, claim, entries, None))
-            key = item.coverage.member_id if isinstance(item, Claim) else None
-            yield ClaimEntries(name, claim, entries, key)
-        else:
-            res = scan.entry(claim)["resource"]
-            key = _subscriber_route(res, keys, scan)
-            yield ClaimEntries(name, claim, entries, key if key is not None else member_id_of(res, index))
+            return ClaimEntries(
+                name, claim, entries, item.coverage.member_id if isinstance(item, Claim) else None
+            )
+        res = scan.entry(claim)["resource"]
+        key = _subscriber_route(res, place, scan)
+        if key is None:
+            if not complete:
+                return None
+            if index is None:
+                index = ReferenceIndex.of(_Resolved(whole(), scan), _Identified(whole(), scan))
+            key = member_id_of(res, index)
+        return ClaimEntries(name, claim, entries, key)
+
+    pending: deque[int] = deque()
+    taken = 0  # scan.claims[:taken] are pending or gone
+    yielded = False
+    while True:
+        if not complete:
+            try:
+                scan.advance(min(size, len(heads) + _STEP))
+            except RefusedEntry:
+                if yielded:  # the whole text was checked as JSON: nothing msgspec refuses is left
+                    raise RuntimeError(f"{name}: an entry msgspec refuses after Claims were sent") from None
+                stdlib = whole_scan(None, text)
+                if stdlib is None or not stdlib.claims:
+                    yield from read_text(text, name)  # what the reader reports for the file
+                else:
+                    yield from _units(stdlib, name, text)
+                return
+            complete = len(heads) == size
+        for n, head in enumerate(heads[indexed:], indexed):
+            if head is not None:
+                url, kind, rid, _identifiers = head
+                if type(url) is str and url not in full:
+                    full[url] = n
+                if rid:
+                    key = f"{kind}/{rid}"
+                    if key not in typed:
+                        typed[key] = n
+        indexed = len(heads)
+        fresh = scan.claims[taken:]
+        taken += len(fresh)
+        claims.update(fresh)
+        pending.extend(fresh)
+        while pending:
+            item = unit(pending[0])
+            if item is None:
+                break
+            pending.popleft()
+            yielded = True
+            yield item
+        if complete:
+            break
+    if not scan.claims:  # no entry is a Claim: what the reader reports for the file
+        yield from read_text(text, name)
 
 
-def _subscriber_route(res: Mapping[str, Any], keys: Mapping[str, int], scan: ScannedBundle) -> str | None:
+def _subscriber_route(
+    res: Mapping[str, Any], place: Callable[[str], int | None], scan: ScannedBundle
+) -> str | None:
     """The member id :func:`~payer_rules.io.fhir.reader.member_id_of` finds for the Claim
     ``res`` in the usual case, found without it: the focal insurance's ``coverage`` is a literal
     ``Type/id`` reference to an entry whose ``subscriberId`` is set, which is then the member
@@ -285,8 +389,8 @@ def _subscriber_route(res: Mapping[str, Any], keys: Mapping[str, int], scan: Sca
     target = ref.get("reference")
     if type(target) is not str or target.count("/") != 1 or target[0] == "#" or target[-1] == "/":
         return None
-    place = keys.get(target)
-    if place is None:
+    at = place(target)
+    if at is None or at < 0:
         return None
-    member = scan.subscriber_id(place)
+    member = scan.subscriber_id(at)
     return str(member) if member else None

@@ -522,3 +522,28 @@ def test_a_later_full_url_equal_to_a_resolved_type_and_id_holds_the_claim_back(m
     serial = shown(read_text(text, "b.json"))
     assert any(isinstance(c, Claim) and c.patient.birth_date.year == 1939 for c in serial)
     assert shown(read_units(text, "b.json")) == serial
+
+
+def test_a_type_with_a_colon_makes_every_full_url_a_key_that_may_come_later(monkeypatch):
+    """``urn:x/1`` is both the ``Type/id`` of a resource of type ``urn:x`` and a fullUrl with a
+    scheme: the Claim's provider resolves to the later entry under that fullUrl, so the Claim
+    waits for it even though every fullUrl begins with a scheme."""
+    from payer_rules.io.fhir import units
+
+    monkeypatch.setattr(units, "_STEP", 1)
+    bundle = base_bundle()
+    claim = resources(bundle, "Claim")[0]
+    provider = next(
+        o
+        for o in resources(bundle, "Organization")
+        if f"Organization/{o['id']}" == claim["provider"]["reference"]
+    )
+    late = copy.deepcopy(provider)
+    late["identifier"] = [{"system": NPI, "value": "1234567893"}]
+    claim["provider"] = {"reference": "urn:x/1"}
+    bundle["entry"].insert(0, {"fullUrl": "urn:uuid:odd", "resource": {"resourceType": "urn:x", "id": "1"}})
+    bundle["entry"].append({"fullUrl": "urn:x/1", "resource": late})
+    text = json.dumps(bundle, indent=1)
+    serial = shown(read_text(text, "b.json"))
+    assert any(isinstance(c, Claim) and c.billing_provider.npi == "1234567893" for c in serial)
+    assert shown(read_units(text, "b.json")) == serial

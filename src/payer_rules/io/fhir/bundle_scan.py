@@ -63,6 +63,11 @@ _WS = re.compile(r"[ \t\n\r]*")
 _SEPARATOR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 #: ``"fullUrl":"..."`` in text without white space, the string's JSON text captured
 _FULL_URL = re.compile(r'"fullUrl":"([^"\\]*(?:\\.[^"\\]*)*)"')
+#: a ``fullUrl`` string that does not begin with a URI scheme (RFC 3986: a letter, then letters,
+#: digits, ``+ - .``, then a colon)
+_SCHEMELESS_URL = re.compile(r'"fullUrl":"(?![A-Za-z][A-Za-z0-9+.\-]*:)')
+#: a ``resourceType`` string holding a colon, or an escape (that could hide one)
+_COLON_TYPE = re.compile(r'"resourceType":"[^"]*[:\\]')
 #: what a Claim is kept as in the splitting process: what indexes it and what routes it
 _CLAIM_KEYS = ("resourceType", "id", "identifier", *MEMBER_KEYS)
 
@@ -232,10 +237,19 @@ class RawScan(ScannedBundle):
     def size(self) -> int:
         return len(self.raws)
 
-    def full_urls(self) -> set[str]:
+    def full_urls(self) -> set[str] | None:
         """Every string a ``fullUrl`` key has anywhere in the text (the entries' among them),
-        found in it without decoding: what an entry not yet scanned may be found by."""
-        return {_unescape(raw) for raw in _FULL_URL.findall(self.source)}
+        found in it without decoding: what an entry not yet scanned may be found by.
+
+        ``None`` where none of them can be a ``Type/id`` key (the usual case, found in two
+        searches of the text instead of collecting them all): every ``fullUrl`` begins with a
+        URI scheme (``urn:``, ``https:`` ...) and no ``resourceType`` holds a colon, so in a
+        ``Type/id`` key a slash comes before any colon, which no scheme allows.
+        """
+        source = self.source
+        if _SCHEMELESS_URL.search(source) is None and _COLON_TYPE.search(source) is None:
+            return None
+        return {_unescape(raw) for raw in _FULL_URL.findall(source)}
 
     def advance(self, end: int) -> None:
         """Decode the keys of the entries up to ``end`` (exclusive).

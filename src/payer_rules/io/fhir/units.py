@@ -199,7 +199,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
     Claim goes once every entry it reaches is scanned and final. A key's place is final once an
     entry with that ``fullUrl`` is scanned (the first of them is the one the reader takes), or
     once an entry with that ``Type/id`` is scanned and no ``fullUrl`` anywhere in the text (an
-    entry's or not: :meth:`~payer_rules.io.fhir.bundle_scan.RawScan.full_urls`) is that key; a
+    entry's or not: :meth:`~payer_rules.io.fhir.bundle_scan.RawScan.full_urls`) can be that key; a
     key no scanned entry has may still be found, so its Claim, and every Claim after it, waits
     for the scan to end. The member id is found without the whole index where the reader's
     first choice gives it (:func:`_subscriber_route`); any other Claim's waits for the whole
@@ -213,7 +213,8 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
     heads = scan.heads
     size = scan.size
     complete = len(heads) == size
-    urls = scan.full_urls() if isinstance(scan, RawScan) and not complete else set()
+    # what a fullUrl not yet scanned may be (None: no Type/id key)
+    urls = scan.full_urls() if isinstance(scan, RawScan) and not complete else None
     full: dict[str, int] = {}
     typed: dict[str, int] = {}
     indexed = 0  # heads[:indexed] are in full and typed
@@ -236,7 +237,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
         found = full.get(key)
         if found is not None:
             return found
-        if not complete and key in urls:
+        if not complete and urls is not None and key in urls:
             return _NOT_YET
         found = typed.get(key)
         return _NOT_YET if found is None and not complete else found
@@ -256,7 +257,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
             if target.count("/") == 1 and target[-1] != "/":  # Type/id, its only key: place() inline
                 at = full.get(target)
                 if at is None:
-                    if not complete and target in urls:
+                    if not complete and urls is not None and target in urls:
                         return None
                     at = typed.get(target)
                     if at is None:

@@ -18,6 +18,7 @@ import re
 import socket
 import threading
 import time
+import types
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -549,7 +550,7 @@ def test_a_body_that_has_arrived_is_read_with_no_deadline_armed(monkeypatch):
     async def receive() -> dict[str, Any]:
         return _request(b"abc")
 
-    monkeypatch.setattr(judge.asyncio, "timeout", timeout)
+    monkeypatch.setattr(judge, "asyncio", types.SimpleNamespace(timeout=timeout))  # judge's only
     assert _read(receive) == b"abc"
     with pytest.raises(judge.Problem) as refused:
         _read(receive, limit=2)

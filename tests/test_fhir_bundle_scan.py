@@ -263,3 +263,46 @@ def test_entries_sent_without_white_space_keep_every_token_as_written():
     assert '\\u00e9 \\"quoted\\" \\/ \\n' in raw.text(last)
     assert same(decode_entry(raw.text(last)), decode_json_value(whole.text(last)))
     assert decode_entry(raw.text(last))["resource"]["value"][0] == Decimal("1.50")
+
+
+_NEAR_THE_LIMIT = """
+import json, sys
+from payer_rules.io.fhir import bundle_scan, units
+bundle_scan._HEADROOM = int(sys.argv[1])
+units._STEP = 4
+text = json.dumps(json.loads(sys.stdin.read()))
+failed = []
+for depth in range(sys.getrecursionlimit() - 300, sys.getrecursionlimit() + 2):
+    nested = "[" * depth + "]" * depth
+    for entry in (nested, '{"resource": ' + nested + "}"):
+        try:
+            cut = units.split_bundle(text[: text.rindex("]")] + "," + entry + "]}", "b.json")
+            assert cut is None or len(list(cut)) >= 12
+        except Exception as exc:
+            failed.append((depth, entry[:3], type(exc).__name__))
+print(json.dumps(failed))
+"""
+
+
+def test_an_entry_nested_near_the_recursion_limit_is_never_a_traceback():
+    """The split streams Claims while it scans; an entry msgspec takes but the stdlib decoder
+    (which reads an entry that is no object) finds too deep must not turn up after Claims went
+    (a RuntimeError, the run stopped): msgspec is held ``_HEADROOM`` levels shallower, so such
+    a Bundle is scanned by the stdlib from the start. Run in a fresh interpreter, whose stack
+    depth (what both decoders count from) is the command line's, at every depth near the limit;
+    without the headroom it fails."""
+    import subprocess
+
+    def failures(headroom: int) -> list[Any]:
+        run = subprocess.run(
+            [sys.executable, "-c", _NEAR_THE_LIMIT, str(headroom)],
+            input=json.dumps(base_bundle()),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found: list[Any] = json.loads(run.stdout)
+        return found
+
+    assert failures(bundle_scan._HEADROOM) == []
+    assert failures(0) != []

@@ -30,7 +30,10 @@ import enum
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from types import FrameType
 from typing import Any, Final, Literal
 
 import msgspec
@@ -137,10 +140,11 @@ def open_bundle(text: str) -> RawScan | Literal[_Not.BUNDLE] | None:
     if limit and _long_digit_run(text, limit + 1):
         return None
     try:
-        # white space out first (in C, each token kept as written): the entries' texts, what
-        # is searched, sent and decoded, are about half as long as a pretty-printed file's
-        text = msgspec.json.format(text, indent=-1)
-        top = _TOP.decode(text)
+        with _nesting_bound():
+            # white space out first (in C, each token kept as written): the entries' texts, what
+            # is searched, sent and decoded, are about half as long as a pretty-printed file's
+            text = msgspec.json.format(text, indent=-1)
+            top = _TOP.decode(text)
     except (*_REFUSED, msgspec.ValidationError):  # an entry that is no list: the stdlib's to say
         return None
     if top.resourceType != "Bundle":
@@ -338,6 +342,34 @@ def _raw_scan(text: str) -> RawScan | Literal[_Not.BUNDLE] | None:
         except RefusedEntry:
             return None
     return opened
+
+
+#: how much shallower than the interpreter allows msgspec takes a Bundle's nesting
+_HEADROOM = 250
+
+
+@contextmanager
+def _nesting_bound() -> Iterator[None]:
+    """msgspec refuses a Bundle nested deeper than ``_HEADROOM`` levels short of the recursion limit.
+
+    msgspec and the stdlib decoder both stop at the interpreter's recursion limit, counted from
+    where each is called. Where the split calls msgspec, the stack is shallower than where the
+    serial reader, or this process for an entry msgspec will not take as an object, calls the
+    stdlib: so a Bundle nested just short of the limit would pass msgspec's check and fail the
+    stdlib's later, once Claims have gone to workers. Taken only this much shallower, it goes
+    to the stdlib's scan at once (as the serial reader reads it).
+    """
+    limit = sys.getrecursionlimit()
+    depth = 0
+    frame: FrameType | None = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    sys.setrecursionlimit(max(depth + 50, min(limit, depth + limit - _HEADROOM)))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _long_digit_run(text: str, length: int) -> bool:

@@ -127,6 +127,11 @@ class AuthorizationLedger:
     record: bool = False
     #: This run's use, by certified service and (payer, member, patient, claim id).
     _used: dict[tuple[str, int], dict[Key, Decimal]] = field(factory=dict)
+    #: The items of each number in ``_used``, and the services each use key is in: a claim looks
+    #: up and replaces only its own numbers' and ids' use, never scanning the run's (a cost per
+    #: claim that grew with the number of authorizations the run had used).
+    _items: dict[str, set[int]] = field(factory=dict)
+    _services_of: dict[Key, set[tuple[str, int]]] = field(factory=dict)
     #: (payer, member, patient, claim id) settled in this run: what an earlier run recorded is stale.
     _settled: set[Key] = field(factory=set)
     #: The claim being judged: its id, the payer, and its lines' uses (see :meth:`hold`).
@@ -146,9 +151,10 @@ class AuthorizationLedger:
         merged: dict[tuple[str, int], dict[Key, Decimal]] = {}
         for key, by_claim in store.used(wanted).items():
             merged[key] = {k: u for k, u in by_claim.items() if k not in self._settled}
-        for key, by_claim in self._used.items():
-            if key[0] in wanted:
-                merged.setdefault(key, {}).update(by_claim)
+        for number in wanted:
+            for item in self._items.get(number, ()):
+                key = (number, item)
+                merged.setdefault(key, {}).update(self._used[key])
         out: dict[tuple[str, int], dict[str, Decimal]] = {}
         for key, by_claim in merged.items():
             others: dict[str, Decimal] = {}
@@ -183,9 +189,9 @@ class AuthorizationLedger:
         payer, member, patient = result.payer, member_of(claim), patient_of(claim.patient)
         superseded = own_ids(claim)
         gone = _own_keys(claim, payer)
-        for by_claim in self._used.values():
-            for k in gone & by_claim.keys():
-                del by_claim[k]
+        for k in gone:
+            for service in self._services_of.pop(k, ()):
+                del self._used[service][k]
         self._settled |= gone
         kept: list[tuple[str, int, str, int, Decimal]] = []
         if claim.frequency is not Frequency.VOID:
@@ -195,6 +201,8 @@ class AuthorizationLedger:
                 by_claim = self._used.setdefault((number, item), {})
                 key = (payer, member, patient, claim.id)
                 by_claim[key] = by_claim.get(key, Decimal(0)) + units
+                self._items.setdefault(number, set()).add(item)
+                self._services_of.setdefault(key, set()).add((number, item))
                 kept.append((number, item, claim.id, line, units))
         if self.record:
             self._unwritten.append((payer, member, patient, tuple(sorted(superseded)), tuple(kept)))

@@ -4,8 +4,8 @@
 only finds where each Claim's text is, whose it is, and which other entries its reading may
 look at. For a Bundle that takes one scan of the file (:mod:`payer_rules.io.fhir.bundle_scan`:
 each entry's text, and of each entry only the keys a reference finds it by, decoded in C by
-msgspec); each worker then decodes only its own Claims and what they reference, not the whole
-Bundle, and this process decodes of the rest only the Coverage each Claim's member is read from.
+msgspec), and the units go out while it is under way (:func:`_units`); each worker then decodes
+only its own Claims and what they reference, not the whole Bundle.
 
 A unit (:class:`ClaimEntries`) is the Claim's entry and every entry it may reach through a
 reference, each as its text, with its place in ``Bundle.entry``, in Bundle order. The worker
@@ -16,8 +16,8 @@ Bundle: a unit holds, for each reference reachable from its Claim (its own, its 
 resources', and those of every entry they reach, transitively),
 
 * for a literal one (``Patient/1``, a ``fullUrl``, ``.../_history/2``): the entry every key
-  the reader tries for it finds in the whole Bundle (:meth:`_Places.literal`); the
-  first of several entries that share a key is the first in the unit too;
+  the reader tries for it (:func:`~payer_rules.io.fhir.reader.literal_keys`) finds in the whole
+  Bundle; the first of several entries that share a key is the first in the unit too;
 * for a logical one (an ``identifier``): the first entry of each resource type with that
   identifier, which is every one the reader's choice among them can fall on.
 
@@ -25,8 +25,9 @@ References are found in an entry's text by a regular expression (``"reference": 
 entry whose text holds a ``\\u`` escape (a key could be spelled with one) or a logical reference
 is walked once decoded instead.
 
-Whose a Claim is (:func:`~payer_rules.io.fhir.reader.member_id_of`) is found here with the whole
-Bundle's index; a Claim is known here only as what that reads of it
+Whose a Claim is (:func:`~payer_rules.io.fhir.reader.member_id_of`) is found here, from its focal
+Coverage's ``subscriberId`` or else with the whole Bundle's index; a Claim is known here only as
+what that reads of it
 (:data:`~payer_rules.io.fhir.reader.MEMBER_KEYS`). If a reference reaches a Claim entry (a
 Claim citing another), its unit is read here to find its member, as the worker will read it;
 a Claim whose unit would carry more than :data:`MAX_ENTRIES` entries is read here and sent as
@@ -35,7 +36,9 @@ read.
 :func:`split_bundle` gives up (``None``) where the reader reports something outside a Claim
 (text that is not JSON, a Bundle whose ``entry`` is no list, one holding no Claim, structural
 validation asked for with ``PAYER_RULES_FHIR_VALIDATE``) and for a byte-order mark; the file
-then goes whole to every worker (:class:`~payer_rules.batch.units.SharedText`).
+then goes whole to every worker (:class:`~payer_rules.batch.units.SharedText`). A Bundle found to
+hold no Claim entry only once its units were under way yields what the serial reader yields
+for it, read here.
 """
 
 from __future__ import annotations

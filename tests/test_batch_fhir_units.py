@@ -547,3 +547,50 @@ def test_a_type_with_a_colon_makes_every_full_url_a_key_that_may_come_later(monk
     serial = shown(read_text(text, "b.json"))
     assert any(isinstance(c, Claim) and c.billing_provider.npi == "1234567893" for c in serial)
     assert shown(read_units(text, "b.json")) == serial
+
+
+@pytest.mark.parametrize("step", [1, 4096])
+def test_a_claim_reaching_too_many_entries_is_read_with_the_whole_bundle(step, monkeypatch):
+    """A Claim reaching more than ``MAX_ENTRIES`` entries is read where it is cut, as serially:
+    with every entry of the Bundle, so what lies two references away (its billing provider's
+    Organization, behind a PractitionerRole) is read too, not cut off with the walk."""
+    from payer_rules.io.fhir import units
+
+    monkeypatch.setattr(units, "_STEP", step)
+    bundle = base_bundle()
+    claim = resources(bundle, "Claim")[0]
+    organization = claim["provider"]["reference"]
+    claim["careTeam"] = [
+        {"sequence": n + 1, "provider": {"reference": f"Practitioner/d{n}"}}
+        for n in range(units.MAX_ENTRIES + 10)
+    ]
+    claim["provider"] = {"reference": "PractitionerRole/r1"}
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "PractitionerRole",
+                "id": "r1",
+                "organization": {"reference": organization},
+            }
+        }
+    )
+    bundle["entry"] += [
+        {"resource": {"resourceType": "Practitioner", "id": f"d{n}"}} for n in range(units.MAX_ENTRIES + 10)
+    ]
+    text = json.dumps(bundle, indent=1)
+    serial = shown(read_text(text, "b.json"))
+    assert isinstance(serial[0], Claim) and serial[0].billing_provider.npi
+    assert shown(read_units(text, "b.json")) == serial
+
+
+def test_a_claim_behind_a_repeated_resource_key_is_cut_as_the_reader_reads_it():
+    """``{"resource": 1, "resource": {...Claim...}}``: the stdlib keeps the last value, so the
+    entry is a Claim; msgspec refuses the first and the entry is decoded by the stdlib, and it
+    is still found to be a Claim (it was lost before)."""
+    text = json.dumps(base_bundle(), indent=1)
+    marker = '{\n   "fullUrl": "urn:payer-rules:Claim/T-00001",\n   "resource": {'
+    assert marker in text
+    text = text.replace(marker, marker.replace('"resource": {', '"resource": 1, "resource": {'), 1)
+    serial = shown(read_text(text, "b.json"))
+    assert sum(isinstance(c, Claim) for c in serial) == 24
+    assert shown(read_units(text, "b.json")) == serial

@@ -269,10 +269,19 @@ class RawScan(ScannedBundle):
             try:
                 entry = decode(raw)
             except msgspec.ValidationError:  # an entry, or its resource, that is no object
+                # (as msgspec reads it: of a repeated "resource" key the stdlib keeps the last)
                 try:
-                    heads.append(_head(decode_json_value(str(raw, "utf-8"))))
+                    whole = decode_json_value(str(raw, "utf-8"))
                 except (ValueError, RecursionError) as exc:
                     raise RefusedEntry(n) from exc
+                heads.append(_head(whole))
+                res_ = whole.get("resource") if type(whole) is dict else None
+                if type(res_) is dict:
+                    if "subscriberId" in res_:
+                        subscribers[n] = res_["subscriberId"]
+                    if res_.get("resourceType") == "Claim":
+                        claims.append(n)
+                        kept[n] = {"resource": {k: res_[k] for k in _CLAIM_KEYS if k in res_}}
                 continue
             except _REFUSED as exc:
                 raise RefusedEntry(n) from exc

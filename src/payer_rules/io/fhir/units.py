@@ -162,11 +162,11 @@ class _Places:
 class _Resolved(Mapping[str, Mapping[str, Any]]):
     """The resource each literal key leads to in the whole Bundle, by place."""
 
-    def __init__(self, places: _Places, scan: ScannedBundle) -> None:
-        self.at, self.scan = places.keys, scan
+    def __init__(self, places: _Places, entry: Callable[[int], Any]) -> None:
+        self.at, self.entry = places.keys, entry
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
-        resource: Mapping[str, Any] = self.scan.entry(self.at[key])["resource"]
+        resource: Mapping[str, Any] = self.entry(self.at[key])["resource"]
         return resource
 
     def __contains__(self, key: object) -> bool:
@@ -182,11 +182,11 @@ class _Resolved(Mapping[str, Mapping[str, Any]]):
 class _Identified(Mapping[tuple[str, str], Sequence[Mapping[str, Any]]]):
     """The resources a logical reference may resolve to, by identifier, in Bundle order."""
 
-    def __init__(self, places: _Places, scan: ScannedBundle) -> None:
-        self.places, self.scan = places, scan
+    def __init__(self, places: _Places, entry: Callable[[int], Any]) -> None:
+        self.places, self.entry = places, entry
 
     def __getitem__(self, key: tuple[str, str]) -> Sequence[Mapping[str, Any]]:
-        return [self.scan.entry(p)["resource"] for p in self.places.identifiers[key].values()]
+        return [self.entry(p)["resource"] for p in self.places.identifiers[key].values()]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.places.identifiers)
@@ -211,7 +211,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
     The one loop of the split that runs per Claim, so it is kept plain: each entry's text and
     direct references are found once (lists by place), a ``Type/id`` target is one dict lookup.
     """
-    from payer_rules.io.fhir.bundle_scan import RawScan, RefusedEntry, whole_scan
+    from payer_rules.io.fhir.bundle_scan import RawScan, RefusedEntry, decode_entry, whole_scan
 
     heads = scan.heads
     size = scan.size
@@ -224,6 +224,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
     claims: set[int] = set()
     places: _Places | None = None
     index: ReferenceIndex | None = None
+    whole_index: ReferenceIndex | None = None
     # the texts of entries met lately: the same string in each unit that holds one
     texts: list[str | None] = [None] * size
     filled: list[int] = []
@@ -283,6 +284,20 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
         reached[n] = found
         return found
 
+    def entry_whole(n: int) -> Any:
+        return decode_entry(texts[n] or text_at(n)) if n in claims else scan.entry(n)
+
+    def read_whole(claim: int) -> Claim | InputError:
+        """A Claim reaching more than :data:`MAX_ENTRIES` entries, read here as the serial reader
+        reads it: with the whole Bundle's index (its Claims whole), not a unit of some of them."""
+        nonlocal whole_index
+        if whole_index is None:
+            places = whole()
+            whole_index = ReferenceIndex.of(_Resolved(places, entry_whole), _Identified(places, entry_whole))
+        res = entry_whole(claim)["resource"]
+        label = f"entry[{claim}] {res.get('resourceType')}/{res.get('id', '?')}"
+        return PendingClaim(res, whole_index, name, label).read()
+
     def unit(claim: int) -> ClaimEntries | Claim | InputError | None:
         nonlocal index
         members = {claim}
@@ -308,7 +323,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
                 texts[n] = None
             filled.clear()
         if len(members) > MAX_ENTRIES:
-            return read_claim_entries(ClaimEntries(name, claim, entries, None))
+            return read_whole(claim) if complete else None
         if cites_claim:
             # the Claims here are cut down to what routes them: find its member as the worker will
             item = read_claim_entries(ClaimEntries(name, claim, entries, None))
@@ -321,7 +336,7 @@ def _units(scan: ScannedBundle, name: str, text: str) -> Iterator[ClaimEntries |
             if not complete:
                 return None
             if index is None:
-                index = ReferenceIndex.of(_Resolved(whole(), scan), _Identified(whole(), scan))
+                index = ReferenceIndex.of(_Resolved(whole(), scan.entry), _Identified(whole(), scan.entry))
             key = member_id_of(res, index)
         return ClaimEntries(name, claim, entries, key)
 

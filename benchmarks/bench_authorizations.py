@@ -37,6 +37,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from baseline import baseline_program
+
 PROCEDURE = "L1851"
 START, END = dt.date(2026, 5, 4), dt.date(2026, 5, 29)
 NPI = "1234567893"
@@ -160,7 +162,7 @@ def main() -> int:
     args = parser.parse_args()
     scripts = {"new": str(Path(sys.executable).with_name("payer-rules"))}
     if args.baseline is not None:
-        scripts["baseline"] = str(args.baseline.resolve() / ".venv" / "bin" / "payer-rules")
+        scripts["baseline"] = str(baseline_program(parser, args.baseline, "payer-rules"))
     modes = args.modes.split(",")
     with tempfile.TemporaryDirectory(prefix="payer-rules-bench-auth-") as tmp:
         work = Path(tmp)

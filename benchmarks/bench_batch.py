@@ -49,6 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from baseline import baseline_program
 from bench_adjudicate import DIAGNOSES, PROCEDURES
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -236,7 +237,7 @@ def main() -> None:
     sources = write_formats(batch, formats)
     clis = {"": [str(Path(sys.executable).with_name("payer-rules"))]}
     if args.baseline is not None:
-        clis["baseline"] = [str(args.baseline.resolve() / ".venv" / "bin" / "payer-rules")]
+        clis["baseline"] = [str(baseline_program(parser, args.baseline, "payer-rules"))]
     summary: dict[str, Any] = {}
     for fmt in formats:
         commands: dict[tuple[str, str], list[str]] = {}

@@ -56,6 +56,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline import baseline_program
 from bench_adjudicate import generate
 
 MAX_DISTINCT = 2500  # generate() repeats members after this many claims
@@ -368,7 +369,7 @@ def main() -> None:
     expected = cli_results(claims)
     pythons = {"new": sys.executable}
     if args.baseline is not None:
-        pythons["baseline"] = str(args.baseline.resolve() / ".venv" / "bin" / "python")
+        pythons["baseline"] = str(baseline_program(parser, args.baseline, "python"))
     rounds = args.rounds if args.baseline is not None else 1
     size = args.batch_size
     singles = [[c] for c in claims[: args.single]]

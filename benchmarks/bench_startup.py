@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from baseline import baseline_program
+
 ROOT = Path(__file__).resolve().parent.parent
 CLAIM = str(ROOT / "examples" / "claims" / "01-office-visit-2026.json")
 CLAIM_2025 = str(ROOT / "examples" / "claims" / "07-preventive-visit-2025.json")
@@ -65,7 +67,7 @@ def main() -> int:
     args = parser.parse_args()
     scripts = {"new": str(Path(sys.executable).with_name("payer-rules"))}
     if args.baseline is not None:
-        scripts["baseline"] = str(args.baseline.resolve() / ".venv" / "bin" / "payer-rules")
+        scripts["baseline"] = str(baseline_program(parser, args.baseline, "payer-rules"))
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")

@@ -35,6 +35,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from baseline import baseline_program
+
 from payer_rules.context import Session
 from payer_rules.engine import RUNNER_CHUNK_SIZE, Engine
 from payer_rules.io.readers import read_text
@@ -111,11 +113,11 @@ def child_cpu(command: list[str], env: dict[str, str]) -> float:
 
 
 def processes(path: Path, tmp: Path, repeat: int, baseline: Path | None) -> dict[str, object]:
-    """Whole processes, CPU seconds: payer-rules (and a baseline checkout's) against x12valid."""
+    """Whole processes, CPU seconds: payer-rules (and ``baseline``, another checkout's) against x12valid."""
     bin_dir = Path(sys.executable).parent
     scripts = {"payer_rules": bin_dir / "payer-rules"}
     if baseline is not None:
-        scripts["baseline"] = baseline.resolve() / ".venv" / "bin" / "payer-rules"
+        scripts["baseline"] = baseline
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env |= {"SOURCE_DATE_EPOCH": EPOCH, "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
     adjudicate = ["adjudicate", str(path), "--payer", "medicare", "--format", "x12-835", "-o"]
@@ -163,6 +165,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each process")
     parser.add_argument("--baseline", type=Path, default=None, help="a checkout with .venv to compare")
     args = parser.parse_args()
+    baseline = baseline_program(parser, args.baseline, "payer-rules") if args.baseline is not None else None
     text = claims_to_837(generate(args.claims))
     engine = Engine.from_installed()
     ours(claims_to_837(generate(200, seed=1)), engine)  # warm caches
@@ -171,7 +174,7 @@ def main() -> None:
         path.write_text(text)
         results, written, our_time = ours(text, engine)
         valid, their_time = pyx12(path)
-        whole = processes(path, Path(tmp), args.repeat, args.baseline) if args.process else None
+        whole = processes(path, Path(tmp), args.repeat, baseline) if args.process else None
     report = {
         "claims": args.claims,
         "segments_837": text.count("~"),

@@ -471,9 +471,13 @@ def port(app: Service) -> Iterator[int]:
     thread.join(timeout=10)
 
 
-def _exchange(port: int, request: bytes) -> tuple[bytes, bytes]:
+def _exchange(port: int, request: bytes, *more: bytes) -> tuple[bytes, bytes]:
+    """Send ``request`` (then each of ``more`` after a pause) and read the whole answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(request)
+        for part in more:
+            time.sleep(0.05)
+            sock.sendall(part)
         data = b""
         while b"\r\n\r\n" not in data:
             data += sock.recv(65536)
@@ -502,17 +506,12 @@ def test_a_chunked_request_on_the_wire_is_judged_with_the_documented_headers(por
 def test_a_body_sent_after_the_head_on_the_wire_is_waited_for_and_judged(port):
     """uvicorn has the head before the body: the body is waited for (under the deadline)."""
     body = VISIT.read_bytes()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(
-            b"POST /v1/adjudicate?payer=medicare HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)
-        )
-        time.sleep(0.05)
-        sock.sendall(body)
-        data = b""
-        while not data.endswith(b"}"):
-            data += sock.recv(65536)
-    head, _, answer = data.partition(b"\r\n\r\n")
+    head, answer = _exchange(
+        port,
+        b"POST /v1/adjudicate?payer=medicare HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body),
+        body,
+    )
     assert head.startswith(b"HTTP/1.1 200 OK")
     assert json.loads(answer)["results"] == cli_json("adjudicate", VISIT)
 

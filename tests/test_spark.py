@@ -19,7 +19,7 @@ from payer_rules.cli import cli
 
 from .batch_claims import BAD_LINES, write_ndjson
 from .conftest import EXAMPLES
-from .test_result_limits import BIG_PACK
+from .test_result_limits import BIG_PACK, _claim
 
 if importlib.util.find_spec("pyspark") is None:
     pytest.skip("pyspark is not installed (pip install 'payer-rules[spark]')", allow_module_level=True)
@@ -178,21 +178,7 @@ def test_a_payer_chain_gives_the_serial_chain(spark, batch):
     assert any(f["code"] == "MCD801" for r in medicaid for f in r["findings"])
 
 
-def _big_claim(claim_id: str, units: str, member: str) -> str:
-    return json.dumps(
-        {
-            "id": claim_id,
-            "patient": {"id": member, "last_name": "Doe", "first_name": "Jane", "birth_date": "1960-01-01"},
-            "coverage": {"payer_id": "bigpay", "member_id": member},
-            "billing_provider": {"npi": "1234567893", "name": "Clinic"},
-            "place_of_service": "11",
-            "received_date": "2026-05-20",
-            "diagnoses": [{"code": "M17.11"}],
-            "lines": [
-                {"procedure": "99213", "units": units, "charge": "10.00", "service_date": "2026-05-04"}
-            ],
-        }
-    )
+DAY = "2026-05-04"
 
 
 def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(spark, tmp_path):
@@ -209,7 +195,7 @@ def test_an_amount_beyond_the_money_columns_is_a_located_error_for_that_claim(sp
     (packs / "bigpay.toml").write_text(BIG_PACK, encoding="utf-8")
     factory = functools.partial(Engine.from_installed, rulepack_dirs=[packs])
     claims = tmp_path / "claims.ndjson"
-    claims.write_text(_big_claim("HUGE", "99999999", "M1") + "\n" + _big_claim("SMALL", "2", "M2") + "\n")
+    claims.write_text(_claim("HUGE", 99999999, "M1", DAY) + "\n" + _claim("SMALL", 2, "M2", DAY) + "\n")
     # the uncapped answer, worked here: 999,999,999.99 x 99,999,999 allowed and paid
     allowed = Decimal("999999999.99") * 99999999
     assert allowed == Decimal("99999998999000000.01") and allowed > Decimal("9999999999999999.99")

@@ -208,6 +208,13 @@ class _Entry(msgspec.Struct):
 _TOP = msgspec.json.Decoder(_Top, float_hook=Decimal)
 _ENTRY = msgspec.json.Decoder(_Entry, float_hook=Decimal)
 _ANY = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def _as_entry(value: Any) -> _Entry:
+    """A decoded entry as :class:`_Entry` (its values as they are)."""
+    return msgspec.convert(value, _Entry)
+
+
 #: what msgspec raises for text it will not take as the types asked
 _REFUSED = (msgspec.DecodeError, UnicodeEncodeError, RecursionError)
 
@@ -274,15 +281,11 @@ class RawScan(ScannedBundle):
                     whole = decode_json_value(str(raw, "utf-8"))
                 except (ValueError, RecursionError) as exc:
                     raise RefusedEntry(n) from exc
-                heads.append(_head(whole))
-                res_ = whole.get("resource") if type(whole) is dict else None
-                if type(res_) is dict:
-                    if "subscriberId" in res_:
-                        subscribers[n] = res_["subscriberId"]
-                    if res_.get("resourceType") == "Claim":
-                        claims.append(n)
-                        kept[n] = {"resource": {k: res_[k] for k in _CLAIM_KEYS if k in res_}}
-                continue
+                try:  # the stdlib's values, taken as an entry like msgspec's own
+                    entry = _as_entry(whole)
+                except msgspec.ValidationError:  # no object, or its resource no object
+                    heads.append(None)
+                    continue
             except _REFUSED as exc:
                 raise RefusedEntry(n) from exc
             res = entry.resource
